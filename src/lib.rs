@@ -1,12 +1,177 @@
 //! mailx: the BSD `mail`/`mailx` user agent as a library, with a thin binary on top.
 //!
 //! Module map (one concern each):
-//! - `util`: program name, libc error texts, warn/warnx helpers.
+//! - `cli`: the command line (getopt semantics, usage text).
+//! - `session`, `vars`: the state of a run and the variable store.
+//! - `cmdtab`: the one table of commands; `lex`: the command interpreter;
+//!   `commands`: the handlers.
+//! - `expand`: file-name expansion; `names`: address lists and aliases.
+//! - `collect`: reading a body; `compose`: the interactive composer;
+//!   `send`: headers, sendmail, record and dead.letter.
+//! - `child`: the one owner of child processes; `pager`: paging text.
+//! - `output`: buffered stdout; `locale`: the charset; `util`: small helpers.
 
+pub mod child;
+pub mod cli;
+pub mod cmdtab;
+pub mod collect;
+pub mod commands;
+pub mod compose;
+pub mod expand;
+pub mod lex;
+pub mod locale;
+pub mod names;
+pub mod output;
+pub mod pager;
+pub mod send;
+pub mod session;
+pub mod user;
 pub mod util;
+pub mod vars;
+
+use session::Session;
+use std::ffi::OsString;
+use std::io::IsTerminal;
 
 /// Runs the program with the given argv and returns the exit status.
-pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
-    let _ = args;
-    0
+pub fn run(args: Vec<OsString>) -> i32 {
+    let argv0 = args
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    util::set_progname(&argv0);
+    child::init();
+    let code = main_inner(&args[1.min(args.len())..]);
+    output::flush();
+    code
+}
+
+fn usage_error(msg: &str) -> i32 {
+    let prog = util::progname();
+    output::flush();
+    eprint!("{prog}: {msg}\n{}", cli::usage(prog));
+    1
+}
+
+fn main_inner(args: &[OsString]) -> i32 {
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some();
+    let opts = match cli::parse(args, posix) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e.message()),
+    };
+    let prog = util::progname();
+    if opts.help {
+        outp!("{}", cli::help_text(prog));
+        return 0;
+    }
+    if opts.version {
+        outln!("{prog} (mailx-rs) {}", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    let mut operands = opts.operands.clone();
+    let mut file: Option<String> = None;
+    if opts.fflag {
+        file = Some(if operands.is_empty() {
+            "&".to_string()
+        } else {
+            operands.remove(0)
+        });
+    }
+    let to = operands;
+    if to.is_empty()
+        && (opts.subject.is_some()
+            || !opts.cc.is_empty()
+            || !opts.bcc.is_empty()
+            || opts.from.is_some())
+    {
+        util::warnx("You must specify to-addr recipients when using -s, -c, -b, or -r");
+        return 1;
+    }
+    if file.is_some() && !to.is_empty() {
+        util::warnx("Cannot give -f and people to send to");
+        return 1;
+    }
+    for h in &opts.extra_headers {
+        if !to.is_empty() && !send::valid_extra_header(&send::one_line(h)) {
+            util::warnx(&format!(
+                "-a \"{h}\": not a header line (expected \"Name: value\")"
+            ));
+            return 1;
+        }
+    }
+    let (myname, homedir) = match user::identify(opts.user.as_deref()) {
+        Ok(v) => v,
+        Err(msg) => {
+            util::warnx(&msg);
+            return 1;
+        }
+    };
+    if opts.user.is_some() {
+        // SAFETY: single-threaded at start-up.
+        unsafe { std::env::remove_var("MAIL") };
+    }
+    let mut s = Session::new(myname, homedir);
+    s.vars.import_env();
+    if std::io::stdin().is_terminal() || opts.interactive {
+        s.vars.set("interactive", "");
+    }
+    if opts.ignore_interrupts {
+        s.vars.set("ignore", "");
+    }
+    if opts.noheader {
+        s.vars.set("noheader", "");
+    }
+    if opts.verbose {
+        s.vars.set("verbose", "");
+    }
+    if opts.skip_empty {
+        s.vars.set("skipempty", "");
+    }
+    user::set_screen_size(&mut s);
+    if opts.debug {
+        outln!(
+            "user = {}, homedir = {}",
+            s.myname,
+            s.homedir.as_deref().unwrap_or("NONE")
+        );
+    }
+    s.rcvmode = to.is_empty();
+    if !opts.no_system_rc {
+        lex::load(&mut s, "/etc/mail.rc");
+    }
+    let rc = std::env::var("MAILRC").unwrap_or_else(|_| "~/.mailrc".to_string());
+    if let Ok(path) = expand::expand_quiet(&s, &rc) {
+        lex::load(&mut s, &path);
+    }
+    for (n, v) in &opts.assignments {
+        if n.is_empty() {
+            continue;
+        }
+        s.vars.set(n, v);
+    }
+    if let Some(f) = &opts.from {
+        s.vars.set("from", f);
+    }
+    if !s.rcvmode {
+        let header = send::Header {
+            to,
+            subject: opts.subject.clone(),
+            cc: opts.cc.clone(),
+            bcc: opts.bcc.clone(),
+            extra: opts
+                .extra_headers
+                .iter()
+                .map(|h| send::one_line(h))
+                .collect(),
+            ..Default::default()
+        };
+        return compose::send_from_command_line(
+            &mut s,
+            header,
+            send::SendOpts {
+                dry_run: opts.debug,
+            },
+        );
+    }
+    commands::messages::read_mode(&mut s, &opts, file)
 }

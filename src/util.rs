@@ -8,7 +8,11 @@ static PROGNAME: OnceLock<String> = OnceLock::new();
 /// Records the basename the program was invoked as (`mail`, `Mail`, `mailx`, ...).
 pub fn set_progname(argv0: &str) {
     let base = argv0.rsplit('/').next().unwrap_or(argv0);
-    let _ = PROGNAME.set(if base.is_empty() { "mail".to_string() } else { base.to_string() });
+    let _ = PROGNAME.set(if base.is_empty() {
+        "mail".to_string()
+    } else {
+        base.to_string()
+    });
 }
 
 /// The basename used as the prefix of error messages.
@@ -26,8 +30,77 @@ pub fn strerror(err: &io::Error) -> String {
             if p.is_null() {
                 return err.to_string();
             }
-            unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned()
+            unsafe { std::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
         }
         None => err.to_string(),
     }
+}
+
+/// Creates a private (0600, O_EXCL) temporary file in `$TMPDIR` (or /tmp),
+/// unlinks its name at once and returns it open for reading and writing.
+pub fn anon_temp_file(tag: &str) -> io::Result<std::fs::File> {
+    let (f, path) = named_temp_file(tag)?;
+    let _ = std::fs::remove_file(&path);
+    Ok(f)
+}
+
+/// Creates a private (0600, O_EXCL) temporary file and returns it with its path.
+pub fn named_temp_file(tag: &str) -> io::Result<(std::fs::File, std::path::PathBuf)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::var_os("TMPDIR")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/tmp"));
+    let mut last = None;
+    for _ in 0..100 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("mail.{tag}{}.{:08x}{:04x}", std::process::id(), nanos, n);
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&path)
+        {
+            Ok(f) => return Ok((f, path)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("cannot create a temporary file")))
+}
+
+/// Appends bytes to a file created with mode 0600 when new.
+pub fn append_private(path: &str, data: &[&[u8]]) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)?;
+    for d in data {
+        f.write_all(d)?;
+    }
+    f.flush()
+}
+
+/// Prints `prog: msg` on stderr (err(3)'s warnx).
+pub fn warnx(msg: &str) {
+    crate::output::err_line(&format!("{}: {}", progname(), msg));
+}
+
+/// Prints `prog: what: strerror` on stderr (err(3)'s warn).
+pub fn warn(what: &str, e: &io::Error) {
+    crate::output::err_line(&format!("{}: {}: {}", progname(), what, strerror(e)));
 }

@@ -1,0 +1,218 @@
+//! Collecting the body of a message being sent.
+//!
+//! From a pipe or file (not interactive) the body is streamed into a private
+//! temporary file: CRLF becomes LF, every other byte (NUL included) is kept,
+//! a final line without a newline gets one, and nothing else is interpreted
+//! (no tilde escapes, a lone `.` is text; CVE-2002-1271). Memory stays bounded
+//! whatever the size. The interactive composer lives in `compose`.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
+
+/// A collected body, held in an unlinked temporary file.
+pub struct Body {
+    file: File,
+    pub len: u64,
+    /// Some byte is outside 7-bit ASCII.
+    pub eightbit: bool,
+    /// The longest line, in bytes, without its newline.
+    pub max_line: usize,
+    /// The body contains a NUL byte.
+    pub has_nul: bool,
+}
+
+impl Body {
+    /// An empty body in a new temporary file.
+    pub fn new() -> io::Result<Body> {
+        Ok(Body {
+            file: crate::util::anon_temp_file("Rs")?,
+            len: 0,
+            eightbit: false,
+            max_line: 0,
+            has_nul: false,
+        })
+    }
+
+    /// Copies the whole body into `w` (reads at offsets: no shared file position).
+    pub fn copy_to(&self, w: &mut dyn Write) -> io::Result<()> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut off = 0u64;
+        while off < self.len {
+            let n = self.file.read_at(&mut buf, off)?;
+            if n == 0 {
+                break;
+            }
+            w.write_all(&buf[..n])?;
+            off += n as u64;
+        }
+        Ok(())
+    }
+
+    /// The whole body in memory (for small bodies: editing, `~p`).
+    pub fn to_vec(&self) -> io::Result<Vec<u8>> {
+        let mut v = Vec::with_capacity(self.len as usize);
+        self.copy_to(&mut v)?;
+        Ok(v)
+    }
+
+    /// A writer that appends normalised text (CRLF → LF, stats kept).
+    pub fn writer(&mut self) -> BodyWriter<'_> {
+        BodyWriter {
+            body: self,
+            pending_cr: false,
+            line_len: 0,
+            buf: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    /// Replaces the content with `data` (used after an edit or a filter).
+    pub fn replace(&mut self, data: &[u8]) -> io::Result<()> {
+        self.file.set_len(0)?;
+        self.len = 0;
+        self.eightbit = false;
+        self.max_line = 0;
+        self.has_nul = false;
+        let mut w = self.writer();
+        w.write_all(data)?;
+        w.finish()
+    }
+}
+
+/// Appends to a `Body`, converting CRLF to LF and keeping statistics.
+pub struct BodyWriter<'a> {
+    body: &'a mut Body,
+    pending_cr: bool,
+    line_len: usize,
+    buf: Vec<u8>,
+}
+
+impl BodyWriter<'_> {
+    fn push(&mut self, b: u8) {
+        if b == b'\n' {
+            self.body.max_line = self.body.max_line.max(self.line_len);
+            self.line_len = 0;
+        } else {
+            self.line_len += 1;
+            if b >= 0x80 {
+                self.body.eightbit = true;
+            } else if b == 0 {
+                self.body.has_nul = true;
+            }
+        }
+        self.buf.push(b);
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.body.file.write_all_at(&self.buf, self.body.len)?;
+            self.body.len += self.buf.len() as u64;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Ends the body: a pending CR is kept, a missing final newline is added.
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.pending_cr {
+            self.pending_cr = false;
+            self.push(b'\r');
+        }
+        if self.line_len > 0 {
+            self.push(b'\n');
+        }
+        self.flush_buf()
+    }
+}
+
+impl Write for BodyWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        for &b in data {
+            if self.pending_cr {
+                self.pending_cr = false;
+                if b != b'\n' {
+                    self.push(b'\r');
+                }
+            }
+            if b == b'\r' {
+                self.pending_cr = true;
+            } else {
+                self.push(b);
+            }
+        }
+        if self.buf.len() >= 64 * 1024 {
+            self.flush_buf()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_buf()
+    }
+}
+
+/// Reads a whole non-interactive body from `input`.
+pub fn collect_stream(input: &mut dyn Read) -> io::Result<Body> {
+    let mut body = Body::new()?;
+    let mut w = body.writer();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        w.write_all(&buf[..n])?;
+    }
+    w.finish()?;
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(data: &[u8]) -> (Vec<u8>, Body) {
+        let b = collect_stream(&mut &data[..]).unwrap();
+        (b.to_vec().unwrap(), b)
+    }
+
+    #[test]
+    fn crlf_nul_and_final_newline() {
+        let (v, b) = collect(b"a\r\nb\0c\nd");
+        assert_eq!(v, b"a\nb\0c\nd\n");
+        assert!(b.has_nul);
+        assert!(!b.eightbit);
+        assert_eq!(b.max_line, 3);
+    }
+
+    #[test]
+    fn lone_and_double_cr() {
+        let (v, _) = collect(b"a\rb\r\r\nc\r");
+        assert_eq!(v, b"a\rb\r\nc\r\n");
+    }
+
+    #[test]
+    fn empty_stays_empty() {
+        let (v, b) = collect(b"");
+        assert!(v.is_empty());
+        assert_eq!(b.len, 0);
+    }
+
+    #[test]
+    fn tilde_and_dot_are_text() {
+        let (v, _) = collect(b"~! touch /tmp/x\n.\nmore\n");
+        assert_eq!(v, b"~! touch /tmp/x\n.\nmore\n");
+    }
+
+    #[test]
+    fn cr_split_across_writes() {
+        let mut body = Body::new().unwrap();
+        let mut w = body.writer();
+        w.write_all(b"x\r").unwrap();
+        w.write_all(b"\ny").unwrap();
+        w.finish().unwrap();
+        assert_eq!(body.to_vec().unwrap(), b"x\ny\n");
+    }
+}

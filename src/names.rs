@@ -1,0 +1,365 @@
+//! Address lists: recipients with their header (To/Cc/Bcc), alias
+//! expansion, bsd-mailx's sort-and-deduplicate (`elide`), "skinning" an
+//! address down to its bare form, splitting header values into names, and
+//! the column-72 folding of address headers.
+
+use crate::session::Session;
+
+/// Which header a recipient came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    To,
+    Cc,
+    Bcc,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name {
+    pub name: String,
+    pub kind: Kind,
+}
+
+impl Name {
+    pub fn new(name: impl Into<String>, kind: Kind) -> Self {
+        Name {
+            name: name.into(),
+            kind,
+        }
+    }
+}
+
+/// Deepest alias nesting expanded, as bsd-mailx's MAXEXP.
+pub const MAX_ALIAS_DEPTH: usize = 25;
+
+/// Expands aliases (`alias`/`group`). A name starting with `\` is never
+/// expanded; an alias member naming the alias itself is kept literally.
+pub fn expand_aliases(s: &Session, names: Vec<Name>) -> Vec<Name> {
+    let mut out = Vec::new();
+    for n in names {
+        if n.name.starts_with('\\') {
+            out.push(n);
+            continue;
+        }
+        match s.aliases.get(&n.name) {
+            Some(_) => gexpand(s, &n.name, n.kind, 0, &mut out),
+            None => out.push(n),
+        }
+    }
+    out
+}
+
+fn gexpand(s: &Session, group: &str, kind: Kind, depth: usize, out: &mut Vec<Name>) {
+    if depth > MAX_ALIAS_DEPTH {
+        crate::outln!("Expanding alias to depth larger than {MAX_ALIAS_DEPTH}");
+        return;
+    }
+    let Some(members) = s.aliases.get(group) else {
+        return;
+    };
+    for m in members {
+        if !m.starts_with('\\') && m != group && s.aliases.contains_key(m) {
+            gexpand(s, m, kind, depth + 1, out);
+            continue;
+        }
+        out.push(Name::new(m.clone(), kind));
+    }
+}
+
+/// Sorts names case-insensitively and drops case-insensitive duplicates,
+/// keeping the first one in `names`' order (bsd-mailx's elide: its input is
+/// Bcc, then To, then Cc, so a Bcc copy of an address wins).
+pub fn elide(names: Vec<Name>) -> Vec<Name> {
+    let mut v: Vec<(usize, Name)> = names.into_iter().enumerate().collect();
+    v.sort_by(|a, b| {
+        a.1.name
+            .to_ascii_lowercase()
+            .cmp(&b.1.name.to_ascii_lowercase())
+            .then(a.0.cmp(&b.0))
+    });
+    let mut out: Vec<Name> = Vec::with_capacity(v.len());
+    for (_, n) in v {
+        if let Some(last) = out.last()
+            && last.name.eq_ignore_ascii_case(&n.name)
+        {
+            continue;
+        }
+        out.push(n);
+    }
+    out
+}
+
+/// Formats an address header the way bsd-mailx's fmt() does: names joined by
+/// ", ", a new line with four spaces of indent before a name that would pass
+/// column 72.
+pub fn fmt_header(label: &str, names: &[&str]) -> String {
+    let mut s = String::from(label);
+    let mut col = label.len();
+    let n = names.len();
+    for (i, name) in names.iter().enumerate() {
+        let comma = usize::from(i + 1 < n);
+        col += 1;
+        if col + name.len() + comma > 72 && col > 4 {
+            s.push_str("\n    ");
+            col = 4;
+        } else {
+            s.push(' ');
+        }
+        s.push_str(name);
+        if comma == 1 {
+            s.push(',');
+        }
+        col += name.len() + comma;
+    }
+    s.push('\n');
+    s
+}
+
+fn skip_comment(b: &[u8], mut i: usize) -> usize {
+    let mut nesting = 1;
+    while nesting > 0 && i < b.len() {
+        match b[i] {
+            b'\\' if i + 1 < b.len() => i += 1,
+            b'(' => nesting += 1,
+            b')' => nesting -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Reduces an address to its bare form: `Bob <bob@x>` → `bob@x`,
+/// `bob@x (Bob)` → `bob@x`; a value with no `<`, `(` or space is returned as is.
+pub fn skin(name: &str) -> String {
+    if !name.contains(['(', '<', ' ']) {
+        return name.to_string();
+    }
+    let b = name.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut bufend = 0usize;
+    let mut gotlt = false;
+    let mut lastsp = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        match c {
+            b'(' => {
+                i = skip_comment(b, i);
+                lastsp = false;
+            }
+            b'"' => {
+                while i < b.len() {
+                    let q = b[i];
+                    i += 1;
+                    if q == b'"' {
+                        break;
+                    }
+                    if q != b'\\' {
+                        out.push(q);
+                    } else if i < b.len() {
+                        out.push(b[i]);
+                        i += 1;
+                    }
+                }
+                lastsp = false;
+            }
+            b' ' => {
+                if b[i..].starts_with(b"at ") {
+                    i += 3;
+                    out.push(b'@');
+                } else if b[i..].starts_with(b"@ ") {
+                    i += 2;
+                    out.push(b'@');
+                } else {
+                    lastsp = true;
+                }
+            }
+            b'<' => {
+                out.truncate(bufend);
+                gotlt = true;
+                lastsp = false;
+            }
+            b'>' if gotlt => {
+                gotlt = false;
+                while i < b.len() && b[i] != b',' {
+                    let d = b[i];
+                    i += 1;
+                    if d == b'(' {
+                        i = skip_comment(b, i);
+                    } else if d == b'"' {
+                        while i < b.len() {
+                            let q = b[i];
+                            i += 1;
+                            if q == b'"' {
+                                break;
+                            }
+                            if q == b'\\' && i < b.len() {
+                                i += 1;
+                            }
+                        }
+                    }
+                }
+                lastsp = false;
+            }
+            _ => {
+                if lastsp {
+                    lastsp = false;
+                    out.push(b' ');
+                }
+                out.push(c);
+                if c == b',' && b.get(i) == Some(&b' ') && !gotlt {
+                    out.push(b' ');
+                    while b.get(i) == Some(&b' ') {
+                        i += 1;
+                    }
+                    lastsp = false;
+                    bufend = out.len();
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Splits a header value or a typed list into names, on commas and blanks
+/// outside quotes, angle brackets and comments (bsd-mailx's extract/yankword).
+pub fn extract(line: &str, kind: Kind) -> Vec<Name> {
+    let mut out = Vec::new();
+    let b = line.as_bytes();
+    let mut i = 0;
+    let has_comma = line.contains(',');
+    loop {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t' || b[i] == b',') {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let start = i;
+        let mut depth_paren = 0i32;
+        let mut in_quote = false;
+        let mut in_angle = false;
+        while i < b.len() {
+            let c = b[i];
+            if in_quote {
+                if c == b'\\' {
+                    i += 1;
+                } else if c == b'"' {
+                    in_quote = false;
+                }
+            } else if depth_paren > 0 {
+                if c == b'(' {
+                    depth_paren += 1;
+                } else if c == b')' {
+                    depth_paren -= 1;
+                }
+            } else {
+                match c {
+                    b'"' => in_quote = true,
+                    b'(' => depth_paren += 1,
+                    b'<' => in_angle = true,
+                    b'>' => in_angle = false,
+                    b',' if !in_angle => break,
+                    b' ' | b'\t' if !has_comma && !in_angle => break,
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        let word = line[start..i.min(b.len())].trim();
+        if !word.is_empty() {
+            out.push(Name::new(word, kind));
+        }
+    }
+    out
+}
+
+/// True when `addr` is the user: the login name (case-insensitive), with
+/// `allnet` any `login@host`, or one of the `alternates`.
+pub fn is_me(s: &Session, addr: &str) -> bool {
+    let bare = skin(addr);
+    if bare.eq_ignore_ascii_case(&s.myname) {
+        return true;
+    }
+    if s.is_set("allnet")
+        && let Some((local, _)) = bare.split_once('@')
+        && local.eq_ignore_ascii_case(&s.myname)
+    {
+        return true;
+    }
+    s.alternates.iter().any(|a| a.eq_ignore_ascii_case(&bare))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skin_forms() {
+        assert_eq!(skin("Bob <bob@example.org>"), "bob@example.org");
+        assert_eq!(skin("bob@example.org (Bob Smith)"), "bob@example.org");
+        assert_eq!(skin("\"Smith, Bob\" <bob@x>"), "bob@x");
+        assert_eq!(skin("plain@x"), "plain@x");
+        assert_eq!(skin("bob at example.org"), "bob@example.org");
+    }
+
+    #[test]
+    fn elide_sorts_and_keeps_first() {
+        let v = vec![
+            Name::new("a@x", Kind::Bcc),
+            Name::new("z", Kind::To),
+            Name::new("A@x", Kind::To),
+            Name::new("M@x", Kind::Cc),
+        ];
+        let e = elide(v);
+        let names: Vec<_> = e.iter().map(|n| (n.name.as_str(), n.kind)).collect();
+        assert_eq!(
+            names,
+            [("a@x", Kind::Bcc), ("M@x", Kind::Cc), ("z", Kind::To)]
+        );
+    }
+
+    #[test]
+    fn fmt_folds_at_72() {
+        let names = [
+            "a5@example.org",
+            "aaaaaaaaaaaaaa1@example.org",
+            "aaaaaaaaaaaaaa2@example.org",
+            "aaaaaaaaaaaaaa3@example.org",
+        ];
+        assert_eq!(
+            fmt_header("To:", &names),
+            "To: a5@example.org, aaaaaaaaaaaaaa1@example.org,\n    aaaaaaaaaaaaaa2@example.org, aaaaaaaaaaaaaa3@example.org\n"
+        );
+    }
+
+    #[test]
+    fn alias_expansion_keeps_self_reference_and_backslash() {
+        let mut s = Session::new("alice".into(), None);
+        s.aliases
+            .insert("loop".into(), vec!["x".into(), "loop".into()]);
+        s.aliases
+            .insert("team".into(), vec!["carol".into(), "loop".into()]);
+        let out = expand_aliases(
+            &s,
+            vec![Name::new("team", Kind::To), Name::new("\\team", Kind::To)],
+        );
+        let names: Vec<_> = out.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["carol", "x", "loop", "\\team"]);
+    }
+
+    #[test]
+    fn extract_splits_lists() {
+        let v: Vec<_> = extract("a@x, Bob <b@y>, \"c, d\" <c@z>", Kind::To)
+            .into_iter()
+            .map(|n| n.name)
+            .collect();
+        assert_eq!(v, ["a@x", "Bob <b@y>", "\"c, d\" <c@z>"]);
+        let v: Vec<_> = extract("a b  c", Kind::To)
+            .into_iter()
+            .map(|n| n.name)
+            .collect();
+        assert_eq!(v, ["a", "b", "c"]);
+    }
+}

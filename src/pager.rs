@@ -1,0 +1,37 @@
+//! Showing long text through `$PAGER` (default `/usr/bin/pager`), run by the
+//! shell as bsd-mailx does. A pager that quits early (SIGPIPE/EPIPE on our
+//! side) ends the output quietly.
+
+use crate::session::Session;
+use std::io::Write;
+
+/// The pager command line.
+pub fn pager_command(s: &Session) -> String {
+    s.value("PAGER")
+        .filter(|v| !v.is_empty())
+        .unwrap_or("/usr/bin/pager")
+        .to_string()
+}
+
+/// Pipes `text` through the pager and waits for it.
+pub fn page_text(s: &Session, text: &[u8]) {
+    let shell = s
+        .value("SHELL")
+        .filter(|v| !v.is_empty())
+        .unwrap_or("/bin/sh")
+        .to_string();
+    let pager = pager_command(s);
+    let _guard = crate::child::IgnoreInterrupts::new();
+    match crate::child::spawn_with_stdin(&shell, &["-c", &pager]) {
+        Ok(mut c) => {
+            if let Some(mut i) = c.stdin.take() {
+                let _ = i.write_all(text);
+            }
+            let _ = crate::child::wait(&mut c);
+        }
+        Err(e) => {
+            crate::util::warn(&shell, &e);
+            crate::output::bytes(text);
+        }
+    }
+}
