@@ -1,8 +1,10 @@
 //! mailx: the BSD `mail`/`mailx` user agent as a library, with a thin binary on top.
 //!
 //! Module map (one concern each):
+//! - `mailbox`: reading, indexing, locking and writing back mbox files.
 //! - `util`: program name, libc error texts, warn/warnx helpers.
 
+pub mod mailbox;
 pub mod util;
 
 /// Runs the program with the given argv and returns the exit status.
