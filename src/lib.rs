@@ -10,6 +10,7 @@
 //!   `send`: headers, sendmail, record and dead.letter.
 //! - `child`: the one owner of child processes; `pager`: paging text.
 //! - `output`: buffered stdout; `locale`: the charset; `util`: small helpers.
+//! - `mailbox`: reading, indexing, locking and writing back mbox files.
 
 pub mod child;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod compose;
 pub mod expand;
 pub mod lex;
 pub mod locale;
+pub mod mailbox;
 pub mod names;
 pub mod output;
 pub mod pager;
