@@ -11,6 +11,8 @@
 //! - `child`: the one owner of child processes; `pager`: paging text.
 //! - `output`: buffered stdout; `locale`: the charset; `util`: small helpers.
 //! - `mailbox`: reading, indexing, locking and writing back mbox files.
+//! - `read`: read mode over an open mailbox (message lists, header summary,
+//!   display, saving, replies, quit).
 
 pub mod child;
 pub mod cli;
@@ -25,6 +27,7 @@ pub mod mailbox;
 pub mod names;
 pub mod output;
 pub mod pager;
+pub mod read;
 pub mod send;
 pub mod session;
 pub mod user;

@@ -81,6 +81,8 @@ pub struct Session {
     pub screen_height: usize,
     /// Rows of the real terminal (for crt).
     pub real_screen_height: usize,
+    /// The open mailbox and its read-mode state (None until read mode opens one).
+    pub read: Option<Box<crate::read::ReadState>>,
 }
 
 impl Session {
@@ -104,6 +106,7 @@ impl Session {
             screen_width: 80,
             screen_height: 20,
             real_screen_height: 24,
+            read: None,
         }
     }
 

@@ -1,27 +1,392 @@
-//! Read-mode commands acting on the open mailbox (filled in by the read-mode work).
+//! Read-mode commands acting on the open mailbox: argument parsing for
+//! message-list commands (the default-message rule and the `|` quirk), the
+//! handlers routed here by `commands::dispatch`, the per-command bookkeeping
+//! (autoprint, "a command was run"), the prompt, and `read_mode`, the entry
+//! point that opens the mailbox and runs the command loop.
+//!
+//! The work itself lives in `crate::read` (one concern per module).
 
 use super::{Args, CmdResult};
-use crate::cmdtab::Command;
+use crate::cmdtab::{ArgKind, CmdId, Command, MsgReq, flags};
+use crate::lex::{self, LineSource};
+use crate::mailbox::MsgFlags;
+use crate::read::{self, files, msglist, quit, reply, setfile, show, summary};
 use crate::session::Session;
+use std::io::{BufRead, IsTerminal};
 
-pub fn run(_s: &mut Session, cmd: &Command, _args: Args) -> CmdResult {
-    crate::outln!("May not execute \"{}\" while sending", cmd.name);
-    CmdResult::Error
+fn res(ok: bool) -> CmdResult {
+    if ok { CmdResult::Ok } else { CmdResult::Error }
 }
 
-pub fn read_only(_s: &Session) -> bool {
-    false
+pub fn run(s: &mut Session, cmd: &Command, args: Args) -> CmdResult {
+    if s.read.is_none() {
+        // Only reachable from an rc file before the mailbox is open.
+        crate::outln!("May not execute \"{}\" while sending", cmd.name);
+        return CmdResult::Error;
+    }
+    let msgs = match &args {
+        Args::Msgs(v) | Args::MsgsStr(v, _) => v.clone(),
+        _ => Vec::new(),
+    };
+    let text = match &args {
+        Args::Str(t) | Args::MsgsStr(_, t) => t.clone(),
+        _ => String::new(),
+    };
+    let words = match &args {
+        Args::Raw(w) => w.clone(),
+        _ => Vec::new(),
+    };
+    use CmdId::*;
+    match cmd.id {
+        Next => res(show::next(s, &msgs)),
+        Print | Type => res(show::type1(s, &msgs, true, false)),
+        TypeAll => res(show::type1(s, &msgs, false, false)),
+        More => res(show::type1(s, &msgs, true, true)),
+        MoreAll => res(show::type1(s, &msgs, false, true)),
+        Pipe => res(show::pipe(s, &msgs, &text)),
+        Top => res(show::top(s, &msgs)),
+        Size => res(show::size(s, &msgs)),
+        Touch => {
+            for &m in &msgs {
+                let st = read::state_mut(s);
+                st.dot = m - 1;
+                let f = st.flags_mut(m - 1);
+                f.insert(MsgFlags::TOUCH);
+                f.remove(MsgFlags::PRESERVE);
+            }
+            CmdResult::Ok
+        }
+        Mbox => {
+            for &m in &msgs {
+                let st = read::state_mut(s);
+                st.dot = m - 1;
+                let f = st.flags_mut(m - 1);
+                f.insert(MsgFlags::TOUCH | MsgFlags::MBOX);
+                f.remove(MsgFlags::PRESERVE);
+            }
+            CmdResult::Ok
+        }
+        Preserve => {
+            if read::state(s).edit {
+                crate::outln!("Cannot \"preserve\" in edit mode");
+                return CmdResult::Error;
+            }
+            for &m in &msgs {
+                let st = read::state_mut(s);
+                let f = st.flags_mut(m - 1);
+                f.insert(MsgFlags::PRESERVE);
+                f.remove(MsgFlags::MBOX);
+                st.dot = m - 1;
+            }
+            CmdResult::Ok
+        }
+        Delete => {
+            delm(s, &msgs);
+            CmdResult::Ok
+        }
+        DeletePrint => {
+            let lastdot = read::state(s).dot + 1;
+            if delm(s, &msgs) {
+                let st = read::state_mut(s);
+                let d = st.dot + 1;
+                if d > lastdot {
+                    st.touch(d - 1);
+                    return res(show::type1(s, &[d], true, false));
+                }
+                crate::outln!("At EOF");
+            } else {
+                crate::outln!("No more messages");
+            }
+            CmdResult::Ok
+        }
+        Undelete => {
+            let st = read::state_mut(s);
+            let n = st.count();
+            for &m in msgs.iter().take(n) {
+                st.touch(m - 1);
+                st.dot = m - 1;
+                st.flags_mut(m - 1).remove(MsgFlags::DELETED);
+            }
+            CmdResult::Ok
+        }
+        Unread => {
+            for &m in &msgs {
+                let st = read::state_mut(s);
+                st.dot = m - 1;
+                let f = st.flags_mut(m - 1);
+                f.remove(MsgFlags::READ | MsgFlags::TOUCH);
+                f.insert(MsgFlags::STATUS);
+            }
+            CmdResult::Ok
+        }
+        New => {
+            for &m in &msgs {
+                let st = read::state_mut(s);
+                st.dot = m - 1;
+                let f = st.flags_mut(m - 1);
+                f.remove(MsgFlags::MBOX | MsgFlags::READ | MsgFlags::TOUCH);
+                f.insert(MsgFlags::NEW | MsgFlags::STATUS);
+            }
+            CmdResult::Ok
+        }
+        Save => res(files::save1(s, &text, files::Mode::Save)),
+        Copy => res(files::save1(s, &text, files::Mode::Copy)),
+        Write => res(files::save1(s, &text, files::Mode::Write)),
+        SaveBySender => res(files::save_by_sender(s, &msgs, true)),
+        CopyBySender => res(files::save_by_sender(s, &msgs, false)),
+        From => {
+            summary::from(s, &msgs);
+            CmdResult::Ok
+        }
+        Headers => res(summary::headers(s, &msgs)),
+        Scroll => res(summary::scroll(s, &text)),
+        Pdot => {
+            crate::outln!("{}", read::state(s).dot + 1);
+            CmdResult::Ok
+        }
+        File => match words.first() {
+            None => {
+                setfile::fileinfo(s);
+                CmdResult::Ok
+            }
+            Some(name) => res(setfile::switch(s, &name.clone())),
+        },
+        Folders => {
+            folders(s, &text);
+            CmdResult::Ok
+        }
+        Inc => res(setfile::inc(s)),
+        Quit => {
+            if s.sourcing > 0 {
+                // bsd-mailx: quit while sourcing ends that file only.
+                return CmdResult::Error;
+            }
+            quit::quit(s);
+            s.read = None;
+            CmdResult::Quit
+        }
+        ShellInteractive => {
+            let shell = shell_of(s);
+            let r = crate::child::run_foreground(&mut std::process::Command::new(&shell));
+            if let Err(e) = r {
+                crate::util::warn(&shell, &e);
+            }
+            crate::outln!();
+            CmdResult::Ok
+        }
+        Shell => {
+            crate::commands::shell_escape(s, &text);
+            CmdResult::Ok
+        }
+        Reply => res(reply::respond(s, &msgs)),
+        ReplySenders => res(reply::respond_capital(s, &msgs)),
+        Followup => res(reply::followup(s, &msgs, false)),
+        FollowupAll => res(reply::followup(s, &msgs, true)),
+        Mail => res(reply::mail(s, &text)),
+        Edit => res(read::edit::edit(s, &msgs, false)),
+        Visual => res(read::edit::edit(s, &msgs, true)),
+        _ => super::settings::run(s, cmd, args),
+    }
 }
 
-pub fn parse_args(_s: &mut Session, _cmd: &Command, _rest: &str) -> Option<Args> {
-    Some(Args::Msgs(Vec::new()))
+fn shell_of(s: &Session) -> String {
+    s.value("SHELL")
+        .filter(|v| !v.is_empty())
+        .unwrap_or("/bin/sh")
+        .to_string()
 }
 
-pub fn after_command(_s: &mut Session, _cmd: &Command) {}
+/// `folders`: `cd <folder dir>; $LISTER [args]` through the shell.
+fn folders(s: &Session, args: &str) {
+    let dir = crate::expand::folder_dir(s).unwrap_or_else(|| "$HOME".to_string());
+    let lister = s.value("LISTER").unwrap_or("/bin/ls");
+    let cmd = format!("cd {dir}; {lister} {args}");
+    let _ = crate::child::run_shell(&shell_of(s), &cmd);
+}
 
-pub fn before_prompt(_s: &mut Session) {}
+/// bsd-mailx's `delm`: deletes, then moves dot to the first undeleted
+/// message from the last deleted one on. Returns false when none is left.
+fn delm(s: &mut Session, msgs: &[usize]) -> bool {
+    let st = read::state_mut(s);
+    let Some(&last) = msgs.last() else {
+        return false;
+    };
+    for &m in msgs {
+        st.touch(m - 1);
+        let f = st.flags_mut(m - 1);
+        f.insert(MsgFlags::DELETED | MsgFlags::TOUCH);
+        f.remove(MsgFlags::PRESERVE | MsgFlags::SAVED | MsgFlags::MBOX);
+    }
+    st.dot = last - 1;
+    match msglist::first(st, MsgReq::NotDeleted) {
+        Some(m) => {
+            st.dot = m - 1;
+            true
+        }
+        None => {
+            st.dot = 0;
+            false
+        }
+    }
+}
+
+pub fn read_only(s: &Session) -> bool {
+    s.read.as_ref().is_some_and(|st| st.readonly())
+}
+
+/// Parses the message list of a MSGLIST, NDMLIST or MSGLIST|STRLIST command,
+/// applying the default message. None after an error (already printed).
+pub fn parse_args(s: &mut Session, cmd: &Command, rest: &str) -> Option<Args> {
+    if s.read.is_none() {
+        crate::outln!("Illegal use of \"message list\"");
+        return None;
+    }
+    let searchheaders = s.is_set("searchheaders");
+    let kind = msglist::ListKind {
+        want_deleted: cmd.msg == MsgReq::Deleted,
+        takes_names: cmd.kind != ArgKind::MsgListStr,
+    };
+    let st = read::state_mut(s);
+    if cmd.kind == ArgKind::MsgListStr {
+        let cp = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let mut after = cp;
+        let mut list = Vec::new();
+        if cp.starts_with(|c: char| c.is_ascii_digit() || c == ':') {
+            // bsd-mailx hands the whole rest of the line to the list parser,
+            // then skips one word: `| 1 wc -l` fails on the `-l`.
+            list = msglist::getmsglist(st, cp, &kind, searchheaders)?;
+            let end = cp
+                .find(|c: char| c.is_ascii_whitespace())
+                .unwrap_or(cp.len());
+            after = cp[end..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+        }
+        if list.is_empty() {
+            match msglist::first(st, cmd.msg) {
+                Some(m) => list.push(m),
+                None => {
+                    crate::outln!("No applicable messages");
+                    return None;
+                }
+            }
+        }
+        return Some(Args::MsgsStr(list, after.to_string()));
+    }
+    let mut list = msglist::getmsglist(st, rest, &kind, searchheaders)?;
+    if cmd.kind == ArgKind::NdmList {
+        return Some(Args::Msgs(list));
+    }
+    if list.is_empty() {
+        match msglist::first(st, cmd.msg) {
+            Some(m) => list.push(m),
+            None => {
+                crate::outln!("No applicable messages");
+                return None;
+            }
+        }
+    }
+    Some(Args::Msgs(list))
+}
+
+/// After a successful command: autoprint, and "a command was run" for `next`.
+pub fn after_command(s: &mut Session, cmd: &Command) {
+    if s.read.is_none() {
+        return;
+    }
+    if s.is_set("autoprint") && cmd.has(flags::P) {
+        let st = read::state(s);
+        if st.count() > 0 && !st.flags(st.dot).contains(MsgFlags::DELETED) {
+            let d = st.dot + 1;
+            show::type1(s, &[d], true, false);
+        }
+    }
+    if s.sourcing == 0
+        && !cmd.has(flags::T)
+        && let Some(st) = s.read.as_deref_mut()
+    {
+        st.sawcom = true;
+    }
+}
+
+/// Before each prompt: `autoinc`, then the prompt when interactive.
+pub fn before_prompt(s: &mut Session) {
+    if s.read.is_none() || !s.interactive() {
+        return;
+    }
+    if s.is_set("autoinc") && setfile::incfile(s).is_some_and(|n| n > 0) {
+        crate::outln!("New mail has arrived.");
+    }
+    crate::outp!("& ");
+}
+
+/// Command lines from standard input, one lock per line so the composer
+/// (a reply's body) reads the same buffered stream.
+struct StdinSource {
+    eofs: usize,
+}
+
+impl LineSource for StdinSource {
+    fn next_line(&mut self, s: &mut Session) -> Option<String> {
+        loop {
+            let mut buf = Vec::new();
+            let n = std::io::stdin().lock().read_until(b'\n', &mut buf).ok()?;
+            if n == 0 {
+                if s.interactive() && s.is_set("ignoreeof") && self.eofs < 24 {
+                    self.eofs += 1;
+                    crate::outln!("Use \"quit\" to quit.");
+                    before_prompt(s);
+                    crate::output::flush();
+                    continue;
+                }
+                return None;
+            }
+            self.eofs = 0;
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+            // bsd-mailx reads with fgets into a C string: a NUL ends the line.
+            if let Some(p) = buf.iter().position(|&b| b == 0) {
+                buf.truncate(p);
+            }
+            return Some(String::from_utf8_lossy(&buf).into_owned());
+        }
+    }
+}
 
 /// Read mode entry point.
-pub fn read_mode(_s: &mut Session, _opts: &crate::cli::Options, _file: Option<String>) -> i32 {
+pub fn read_mode(s: &mut Session, opts: &crate::cli::Options, file: Option<String>) -> i32 {
+    let ef = file.unwrap_or_else(|| "%".to_string());
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    // POSIX -e: is there mail? Exit 0 if so, 1 if not; print nothing.
+    if opts.skip_empty && crate::cli::has_lower_e(&args) {
+        return match setfile::setfile(s, &ef, true) {
+            Ok(()) if read::state(s).count() > 0 => 0,
+            _ => 1,
+        };
+    }
+    if setfile::setfile(s, &ef, false).is_err() {
+        return 1;
+    }
+    if opts.headers_only {
+        // POSIX -H: the header summary of every message; nothing changes.
+        let st = read::state_mut(s);
+        st.dot = usize::MAX;
+        for m in 1..=st.count() {
+            summary::printhead(s, m);
+        }
+        return 0;
+    }
+    if !s.is_set("quiet") {
+        crate::outln!(
+            "Mail version {}.  Type ? for help.",
+            super::settings::VERSION
+        );
+    }
+    read::announce(s);
+    crate::output::flush();
+    let mut src = StdinSource { eofs: 0 };
+    let _ = std::io::stdin().is_terminal();
+    if lex::commands(s, &mut src, lex::Context::Command) == lex::Flow::Continue {
+        quit::quit(s);
+    }
     0
 }

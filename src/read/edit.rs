@@ -1,0 +1,102 @@
+//! `edit` and `visual`: the message is written to a private (0600)
+//! temporary file, `$EDITOR` / `$VISUAL` runs on it through `child` (the
+//! value is split into words as bsd-mailx does, no shell), and a changed file
+//! replaces the message. When the editor fails, the edit is still kept and
+//! the temporary file is left in place (Debian patch 20).
+
+use super::{state, state_mut};
+use crate::session::Session;
+use std::io::Write;
+
+fn editor_for(s: &Session, visual: bool) -> String {
+    let (var, default) = if visual {
+        ("VISUAL", "/usr/bin/vi")
+    } else {
+        ("EDITOR", "/usr/bin/editor")
+    };
+    s.value(var)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(default)
+        .to_string()
+}
+
+/// Reads one answer line from standard input.
+fn ask(prompt: &str) -> Option<String> {
+    crate::outp!("{prompt}");
+    crate::output::flush();
+    let mut line = String::new();
+    match std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line),
+    }
+}
+
+/// bsd-mailx's `edit1`.
+pub fn edit(s: &mut Session, msgvec: &[usize], visual: bool) -> bool {
+    let editor = editor_for(s, visual);
+    let count = state(s).count();
+    for (k, &m) in msgvec.iter().enumerate().take(count) {
+        if k > 0 {
+            let Some(ans) = ask(&format!("Edit message {m} [ynq]? ")) else {
+                break;
+            };
+            match ans.trim_start_matches([' ', '\t']).chars().next() {
+                Some('q') => break,
+                Some('n') => continue,
+                _ => {}
+            }
+        }
+        let st = state_mut(s);
+        st.dot = m - 1;
+        st.touch(m - 1);
+        let content = match st.mb.raw_message(m - 1) {
+            Ok(c) => c,
+            Err(e) => {
+                crate::util::warn(&st.mailname, &e);
+                return false;
+            }
+        };
+        let (mut f, path) = match crate::util::named_temp_file("Re") {
+            Ok(v) => v,
+            Err(e) => {
+                crate::util::warn("/tmp", &e);
+                return false;
+            }
+        };
+        if let Err(e) = f.write_all(&content).and_then(|_| f.flush()) {
+            crate::util::warn(&path.to_string_lossy(), &e);
+            let _ = std::fs::remove_file(&path);
+            return false;
+        }
+        drop(f);
+        let mut words = crate::lex::getrawlist(&editor);
+        if words.is_empty() {
+            words.push(editor.clone());
+        }
+        let mut cmd = std::process::Command::new(&words[0]);
+        cmd.args(&words[1..]).arg(&path);
+        let r = crate::child::run_foreground(&mut cmd);
+        let ok = crate::commands::settings::report_child(r, &words[0]);
+        match std::fs::read(&path) {
+            Ok(new) if new != content => {
+                let new = if new.ends_with(b"\n\n") || new.is_empty() {
+                    new
+                } else if new.ends_with(b"\n") {
+                    // Keep the blank line that separates messages (Debian patch 13).
+                    [new.as_slice(), b"\n"].concat()
+                } else {
+                    [new.as_slice(), b"\n\n"].concat()
+                };
+                state_mut(s).mb.replace_message(m - 1, new);
+            }
+            Ok(_) => {}
+            Err(e) => crate::util::warn(&path.to_string_lossy(), &e),
+        }
+        if ok {
+            let _ = std::fs::remove_file(&path);
+        } else {
+            crate::outln!("The edited message is kept in {}", path.display());
+        }
+    }
+    true
+}

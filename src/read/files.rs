@@ -1,0 +1,160 @@
+//! Writing messages to files: `save`, `copy`, `write` (bsd-mailx's `save1`:
+//! the file is the last word of the line, `"file" [New file]` /
+//! `"file" [Appended]`), and the POSIX `Save`/`Copy`, which name the file
+//! after the sender's login (in the `folder` directory when `outfolder` is set).
+
+use super::msglist::{self, ListKind};
+use super::{state, state_mut};
+use crate::cmdtab::MsgReq;
+use crate::mailbox::{MsgFlags, RenderOptions, render_message};
+use crate::session::{IgnoreTab, Session};
+use std::io::Write;
+
+/// Which of the three commands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Save,
+    Copy,
+    Write,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Save => "save",
+            Mode::Copy => "copy",
+            Mode::Write => "write",
+        }
+    }
+}
+
+/// bsd-mailx's `snarf`: splits off the file name (the last blank-separated
+/// word). Returns (message list part, file, whether a list part exists).
+fn snarf(line: &str) -> Option<(&str, &str, bool)> {
+    let t = line.trim_end_matches(|c: char| c.is_ascii_whitespace());
+    if t.is_empty() {
+        crate::outln!("No file specified.");
+        return None;
+    }
+    match t.rfind(|c: char| c.is_ascii_whitespace()) {
+        Some(p) => Some((&t[..p], &t[p + 1..], true)),
+        None => Some((&t[..0], t, false)),
+    }
+}
+
+/// `save`, `copy`, `write` with their raw argument string.
+pub fn save1(s: &mut Session, args: &str, mode: Mode) -> bool {
+    let Some((list, file, has_list)) = snarf(args) else {
+        return false;
+    };
+    let searchheaders = s.is_set("searchheaders");
+    let msgvec = if !has_list {
+        match msglist::first(state(s), MsgReq::Normal) {
+            Some(m) => vec![m],
+            None => {
+                crate::outln!("No messages to {}.", mode.name());
+                return false;
+            }
+        }
+    } else {
+        let kind = ListKind {
+            want_deleted: false,
+            takes_names: true,
+        };
+        match msglist::getmsglist(state_mut(s), list, &kind, searchheaders) {
+            Some(v) => v,
+            None => return false,
+        }
+    };
+    let Some(path) = crate::expand::expand(s, file) else {
+        return false;
+    };
+    write_messages(s, &msgvec, &path, mode)
+}
+
+/// Appends the messages to `path` and prints the `"file" [..]` line.
+fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> bool {
+    crate::outp!("\"{path}\" ");
+    crate::output::flush();
+    let disp = if std::path::Path::new(path).exists() {
+        "[Appended]"
+    } else {
+        "[New file]"
+    };
+    let f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path);
+    let f = match f {
+        Ok(f) => f,
+        Err(e) => {
+            crate::output::err_line(&format!(
+                "{}: {}",
+                crate::util::progname(),
+                crate::util::strerror(&e)
+            ));
+            return false;
+        }
+    };
+    let mut w = std::io::BufWriter::new(f);
+    let ign: IgnoreTab = s.save_ignore.clone();
+    let pred = |name: &str| ign.hides(name);
+    let count = state(s).count();
+    for &m in msgvec.iter().take(count) {
+        let st = state_mut(s);
+        st.touch(m - 1);
+        let opts = if mode == Mode::Write {
+            RenderOptions {
+                ignore_all: true,
+                ..Default::default()
+            }
+        } else {
+            RenderOptions {
+                ignore: Some(&pred),
+                ..Default::default()
+            }
+        };
+        if let Err(e) = render_message(&st.mb, m - 1, st.flags(m - 1), &opts, &mut w) {
+            crate::util::warn(path, &e);
+            return false;
+        }
+        if mode != Mode::Copy {
+            st.flags_mut(m - 1).insert(MsgFlags::SAVED);
+        }
+    }
+    if let Err(e) = w.flush() {
+        crate::util::warn(path, &e);
+    }
+    crate::outln!("{disp}");
+    true
+}
+
+/// POSIX `Save`/`Copy`: to a file named after the login part of the first
+/// message's sender, in the folder directory when `outfolder` is set.
+pub fn save_by_sender(s: &mut Session, msgvec: &[usize], mark: bool) -> bool {
+    let Some(&first) = msgvec.first() else {
+        return false;
+    };
+    let sender = state(s).nameof(first - 1, 0);
+    let login = sender_login(&sender);
+    if login.is_empty() {
+        crate::outln!("No file specified.");
+        return false;
+    }
+    let path = if s.is_set("outfolder")
+        && let Some(dir) = crate::expand::folder_dir(s)
+    {
+        format!("{dir}/{login}")
+    } else {
+        login
+    };
+    write_messages(s, msgvec, &path, if mark { Mode::Save } else { Mode::Copy })
+}
+
+/// The login part of an address: `bob@example.org` → `bob`, `host!bob` → `bob`.
+/// Slashes are removed so the name stays one file name.
+pub fn sender_login(addr: &str) -> String {
+    let local = addr.split('@').next().unwrap_or("");
+    let local = local.rsplit('!').next().unwrap_or(local);
+    local.replace('/', "")
+}

@@ -1,0 +1,233 @@
+//! Read mode: the state of the open mailbox (current message, edit mode,
+//! read-only, header screen) and the helpers every read-mode command shares
+//! (touching a message, the sender and subject as bsd-mailx's `nameof` and
+//! `hfield` find them, the file info line, the startup announcement).
+//!
+//! One concern per submodule:
+//! - `msglist`: message-list parsing (`markall`, `first`);
+//! - `summary`: the header summary line and header screens;
+//! - `show`: print/type/top/more/pipe;
+//! - `files`: save/copy/write and the POSIX Save/Copy;
+//! - `quit`: what happens to the mailbox when it is closed;
+//! - `setfile`: choosing and opening a mailbox;
+//! - `reply`: reply/Reply/followup/mail;
+//! - `edit`: edit/visual.
+
+pub mod edit;
+pub mod files;
+pub mod msglist;
+pub mod quit;
+pub mod reply;
+pub mod setfile;
+pub mod show;
+pub mod summary;
+
+use crate::mailbox::{Mailbox, MsgFlags};
+use crate::session::Session;
+
+/// The open mailbox and the read-mode bookkeeping around it.
+pub struct ReadState {
+    pub mb: Mailbox,
+    /// The current message ("dot"), 0-based. Meaningless when there are no messages.
+    pub dot: usize,
+    /// A command other than a transparent one has run since the file was opened
+    /// (bsd-mailx's `sawcom`: the first `next` prints message 1... the current one).
+    pub sawcom: bool,
+    /// True for a `-f` folder (bsd-mailx's `edit`), false for a system mailbox.
+    pub edit: bool,
+    /// The expanded mailbox path, as shown in messages.
+    pub mailname: String,
+    /// The header screen last shown (`z`).
+    pub screen: usize,
+    /// The colon modifiers of the last message list (`:` alone reuses them).
+    pub lastcolmod: u8,
+    /// The last `/subject` search string.
+    pub lastscan: String,
+}
+
+impl ReadState {
+    pub fn count(&self) -> usize {
+        self.mb.len()
+    }
+    pub fn flags(&self, i: usize) -> MsgFlags {
+        self.mb.flags(i)
+    }
+    pub fn flags_mut(&mut self, i: usize) -> &mut MsgFlags {
+        self.mb.flags_mut(i)
+    }
+    pub fn readonly(&self) -> bool {
+        self.mb.readonly()
+    }
+    /// bsd-mailx's `touch()`: noticed in this session, and read.
+    pub fn touch(&mut self, i: usize) {
+        let f = self.mb.flags_mut(i);
+        f.insert(MsgFlags::TOUCH);
+        if !f.contains(MsgFlags::READ) {
+            f.insert(MsgFlags::READ | MsgFlags::STATUS);
+        }
+    }
+    /// A header field of message `i` as bsd-mailx's `hfield()` returns it
+    /// (all occurrences joined by a space), as text.
+    pub fn hfield(&self, i: usize, name: &str) -> Option<String> {
+        let h = self.mb.headers(i).ok()?;
+        h.hfield(name)
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+    /// The Subject (or `Subj`) field.
+    pub fn subject(&self, i: usize) -> Option<String> {
+        self.hfield(i, "subject").or_else(|| self.hfield(i, "subj"))
+    }
+    /// bsd-mailx's `name1()`: From:, else (for `reptype` 0) Sender:, else the
+    /// From_ line's sender word.
+    pub fn name1(&self, i: usize, reptype: u8) -> String {
+        if let Some(f) = self.hfield(i, "from") {
+            return f;
+        }
+        if reptype == 0
+            && let Some(f) = self.hfield(i, "sender")
+        {
+            return f;
+        }
+        self.from_line_sender(i)
+    }
+    /// The sender word of the From_ line.
+    pub fn from_line_sender(&self, i: usize) -> String {
+        match self.mb.from_line(i) {
+            Ok(fl) => String::from_utf8_lossy(&fl.sender).into_owned(),
+            Err(_) => String::new(),
+        }
+    }
+    /// bsd-mailx's `nameof()`: the skinned sender; for `reptype` 0 a UUCP
+    /// path `a!b!c` is shortened to its last two parts.
+    pub fn nameof(&self, i: usize, reptype: u8) -> String {
+        let cp = crate::names::skin(&self.name1(i, reptype));
+        if reptype != 0 || cp.matches('!').count() < 2 {
+            return cp;
+        }
+        let b = cp.as_bytes();
+        let last = cp.rfind('!').unwrap_or(0);
+        let mut k = last.saturating_sub(1);
+        while k > 0 && b[k] != b'!' {
+            k -= 1;
+        }
+        if b[k] == b'!' {
+            return cp[k + 1..].to_string();
+        }
+        cp
+    }
+    /// The date column of the header summary: everything after the sender
+    /// on the From_ line.
+    pub fn from_date(&self, i: usize) -> Vec<u8> {
+        self.mb.from_line(i).map(|f| f.date).unwrap_or_default()
+    }
+}
+
+/// The read state; commands only run in read mode once a mailbox is open.
+pub fn state(s: &Session) -> &ReadState {
+    s.read.as_deref().expect("read mode without a mailbox")
+}
+
+/// The read state, mutable.
+pub fn state_mut(s: &mut Session) -> &mut ReadState {
+    s.read.as_deref_mut().expect("read mode without a mailbox")
+}
+
+/// The file info line (bsd-mailx's `newfileinfo`) for messages from
+/// `from` on; returns the 1-based message a new dot should go to.
+pub fn newfileinfo(s: &Session, from: usize) -> usize {
+    let st = state(s);
+    let n = st.count();
+    let mut mdot = None;
+    for i in from..n {
+        if st.flags(i).contains(MsgFlags::NEW) {
+            mdot = Some(i + 1);
+            break;
+        }
+    }
+    if mdot.is_none() {
+        for i in from..n {
+            if !st.flags(i).contains(MsgFlags::READ) {
+                mdot = Some(i + 1);
+                break;
+            }
+        }
+    }
+    let mdot = mdot.unwrap_or(from + 1);
+    let (mut new, mut unread, mut del, mut saved) = (0, 0, 0, 0);
+    for i in 0..n {
+        let f = st.flags(i);
+        if f.contains(MsgFlags::NEW) {
+            new += 1;
+        }
+        if !f.contains(MsgFlags::READ) {
+            unread += 1;
+        }
+        if f.contains(MsgFlags::DELETED) {
+            del += 1;
+        }
+        if f.contains(MsgFlags::SAVED) {
+            saved += 1;
+        }
+    }
+    let mut ename = st.mailname.clone();
+    if let Some(dir) = crate::expand::folder_dir(s) {
+        let prefix = format!("{dir}/");
+        if let Some(rest) = st.mailname.strip_prefix(&prefix) {
+            ename = format!("+{rest}");
+        }
+    }
+    let mut line = format!("\"{ename}\": ");
+    if n == 1 {
+        line.push_str("1 message");
+    } else {
+        line.push_str(&format!("{n} messages"));
+    }
+    if new > 0 {
+        line.push_str(&format!(" {new} new"));
+    }
+    // bsd-mailx's quirk: shown when there are unread old ones, but the
+    // number is every unread message, the new ones included.
+    if unread - new > 0 {
+        line.push_str(&format!(" {unread} unread"));
+    }
+    if del > 0 {
+        line.push_str(&format!(" {del} deleted"));
+    }
+    if saved > 0 {
+        line.push_str(&format!(" {saved} saved"));
+    }
+    if st.readonly() {
+        line.push_str(" [Read only]");
+    }
+    crate::outln!("{line}");
+    mdot
+}
+
+/// bsd-mailx's `announce()`: the file info line, dot on the first new (else
+/// unread) message, and the header screen that holds it unless `noheader`.
+pub fn announce(s: &mut Session) {
+    let mdot = newfileinfo(s, 0);
+    let st = state_mut(s);
+    st.dot = mdot - 1;
+    if st.count() > 0 && !s.is_set("noheader") {
+        summary::headers(s, &[mdot]);
+    }
+}
+
+/// C's `atoi`: optional blanks and sign, then digits; 0 when there are none.
+pub fn atoi(s: &str) -> i64 {
+    let t = s.trim_start_matches([' ', '\t', '\n']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n.saturating_mul(10).saturating_add((b - b'0') as i64);
+    }
+    if neg { -n } else { n }
+}

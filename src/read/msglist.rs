@@ -1,0 +1,506 @@
+//! Message lists, as bsd-mailx's list.c parses them: numbers and ranges,
+//! `^ $ . + - *`, colon modifiers (`:n :o :u :r :d`, `:` alone for the last
+//! ones), `/subject` (with `searchheaders`, `/field:text`) and sender names,
+//! with every error text; and `first()`, the default message rule.
+
+use super::ReadState;
+use crate::cmdtab::MsgReq;
+use crate::mailbox::MsgFlags;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Number(usize),
+    Dollar,
+    Dot,
+    Up,
+    Star,
+    Dash,
+    Plus,
+    Open,
+    Close,
+    Str(String),
+    Eol,
+    Error,
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+    regret: Vec<Tok>,
+}
+
+impl Scanner<'_> {
+    fn scan(&mut self) -> Tok {
+        if let Some(t) = self.regret.pop() {
+            return t;
+        }
+        let b = self.b;
+        while self.i < b.len() && (b[self.i] == b' ' || b[self.i] == b'\t') {
+            self.i += 1;
+        }
+        if self.i >= b.len() {
+            return Tok::Eol;
+        }
+        let c = b[self.i];
+        if c.is_ascii_digit() {
+            let mut n: usize = 0;
+            while self.i < b.len() && b[self.i].is_ascii_digit() {
+                n = n
+                    .saturating_mul(10)
+                    .saturating_add((b[self.i] - b'0') as usize);
+                self.i += 1;
+            }
+            // bsd-mailx keeps the number in an int.
+            return Tok::Number(n.min(i32::MAX as usize));
+        }
+        let single = match c {
+            b'$' => Some(Tok::Dollar),
+            b'.' => Some(Tok::Dot),
+            b'^' => Some(Tok::Up),
+            b'*' => Some(Tok::Star),
+            b'-' => Some(Tok::Dash),
+            b'+' => Some(Tok::Plus),
+            b'(' => Some(Tok::Open),
+            b')' => Some(Tok::Close),
+            _ => None,
+        };
+        if let Some(t) = single {
+            self.i += 1;
+            return t;
+        }
+        let mut quote = 0u8;
+        if c == b'\'' || c == b'"' {
+            quote = c;
+            self.i += 1;
+        }
+        let mut out = Vec::new();
+        let mut closed = false;
+        while self.i < b.len() {
+            let c = b[self.i];
+            if quote != 0 && c == quote {
+                self.i += 1;
+                closed = true;
+                break;
+            }
+            if quote == 0 && (c == b' ' || c == b'\t') {
+                break;
+            }
+            out.push(c);
+            self.i += 1;
+        }
+        if quote != 0 && !closed {
+            crate::output::err_line(&format!("Missing {}", quote as char));
+            return Tok::Error;
+        }
+        Tok::Str(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+const CMNEW: u8 = 1;
+const CMOLD: u8 = 2;
+const CMUNREAD: u8 = 4;
+const CMDELETED: u8 = 8;
+const CMREAD: u8 = 16;
+
+/// (letter, bit, mask, must equal)
+const COLTAB: [(char, u8, MsgFlags, MsgFlags); 5] = [
+    ('n', CMNEW, MsgFlags::NEW, MsgFlags::NEW),
+    ('o', CMOLD, MsgFlags::NEW, MsgFlags::empty()),
+    ('u', CMUNREAD, MsgFlags::READ, MsgFlags::empty()),
+    ('d', CMDELETED, MsgFlags::DELETED, MsgFlags::DELETED),
+    ('r', CMREAD, MsgFlags::READ, MsgFlags::READ),
+];
+
+fn evalcol(st: &ReadState, c: Option<char>) -> u8 {
+    match c {
+        None => st.lastcolmod,
+        Some(c) => COLTAB.iter().find(|e| e.0 == c).map(|e| e.1).unwrap_or(0),
+    }
+}
+
+fn deleted(st: &ReadState, i: usize) -> bool {
+    st.flags(i).contains(MsgFlags::DELETED)
+}
+
+/// `check()`: a number must exist and, unless deleted ones are wanted, not be deleted.
+fn check(st: &ReadState, n: usize, want_deleted: bool) -> bool {
+    if n < 1 || n > st.count() {
+        crate::outln!("{n}: Invalid message number");
+        return false;
+    }
+    if !want_deleted && deleted(st, n - 1) {
+        crate::outln!("{n}: Inappropriate message");
+        return false;
+    }
+    true
+}
+
+fn metamess(st: &ReadState, c: &Tok, want_deleted: bool) -> Option<usize> {
+    let n = st.count();
+    match c {
+        Tok::Up => {
+            let r = (0..n).find(|&i| deleted(st, i) == want_deleted);
+            if r.is_none() {
+                crate::outln!("No applicable messages");
+            }
+            r.map(|i| i + 1)
+        }
+        Tok::Dollar => {
+            let r = (0..n).rev().find(|&i| deleted(st, i) == want_deleted);
+            if r.is_none() {
+                crate::outln!("No applicable messages");
+            }
+            r.map(|i| i + 1)
+        }
+        _ => {
+            let m = st.dot + 1;
+            if n == 0 || deleted(st, st.dot) != want_deleted {
+                crate::outln!("{m}: Inappropriate message");
+                return None;
+            }
+            Some(m)
+        }
+    }
+}
+
+/// Case-insensitive substring test (`strcasestr`).
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.to_ascii_lowercase()
+        .contains(&needle.to_ascii_lowercase())
+}
+
+fn matchsender(st: &ReadState, name: &str, i: usize) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    contains_ci(&st.nameof(i, 0), name)
+}
+
+fn matchto(st: &ReadState, s: &str, i: usize) -> bool {
+    // `s` is what follows the colon of `/to:`.
+    if s.is_empty() {
+        return false;
+    }
+    ["to", "cc", "bcc"]
+        .iter()
+        .any(|f| st.hfield(i, f).is_some_and(|v| contains_ci(&v, s)))
+}
+
+fn matchsubj(st: &mut ReadState, pat: &str, i: usize, searchheaders: bool) -> bool {
+    let mut s = pat[1..].to_string();
+    if s.is_empty() {
+        s = st.lastscan.clone();
+    } else {
+        st.lastscan = s.clone();
+    }
+    let (field_val, needle) = if searchheaders && let Some(colon) = s.find(':') {
+        if s.len() >= 3 && s[..3].eq_ignore_ascii_case("to:") {
+            return matchto(st, &s[colon + 1..], i);
+        }
+        let field = &s[..colon];
+        let field = if field.is_empty() { "subject" } else { field };
+        (st.hfield(i, field), s[colon + 1..].to_string())
+    } else {
+        (st.hfield(i, "subject"), s)
+    };
+    match field_val {
+        None => false,
+        Some(v) => contains_ci(&v, &needle),
+    }
+}
+
+/// Is `t` a command whose list is a message list followed by a string (`pipe`)?
+/// Its words are not sender names.
+pub struct ListKind {
+    pub want_deleted: bool,
+    pub takes_names: bool,
+}
+
+/// bsd-mailx's `markall`+`getmsglist`: returns the 1-based numbers, in
+/// order, or None after printing the error. An empty result means "no list
+/// given" (the caller applies the default).
+pub fn getmsglist(
+    st: &mut ReadState,
+    buf: &str,
+    kind: &ListKind,
+    searchheaders: bool,
+) -> Option<Vec<usize>> {
+    let n = st.count();
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let f = kind.want_deleted;
+    let mut marks = vec![false; n];
+    let mut sc = Scanner {
+        b: buf.as_bytes(),
+        i: 0,
+        regret: Vec::new(),
+    };
+    let valdot = st.dot + 1;
+    let mut colmod: u8 = 0;
+    let mut names: Vec<String> = Vec::new();
+    let (mut star, mut other, mut beg) = (false, false, 0usize);
+    let mut tok = sc.scan();
+    while tok != Tok::Eol {
+        let number = match &tok {
+            Tok::Number(x) => Some(*x),
+            Tok::Dollar | Tok::Up | Tok::Dot => Some(metamess(st, &tok, f)?),
+            _ => None,
+        };
+        if let Some(num) = number {
+            if star {
+                crate::outln!("No numbers mixed with *");
+                return None;
+            }
+            other = true;
+            if beg != 0 {
+                if !check(st, num, f) {
+                    return None;
+                }
+                for (i, m) in marks.iter_mut().enumerate().take(num).skip(beg - 1) {
+                    if f || !st.flags(i).contains(MsgFlags::DELETED) {
+                        *m = true;
+                    }
+                }
+                beg = 0;
+            } else {
+                beg = num;
+                if !check(st, beg, f) {
+                    return None;
+                }
+                let next = sc.scan();
+                let is_dash = next == Tok::Dash;
+                sc.regret.push(next);
+                if !is_dash {
+                    marks[beg - 1] = true;
+                    beg = 0;
+                }
+            }
+        } else {
+            match &tok {
+                Tok::Plus => {
+                    if beg != 0 {
+                        crate::outln!("Non-numeric second argument");
+                        return None;
+                    }
+                    let mut i = valdot;
+                    loop {
+                        i += 1;
+                        if i > n {
+                            crate::outln!("Referencing beyond EOF");
+                            return None;
+                        }
+                        if deleted(st, i - 1) == f {
+                            break;
+                        }
+                    }
+                    marks[i - 1] = true;
+                }
+                Tok::Dash if beg == 0 => {
+                    let mut i = valdot;
+                    loop {
+                        i -= 1;
+                        if i == 0 {
+                            crate::outln!("Referencing before 1");
+                            return None;
+                        }
+                        if deleted(st, i - 1) == f {
+                            break;
+                        }
+                    }
+                    marks[i - 1] = true;
+                }
+                Tok::Str(s) => {
+                    if beg != 0 {
+                        crate::outln!("Non-numeric second argument");
+                        return None;
+                    }
+                    other = true;
+                    if let Some(rest) = s.strip_prefix(':') {
+                        let r = evalcol(st, rest.chars().next());
+                        if r == 0 {
+                            crate::outln!("Unknown colon modifier \"{s}\"");
+                            return None;
+                        }
+                        colmod |= r;
+                    } else if kind.takes_names {
+                        names.push(s.clone());
+                    }
+                }
+                Tok::Star => {
+                    if other {
+                        crate::outln!("Can't mix \"*\" with anything");
+                        return None;
+                    }
+                    star = true;
+                }
+                Tok::Error => return None,
+                _ => {}
+            }
+        }
+        tok = sc.scan();
+    }
+    st.lastcolmod = colmod;
+    if star {
+        let mut mc = 0;
+        for (i, m) in marks.iter_mut().enumerate() {
+            if st.mb.flags(i).contains(MsgFlags::DELETED) == f {
+                *m = true;
+                mc += 1;
+            }
+        }
+        if mc == 0 {
+            crate::outln!("No applicable messages.");
+            return None;
+        }
+        return Some(collect(&marks));
+    }
+    // bsd-mailx resets its number count before this test, so any names or
+    // colon modifiers select among all messages, numbers or not.
+    if !names.is_empty() || colmod != 0 {
+        for (i, m) in marks.iter_mut().enumerate() {
+            if st.mb.flags(i).contains(MsgFlags::DELETED) == f {
+                *m = true;
+            }
+        }
+    }
+    if !names.is_empty() {
+        for (i, m) in marks.iter_mut().enumerate() {
+            let mut hit = false;
+            for nm in &names {
+                let ok = if nm.starts_with('/') {
+                    matchsubj(st, nm, i, searchheaders)
+                } else {
+                    matchsender(st, nm, i)
+                };
+                if ok {
+                    hit = true;
+                    break;
+                }
+            }
+            if !hit {
+                *m = false;
+            }
+        }
+        if !marks.iter().any(|&m| m) {
+            crate::outln!("No applicable messages from {{{}}}", names.join(", "));
+            return None;
+        }
+    }
+    if colmod != 0 {
+        for (i, m) in marks.iter_mut().enumerate() {
+            let fl = st.mb.flags(i);
+            for (_, bit, mask, eq) in COLTAB.iter() {
+                if colmod & bit != 0 && (fl & *mask) != *eq {
+                    *m = false;
+                }
+            }
+        }
+        if !marks.iter().any(|&m| m) {
+            let mut line = String::from("No messages satisfy");
+            for (c, bit, _, _) in COLTAB.iter() {
+                if colmod & bit != 0 {
+                    line.push_str(&format!(" :{c}"));
+                }
+            }
+            crate::outln!("{line}");
+            return None;
+        }
+    }
+    Some(collect(&marks))
+}
+
+fn collect(marks: &[bool]) -> Vec<usize> {
+    marks
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m)
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// bsd-mailx's `first(flag, mask)` for a command's requirement: the current
+/// message if it qualifies, else the nearest one forward, else backward.
+/// Returns the 1-based number, or None.
+pub fn first(st: &ReadState, req: MsgReq) -> Option<usize> {
+    let n = st.count();
+    if n == 0 {
+        return None;
+    }
+    let (f, m) = match req {
+        MsgReq::NotDeleted | MsgReq::Normal => (false, true),
+        MsgReq::Deleted => (true, true),
+        MsgReq::Any => (false, false),
+    };
+    let ok = |i: usize| !m || deleted(st, i) == f;
+    let dot = st.dot.min(n - 1);
+    (dot..n)
+        .find(|&i| ok(i))
+        .or_else(|| (0..dot).rev().find(|&i| ok(i)))
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mailbox::Mailbox;
+
+    fn st(n: usize) -> ReadState {
+        let mut text = String::new();
+        for i in 1..=n {
+            text.push_str(&format!(
+                "From u{i}@x Mon Jan  1 10:00:00 2024\nFrom: User{i} <u{i}@x>\nSubject: subj {i}\n\nbody\n\n"
+            ));
+        }
+        ReadState {
+            mb: Mailbox::from_bytes(text.as_bytes()).unwrap(),
+            dot: 0,
+            sawcom: false,
+            edit: true,
+            mailname: "x".into(),
+            screen: 0,
+            lastcolmod: 0,
+            lastscan: String::new(),
+        }
+    }
+
+    const K: ListKind = ListKind {
+        want_deleted: false,
+        takes_names: true,
+    };
+
+    #[test]
+    fn numbers_ranges_and_meta() {
+        let mut s = st(5);
+        assert_eq!(getmsglist(&mut s, "1 3-4", &K, false), Some(vec![1, 3, 4]));
+        assert_eq!(
+            getmsglist(&mut s, "^-$", &K, false),
+            Some(vec![1, 2, 3, 4, 5])
+        );
+        assert_eq!(
+            getmsglist(&mut s, "*", &K, false),
+            Some(vec![1, 2, 3, 4, 5])
+        );
+        assert_eq!(getmsglist(&mut s, "", &K, false), Some(vec![]));
+        assert_eq!(getmsglist(&mut s, "+", &K, false), Some(vec![2]));
+        assert_eq!(getmsglist(&mut s, "-", &K, false), None);
+        assert_eq!(getmsglist(&mut s, "9", &K, false), None);
+        assert_eq!(getmsglist(&mut s, "3-", &K, false), Some(vec![]));
+        s.flags_mut(1).insert(MsgFlags::DELETED);
+        assert_eq!(getmsglist(&mut s, "1-3", &K, false), Some(vec![1, 3]));
+        assert_eq!(getmsglist(&mut s, "2", &K, false), None);
+    }
+
+    #[test]
+    fn names_subjects_and_colons() {
+        let mut s = st(3);
+        assert_eq!(getmsglist(&mut s, "U2", &K, false), Some(vec![2]));
+        assert_eq!(getmsglist(&mut s, "/SUBJ 3", &K, false), Some(vec![1, 2, 3]));
+        assert_eq!(getmsglist(&mut s, "\"/SUBJ 3\"", &K, false), Some(vec![3]));
+        assert_eq!(getmsglist(&mut s, "/", &K, false), Some(vec![3]));
+        assert_eq!(getmsglist(&mut s, ":n", &K, false), Some(vec![1, 2, 3]));
+        assert_eq!(getmsglist(&mut s, ":r", &K, false), None);
+        assert_eq!(getmsglist(&mut s, ":x", &K, false), None);
+        assert_eq!(getmsglist(&mut s, "nobody", &K, false), None);
+    }
+}

@@ -1,0 +1,185 @@
+//! Replying and composing from read mode: `reply`/`respond` (sender plus the
+//! To or Reply-To and Cc recipients, as bsd-mailx's `_respond`),
+//! `Reply`/`Respond` (the senders of every listed message, `_Respond`),
+//! both swapped by `Replyall`; the POSIX `followup`/`Followup` (the same,
+//! recorded in a file named after the sender); and `mail`.
+//!
+//! The message body comes from `compose::collect_interactive`, which reads
+//! the rest of standard input when it is not a terminal (as bsd-mailx does).
+
+use super::{state, state_mut};
+use crate::names::{self, Kind};
+use crate::send::{self, Header, SendOpts};
+use crate::session::Session;
+
+/// `Re: ` in front unless the subject already starts with `re:` (any case).
+pub fn reedit(subj: Option<String>) -> Option<String> {
+    let s = subj?;
+    if s.len() >= 3 && s.as_bytes()[..3].eq_ignore_ascii_case(b"re:") {
+        return Some(s);
+    }
+    Some(format!("Re: {s}"))
+}
+
+/// Removes the user (login, alternates, and with `allnet` any
+/// `login@host`) from a list, unless `metoo` is set.
+fn delme(s: &Session, names: Vec<String>) -> Vec<String> {
+    if s.is_set("metoo") {
+        return names;
+    }
+    names.into_iter().filter(|n| !names::is_me(s, n)).collect()
+}
+
+fn split(list: &str) -> Vec<String> {
+    names::extract(list, Kind::To)
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
+}
+
+fn in_reply_to(s: &Session, m: usize) -> Option<String> {
+    state(s).hfield(m - 1, "message-id")
+}
+
+/// `reply`/`respond` (or `Reply` with `Replyall`).
+pub fn respond(s: &mut Session, msgvec: &[usize]) -> bool {
+    if s.is_set("Replyall") {
+        respond_senders(s, msgvec, None)
+    } else {
+        respond_all(s, msgvec, None)
+    }
+}
+
+/// `Reply`/`Respond` (or `reply` with `Replyall`).
+pub fn respond_capital(s: &mut Session, msgvec: &[usize]) -> bool {
+    if s.is_set("Replyall") {
+        respond_all(s, msgvec, None)
+    } else {
+        respond_senders(s, msgvec, None)
+    }
+}
+
+/// bsd-mailx's `_respond`: one message, to its sender and recipients.
+fn respond_all(s: &mut Session, msgvec: &[usize], record: Option<String>) -> bool {
+    if msgvec.len() > 1 {
+        crate::outln!("Sorry, can't reply to multiple messages at once");
+        return false;
+    }
+    let m = msgvec[0];
+    let st = state_mut(s);
+    st.touch(m - 1);
+    st.dot = m - 1;
+    let st = state(s);
+    let rcv = match st.hfield(m - 1, "from") {
+        Some(f) => names::skin(&f),
+        None => names::skin(&st.nameof(m - 1, 1)),
+    };
+    let replyto = st.hfield(m - 1, "reply-to").map(|r| names::skin(&r));
+    let mut np = match (&replyto, st.hfield(m - 1, "to")) {
+        (Some(r), _) => split(r),
+        (None, Some(t)) => split(&names::skin(&t)),
+        _ => Vec::new(),
+    };
+    np = delme(s, np);
+    if !np.is_empty() && replyto.is_none() {
+        np.extend(split(&rcv));
+    } else if np.is_empty() {
+        if replyto.is_some() {
+            crate::outln!("Empty reply-to field -- replying to author");
+        }
+        np = split(&rcv);
+    }
+    let subject = reedit(st.subject(m - 1));
+    let cc = match (&replyto, st.hfield(m - 1, "cc")) {
+        (None, Some(c)) => delme(s, split(&names::skin(&c))),
+        _ => Vec::new(),
+    };
+    let h = Header {
+        to: np,
+        subject,
+        cc,
+        in_reply_to: in_reply_to(s, m),
+        ..Default::default()
+    };
+    compose_and_send(s, h, record)
+}
+
+/// bsd-mailx's `_Respond`: to the sender of every listed message.
+fn respond_senders(s: &mut Session, msgvec: &[usize], record: Option<String>) -> bool {
+    let mut to = Vec::new();
+    for &m in msgvec {
+        let st = state_mut(s);
+        st.touch(m - 1);
+        st.dot = m - 1;
+        let cp = match st.hfield(m - 1, "from") {
+            Some(f) => names::skin(&f),
+            None => names::skin(&st.nameof(m - 1, 2)),
+        };
+        to.extend(split(&cp));
+    }
+    if to.is_empty() {
+        return true;
+    }
+    let first = msgvec[0];
+    let h = Header {
+        to,
+        subject: reedit(state(s).subject(first - 1)),
+        in_reply_to: in_reply_to(s, first),
+        ..Default::default()
+    };
+    compose_and_send(s, h, record)
+}
+
+/// POSIX `followup` (`all` false) and `Followup` (`all` true): reply, and
+/// record the message in a file named after the first message's sender.
+pub fn followup(s: &mut Session, msgvec: &[usize], all: bool) -> bool {
+    let sender = state(s).nameof(msgvec[0] - 1, 0);
+    let login = super::files::sender_login(&sender);
+    let record = if s.is_set("outfolder")
+        && let Some(dir) = crate::expand::folder_dir(s)
+    {
+        format!("{dir}/{login}")
+    } else {
+        login
+    };
+    if all {
+        respond_senders(s, msgvec, Some(record))
+    } else {
+        respond_senders(s, &msgvec[..1], Some(record))
+    }
+}
+
+/// `mail names`: compose a new message.
+pub fn mail(s: &mut Session, args: &str) -> bool {
+    let h = Header {
+        to: split(args),
+        ..Default::default()
+    };
+    compose_and_send(s, h, None);
+    true
+}
+
+fn compose_and_send(s: &mut Session, mut h: Header, record: Option<String>) -> bool {
+    let body = match crate::compose::collect_interactive(s, &mut h) {
+        Ok(Some(b)) => b,
+        Ok(None) => return true,
+        Err(e) => {
+            crate::util::warn("temporary file", &e);
+            return false;
+        }
+    };
+    let saved = s.value("record").map(str::to_string);
+    if let Some(r) = &record {
+        s.vars.set("record", r);
+    }
+    send::mail1(s, h, body, SendOpts::default());
+    if record.is_some() {
+        match saved {
+            Some(v) => s.vars.set("record", &v),
+            None => {
+                s.vars.unset("record");
+            }
+        }
+    }
+    true
+}

@@ -1,0 +1,106 @@
+//! Choosing and opening a mailbox (bsd-mailx's `setfile`): `%` (the system
+//! mailbox, `$MAIL` rules), `%user`, `&`, `+folder`, `#`, a path; the open
+//! errors (`No mail for USER`, `mail: path: strerror`); closing the previous
+//! mailbox with the quit rules; and `inc` (new mail during the session).
+
+use super::{ReadState, newfileinfo, state_mut};
+use crate::mailbox::Mailbox;
+use crate::session::Session;
+
+/// Why a mailbox could not be opened (the message was already printed).
+#[derive(Debug, PartialEq, Eq)]
+pub enum OpenError {
+    /// The system mailbox is missing or empty (`No mail for USER`).
+    NoMail,
+    /// Any other failure.
+    Failed,
+}
+
+/// Opens `name` (before expansion) as the current mailbox. A previous
+/// mailbox is written back first. With `quiet_nomail` the `No mail for`
+/// message is not printed (for `-e`).
+pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), OpenError> {
+    let isedit = !name.starts_with('%');
+    let who = if name.len() > 1 && name.starts_with('%') {
+        name[1..].to_string()
+    } else {
+        s.myname.clone()
+    };
+    let nomail = |q: bool| {
+        if !q {
+            crate::output::err_line(&format!("No mail for {who}"));
+        }
+        Err(OpenError::NoMail)
+    };
+    let Some(path) = crate::expand::expand(s, name) else {
+        return Err(OpenError::Failed);
+    };
+    let mb = match Mailbox::open(&path) {
+        Ok(mb) => mb,
+        Err(e) => {
+            if !isedit && e.kind() == std::io::ErrorKind::NotFound {
+                return nomail(quiet_nomail);
+            }
+            crate::util::warn(&path, &e);
+            return Err(OpenError::Failed);
+        }
+    };
+    if s.read.is_some() {
+        super::quit::quit(s);
+    }
+    let old = s.read.take().map(|st| st.mailname);
+    if let Some(old) = old.filter(|o| !o.is_empty()) {
+        s.prevfile = Some(old);
+    }
+    s.mailname = Some(path.clone());
+    let count = mb.len();
+    s.read = Some(Box::new(ReadState {
+        mb,
+        dot: 0,
+        sawcom: false,
+        edit: isedit,
+        mailname: path,
+        screen: 0,
+        lastcolmod: 0,
+        lastscan: String::new(),
+    }));
+    if !isedit && count == 0 {
+        return nomail(quiet_nomail);
+    }
+    Ok(())
+}
+
+/// `inc`: takes in mail appended since the mailbox was read.
+/// Returns the number of new messages, or None on failure.
+pub fn incfile(s: &mut Session) -> Option<usize> {
+    let st = state_mut(s);
+    st.mb.incorporate_new().ok()
+}
+
+/// The `inc` command.
+pub fn inc(s: &mut Session) -> bool {
+    let before = super::state(s).count();
+    match incfile(s) {
+        Some(0) => crate::outln!("No new mail."),
+        Some(_) => {
+            let mdot = newfileinfo(s, before);
+            state_mut(s).dot = mdot - 1;
+        }
+        None => crate::outln!("\"inc\" command failed..."),
+    }
+    true
+}
+
+/// `file`/`folder` with no argument: the file info line.
+pub fn fileinfo(s: &mut Session) {
+    newfileinfo(s, 0);
+}
+
+/// `file name`: write back the current mailbox and open another one.
+pub fn switch(s: &mut Session, name: &str) -> bool {
+    if setfile(s, name, false).is_err() {
+        return false;
+    }
+    super::announce(s);
+    true
+}

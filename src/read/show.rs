@@ -1,0 +1,248 @@
+//! Showing messages: print/type/Type/Print, more/page/More/Page (through
+//! `$PAGER` when interactive, and for long messages with `crt`), `pipe`/`|`
+//! (all headers, to `$SHELL -c command` through `child`), `top`, `next`,
+//! and `size`.
+//!
+//! Output to a terminal goes through [`tty_safe`]: bsd-mailx vis-encodes
+//! message text on a tty; we show real characters in a UTF-8 locale and
+//! escape control characters (other than tab and newline) as `^X`. Output
+//! to a pipe or file is the raw message.
+
+use super::{ReadState, state, state_mut};
+use crate::mailbox::{MsgFlags, RenderOptions, render_message};
+use crate::session::{IgnoreTab, Session};
+use std::io::{IsTerminal, Write};
+
+/// Renders message `i` (0-based) with a header filter into `out`.
+pub fn render(
+    st: &ReadState,
+    i: usize,
+    ign: Option<&IgnoreTab>,
+    out: &mut dyn Write,
+) -> std::io::Result<u64> {
+    let pred = |name: &str| ign.is_some_and(|t| t.hides(name));
+    let opts = RenderOptions {
+        ignore: if ign.is_some() { Some(&pred) } else { None },
+        ..Default::default()
+    };
+    render_message(&st.mb, i, st.flags(i), &opts, out)
+}
+
+/// Makes message text safe for a terminal (see the module comment).
+pub fn tty_safe(data: &[u8]) -> Vec<u8> {
+    let utf8 = crate::locale::is_utf8();
+    let mut out = Vec::with_capacity(data.len());
+    for line in data.split_inclusive(|&b| b == b'\n') {
+        let (body, nl) = match line.last() {
+            Some(b'\n') => (&line[..line.len() - 1], true),
+            _ => (line, false),
+        };
+        let mut seg_start = 0;
+        // Tabs stay; everything else goes through the summary's encoder.
+        for (k, &b) in body.iter().enumerate() {
+            if b == b'\t' {
+                out.extend_from_slice(
+                    super::summary::safe_text(&body[seg_start..k], utf8).as_bytes(),
+                );
+                out.push(b'\t');
+                seg_start = k + 1;
+            }
+        }
+        out.extend_from_slice(super::summary::safe_text(&body[seg_start..], utf8).as_bytes());
+        if nl {
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// bsd-mailx's `type1`: prints the messages (with `Message N:` lines unless
+/// `quiet`), through the pager when `page` or a long `crt` output asks for it.
+pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool {
+    let interactive = s.interactive();
+    let mut use_pager = false;
+    if interactive && (page || s.is_set("crt")) {
+        if page {
+            use_pager = true;
+        } else {
+            let st = state(s);
+            let nlines: u64 = msgvec
+                .iter()
+                .take(st.count())
+                .map(|&m| st.mb.entry(m - 1).lines)
+                .sum();
+            let crt = s.value("crt").unwrap_or("");
+            let limit = if crt.is_empty() {
+                s.real_screen_height as i64
+            } else {
+                super::atoi(crt)
+            };
+            use_pager = nlines as i64 > limit;
+        }
+    }
+    let tty = std::io::stdout().is_terminal();
+    let quiet = s.is_set("quiet");
+    let ign = if doign { Some(s.ignore.clone()) } else { None };
+    let mut buf: Vec<u8> = Vec::new();
+    let count = state(s).count();
+    for &m in msgvec.iter().take(count) {
+        let st = state_mut(s);
+        st.touch(m - 1);
+        st.dot = m - 1;
+        let mut one: Vec<u8> = Vec::new();
+        if !quiet {
+            one.extend_from_slice(format!("Message {m}:\n").as_bytes());
+        }
+        if render(st, m - 1, ign.as_ref(), &mut one).is_err() {
+            break;
+        }
+        if tty {
+            one = tty_safe(&one);
+        }
+        if use_pager {
+            buf.extend_from_slice(&one);
+        } else {
+            crate::output::bytes(&one);
+            if crate::output::is_broken() {
+                break;
+            }
+        }
+    }
+    if use_pager {
+        crate::output::flush();
+        crate::pager::page_text(s, &buf);
+    }
+    true
+}
+
+/// `pipe`/`|`: every listed message, all headers, into `$SHELL -c cmd`.
+/// The child's real exit status is reported.
+pub fn pipe(s: &mut Session, msgvec: &[usize], cmd: &str) -> bool {
+    let shell = s
+        .value("SHELL")
+        .filter(|v| !v.is_empty())
+        .unwrap_or("/bin/sh")
+        .to_string();
+    let _guard = crate::child::IgnoreInterrupts::new();
+    let mut child = match crate::child::spawn_with_stdin(&shell, &["-c", cmd]) {
+        Ok(c) => c,
+        Err(e) => {
+            crate::util::warn(cmd, &e);
+            return true;
+        }
+    };
+    let count = state(s).count();
+    if let Some(mut stdin) = child.stdin.take() {
+        for &m in msgvec.iter().take(count) {
+            let st = state_mut(s);
+            st.touch(m - 1);
+            st.dot = m - 1;
+            if render(st, m - 1, None, &mut stdin).is_err() {
+                // The command stopped reading: the rest is not wanted.
+                break;
+            }
+        }
+    }
+    let r = crate::child::wait(&mut child);
+    crate::commands::settings::report_child(r, &shell);
+    true
+}
+
+/// `top`: `Message N:` and the first `toplines` (default 5) + 1 lines,
+/// unfiltered.
+pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
+    let mut topl: i64 = 5;
+    if let Some(v) = s.value("toplines") {
+        topl = super::atoi(v);
+        if !(0..=10000).contains(&topl) {
+            topl = 5;
+        }
+    }
+    let quiet = s.is_set("quiet");
+    let tty = std::io::stdout().is_terminal();
+    let mut lineb = true;
+    let count = state(s).count();
+    for &m in msgvec.iter().take(count) {
+        let st = state_mut(s);
+        st.touch(m - 1);
+        st.dot = m - 1;
+        if !quiet {
+            crate::outln!("Message {m}:");
+        }
+        let c = st.mb.entry(m - 1).lines as i64;
+        let raw = st.mb.raw_message(m - 1).unwrap_or_default();
+        if !lineb {
+            crate::outln!();
+        }
+        for (lines, line) in raw.split_inclusive(|&b| b == b'\n').enumerate() {
+            let lines = lines as i64;
+            if lines >= c || lines > topl {
+                break;
+            }
+            let text = line.strip_suffix(b"\n").unwrap_or(line);
+            let mut shown = text.to_vec();
+            if tty {
+                shown = tty_safe(&shown);
+            }
+            shown.push(b'\n');
+            crate::output::bytes(&shown);
+            lineb = text.iter().all(|&b| b == b' ' || b == b'\t');
+        }
+    }
+    true
+}
+
+/// `next`: with a list, the first listed message after dot (wrapping);
+/// without, the next undeleted, unsaved message (the current one when no
+/// command has run yet).
+pub fn next(s: &mut Session, msgvec: &[usize]) -> bool {
+    let st = state_mut(s);
+    if !msgvec.is_empty() {
+        let mdot = st.dot + 1;
+        let start = msgvec.iter().position(|&m| m > mdot).unwrap_or(0);
+        let n = msgvec.len();
+        let mut k = start;
+        loop {
+            let m = msgvec[k];
+            if !st.flags(m - 1).contains(MsgFlags::DELETED) {
+                st.dot = m - 1;
+                let d = st.dot + 1;
+                return type1(s, &[d], true, false);
+            }
+            k = (k + 1) % n;
+            if k == start {
+                break;
+            }
+        }
+        crate::outln!("No messages applicable");
+        return false;
+    }
+    if st.sawcom {
+        let mut found = None;
+        for i in st.dot + 1..st.count() {
+            if !st.flags(i).intersects(MsgFlags::DELETED | MsgFlags::SAVED) {
+                found = Some(i);
+                break;
+            }
+        }
+        match found {
+            None => {
+                crate::outln!("At EOF");
+                return true;
+            }
+            Some(i) => st.dot = i,
+        }
+    }
+    let d = st.dot + 1;
+    type1(s, &[d], true, false)
+}
+
+/// `size`: `N: LINES/BYTES` per message.
+pub fn size(s: &Session, msgvec: &[usize]) -> bool {
+    let st = state(s);
+    for &m in msgvec {
+        let e = st.mb.entry(m - 1);
+        crate::outln!("{m}: {}/{}", e.lines, e.size);
+    }
+    true
+}

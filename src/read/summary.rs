@@ -1,0 +1,384 @@
+//! The header summary: one line per message (bsd-mailx's `printhead`,
+//! `"%c%c%3d %-17.17s  %16.16s %4d/%-5d %s"` cut to the screen width), the
+//! screens of them (`headers`, `z`), and `from`.
+//!
+//! Text shown in the line goes through [`safe_text`]:
+//! - in a UTF-8 locale, real characters are shown and fields are padded and
+//!   cut by display width ([`width`]); control characters are shown as `^X`
+//!   (bsd-mailx lets backspace, bell and CR through), C1 controls as `M^X`,
+//!   bytes that are not UTF-8 in vis(3) `M-x` form;
+//! - in any other locale, the bytes are encoded exactly as bsd-mailx's
+//!   `strnvis(VIS_SAFE|VIS_NOSLASH)` does, and fields are padded and cut by
+//!   bytes.
+//!
+//! For pure-ASCII headers both give bsd-mailx's bytes (apart from the three
+//! control characters above). [`decode_header`] is where RFC 2047 decoding
+//! of the sender and subject plugs in.
+
+use super::ReadState;
+use crate::mailbox::MsgFlags;
+use crate::session::Session;
+
+/// Hook for RFC 2047 decoding of a header value shown in the summary.
+/// Today it returns the value unchanged (bsd-mailx shows encoded words raw).
+pub fn decode_header(raw: &str) -> String {
+    raw.to_string()
+}
+
+/// vis(3) of one byte in a non-UTF-8 locale (libbsd strnvis with
+/// VIS_SAFE|VIS_NOSLASH).
+fn vis_byte(out: &mut String, c: u8) {
+    match c {
+        b'\n' | b'\t' | 8 | 7 | b'\r' => out.push(c as char),
+        0x20..=0x7e => out.push(c as char),
+        0..=0x1f | 0x7f => ctl(out, c),
+        _ => {
+            let low = c & 0x7f;
+            if low == b' ' {
+                out.push_str(&format!("\\{:03o}", c));
+            } else if low < 0x20 || low == 0x7f {
+                out.push('M');
+                ctl(out, low);
+            } else {
+                out.push_str("M-");
+                out.push(low as char);
+            }
+        }
+    }
+}
+
+fn ctl(out: &mut String, c: u8) {
+    out.push('^');
+    out.push(if c == 0x7f { '?' } else { (c + b'@') as char });
+}
+
+/// Makes header text safe to show on a terminal (see the module comment).
+pub fn safe_text(raw: &[u8], utf8: bool) -> String {
+    let mut out = String::with_capacity(raw.len());
+    if !utf8 {
+        for &c in raw {
+            vis_byte(&mut out, c);
+        }
+        return out;
+    }
+    let mut rest = raw;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                push_chars(&mut out, s);
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                push_chars(&mut out, std::str::from_utf8(good).unwrap_or(""));
+                let n = e.error_len().unwrap_or(bad.len()).max(1);
+                for &c in &bad[..n] {
+                    vis_byte(&mut out, c);
+                }
+                rest = &bad[n..];
+            }
+        }
+    }
+    out
+}
+
+fn push_chars(out: &mut String, s: &str) {
+    for ch in s.chars() {
+        let c = ch as u32;
+        if ch == '\t' || ch == '\n' {
+            out.push(ch);
+        } else if c < 0x20 || c == 0x7f {
+            ctl(out, c as u8);
+        } else if (0x80..0xa0).contains(&c) {
+            out.push('M');
+            ctl(out, (c & 0x7f) as u8);
+        } else {
+            out.push(ch);
+        }
+    }
+}
+
+/// Display width of a character on a terminal: 0 for combining marks and
+/// zero-width characters, 2 for East Asian wide and fullwidth characters
+/// and emoji, 1 otherwise.
+pub fn char_width(ch: char) -> usize {
+    let c = ch as u32;
+    if c == 0 {
+        return 0;
+    }
+    let zero = matches!(c,
+        0x0300..=0x036f | 0x0483..=0x0489 | 0x0591..=0x05bd | 0x05bf | 0x05c1..=0x05c2
+        | 0x05c4..=0x05c5 | 0x05c7 | 0x0610..=0x061a | 0x064b..=0x065f | 0x0670
+        | 0x06d6..=0x06dc | 0x06df..=0x06e4 | 0x06e7..=0x06e8 | 0x06ea..=0x06ed
+        | 0x0900..=0x0902 | 0x093a | 0x093c | 0x0941..=0x0948 | 0x094d | 0x0951..=0x0957
+        | 0x0e31 | 0x0e34..=0x0e3a | 0x0e47..=0x0e4e | 0x1ab0..=0x1aff | 0x1dc0..=0x1dff
+        | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x20d0..=0x20ff
+        | 0xfe00..=0xfe0f | 0xfe20..=0xfe2f | 0xfeff | 0xe0100..=0xe01ef);
+    if zero {
+        return 0;
+    }
+    let wide = matches!(c,
+        0x1100..=0x115f | 0x231a..=0x231b | 0x2329..=0x232a | 0x23e9..=0x23ec | 0x23f0
+        | 0x23f3 | 0x25fd..=0x25fe | 0x2614..=0x2615 | 0x2648..=0x2653 | 0x267f | 0x2693
+        | 0x26a1 | 0x26aa..=0x26ab | 0x26bd..=0x26be | 0x26c4..=0x26c5 | 0x26ce | 0x26d4
+        | 0x26ea | 0x26f2..=0x26f3 | 0x26f5 | 0x26fa | 0x26fd | 0x2705 | 0x270a..=0x270b
+        | 0x2728 | 0x274c | 0x274e | 0x2753..=0x2755 | 0x2757 | 0x2795..=0x2797 | 0x27b0
+        | 0x27bf | 0x2b1b..=0x2b1c | 0x2b50 | 0x2b55 | 0x2e80..=0x303e | 0x3041..=0x33ff
+        | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xa000..=0xa4cf | 0xa960..=0xa97f
+        | 0xac00..=0xd7a3 | 0xf900..=0xfaff | 0xfe10..=0xfe19 | 0xfe30..=0xfe6f
+        | 0xff00..=0xff60 | 0xffe0..=0xffe6 | 0x1f300..=0x1f64f | 0x1f900..=0x1f9ff
+        | 0x1f680..=0x1f6ff | 0x20000..=0x2fffd | 0x30000..=0x3fffd);
+    if wide { 2 } else { 1 }
+}
+
+/// Display width of a string.
+pub fn width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
+/// `%-W.Ws` (left) or `%W.Ws` (right): cut to `w` columns, pad to `w`.
+/// Counts bytes when `utf8` is false (as printf does), columns otherwise.
+fn field(s: &str, w: usize, left: bool, utf8: bool) -> String {
+    let (cut, used) = cut_to(s, w, utf8);
+    let pad = " ".repeat(w - used);
+    if left {
+        format!("{cut}{pad}")
+    } else {
+        format!("{pad}{cut}")
+    }
+}
+
+/// The longest prefix of `s` that fits in `w` columns (or bytes), and its size.
+fn cut_to(s: &str, w: usize, utf8: bool) -> (&str, usize) {
+    if !utf8 {
+        // The non-UTF-8 text is ASCII (vis output), so bytes are chars.
+        let n = s.len().min(w);
+        let mut n2 = n;
+        while !s.is_char_boundary(n2) {
+            n2 -= 1;
+        }
+        return (&s[..n2], n2);
+    }
+    let mut used = 0;
+    for (i, ch) in s.char_indices() {
+        let cw = char_width(ch);
+        if used + cw > w {
+            return (&s[..i], used);
+        }
+        used += cw;
+    }
+    (s, used)
+}
+
+/// Is this message from the user (for `showto`)? bsd-mailx removes the
+/// login name and the alternates from the sender and looks for a rest.
+fn from_me(s: &Session, from: &str) -> bool {
+    let names = crate::names::extract(from, crate::names::Kind::To);
+    !names.iter().any(|n| {
+        !(n.name.eq_ignore_ascii_case(&s.myname)
+            || s.alternates.iter().any(|a| a.eq_ignore_ascii_case(&n.name)))
+    })
+}
+
+/// The summary line of message `mesg` (1-based), without the newline.
+pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
+    let i = mesg - 1;
+    let f = st.flags(i);
+    let utf8 = crate::locale::is_utf8();
+    let subj = st.subject(i).unwrap_or_default();
+    let curind = if st.dot == i { '>' } else { ' ' };
+    let mut dispc = ' ';
+    if f.contains(MsgFlags::SAVED) {
+        dispc = '*';
+    }
+    if f.contains(MsgFlags::PRESERVE) {
+        dispc = 'P';
+    }
+    if (f & (MsgFlags::READ | MsgFlags::NEW)) == MsgFlags::NEW {
+        dispc = 'N';
+    }
+    if (f & (MsgFlags::READ | MsgFlags::NEW)).is_empty() {
+        dispc = 'U';
+    }
+    if f.contains(MsgFlags::MBOX) {
+        dispc = 'M';
+    }
+    let from = st.nameof(i, 0);
+    let to = st
+        .hfield(i, "to")
+        .map(|t| crate::names::skin(&t))
+        .filter(|_| true);
+    let show_to = if from_me(s, &from) {
+        s.is_set("showto")
+    } else {
+        s.is_set("show-rcpt")
+    };
+    let (name, is_to) = match (&to, show_to) {
+        (Some(t), true) => (t.clone(), true),
+        _ => {
+            if s.is_set("showname") {
+                (display_name(st, i).unwrap_or(from), false)
+            } else {
+                (from, false)
+            }
+        }
+    };
+    let visname = safe_text(decode_header(&name).as_bytes(), utf8);
+    let vissub = safe_text(decode_header(&subj).as_bytes(), utf8);
+    let date = st.from_date(i);
+    let date = safe_text(&date, utf8);
+    let e = st.mb.entry(i);
+    let mut line = String::new();
+    line.push(curind);
+    line.push(dispc);
+    line.push_str(&format!("{mesg:3}"));
+    if is_to {
+        line.push_str(" TO ");
+        line.push_str(&field(&visname, 14, true, utf8));
+    } else {
+        line.push(' ');
+        line.push_str(&field(&visname, 17, true, utf8));
+    }
+    line.push_str("  ");
+    line.push_str(&field(&date, 16, false, utf8));
+    line.push_str(&format!(" {:4}/{:<5} ", e.lines, e.size));
+    line.push_str(&vissub);
+    cut_to(&line, s.screen_width, utf8).0.to_string()
+}
+
+/// `showname`: the display-name part of the From: field (Debian patch 11):
+/// the text before `<`, without quotes; or the comment of `addr (Name)`.
+fn display_name(st: &ReadState, i: usize) -> Option<String> {
+    let from = st.hfield(i, "from")?;
+    if let Some(lt) = from.find('<') {
+        let name = from[..lt].trim().trim_matches('"').trim();
+        if !name.is_empty() {
+            return Some(name.to_string());
+        }
+    } else if let (Some(a), Some(b)) = (from.find('('), from.rfind(')'))
+        && a < b
+    {
+        return Some(from[a + 1..b].to_string());
+    }
+    None
+}
+
+/// Prints the summary line of one message.
+pub fn printhead(s: &Session, mesg: usize) {
+    let line = headline(s, super::state(s), mesg);
+    crate::outln!("{line}");
+}
+
+/// Headers per screen: `screen` if > 0, else the screen height − 4.
+pub fn screensize(s: &Session) -> usize {
+    if let Some(v) = s.value("screen") {
+        let n = super::atoi(v);
+        if n > 0 {
+            return n as usize;
+        }
+    }
+    s.screen_height.saturating_sub(4)
+}
+
+/// `headers`: the screen holding the first listed message. Returns false
+/// (an error) when the screen is empty.
+pub fn headers(s: &mut Session, msgvec: &[usize]) -> bool {
+    let size = screensize(s);
+    let st = super::state_mut(s);
+    let count = st.count();
+    let n = msgvec.first().copied().unwrap_or(0);
+    if n != 0 && size > 0 {
+        st.screen = (n - 1) / size;
+    }
+    let mut start = st.screen * size;
+    if start >= count {
+        start = count.saturating_sub(size);
+    }
+    if n == 0 || st.dot != n - 1 {
+        st.dot = start;
+    }
+    let mut shown = 0;
+    let mut out = Vec::new();
+    for i in start..count {
+        if st.flags(i).contains(MsgFlags::DELETED) {
+            continue;
+        }
+        if shown >= size {
+            break;
+        }
+        shown += 1;
+        out.push(i + 1);
+    }
+    for m in out {
+        printhead(s, m);
+    }
+    if shown == 0 {
+        crate::outln!("No more mail.");
+        return false;
+    }
+    true
+}
+
+/// `z`, `z+`, `z-`.
+pub fn scroll(s: &mut Session, arg: &str) -> bool {
+    let size = screensize(s);
+    let st = super::state_mut(s);
+    let maxscreen = st.count().saturating_sub(1).checked_div(size).unwrap_or(0);
+    match arg.chars().next() {
+        None | Some('+') => {
+            if st.screen >= maxscreen {
+                crate::outln!("On last screenful of messages");
+                return true;
+            }
+            st.screen += 1;
+        }
+        Some('-') => {
+            if st.screen == 0 {
+                crate::outln!("On first screenful of messages");
+                return true;
+            }
+            st.screen -= 1;
+        }
+        _ => {
+            crate::outln!("Unrecognized scrolling command \"{arg}\"");
+            return false;
+        }
+    }
+    headers(s, &[0])
+}
+
+/// `from`: the summary lines of the listed messages; dot goes to the last.
+pub fn from(s: &mut Session, msgvec: &[usize]) {
+    for &m in msgvec {
+        printhead(s, m);
+    }
+    if let Some(&last) = msgvec.last() {
+        super::state_mut(s).dot = last - 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vis_matches_libbsd_in_c_locale() {
+        let raw = b"A\x01B\x7fC\x80D\xa0E\xc3\xbcF\x08G\x1bH\\";
+        assert_eq!(safe_text(raw, false), "A^AB^?CM^@D\\240EM-CM-<F\x08G^[H\\");
+    }
+
+    #[test]
+    fn utf8_shows_characters_and_escapes_controls() {
+        assert_eq!(safe_text("Grüße\x1b\x08".as_bytes(), true), "Grüße^[^H");
+        assert_eq!(safe_text(b"x\xc2\x85y\xffz", true), "xM^EyM^?z");
+    }
+
+    #[test]
+    fn widths() {
+        assert_eq!(width("abc"), 3);
+        assert_eq!(width("中文"), 4);
+        assert_eq!(width("e\u{301}"), 1);
+        assert_eq!(field("中文字", 5, true, true), "中文 ");
+        assert_eq!(field("ab", 4, false, true), "  ab");
+    }
+}
