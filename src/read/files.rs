@@ -88,11 +88,7 @@ fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> 
     let f = match f {
         Ok(f) => f,
         Err(e) => {
-            crate::output::err_line(&format!(
-                "{}: {}",
-                crate::util::progname(),
-                crate::util::strerror(&e)
-            ));
+            crate::util::warn("fopen", &e);
             return false;
         }
     };

@@ -495,7 +495,10 @@ mod tests {
     fn names_subjects_and_colons() {
         let mut s = st(3);
         assert_eq!(getmsglist(&mut s, "U2", &K, false), Some(vec![2]));
-        assert_eq!(getmsglist(&mut s, "/SUBJ 3", &K, false), Some(vec![1, 2, 3]));
+        assert_eq!(
+            getmsglist(&mut s, "/SUBJ 3", &K, false),
+            Some(vec![1, 2, 3])
+        );
         assert_eq!(getmsglist(&mut s, "\"/SUBJ 3\"", &K, false), Some(vec![3]));
         assert_eq!(getmsglist(&mut s, "/", &K, false), Some(vec![3]));
         assert_eq!(getmsglist(&mut s, ":n", &K, false), Some(vec![1, 2, 3]));

@@ -101,7 +101,7 @@ fn respond_all(s: &mut Session, msgvec: &[usize], record: Option<String>) -> boo
         in_reply_to: in_reply_to(s, m),
         ..Default::default()
     };
-    compose_and_send(s, h, record)
+    compose_and_send(s, h, record, true)
 }
 
 /// bsd-mailx's `_Respond`: to the sender of every listed message.
@@ -124,10 +124,15 @@ fn respond_senders(s: &mut Session, msgvec: &[usize], record: Option<String>) ->
     let h = Header {
         to,
         subject: reedit(state(s).subject(first - 1)),
-        in_reply_to: in_reply_to(s, first),
+        // Debian sets In-Reply-To only when replying to one message.
+        in_reply_to: if msgvec.len() == 1 {
+            in_reply_to(s, first)
+        } else {
+            None
+        },
         ..Default::default()
     };
-    compose_and_send(s, h, record)
+    compose_and_send(s, h, record, true)
 }
 
 /// POSIX `followup` (`all` false) and `Followup` (`all` true): reply, and
@@ -155,19 +160,91 @@ pub fn mail(s: &mut Session, args: &str) -> bool {
         to: split(args),
         ..Default::default()
     };
-    compose_and_send(s, h, None);
+    compose_and_send(s, h, None, false);
     true
 }
 
-fn compose_and_send(s: &mut Session, mut h: Header, record: Option<String>) -> bool {
-    let body = match crate::compose::collect_interactive(s, &mut h) {
-        Ok(Some(b)) => b,
-        Ok(None) => return true,
-        Err(e) => {
-            crate::util::warn("temporary file", &e);
-            return false;
+/// An address line of the header preview: names separated by blanks, a new
+/// line indented by four spaces before a name that would pass column 72
+/// (bsd-mailx's `fmt` without commas).
+fn preview_line(label: &str, names: &[String]) -> String {
+    let mut s = String::from(label);
+    let mut col = label.len();
+    for name in names {
+        col += 1;
+        if col + name.len() > 72 && col > 4 {
+            s.push_str("\n    ");
+            col = 4;
+        } else {
+            s.push(' ');
+        }
+        s.push_str(name);
+        col += name.len();
+    }
+    s.push('\n');
+    s
+}
+
+/// The header block bsd-mailx shows before collecting a reply's body.
+fn print_preview(h: &Header) {
+    let sorted = |v: &[String]| -> Vec<String> {
+        names::elide(
+            v.iter()
+                .map(|n| names::Name::new(n.clone(), Kind::To))
+                .collect(),
+        )
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
+    };
+    let mut out = String::new();
+    let to = sorted(&h.to);
+    if !to.is_empty() {
+        out.push_str(&preview_line("To:", &to));
+    }
+    if let Some(subj) = &h.subject {
+        out.push_str(&format!("Subject: {subj}\n"));
+    }
+    let cc = sorted(&h.cc);
+    if !cc.is_empty() {
+        out.push_str(&preview_line("Cc:", &cc));
+    }
+    out.push_str("MIME-Version: 1.0\n");
+    out.push_str(&format!(
+        "Content-Type: text/plain; charset=\"{}\"\n",
+        crate::locale::charset()
+    ));
+    out.push_str("Content-Transfer-Encoding: 8bit\n\n");
+    crate::outp!("{out}");
+}
+
+/// Collects the body (showing the header first for replies, as bsd-mailx's
+/// `mail1(hp, printheaders)`) and sends.
+fn compose_and_send(s: &mut Session, mut h: Header, record: Option<String>, preview: bool) -> bool {
+    if preview {
+        print_preview(&h);
+    }
+    let body = if s.interactive() {
+        match crate::compose::collect_interactive(s, &mut h) {
+            Ok(Some(b)) => b,
+            Ok(None) => return true,
+            Err(e) => {
+                crate::util::warn("temporary file", &e);
+                return false;
+            }
+        }
+    } else {
+        // Not interactive: the body is the rest of standard input, as is.
+        crate::output::flush();
+        match crate::collect::collect_stream(&mut std::io::stdin().lock()) {
+            Ok(b) => b,
+            Err(e) => {
+                crate::util::warn("cannot read the message", &e);
+                return false;
+            }
         }
     };
+
     let saved = s.value("record").map(str::to_string);
     if let Some(r) = &record {
         s.vars.set("record", r);
