@@ -263,10 +263,10 @@ fn run_scenario(fx: &Path, sc: &Scenario, system: bool) {
         .lines()
         // A printed message without a final newline runs into the next line.
         .map(|l| {
-            if l.ends_with(" complete") || l.ends_with(" truncated") {
-                if let Some(p) = l.find("\"/") {
-                    return &l[p..];
-                }
+            if (l.ends_with(" complete") || l.ends_with(" truncated"))
+                && let Some(p) = l.find("\"/")
+            {
+                return &l[p..];
             }
             for m in ["Saved ", "Held ", "New mail has arrived."] {
                 if let Some(p) = l.find(m) {
