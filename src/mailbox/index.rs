@@ -33,6 +33,7 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::flags::MsgFlags;
+use super::lock::{LockError, LockOptions, MailboxLock};
 
 /// bsd-mailx reads lines with `fgets(buf, BUFSIZ)`: at most this many bytes
 /// per read.
@@ -165,6 +166,36 @@ pub struct Mailbox {
     edited: HashMap<usize, Vec<u8>>,
 }
 
+/// Error of the locked variants: the lock, or reading.
+#[derive(Debug)]
+pub enum LockedOpenError {
+    /// The lock could not be taken.
+    Lock(LockError),
+    /// Opening or reading failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for LockedOpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockedOpenError::Lock(e) => write!(f, "{e}"),
+            LockedOpenError::Io(e) => write!(f, "{}", crate::util::strerror(e)),
+        }
+    }
+}
+
+impl std::error::Error for LockedOpenError {}
+
+/// access(2) with W_OK.
+fn writable(p: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated path for the call's duration.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
 /// Is the path a regular file we can index? Mirrors bsd-mailx's errors:
 /// `EISDIR` for a directory, `EINVAL` for anything else that is not a
 /// regular file.
@@ -187,9 +218,10 @@ impl Mailbox {
         let file = File::open(&path)?;
         let meta = file.metadata()?;
         check_regular(&meta)?;
-        // bsd-mailx: read-only when open(O_WRONLY) fails. No lock is held
-        // yet, so opening and closing a second descriptor is harmless here.
-        let readonly = OpenOptions::new().write(true).open(&path).is_err();
+        // bsd-mailx: read-only when open(O_WRONLY) fails. We ask access(2)
+        // instead: opening and closing a second descriptor would drop an
+        // fcntl lock held by `open_locked`.
+        let readonly = !writable(&path);
         let mut mb = Mailbox {
             path,
             file,
@@ -207,6 +239,22 @@ impl Mailbox {
         mb.msgs = msgs;
         mb.preamble = pre;
         mb.scanned = end;
+        Ok(mb)
+    }
+
+    /// Like [`Mailbox::open`], but holds the mailbox lock (see `lock`)
+    /// during the scan, so a message being delivered is never indexed half
+    /// written. bsd-mailx does not lock here; use this for the system
+    /// mailbox.
+    pub fn open_locked(
+        path: impl AsRef<Path>,
+        lock: &LockOptions,
+        warn: &mut dyn Write,
+    ) -> Result<Mailbox, LockedOpenError> {
+        let path = path.as_ref();
+        let l = MailboxLock::acquire(path, lock, warn).map_err(LockedOpenError::Lock)?;
+        let mb = Mailbox::open(path).map_err(LockedOpenError::Io)?;
+        drop(l);
         Ok(mb)
     }
 
@@ -432,6 +480,19 @@ impl Mailbox {
             }
         }
         Ok(meta.len())
+    }
+
+    /// [`Mailbox::incorporate_new`] under the mailbox lock (bsd-mailx takes
+    /// the dotlock for `inc`).
+    pub fn incorporate_new_locked(
+        &mut self,
+        lock: &LockOptions,
+        warn: &mut dyn Write,
+    ) -> Result<usize, LockedOpenError> {
+        let l = MailboxLock::acquire(&self.path, lock, warn).map_err(LockedOpenError::Lock)?;
+        let r = self.incorporate_new().map_err(LockedOpenError::Io);
+        drop(l);
+        r
     }
 
     /// Indexes the bytes appended since the last scan (`inc`, autoinc).
