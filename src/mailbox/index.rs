@@ -70,8 +70,13 @@ pub struct MsgEntry {
     /// Date text (everything after the sender, and after a `tty` word):
     /// range relative to `offset`.
     pub(crate) date: (u32, u32),
-    /// Hash of the From_ line, to notice a mailbox rewritten behind our back.
+    /// Hash of the From_ line in the file (`fp_len` bytes at `offset`), to
+    /// notice a mailbox rewritten behind our back. Not changed by `edit`.
     pub(crate) fingerprint: u64,
+    pub(crate) fp_len: u32,
+    /// The message ends with an empty line (as bsd-mailx's reader sees
+    /// lines), so a From_ line may follow it directly.
+    pub(crate) ends_blank: bool,
 }
 
 /// The parts of a From_ line that the header summary needs.
@@ -434,6 +439,7 @@ impl Mailbox {
             e.from_len = n.from_len;
             e.sender = n.sender;
             e.date = n.date;
+            e.ends_blank = n.ends_blank;
         } else {
             e.lines = 0;
             e.size = 0;
@@ -464,13 +470,8 @@ impl Mailbox {
         }
         let mut buf = Vec::new();
         for (i, e) in self.msgs.iter().enumerate() {
-            buf.resize(e.from_len as usize, 0);
-            let ok = f.read_exact_at(&mut buf, e.offset).is_ok()
-                && fnv(&buf) == e.fingerprint
-                && (e.offset == 0 || {
-                    let mut b = [0u8; 1];
-                    f.read_exact_at(&mut b, e.offset - 1).is_ok() && b[0] == b'\n'
-                });
+            buf.resize(e.fp_len as usize, 0);
+            let ok = f.read_exact_at(&mut buf, e.offset).is_ok() && fnv(&buf) == e.fingerprint;
             if !ok {
                 return Err(format!(
                     "{}: message {} was changed by another program",
@@ -732,6 +733,7 @@ impl Scanner {
     fn close(&mut self, end: u64) {
         if let Some(mut m) = self.cur.take() {
             m.len = end - m.offset;
+            m.ends_blank = self.maybe;
             if m.header_end == u64::MAX {
                 m.header_end = end;
                 m.body_offset = end;
@@ -786,6 +788,8 @@ impl Scanner {
                 flags: MsgFlags::USED | MsgFlags::NEW,
                 header_end: u64::MAX,
                 from_len,
+                fp_len: from_len,
+                ends_blank: false,
                 sender: (sender.0 as u32, sender.1 as u32),
                 date: (date.0 as u32, date.1 as u32),
                 fingerprint: fnv(&text[..from_len as usize]),

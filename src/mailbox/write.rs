@@ -411,6 +411,10 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 /// Writes the new mailbox content: a non-blank preamble (kept so that no
 /// data is lost; bsd-mailx drops it), the selected messages as
 /// `sendmessage` writes them, then the bytes appended since the scan.
+///
+/// A message that does not end with an empty line (possible after `inc`
+/// or `edit`) gets one before the next message, so that the file reads
+/// back with the same messages (bsd-mailx would glue them together).
 fn produce(
     mb: &Mailbox,
     lockf: &File,
@@ -418,21 +422,76 @@ fn produce(
     keep: &dyn Fn(MsgFlags) -> bool,
     w: &mut dyn Write,
 ) -> io::Result<u64> {
-    let mut n = 0u64;
+    let mut t = Tail {
+        w,
+        n: 0,
+        last: [b'\n', b'\n'],
+    };
     if mb.preamble_len() > 0 && !mb.preamble_is_blank()? {
-        n += io::copy(&mut RangeReader::new(mb.file(), 0, mb.preamble_len()), w)?;
+        io::copy(
+            &mut RangeReader::new(mb.file(), 0, mb.preamble_len()),
+            &mut t,
+        )?;
     }
     let ropts = RenderOptions::default();
+    let mut need_sep = false;
     for i in 0..mb.len() {
         if keep(mb.flags(i)) {
-            n += render_message(mb, i, mb.flags(i), &ropts, w)?;
+            if need_sep {
+                t.separate()?;
+            }
+            render_message(mb, i, mb.flags(i), &ropts, &mut t)?;
+            need_sep = !mb.entry(i).ends_blank;
         }
     }
     let start = mb.scanned_len();
     if cur > start {
-        n += io::copy(&mut RangeReader::new(lockf, start, cur - start), w)?;
+        let mut first = [0u8; 5];
+        let k = (cur - start).min(5) as usize;
+        lockf.read_exact_at(&mut first[..k], start)?;
+        if need_sep && first[..k].starts_with(b"From ") {
+            t.separate()?;
+        }
+        io::copy(&mut RangeReader::new(lockf, start, cur - start), &mut t)?;
     }
-    Ok(n)
+    Ok(t.n)
+}
+
+/// A writer that remembers the last two bytes written.
+struct Tail<'a> {
+    w: &'a mut dyn Write,
+    n: u64,
+    last: [u8; 2],
+}
+
+impl Tail<'_> {
+    /// Ends the previous message with an empty line.
+    fn separate(&mut self) -> io::Result<()> {
+        if self.n == 0 {
+            return Ok(());
+        }
+        if self.last[1] == b'\n' {
+            self.write_all(b"\n")
+        } else {
+            self.write_all(b"\n\n")
+        }
+    }
+}
+
+impl Write for Tail<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        let k = self.w.write(b)?;
+        if k >= 2 {
+            self.last = [b[k - 2], b[k - 1]];
+        } else if k == 1 {
+            self.last = [self.last[1], b[0]];
+        }
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
 }
 
 /// Can we create files in `dir`?
@@ -742,4 +801,113 @@ fn common_prefix(a: &File, b: &File, b_off: u64, n: u64) -> io::Result<u64> {
         done += k as u64;
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mailx-write-{:x}", rand_u64()));
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    const A: &str = "From a@b Mon Jan  1 10:00:00 2001\nSubject: a\n\nbody a\n\n";
+    const B: &str = "From c@d Mon Jan  1 10:00:00 2001\nSubject: b\n\nbody b\n\n";
+
+    #[test]
+    fn edited_message_is_written_back() {
+        let d = dir();
+        let p = d.join("box");
+        fs::write(&p, format!("{A}{B}")).unwrap();
+        let mut mb = Mailbox::open(&p).unwrap();
+        mb.replace_message(
+            0,
+            b"From a@b Mon Jan  1 10:00:00 2001 remote from x\nSubject: edited\n\nnew".to_vec(),
+        );
+        let mut out = Vec::new();
+        let o = QuitOptions::new(false, d.join("mbox"));
+        quit(&mut mb, &o, &mut out, &mut io::sink()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("\"{}\" complete\n", p.display())
+        );
+        let got = fs::read_to_string(&p).unwrap();
+        assert_eq!(
+            got,
+            "From a@b Mon Jan  1 10:00:00 2001 remote from x\nSubject: edited\nStatus: O\n\nnew\n\n\
+             From c@d Mon Jan  1 10:00:00 2001\nSubject: b\nStatus: O\n\nbody b\n\n"
+        );
+        assert_eq!(Mailbox::open(&p).unwrap().len(), 2);
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn inc_after_unterminated_message_keeps_messages_apart() {
+        let d = dir();
+        let p = d.join("box");
+        for first in [
+            "From a@b Mon Jan  1 10:00:00 2001\nSubject: a\n\nno newline",
+            "From a@b Mon Jan  1 10:00:00 2001\nSubject: a\n\nno blank line\n",
+        ] {
+            fs::write(&p, first).unwrap();
+            let mut mb = Mailbox::open(&p).unwrap();
+            let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+            f.write_all(B.as_bytes()).unwrap();
+            // As bsd-mailx's `inc`, the appended From_ line starts a message.
+            assert_eq!(mb.incorporate_new().unwrap(), 1);
+            assert_eq!(mb.len(), 2);
+            let o = QuitOptions::new(false, d.join("mbox"));
+            quit(&mut mb, &o, &mut io::sink(), &mut io::sink()).unwrap();
+            // Both messages survive a re-read (an empty line was added).
+            let again = Mailbox::open(&p).unwrap();
+            assert_eq!(again.len(), 2, "{first:?}");
+            assert!(again.raw_message(0).unwrap().ends_with(b"\n\n"));
+        }
+        // Appended bytes that do not start with a From_ line join the last
+        // message.
+        fs::write(&p, A).unwrap();
+        let mut mb = Mailbox::open(&p).unwrap();
+        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"more text\n\n").unwrap();
+        f.write_all(B.as_bytes()).unwrap();
+        assert_eq!(mb.incorporate_new().unwrap(), 1);
+        assert_eq!(mb.entry(0).size, (A.len() + 11) as u64);
+        assert_eq!(mb.entry(0).lines, 7);
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn recovery_after_interrupted_in_place_rewrite() {
+        let d = dir();
+        let p = d.join("box");
+        let old = format!("{A}{B}");
+        fs::write(&p, &old).unwrap();
+        // Simulate: the new content (only B) was saved, the overwrite got
+        // half-way, then the MTA appended a message.
+        let new = B.replace("Subject: b\n", "Subject: b\nStatus: O\n");
+        let rec = recovery_path(&d, &p);
+        fs::write(
+            &rec,
+            format!("mailx-rewrite v1 {} {}\n{new}", old.len(), p.display()),
+        )
+        .unwrap();
+        let mut cut = new.as_bytes()[..10].to_vec();
+        cut.extend_from_slice(&old.as_bytes()[10..]);
+        cut.extend_from_slice(A.replace("a@b", "late@x").as_bytes());
+        fs::write(&p, &cut).unwrap();
+        let lo = LockOptions {
+            timeout: std::time::Duration::from_secs(1),
+            ..Default::default()
+        };
+        assert!(recover_interrupted(&p, &d, &lo, &mut io::sink()).unwrap());
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            format!("{new}{}", A.replace("a@b", "late@x"))
+        );
+        assert!(!rec.exists());
+        assert!(!recover_interrupted(&p, &d, &lo, &mut io::sink()).unwrap());
+        fs::remove_dir_all(&d).unwrap();
+    }
 }
