@@ -116,6 +116,33 @@ fn helper_entry() {
                 std::thread::sleep(Duration::from_millis(3));
             }
         }
+        "unprivileged" => {
+            // Run as a user who cannot write in the mailbox directory.
+            let lp = mailx::mailbox::lock::lock_path(&path);
+            let opts = LockOptions {
+                timeout: Duration::from_secs(10),
+                ..Default::default()
+            };
+            let mut warn = Vec::new();
+            let l = MailboxLock::acquire(&path, &opts, &mut warn).unwrap();
+            println!(
+                "dot={} own={} exists={}",
+                l.has_dotlock(),
+                l.own_dotlock(),
+                lp.exists()
+            );
+            drop(l);
+            println!("after={}", lp.exists());
+            let mut mb = Mailbox::open(&path).unwrap();
+            mb.flags_mut(0).insert(MsgFlags::DELETED | MsgFlags::TOUCH);
+            let mut o = QuitOptions::new(true, path.with_file_name("mbox"));
+            o.backup_dir = PathBuf::from(std::env::var("MAILX_BACKUP").unwrap());
+            o.lock = opts;
+            let mut out = Vec::new();
+            quit(&mut mb, &o, &mut out, &mut warn).unwrap();
+            print!("{}", String::from_utf8_lossy(&out));
+            println!("lock-after-quit={}", lp.exists());
+        }
         other => panic!("unknown helper {other}"),
     }
     std::process::exit(0);
@@ -446,4 +473,69 @@ fn new_mail_during_session_is_kept() {
     }
     assert_eq!(fs::read_to_string(&boxp).unwrap(), short);
     fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unprivileged_user_locks_through_dotlockfile_and_rewrites_in_place() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: getuid has no preconditions.
+    if unsafe { libc::getuid() } != 0
+        || !Path::new("/usr/bin/dotlockfile").exists()
+        || !Path::new("/usr/bin/setpriv").exists()
+    {
+        eprintln!("skipping: needs root, /usr/bin/dotlockfile and setpriv");
+        return;
+    }
+    // A /var/mail look-alike: root:mail 2775, the box owned by nobody.
+    let dir = tmpdir("varmail");
+    let backup = tmpdir("nobody-home");
+    let boxp = dir.join("box");
+    fs::write(&boxp, format!("{}{}", message(1), message(2))).unwrap();
+    let chown = |p: &Path, who: &str| {
+        assert!(
+            Command::new("chown")
+                .arg(who)
+                .arg(p)
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    chown(&dir, "root:mail");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o2775)).unwrap();
+    chown(&boxp, "nobody:mail");
+    fs::set_permissions(&boxp, fs::Permissions::from_mode(0o660)).unwrap();
+    chown(&backup, "nobody");
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("/usr/bin/setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(&exe)
+        .args(["--exact", "helper_entry", "--nocapture", "--test-threads=1"])
+        .env("MAILX_HELPER", "unprivileged")
+        .env("MAILX_BOX", &boxp)
+        .env("MAILX_BACKUP", &backup)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("dot=true own=false exists=true"), "{text}");
+    assert!(text.contains("after=false"), "{text}");
+    assert!(
+        text.contains(&format!("Held 1 message in {}", boxp.display())),
+        "{text}"
+    );
+    assert!(text.contains("lock-after-quit=false"), "{text}");
+    // Rewritten in place: same inode owner, mode kept, message 1 gone.
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(&boxp).unwrap();
+    assert_eq!(m.mode() & 0o7777, 0o660);
+    assert_eq!(ids(&boxp), vec![2]);
+    // No recovery file left.
+    assert_eq!(fs::read_dir(&backup).unwrap().count(), 0);
+    fs::remove_dir_all(&dir).unwrap();
+    fs::remove_dir_all(&backup).unwrap();
 }
