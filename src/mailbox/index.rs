@@ -33,6 +33,7 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::flags::MsgFlags;
+use super::lock::{LockError, LockOptions, MailboxLock};
 
 /// bsd-mailx reads lines with `fgets(buf, BUFSIZ)`: at most this many bytes
 /// per read.
@@ -69,8 +70,13 @@ pub struct MsgEntry {
     /// Date text (everything after the sender, and after a `tty` word):
     /// range relative to `offset`.
     pub(crate) date: (u32, u32),
-    /// Hash of the From_ line, to notice a mailbox rewritten behind our back.
+    /// Hash of the From_ line in the file (`fp_len` bytes at `offset`), to
+    /// notice a mailbox rewritten behind our back. Not changed by `edit`.
     pub(crate) fingerprint: u64,
+    pub(crate) fp_len: u32,
+    /// The message ends with an empty line (as bsd-mailx's reader sees
+    /// lines), so a From_ line may follow it directly.
+    pub(crate) ends_blank: bool,
 }
 
 /// The parts of a From_ line that the header summary needs.
@@ -165,6 +171,36 @@ pub struct Mailbox {
     edited: HashMap<usize, Vec<u8>>,
 }
 
+/// Error of the locked variants: the lock, or reading.
+#[derive(Debug)]
+pub enum LockedOpenError {
+    /// The lock could not be taken.
+    Lock(LockError),
+    /// Opening or reading failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for LockedOpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockedOpenError::Lock(e) => write!(f, "{e}"),
+            LockedOpenError::Io(e) => write!(f, "{}", crate::util::strerror(e)),
+        }
+    }
+}
+
+impl std::error::Error for LockedOpenError {}
+
+/// access(2) with W_OK.
+fn writable(p: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated path for the call's duration.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
 /// Is the path a regular file we can index? Mirrors bsd-mailx's errors:
 /// `EISDIR` for a directory, `EINVAL` for anything else that is not a
 /// regular file.
@@ -187,9 +223,10 @@ impl Mailbox {
         let file = File::open(&path)?;
         let meta = file.metadata()?;
         check_regular(&meta)?;
-        // bsd-mailx: read-only when open(O_WRONLY) fails. No lock is held
-        // yet, so opening and closing a second descriptor is harmless here.
-        let readonly = OpenOptions::new().write(true).open(&path).is_err();
+        // bsd-mailx: read-only when open(O_WRONLY) fails. We ask access(2)
+        // instead: opening and closing a second descriptor would drop an
+        // fcntl lock held by `open_locked`.
+        let readonly = !writable(&path);
         let mut mb = Mailbox {
             path,
             file,
@@ -207,6 +244,22 @@ impl Mailbox {
         mb.msgs = msgs;
         mb.preamble = pre;
         mb.scanned = end;
+        Ok(mb)
+    }
+
+    /// Like [`Mailbox::open`], but holds the mailbox lock (see `lock`)
+    /// during the scan, so a message being delivered is never indexed half
+    /// written. bsd-mailx does not lock here; use this for the system
+    /// mailbox.
+    pub fn open_locked(
+        path: impl AsRef<Path>,
+        lock: &LockOptions,
+        warn: &mut dyn Write,
+    ) -> Result<Mailbox, LockedOpenError> {
+        let path = path.as_ref();
+        let l = MailboxLock::acquire(path, lock, warn).map_err(LockedOpenError::Lock)?;
+        let mb = Mailbox::open(path).map_err(LockedOpenError::Io)?;
+        drop(l);
         Ok(mb)
     }
 
@@ -386,6 +439,7 @@ impl Mailbox {
             e.from_len = n.from_len;
             e.sender = n.sender;
             e.date = n.date;
+            e.ends_blank = n.ends_blank;
         } else {
             e.lines = 0;
             e.size = 0;
@@ -416,13 +470,8 @@ impl Mailbox {
         }
         let mut buf = Vec::new();
         for (i, e) in self.msgs.iter().enumerate() {
-            buf.resize(e.from_len as usize, 0);
-            let ok = f.read_exact_at(&mut buf, e.offset).is_ok()
-                && fnv(&buf) == e.fingerprint
-                && (e.offset == 0 || {
-                    let mut b = [0u8; 1];
-                    f.read_exact_at(&mut b, e.offset - 1).is_ok() && b[0] == b'\n'
-                });
+            buf.resize(e.fp_len as usize, 0);
+            let ok = f.read_exact_at(&mut buf, e.offset).is_ok() && fnv(&buf) == e.fingerprint;
             if !ok {
                 return Err(format!(
                     "{}: message {} was changed by another program",
@@ -432,6 +481,19 @@ impl Mailbox {
             }
         }
         Ok(meta.len())
+    }
+
+    /// [`Mailbox::incorporate_new`] under the mailbox lock (bsd-mailx takes
+    /// the dotlock for `inc`).
+    pub fn incorporate_new_locked(
+        &mut self,
+        lock: &LockOptions,
+        warn: &mut dyn Write,
+    ) -> Result<usize, LockedOpenError> {
+        let l = MailboxLock::acquire(&self.path, lock, warn).map_err(LockedOpenError::Lock)?;
+        let r = self.incorporate_new().map_err(LockedOpenError::Io);
+        drop(l);
+        r
     }
 
     /// Indexes the bytes appended since the last scan (`inc`, autoinc).
@@ -671,6 +733,7 @@ impl Scanner {
     fn close(&mut self, end: u64) {
         if let Some(mut m) = self.cur.take() {
             m.len = end - m.offset;
+            m.ends_blank = self.maybe;
             if m.header_end == u64::MAX {
                 m.header_end = end;
                 m.body_offset = end;
@@ -725,6 +788,8 @@ impl Scanner {
                 flags: MsgFlags::USED | MsgFlags::NEW,
                 header_end: u64::MAX,
                 from_len,
+                fp_len: from_len,
+                ends_blank: false,
                 sender: (sender.0 as u32, sender.1 as u32),
                 date: (date.0 as u32, date.1 as u32),
                 fingerprint: fnv(&text[..from_len as usize]),

@@ -1,11 +1,64 @@
-//! The mailbox engine: reading, indexing and writing mbox files.
+//! The mailbox engine: reading, indexing, locking and writing back mbox
+//! files with bsd-mailx's rules. No command loop and no CLI here.
 //!
-//! (Summary filled in below.)
+//! # Public API
+//!
+//! * [`Mailbox::open`] / [`Mailbox::open_locked`] index a file (one pass,
+//!   large `pread`s + `memchr`; memory grows with the number of messages,
+//!   not bytes). [`Mailbox::entries`] gives a [`MsgEntry`] per message:
+//!   offsets, `lines`/`size` exactly as the header summary's `%4d/%-5d`
+//!   shows them, and [`MsgFlags`]. [`Mailbox::check_format`] reports a file
+//!   that does not start with a From_ line (bsd-mailx shows `0 messages`).
+//! * Lazy reads: [`Mailbox::from_line`] (sender and date text of the From_
+//!   line), [`Mailbox::headers`] (unfolded fields, case-insensitive `get`,
+//!   `hfield`), [`Mailbox::raw_message`] / [`Mailbox::write_raw_message`] /
+//!   [`Mailbox::message_reader`] (bytes with CRLF → LF).
+//! * [`Mailbox::flags_mut`] for the commands; [`Mailbox::replace_message`]
+//!   for `edit`; [`Mailbox::incorporate_new`] /
+//!   [`Mailbox::incorporate_new_locked`] for `inc` and autoinc.
+//! * [`render_message`] writes a message as bsd-mailx's `sendmessage`
+//!   does (header filter, regenerated `Status:`, `>From ` quoting, prefix,
+//!   `ignore_all` for `write`).
+//! * [`quit`] with [`QuitOptions`] ends a session (system mailbox or `-f`
+//!   folder, `hold`, `keepsave`, `append`, mbox path) and prints
+//!   bsd-mailx's messages; [`recover_interrupted`] finishes an in-place
+//!   rewrite cut by a crash.
+//! * [`MailboxLock`] (fcntl + dotlock) for callers that need the lock
+//!   themselves.
+//!
+//! # Design decisions
+//!
+//! * **Reading** uses the original file through one descriptor kept open for
+//!   the session (bsd-mailx copies it to `/tmp` instead). Before writing
+//!   back we check, under the lock, that the inode is the same, the file did
+//!   not shrink and every From_ line is still where it was; otherwise
+//!   nothing is written ([`WriteError::Changed`]).
+//! * **Locking** (see `lock`): dotlock first, then an fcntl write lock, both
+//!   with a timeout (30 s by default). When the directory is not writable
+//!   (`/var/mail` for a user) the dotlock is made by `/usr/bin/dotlockfile`
+//!   as Debian's liblockfile does; without it we keep only the fcntl lock and
+//!   say so once on stderr. A `-f` folder gets only the fcntl lock.
+//! * **Crash safety** (see `write`): the new content is built and fsynced
+//!   before the mailbox is touched. Writable directory: temporary file in the
+//!   same directory + rename (owner, group and mode kept) + directory fsync.
+//!   Otherwise: the new content goes to a durable recovery file first
+//!   (`backup_dir`, by default `$HOME`), space is reserved with
+//!   `fallocate`, and the mailbox is overwritten in place and truncated
+//!   (never unlinked); [`recover_interrupted`] completes the job after a
+//!   crash. Mail appended since the mailbox was read is always kept.
+//! * **Compatibility choices that differ from bsd-mailx** (to lose no
+//!   data): a non-blank preamble (text before the first From_ line) is kept
+//!   on rewrite, where bsd-mailx drops it; NUL bytes are kept, where
+//!   bsd-mailx cuts the rest of the line.
 
 pub mod flags;
 pub mod index;
+pub mod lock;
 pub mod render;
+pub mod write;
 
 pub use flags::MsgFlags;
-pub use index::{FromLine, Headers, Mailbox, MsgEntry, NotMbox};
+pub use index::{FromLine, Headers, LockedOpenError, Mailbox, MsgEntry, NotMbox};
+pub use lock::{LockError, LockOptions, MailboxLock};
 pub use render::{RenderOptions, render_message};
+pub use write::{QuitOptions, QuitOutcome, RewriteMethod, WriteError, quit, recover_interrupted};
