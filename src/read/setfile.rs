@@ -74,7 +74,17 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
 /// Returns the number of new messages, or None on failure.
 pub fn incfile(s: &mut Session) -> Option<usize> {
     let st = state_mut(s);
-    st.mb.incorporate_new().ok()
+    // bsd-mailx locks the mailbox while reading the new part.
+    let lock = crate::mailbox::LockOptions {
+        dotlock: !st.edit,
+        ..Default::default()
+    };
+    let mut warn = Vec::new();
+    let r = st.mb.incorporate_new_locked(&lock, &mut warn).ok();
+    if !warn.is_empty() {
+        crate::output::err_line(String::from_utf8_lossy(&warn).trim_end());
+    }
+    r
 }
 
 /// The `inc` command.
