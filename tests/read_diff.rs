@@ -524,6 +524,70 @@ fn cases() -> Vec<Case> {
             &["print", "quit"],
         ),
         case(
+            "file_info_after_reading",
+            M3,
+            FN,
+            "",
+            "p 1\nfile\nh\nd 2\nfile\ns 3 x\nfi\n",
+            &["file"],
+        ),
+        case(
+            "folder_plus_name",
+            &[("m3.mbox", "fdir/inbox")],
+            &["-n", "-f", "+inbox"],
+            "set folder=fdir\n",
+            "file\nfo &\nfile +inbox\n",
+            &["file", "folder"],
+        ),
+        case(
+            "undelete_edge_cases",
+            M3,
+            FN,
+            "",
+            "u\nu 1\nd 1\nu :d\nd 2 3\nu *\nf :d\nh\n",
+            &["undelete"],
+        ),
+        case(
+            "interactive_flag_prompts_and_pager",
+            M3,
+            &["-n", "-I", "-f", "box"],
+            "set crt=3\n",
+            "p 1\nmore 2\nMore 3\nh\nz\n",
+            &["print", "more", "More", "headers", "z"],
+        ),
+        case(
+            "interactive_ignoreeof",
+            M3,
+            &["-n", "-N", "-I", "-f", "box"],
+            "set ignoreeof\n",
+            "=\n",
+            &["="],
+        ),
+        case(
+            "long_lines_top_and_size",
+            &[("long.mbox", "box")],
+            FN,
+            "",
+            "top\nsize\np\n",
+            &["top", "size", "print"],
+        ),
+        case(
+            "next_wraps_with_list",
+            BIG,
+            FN,
+            "",
+            "p 30\nn 2 5 40\nn 2 5\nn 5\nd 5\nn 5\nn 2 5\n",
+            &["next"],
+        ),
+        case(
+            "save_marks_and_status_letters",
+            SPOOL_BIG,
+            SYS,
+            "",
+            "s 1-3 out\nw 4 out\nc 5 out\nmbox 6\npre 7\nunread 8\nh\nq\n",
+            &["save", "write", "copy", "mbox", "preserve", "unread", "quit"],
+        ),
+        case(
             "abbreviations",
             BIG,
             FN,
@@ -542,6 +606,9 @@ impl Case {
 }
 
 fn copy_fixture(name: &str, dest: &Path) {
+    if let Some(dir) = dest.parent() {
+        std::fs::create_dir_all(dir).unwrap();
+    }
     if name == "empty" {
         std::fs::write(dest, b"").unwrap();
         return;

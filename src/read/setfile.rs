@@ -45,9 +45,22 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
             return Err(OpenError::Failed);
         }
     };
-    if s.read.is_some() {
+    let mb = if s.read.is_some() {
+        // Write the current mailbox back first, then read the new one
+        // afresh: it may be the same file, just rewritten.
+        drop(mb);
         super::quit::quit(s);
-    }
+        match Mailbox::open(&path) {
+            Ok(mb) => mb,
+            Err(e) => {
+                s.read = None;
+                crate::util::warn(&path, &e);
+                return Err(OpenError::Failed);
+            }
+        }
+    } else {
+        mb
+    };
     let old = s.read.take().map(|st| st.mailname);
     if let Some(old) = old.filter(|o| !o.is_empty()) {
         s.prevfile = Some(old);
@@ -101,9 +114,18 @@ pub fn inc(s: &mut Session) -> bool {
     true
 }
 
-/// `file`/`folder` with no argument: the file info line.
+/// `file`/`folder` with no argument: the file info line; then new
+/// messages stop being new (bsd-mailx's `clearnew`).
 pub fn fileinfo(s: &mut Session) {
     newfileinfo(s, 0);
+    let st = state_mut(s);
+    for i in 0..st.count() {
+        let f = st.flags_mut(i);
+        if f.contains(crate::mailbox::MsgFlags::NEW) {
+            f.remove(crate::mailbox::MsgFlags::NEW);
+            f.insert(crate::mailbox::MsgFlags::STATUS);
+        }
+    }
 }
 
 /// `file name`: write back the current mailbox and open another one.

@@ -174,12 +174,17 @@ pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
         if !lineb {
             crate::outln!();
         }
-        for (lines, line) in raw.split_inclusive(|&b| b == b'\n').enumerate() {
-            let lines = lines as i64;
-            if lines >= c || lines > topl {
-                break;
-            }
-            let text = line.strip_suffix(b"\n").unwrap_or(line);
+        let mut lines = 0i64;
+        let mut pos = 0;
+        while pos < raw.len() && lines < c && lines <= topl {
+            // bsd-mailx reads with fgets(8192): a longer line is several lines.
+            let end = (pos + 8191).min(raw.len());
+            let piece = match raw[pos..end].iter().position(|&b| b == b'\n') {
+                Some(k) => &raw[pos..pos + k + 1],
+                None => &raw[pos..end],
+            };
+            pos += piece.len();
+            let text = piece.strip_suffix(b"\n").unwrap_or(piece);
             let mut shown = text.to_vec();
             if tty {
                 shown = tty_safe(&shown);
@@ -187,6 +192,7 @@ pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
             shown.push(b'\n');
             crate::output::bytes(&shown);
             lineb = text.iter().all(|&b| b == b' ' || b == b'\t');
+            lines += 1;
         }
     }
     true
