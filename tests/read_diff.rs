@@ -587,6 +587,40 @@ fn cases() -> Vec<Case> {
             "s 1-3 out\nw 4 out\nc 5 out\nmbox 6\npre 7\nunread 8\nh\nq\n",
             &["save", "write", "copy", "mbox", "preserve", "unread", "quit"],
         ),
+        case("no_system_mailbox", &[], SYS, "", "", &[]),
+        case("empty_system_mailbox", &[("empty", "spool")], SYS, "", "", &[]),
+        case("f_missing_file", &[], &["-n", "-f", "nosuch"], "", "", &[]),
+        case("f_directory", &[("m3.mbox", "d/x")], &["-n", "-f", "d"], "", "", &[]),
+        case("f_dev_null", &[], &["-n", "-f", "/dev/null"], "", "", &[]),
+        case("f_default_mbox_missing", &[], &["-n", "-f"], "", "", &[]),
+        case("f_default_mbox", &[("m3.mbox", "mbox")], &["-n", "-f"], "", "h\nq\n", &[]),
+        case("noheader_var", M3, F, "set noheader\n", "h\n", &["headers"]),
+        case(
+            "junk_preamble",
+            &[("junk", "box")],
+            F,
+            "",
+            // The engine keeps a preamble on write-back (bsd-mailx drops it):
+            // leave with `x` so only the reading is compared.
+            "h\nx\n",
+            &[],
+        ),
+        case(
+            "autoinc_interactive_system",
+            &[("m3.mbox", "spool"), ("replies.mbox", "extra")],
+            &["-n", "-N", "-I"],
+            "set autoinc\n",
+            "=\n!cat extra >> spool\nh\ninc\nq\n",
+            &["inc", "quit"],
+        ),
+        case(
+            "inc_system",
+            &[("m3.mbox", "spool"), ("replies.mbox", "extra")],
+            SYS,
+            "",
+            "!cat extra >> spool\ninc\nh\np 5\nq\n",
+            &["inc", "quit"],
+        ),
         case(
             "abbreviations",
             BIG,
@@ -611,6 +645,14 @@ fn copy_fixture(name: &str, dest: &Path) {
     }
     if name == "empty" {
         std::fs::write(dest, b"").unwrap();
+        return;
+    }
+    if name == "junk" {
+        std::fs::write(
+            dest,
+            b"not a mailbox\n\nFrom a@b Mon Jan  1 10:00:00 2024\nSubject: x\n\nbody\n\n",
+        )
+        .unwrap();
         return;
     }
     std::fs::copy(fixtures().join(name), dest).unwrap();
