@@ -622,6 +622,14 @@ fn cases() -> Vec<Case> {
             &["inc", "quit"],
         ),
         case(
+            "showname_forms",
+            BIG,
+            FN,
+            "set showname\n",
+            "f *\nset showto\nalternates user1@host1.example\nf *\n",
+            &["from"],
+        ),
+        case(
             "abbreviations",
             BIG,
             FN,

@@ -203,11 +203,15 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     if f.contains(MsgFlags::MBOX) {
         dispc = 'M';
     }
-    let from = st.nameof(i, 0);
-    let to = st
-        .hfield(i, "to")
-        .map(|t| crate::names::skin(&t))
-        .filter(|_| true);
+    // With `showname` the display name stands for the sender, also in the
+    // "is it from me" test (Debian patch 11).
+    let mut from = st.nameof(i, 0);
+    if s.is_set("showname")
+        && let Some(n) = display_name(st, i)
+    {
+        from = n;
+    }
+    let to = st.hfield(i, "to").map(|t| crate::names::skin(&t));
     let show_to = if from_me(s, &from) {
         s.is_set("showto")
     } else {
@@ -215,13 +219,7 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     };
     let (name, is_to) = match (&to, show_to) {
         (Some(t), true) => (t.clone(), true),
-        _ => {
-            if s.is_set("showname") {
-                (display_name(st, i).unwrap_or(from), false)
-            } else {
-                (from, false)
-            }
-        }
+        _ => (from, false),
     };
     let visname = safe_text(decode_header(&name).as_bytes(), utf8);
     let vissub = safe_text(decode_header(&subj).as_bytes(), utf8);
@@ -247,20 +245,12 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
 }
 
 /// `showname`: the display-name part of the From: field (Debian patch 11):
-/// the text before `<`, without quotes; or the comment of `addr (Name)`.
+/// the text before `<`, without quotes. Other forms show the address.
 fn display_name(st: &ReadState, i: usize) -> Option<String> {
     let from = st.hfield(i, "from")?;
-    if let Some(lt) = from.find('<') {
-        let name = from[..lt].trim().trim_matches('"').trim();
-        if !name.is_empty() {
-            return Some(name.to_string());
-        }
-    } else if let (Some(a), Some(b)) = (from.find('('), from.rfind(')'))
-        && a < b
-    {
-        return Some(from[a + 1..b].to_string());
-    }
-    None
+    let lt = from.find('<')?;
+    let name = from[..lt].trim().trim_matches('"').trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// Prints the summary line of one message.
