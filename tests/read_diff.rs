@@ -174,7 +174,7 @@ fn cases() -> Vec<Case> {
             &[("intl.mbox", "box")],
             FN,
             "",
-            "f *\nset showto\nf *\nunset showto\nset showname\nf *\nunset showname\nset show-rcpt\nf *\n",
+            "f *\nset showto\nf *\nunset showto\nset showname\nf *\nunset showname\nset show-rcpt\nf *\nunset show-rcpt\nset showto allnet\nf *\n",
             &["from"],
         )
         .with_locale("C"),
@@ -1080,4 +1080,171 @@ fn shell_children_status_is_never_lost() {
         300
     );
     assert!(!o.stdout.contains("Fatal error in process"));
+}
+
+/// A small deterministic generator (64-bit LCG) for the random scripts.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
+        v[(self.next() as usize) % v.len()]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// Random command scripts (message lists of every form, flag-changing
+/// commands, saving, piping, screens, variables) through both programs.
+#[test]
+fn random_scripts_match_bsd_mailx() {
+    if !have_bsd() {
+        return;
+    }
+    const LISTS: &[&str] = &[
+        "",
+        "1",
+        "2",
+        "3-5",
+        "$",
+        "^",
+        ".",
+        "*",
+        "+",
+        "-",
+        ":n",
+        ":u",
+        ":r",
+        ":d",
+        ":o",
+        ":",
+        "user3",
+        "/long",
+        "/",
+        "10-12",
+        "0",
+        "99",
+        "1-$",
+        "^-.",
+        "(1)",
+        "\"user\"",
+        "3 *",
+        "/to:bob",
+        "/cc:carol",
+        "/:number",
+        "\"/message number 2\"",
+        "'/x",
+        "1 2 3",
+        "2-1",
+        "3-",
+        "^-$ user2",
+    ];
+    const CMDS: &[&str] = &[
+        "p",
+        "t",
+        "T",
+        "P",
+        "n",
+        "h",
+        "d",
+        "dp",
+        "dt",
+        "u",
+        "f",
+        "si",
+        "to",
+        "touch",
+        "mb",
+        "pre",
+        "ho",
+        "unr",
+        "U",
+        "new",
+        "s",
+        "c",
+        "w",
+        "more",
+        "Page",
+        "top",
+        "from",
+        "headers",
+        "delete",
+        "undelete",
+        "size",
+        "z",
+        "=",
+        "mbox",
+        "|",
+        "set showto",
+        "set searchheaders",
+        "ignore from",
+        "retain subject",
+        "set show-rcpt",
+        "unset showto",
+        "fi",
+        "file box",
+    ];
+    const RCS: &[&str] = &[
+        "",
+        "set autoprint\n",
+        "set hold\n",
+        "set append\n",
+        "set keepsave\n",
+        "set screen=5\n",
+    ];
+    let count: usize = std::env::var("READ_DIFF_RANDOM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let mut g = Lcg(0x5eed_1234);
+    let mut failures = Vec::new();
+    for k in 0..count {
+        let system = g.chance(40);
+        let fixture = if g.chance(60) { "big.mbox" } else { "m3.mbox" };
+        let files: Vec<(&str, &str)> = vec![(fixture, if system { "spool" } else { "box" })];
+        let mut args: Vec<&str> = if system {
+            vec!["-n"]
+        } else {
+            vec!["-n", "-f", "box"]
+        };
+        if g.chance(50) {
+            args.insert(1, "-N");
+        }
+        let rc = g.pick(RCS);
+        let mut script = String::new();
+        for _ in 0..3 + g.next() % 12 {
+            let c = g.pick(CMDS);
+            let line = match c {
+                "s" | "c" | "w" => format!("{c} {} out{}", g.pick(LISTS), 1 + g.next() % 2),
+                "z" => g.pick(&["z", "z-", "z+", "z x"]).to_string(),
+                "|" => format!("| {} wc -c", g.pick(&["", "1", "2", "3-4", ":u"])),
+                _ if c == "=" || c.contains(' ') || c == "fi" => c.to_string(),
+                _ => format!("{c} {}", g.pick(LISTS)).trim_end().to_string(),
+            };
+            script.push_str(&line);
+            script.push('\n');
+        }
+        script.push_str(g.pick(&["q\n", "x\n", ""]));
+        // Leak the strings for the 'static case: tests are short-lived.
+        let c = Case {
+            name: Box::leak(format!("random #{k}").into_boxed_str()),
+            files: Box::leak(files.into_boxed_slice()),
+            args: Box::leak(args.into_boxed_slice()),
+            rc,
+            script: Box::leak(script.into_boxed_str()),
+            covers: &[],
+            locale: "C.UTF-8",
+        };
+        if let Some(d) = diff_case(&c) {
+            failures.push(format!("{d}--- script:\n{}", c.script));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -61,9 +61,15 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
     } else {
         mb
     };
-    let old = s.read.take().map(|st| st.mailname);
-    if let Some(old) = old.filter(|o| !o.is_empty()) {
-        s.prevfile = Some(old);
+    // bsd-mailx keeps these in globals: they survive a switch of files.
+    let (mut screen, mut lastcolmod, mut lastscan) = (0, 0, String::new());
+    if let Some(old) = s.read.take() {
+        screen = old.screen;
+        lastcolmod = old.lastcolmod;
+        lastscan = old.lastscan;
+        if !old.mailname.is_empty() {
+            s.prevfile = Some(old.mailname);
+        }
     }
     s.mailname = Some(path.clone());
     let count = mb.len();
@@ -73,9 +79,9 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
         sawcom: false,
         edit: isedit,
         mailname: path,
-        screen: 0,
-        lastcolmod: 0,
-        lastscan: String::new(),
+        screen,
+        lastcolmod,
+        lastscan,
     }));
     if !isedit && count == 0 {
         return nomail(quiet_nomail);

@@ -171,13 +171,11 @@ fn cut_to(s: &str, w: usize, utf8: bool) -> (&str, usize) {
 }
 
 /// Is this message from the user (for `showto`)? bsd-mailx removes the
-/// login name and the alternates from the sender and looks for a rest.
+/// login name (with `allnet`, any `login@host`) and the alternates from the
+/// sender and looks for a rest.
 fn from_me(s: &Session, from: &str) -> bool {
     let names = crate::names::extract(from, crate::names::Kind::To);
-    !names.iter().any(|n| {
-        !(n.name.eq_ignore_ascii_case(&s.myname)
-            || s.alternates.iter().any(|a| a.eq_ignore_ascii_case(&n.name)))
-    })
+    !names.iter().any(|n| !crate::names::is_me(s, &n.name))
 }
 
 /// The summary line of message `mesg` (1-based), without the newline.
