@@ -220,6 +220,24 @@ fn kill_9_during_write_back_leaves_old_or_new() {
             );
         }
     }
+    // Temporary files of killed runs are cleaned up by the next run.
+    fs::write(&boxp, &old).unwrap();
+    let st = helper(
+        "rewrite",
+        &[
+            ("MAILX_BOX", boxp.display().to_string()),
+            ("MAILX_BACKUP", backup.display().to_string()),
+        ],
+    )
+    .status()
+    .unwrap();
+    assert!(st.success());
+    let left: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "stale temporary files: {left:?}");
     eprintln!(
         "kill -9: {saw_old} old, {saw_new} new, {recovered} recovered from an interrupted in-place rewrite (one run {full:?})"
     );

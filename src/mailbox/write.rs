@@ -371,7 +371,12 @@ fn write_mbox(
         .and_then(|f| f.metadata().ok())
         .map(|m| m.mode() & 0o7777)
         .unwrap_or(0o600);
-    let tmp = dir.join(format!(".mbox.mailx-{:x}.tmp", rand_u64()));
+    let mbase = mbox
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    remove_stale_temps(&dir, &mbase);
+    let tmp = dir.join(temp_name(&mbase));
     let r = (|| -> io::Result<()> {
         let f = OpenOptions::new()
             .write(true)
@@ -545,7 +550,8 @@ fn rewrite_rename(
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{base}.mailx-{:x}.tmp", rand_u64()));
+    remove_stale_temps(dir, &base);
+    let tmp = dir.join(temp_name(&base));
     let meta = lock
         .file()
         .metadata()
@@ -586,6 +592,45 @@ fn rewrite_rename(
         return Err(RenameFail::Io(path.to_path_buf(), e));
     }
     Ok(())
+}
+
+/// A temporary file name next to `base`: `.<base>.mailx-<pid>-<random>.tmp`.
+fn temp_name(base: &str) -> String {
+    format!(
+        ".{base}.mailx-{}-{:x}.tmp",
+        std::process::id(),
+        rand_u64() & 0xffff_ffff
+    )
+}
+
+/// Removes temporary files left next to `base` by processes that died
+/// (kill -9, crash) before renaming them.
+fn remove_stale_temps(dir: &Path, base: &str) {
+    let prefix = format!(".{base}.mailx-");
+    let Ok(rd) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .strip_suffix(".tmp")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill with signal 0 only checks that the process exists.
+        let dead = pid > 0
+            && unsafe { libc::kill(pid, 0) } == -1
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if dead {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// The recovery file name for a mailbox (one per mailbox path).
