@@ -747,6 +747,16 @@ impl Scanner {
     /// any), `crlf` whether it ends with `\r\n`.
     #[inline]
     pub(crate) fn line(&mut self, off: u64, head: &[u8], n: u64, nl: bool, crlf: bool) {
+        // Fast path: an ordinary body line after a non-empty line cannot
+        // start a message, end a header block or hold a Status field.
+        if !self.maybe && !self.in_hdr && !self.inhead && !self.force_start && n <= FGETS_CHUNK {
+            if let Some(c) = &mut self.cur {
+                c.lines += 1;
+                c.size += n - crlf as u64;
+            }
+            self.maybe = (n == 1 && nl) || (n == 2 && crlf);
+            return;
+        }
         let long = n > FGETS_CHUNK;
         let first_len = if long {
             FGETS_CHUNK as usize
