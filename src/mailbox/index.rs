@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::flags::MsgFlags;
@@ -220,7 +220,12 @@ impl Mailbox {
     /// directory`, `Is a directory`, `Invalid argument`).
     pub fn open(path: impl AsRef<Path>) -> io::Result<Mailbox> {
         let path = path.as_ref().to_path_buf();
-        let file = File::open(&path)?;
+        // Check the type before opening: opening a FIFO would block.
+        check_regular(&std::fs::metadata(&path)?)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path)?;
         let meta = file.metadata()?;
         check_regular(&meta)?;
         // bsd-mailx: read-only when open(O_WRONLY) fails. We ask access(2)
@@ -1144,6 +1149,25 @@ mod tests {
             mb.raw_message(1).unwrap(),
             b"From c@d Mon Jan  1 10:00:00 2001\nSubject: two\n\nb2"
         );
+    }
+
+    #[test]
+    fn open_errors_are_bsd_mailx_texts() {
+        let d = std::env::temp_dir().join(format!("mailx-open-{:x}", rand_u64()));
+        std::fs::create_dir_all(&d).unwrap();
+        let e = Mailbox::open(d.join("missing")).unwrap_err();
+        assert_eq!(crate::util::strerror(&e), "No such file or directory");
+        let e = Mailbox::open(&d).unwrap_err();
+        assert_eq!(crate::util::strerror(&e), "Is a directory");
+        let fifo = d.join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = Mailbox::open(&fifo).unwrap_err();
+        assert_eq!(crate::util::strerror(&e), "Invalid argument");
+        std::fs::write(d.join("empty"), b"").unwrap();
+        assert_eq!(Mailbox::open(d.join("empty")).unwrap().len(), 0);
+        std::fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
