@@ -518,12 +518,17 @@ fn rewrite_mailbox(
     keep: &dyn Fn(MsgFlags) -> bool,
 ) -> Result<(), WriteError> {
     let path = mb.path().to_path_buf();
-    let dir = parent_dir(&path);
+    // Rename replaces the directory entry: resolve symbolic links first so
+    // the link stays a link, and keep hard links intact by writing in place.
+    let real = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    let dir = parent_dir(&real);
+    let nlink = lock.file().metadata().map(|m| m.nlink()).unwrap_or(1);
     let use_rename = opts.method == RewriteMethod::Auto
+        && nlink == 1
         && dir_writable(&dir)
         && (!opts.system || lock.own_dotlock());
     if use_rename {
-        match rewrite_rename(mb, lock, cur, keep, &path, &dir) {
+        match rewrite_rename(mb, lock, cur, keep, &real, &dir) {
             Ok(()) => return Ok(()),
             Err(RenameFail::Owner) => {} // fall back to in place
             Err(RenameFail::Io(p, e)) => return Err(WriteError::Io(p, e)),
@@ -920,6 +925,32 @@ mod tests {
         assert_eq!(mb.incorporate_new().unwrap(), 1);
         assert_eq!(mb.entry(0).size, (A.len() + 11) as u64);
         assert_eq!(mb.entry(0).lines, 7);
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn symlinks_and_hard_links_survive() {
+        let d = dir();
+        let real = d.join("real");
+        fs::write(&real, format!("{A}{B}")).unwrap();
+        let link = d.join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let hard = d.join("hard");
+        fs::hard_link(&real, &hard).unwrap();
+        let mut mb = Mailbox::open(&link).unwrap();
+        mb.flags_mut(0).insert(MsgFlags::DELETED | MsgFlags::TOUCH);
+        let mut o = QuitOptions::new(false, d.join("mbox"));
+        o.backup_dir = d.clone();
+        quit(&mut mb, &o, &mut io::sink(), &mut io::sink()).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let want = B.replace("Subject: b\n", "Subject: b\nStatus: O\n");
+        assert_eq!(fs::read_to_string(&real).unwrap(), want);
+        assert_eq!(fs::read_to_string(&hard).unwrap(), want);
         fs::remove_dir_all(&d).unwrap();
     }
 
