@@ -359,26 +359,40 @@ fn write_mbox(
         }
         return Ok(());
     }
-    // Prepend: new messages, then the old mbox, into a temporary file.
-    let dir = parent_dir(mbox);
-    let old = match File::open(mbox) {
+    // Prepend: new messages, then the old mbox, into a temporary file that
+    // is renamed over mbox (through a symbolic link to the real file). A
+    // hard-linked mbox, one owned by someone else, or one in a directory we
+    // cannot write is overwritten in place from that temporary copy
+    // instead (kept in `backup_dir`, so a crash loses nothing).
+    let target = fs::canonicalize(mbox).unwrap_or_else(|_| mbox.to_path_buf());
+    let dir = parent_dir(&target);
+    let old = match File::open(&target) {
         Ok(f) => Some(f),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(err(e)),
     };
-    let mode = old
+    let meta = old.as_ref().and_then(|f| f.metadata().ok());
+    let mode = meta.as_ref().map(|m| m.mode() & 0o7777).unwrap_or(0o600);
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    let in_place = meta
         .as_ref()
-        .and_then(|f| f.metadata().ok())
-        .map(|m| m.mode() & 0o7777)
-        .unwrap_or(0o600);
-    let mbase = mbox
+        .is_some_and(|m| m.nlink() > 1 || m.uid() != euid)
+        || !dir_writable(&dir);
+    let tmp_dir = if in_place {
+        opts.backup_dir.clone()
+    } else {
+        dir.clone()
+    };
+    let mbase = target
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    remove_stale_temps(&dir, &mbase);
-    let tmp = dir.join(temp_name(&mbase));
+    remove_stale_temps(&tmp_dir, &mbase);
+    let tmp = tmp_dir.join(temp_name(&mbase));
     let r = (|| -> io::Result<()> {
         let f = OpenOptions::new()
+            .read(true)
             .write(true)
             .create_new(true)
             .mode(0o600)
@@ -390,10 +404,29 @@ fn write_mbox(
         }
         w.flush()?;
         drop(w);
-        f.set_permissions(fs::Permissions::from_mode(mode))?;
         f.sync_all()?;
-        fs::rename(&tmp, mbox)?;
-        sync_dir(&dir)
+        if in_place {
+            // Not truncated here: `overwrite` sets the length at the end.
+            let dst = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&target)?;
+            let n = f.metadata()?.len();
+            let old_len = dst.metadata()?.len();
+            match overwrite(&dst, &f, 0, n, old_len) {
+                Ok(()) => {}
+                Err(Overwrite::Untouched(e)) | Err(Overwrite::Damaged(e)) => return Err(e),
+            }
+            drop(f);
+            fs::remove_file(&tmp)
+        } else {
+            f.set_permissions(fs::Permissions::from_mode(mode))?;
+            f.sync_all()?;
+            fs::rename(&tmp, &target)?;
+            sync_dir(&dir)
+        }
     })();
     if let Err(e) = r {
         let _ = fs::remove_file(&tmp);
@@ -952,6 +985,53 @@ mod tests {
         assert_eq!(fs::read_to_string(&real).unwrap(), want);
         assert_eq!(fs::read_to_string(&hard).unwrap(), want);
         fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn mbox_through_symlink_and_hard_link() {
+        for hard in [false, true] {
+            let d = dir();
+            let spool = d.join("box");
+            fs::write(&spool, format!("{A}{B}")).unwrap();
+            let real = d.join("real-mbox");
+            fs::write(&real, "From old@x Mon Jan  1 00:00:00 2001\n\nold\n\n").unwrap();
+            let mbox = d.join("mbox");
+            if hard {
+                fs::hard_link(&real, &mbox).unwrap();
+            } else {
+                std::os::unix::fs::symlink(&real, &mbox).unwrap();
+            }
+            let mut mb = Mailbox::open(&spool).unwrap();
+            mb.flags_mut(0)
+                .insert(MsgFlags::TOUCH | MsgFlags::READ | MsgFlags::STATUS);
+            let mut o = QuitOptions::new(true, mbox.clone());
+            o.backup_dir = d.clone();
+            let mut out = Vec::new();
+            quit(&mut mb, &o, &mut out, &mut io::sink()).unwrap();
+            let got = fs::read_to_string(&real).unwrap();
+            assert!(got.starts_with("From a@b"), "{got}");
+            assert!(got.ends_with("old\n\n"), "{got}");
+            assert_eq!(fs::read_to_string(&mbox).unwrap(), got);
+            assert_eq!(
+                fs::symlink_metadata(&mbox)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink(),
+                !hard
+            );
+            let left = fs::read_dir(&d)
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .ends_with(".tmp")
+                })
+                .count();
+            assert_eq!(left, 0);
+            fs::remove_dir_all(&d).unwrap();
+        }
     }
 
     #[test]
