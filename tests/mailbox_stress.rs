@@ -119,12 +119,19 @@ fn helper_entry() {
         "unprivileged" => {
             // Run as a user who cannot write in the mailbox directory.
             let lp = mailx::mailbox::lock::lock_path(&path);
-            let opts = LockOptions {
+            let mut opts = LockOptions {
                 timeout: Duration::from_secs(10),
                 ..Default::default()
             };
+            if std::env::var("MAILX_NOHELPER").is_ok() {
+                opts.helper = None;
+            }
             let mut warn = Vec::new();
             let l = MailboxLock::acquire(&path, &opts, &mut warn).unwrap();
+            // A second lock in this process must not warn again.
+            drop(l);
+            let l = MailboxLock::acquire(&path, &opts, &mut warn).unwrap();
+            print!("warn:{}", String::from_utf8_lossy(&warn));
             println!(
                 "dot={} own={} exists={}",
                 l.has_dotlock(),
@@ -220,6 +227,24 @@ fn kill_9_during_write_back_leaves_old_or_new() {
             );
         }
     }
+    // Temporary files of killed runs are cleaned up by the next run.
+    fs::write(&boxp, &old).unwrap();
+    let st = helper(
+        "rewrite",
+        &[
+            ("MAILX_BOX", boxp.display().to_string()),
+            ("MAILX_BACKUP", backup.display().to_string()),
+        ],
+    )
+    .status()
+    .unwrap();
+    assert!(st.success());
+    let left: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "stale temporary files: {left:?}");
     eprintln!(
         "kill -9: {saw_old} old, {saw_new} new, {recovered} recovered from an interrupted in-place rewrite (one run {full:?})"
     );
@@ -507,22 +532,45 @@ fn unprivileged_user_locks_through_dotlockfile_and_rewrites_in_place() {
     fs::set_permissions(&boxp, fs::Permissions::from_mode(0o660)).unwrap();
     chown(&backup, "nobody");
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new("/usr/bin/setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-        .arg(&exe)
-        .args(["--exact", "helper_entry", "--nocapture", "--test-threads=1"])
-        .env("MAILX_HELPER", "unprivileged")
-        .env("MAILX_BOX", &boxp)
-        .env("MAILX_BACKUP", &backup)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let run = |nohelper: bool| {
+        let mut c = Command::new("/usr/bin/setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(&exe)
+            .args(["--exact", "helper_entry", "--nocapture", "--test-threads=1"])
+            .env("MAILX_HELPER", "unprivileged")
+            .env("MAILX_BOX", &boxp)
+            .env("MAILX_BACKUP", &backup);
+        if nohelper {
+            c.env("MAILX_NOHELPER", "1");
+        }
+        let out = c.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    // Without dotlockfile: fcntl only, said once.
+    // (Same inode, so owner and mode stay.)
+    fs::write(&boxp, format!("{}{}{}", message(0), message(1), message(2))).unwrap();
+    let text = run(true);
+    assert!(text.contains("dot=false own=false exists=false"), "{text}");
+    let lp = mailx::mailbox::lock::lock_path(&boxp);
+    let warning = format!(
+        "mail: cannot create lock file {}: Permission denied; using only fcntl locking\n",
+        lp.display()
     );
-    assert!(text.contains("dot=true own=false exists=true"), "{text}");
+    assert!(text.contains(&format!("warn:{warning}dot=")), "{text}");
+    assert_eq!(text.matches("using only fcntl").count(), 1, "{text}");
+    assert_eq!(ids(&boxp), vec![1, 2]);
+    // With dotlockfile.
+    let text = run(false);
+    assert!(
+        text.contains("warn:dot=true own=false exists=true"),
+        "{text}"
+    );
     assert!(text.contains("after=false"), "{text}");
     assert!(
         text.contains(&format!("Held 1 message in {}", boxp.display())),

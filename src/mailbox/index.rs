@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::flags::MsgFlags;
@@ -220,7 +220,12 @@ impl Mailbox {
     /// directory`, `Is a directory`, `Invalid argument`).
     pub fn open(path: impl AsRef<Path>) -> io::Result<Mailbox> {
         let path = path.as_ref().to_path_buf();
-        let file = File::open(&path)?;
+        // Check the type before opening: opening a FIFO would block.
+        check_regular(&std::fs::metadata(&path)?)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path)?;
         let meta = file.metadata()?;
         check_regular(&meta)?;
         // bsd-mailx: read-only when open(O_WRONLY) fails. We ask access(2)
@@ -747,6 +752,16 @@ impl Scanner {
     /// any), `crlf` whether it ends with `\r\n`.
     #[inline]
     pub(crate) fn line(&mut self, off: u64, head: &[u8], n: u64, nl: bool, crlf: bool) {
+        // Fast path: an ordinary body line after a non-empty line cannot
+        // start a message, end a header block or hold a Status field.
+        if !self.maybe && !self.in_hdr && !self.inhead && !self.force_start && n <= FGETS_CHUNK {
+            if let Some(c) = &mut self.cur {
+                c.lines += 1;
+                c.size += n - crlf as u64;
+            }
+            self.maybe = (n == 1 && nl) || (n == 2 && crlf);
+            return;
+        }
         let long = n > FGETS_CHUNK;
         let first_len = if long {
             FGETS_CHUNK as usize
@@ -972,6 +987,8 @@ pub(crate) struct RangeReader<'a> {
     bpos: usize,
     /// A `\r` at the end of the previous block, not yet emitted.
     held_cr: bool,
+    /// Bytes of the current line before this block (for the fgets rule).
+    line_len: u64,
 }
 
 impl<'a> RangeReader<'a> {
@@ -984,11 +1001,52 @@ impl<'a> RangeReader<'a> {
             buf: Vec::new(),
             bpos: 0,
             held_cr: false,
+            line_len: 0,
         }
     }
     pub(crate) fn crlf(mut self) -> Self {
         self.crlf = true;
         self
+    }
+
+    /// Turns `\r\n` into `\n` in the block just read, as bsd-mailx's copy
+    /// does: only when both bytes end the same `fgets(8192)` piece, i.e.
+    /// unless the line is longer than 8191 bytes and its length is one
+    /// more than a multiple of 8191. A final `\r` is held back until the
+    /// next byte is known.
+    fn convert_crlf(&mut self) {
+        let src = std::mem::take(&mut self.buf);
+        let mut v = Vec::with_capacity(src.len() + 1);
+        let mut seg = 0usize; // start of the bytes not yet copied
+        let mut line_start = 0usize; // start of the current line in `src`
+        let held = std::mem::replace(&mut self.held_cr, false);
+        if held && src.first() != Some(&b'\n') {
+            v.push(b'\r');
+        }
+        for p in memchr::memchr_iter(b'\n', &src) {
+            let n = self.line_len + (p + 1 - line_start) as u64;
+            let cr_before = if p > 0 { src[p - 1] == b'\r' } else { held };
+            let convert = cr_before && !(n > FGETS_CHUNK && n % FGETS_CHUNK == 1);
+            if p == 0 && held && !convert {
+                v.push(b'\r');
+            }
+            if convert && p > 0 {
+                v.extend_from_slice(&src[seg..p - 1]);
+                seg = p;
+            }
+            self.line_len = 0;
+            line_start = p + 1;
+        }
+        let mut tail_end = src.len();
+        if src.len() > line_start || held && line_start == 0 {
+            self.line_len += (src.len() - line_start) as u64;
+        }
+        if src.last() == Some(&b'\r') && self.pos < self.end && tail_end > seg {
+            self.held_cr = true;
+            tail_end -= 1;
+        }
+        v.extend_from_slice(&src[seg..tail_end]);
+        self.buf = v;
     }
     fn refill(&mut self) -> io::Result<bool> {
         let want = (self.end - self.pos).min(1 << 16) as usize;
@@ -1013,26 +1071,7 @@ impl<'a> RangeReader<'a> {
         self.pos += n as u64;
         self.bpos = 0;
         if self.crlf {
-            let mut v = Vec::with_capacity(n + 1);
-            let mut src: &[u8] = &self.buf;
-            if self.held_cr {
-                self.held_cr = false;
-                if src.first() != Some(&b'\n') {
-                    v.push(b'\r');
-                }
-            }
-            // Hold back a final CR until we see the next byte.
-            if src.last() == Some(&b'\r') && self.pos < self.end {
-                self.held_cr = true;
-                src = &src[..src.len() - 1];
-            }
-            let mut last = 0;
-            for p in memchr::memmem::find_iter(src, b"\r\n") {
-                v.extend_from_slice(&src[last..p]);
-                last = p + 1;
-            }
-            v.extend_from_slice(&src[last..]);
-            self.buf = v;
+            self.convert_crlf();
         }
         Ok(true)
     }
@@ -1113,6 +1152,25 @@ mod tests {
     }
 
     #[test]
+    fn open_errors_are_bsd_mailx_texts() {
+        let d = std::env::temp_dir().join(format!("mailx-open-{:x}", rand_u64()));
+        std::fs::create_dir_all(&d).unwrap();
+        let e = Mailbox::open(d.join("missing")).unwrap_err();
+        assert_eq!(crate::util::strerror(&e), "No such file or directory");
+        let e = Mailbox::open(&d).unwrap_err();
+        assert_eq!(crate::util::strerror(&e), "Is a directory");
+        let fifo = d.join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = Mailbox::open(&fifo).unwrap_err();
+        assert_eq!(crate::util::strerror(&e), "Invalid argument");
+        std::fs::write(d.join("empty"), b"").unwrap();
+        assert_eq!(Mailbox::open(d.join("empty")).unwrap().len(), 0);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
     fn preamble() {
         let mb = idx(b"junk\nFrom a@b Mon Jan  1 10:00:00 2001\n\nx\n");
         assert_eq!(mb.len(), 0);
@@ -1166,5 +1224,57 @@ mod tests {
         assert_eq!(mb.entry(0).lines, 5);
         assert!(mb.flags(0).contains(MsgFlags::MODIFY));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod crlf_chunk_tests {
+    use super::*;
+
+    #[test]
+    fn crlf_at_the_fgets_boundary_counts_like_the_reader() {
+        for k in 8185..8200 {
+            let mut m = b"From a@b Mon Jan  1 10:00:00 2001\r\n\r\n".to_vec();
+            m.extend(std::iter::repeat_n(b'y', k));
+            m.extend_from_slice(b"\r\n\r\nFrom c@d x y\r\n\r\nz\r\n");
+            let mb = Mailbox::from_bytes(&m).unwrap();
+            for i in 0..mb.len() {
+                assert_eq!(
+                    mb.raw_message(i).unwrap().len() as u64,
+                    mb.entry(i).size,
+                    "k={k} message {i}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn crlf_across_read_blocks() {
+        for shift in 0..4usize {
+            let mut m = b"From a@b Mon Jan  1 10:00:00 2001\r\n\r\n".to_vec();
+            while m.len() < 65536 - 2 - shift {
+                m.extend_from_slice(b"0123456789abcdef0123456789abcdef0123456789\r\n");
+            }
+            m.truncate(65536 - 2 - shift);
+            m.extend_from_slice(b"\r\n\r\nmore\r\n");
+            let mb = Mailbox::from_bytes(&m).unwrap();
+            let raw = mb.raw_message(0).unwrap();
+            let naive: Vec<u8> = {
+                let mut v = Vec::new();
+                let mut i = 0;
+                while i < m.len() {
+                    if m[i] == b'\r' && m.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                        continue;
+                    }
+                    v.push(m[i]);
+                    i += 1;
+                }
+                v
+            };
+            assert_eq!(raw.len() as u64, mb.entry(0).size, "shift {shift}");
+            // Lines here are short, so every CRLF is converted.
+            assert!(raw == naive, "shift {shift}");
+        }
     }
 }

@@ -26,6 +26,69 @@
 //! * [`MailboxLock`] (fcntl + dotlock) for callers that need the lock
 //!   themselves.
 //!
+//! # How the command loop uses it
+//!
+//! ```no_run
+//! use std::io::{self, Write};
+//! use std::path::PathBuf;
+//! use mailx::mailbox::{
+//!     LockOptions, Mailbox, MsgFlags, QuitOptions, RenderOptions, quit, render_message,
+//! };
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let spool = PathBuf::from("/var/mail/alice");
+//! let lock = LockOptions::default();
+//! // Startup (system mailbox). bsd-mailx says "No mail for alice" (exit 1)
+//! // when this has no messages.
+//! let mut mb = Mailbox::open_locked(&spool, &lock, &mut io::stderr())?;
+//!
+//! // Header summary line for message i (0-based):
+//! let i = 0;
+//! let e = mb.entry(i);
+//! let from_ = mb.from_line(i)?; // From_ line: sender word and date text
+//! let h = mb.headers(i)?; // From:, Sender:, Subject:, To: ...
+//! let sender = h.hfield("from").or_else(|| h.hfield("sender")).unwrap_or(from_.sender);
+//! let date16 = &from_.date[..from_.date.len().min(16)];
+//! let (lines, size, flags) = (e.lines, e.size, e.flags); // "%4d/%-5d"
+//! let _ = (sender, date16, lines, size, flags);
+//!
+//! // `print`: touch, then render (pass the ignore list as a predicate).
+//! let f = mb.flags_mut(i);
+//! f.insert(MsgFlags::TOUCH);
+//! if !f.contains(MsgFlags::READ) {
+//!     f.insert(MsgFlags::READ | MsgFlags::STATUS);
+//! }
+//! let ignored = |name: &str| name == "received" || name == "status";
+//! let opts = RenderOptions { ignore: Some(&ignored), ..Default::default() };
+//! let mut out = io::stdout().lock();
+//! writeln!(out, "Message {}:", i + 1)?;
+//! render_message(&mb, i, mb.flags(i), &opts, &mut out)?;
+//! drop(out);
+//!
+//! // `inc` / autoinc: new messages are numbered after the old ones.
+//! let new = mb.incorporate_new_locked(&lock, &mut io::stderr())?;
+//! if new == 0 {
+//!     println!("No new mail.");
+//! }
+//!
+//! // `quit`: the engine prints "Saved ...", "Held ...", "New mail has arrived.".
+//! let mut q = QuitOptions::new(true, PathBuf::from("/home/alice/mbox"));
+//! q.hold = false; // from the `hold`, `keepsave`, `append` variables
+//! if let Err(e) = quit(&mut mb, &q, &mut io::stdout(), &mut io::stderr()) {
+//!     eprintln!("mail: {e}"); // bsd-mailx still exits 0 after a lock failure
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! For a `-f` folder use `Mailbox::open` and `QuitOptions::new(false, mbox)`;
+//! quit then prints `"name" complete` / `"name" truncated` (or nothing when
+//! no message changed). Flag changes the commands make, from bsd-mailx:
+//! `type`/`print`/`save` touch (`TOUCH`, plus `READ|STATUS` if unread);
+//! `delete` sets `DELETED|TOUCH` and clears `PRESERVE|SAVED|MBOX`; `save`
+//! sets `SAVED`; `preserve`/`hold` set `PRESERVE` and clear `MBOX`; `mbox`
+//! sets `MBOX|TOUCH` (not `READ`) and clears `PRESERVE`.
+//!
 //! # Design decisions
 //!
 //! * **Reading** uses the original file through one descriptor kept open for

@@ -359,21 +359,40 @@ fn write_mbox(
         }
         return Ok(());
     }
-    // Prepend: new messages, then the old mbox, into a temporary file.
-    let dir = parent_dir(mbox);
-    let old = match File::open(mbox) {
+    // Prepend: new messages, then the old mbox, into a temporary file that
+    // is renamed over mbox (through a symbolic link to the real file). A
+    // hard-linked mbox, one owned by someone else, or one in a directory we
+    // cannot write is overwritten in place from that temporary copy
+    // instead (kept in `backup_dir`, so a crash loses nothing).
+    let target = fs::canonicalize(mbox).unwrap_or_else(|_| mbox.to_path_buf());
+    let dir = parent_dir(&target);
+    let old = match File::open(&target) {
         Ok(f) => Some(f),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(err(e)),
     };
-    let mode = old
+    let meta = old.as_ref().and_then(|f| f.metadata().ok());
+    let mode = meta.as_ref().map(|m| m.mode() & 0o7777).unwrap_or(0o600);
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    let in_place = meta
         .as_ref()
-        .and_then(|f| f.metadata().ok())
-        .map(|m| m.mode() & 0o7777)
-        .unwrap_or(0o600);
-    let tmp = dir.join(format!(".mbox.mailx-{:x}.tmp", rand_u64()));
+        .is_some_and(|m| m.nlink() > 1 || m.uid() != euid)
+        || !dir_writable(&dir);
+    let tmp_dir = if in_place {
+        opts.backup_dir.clone()
+    } else {
+        dir.clone()
+    };
+    let mbase = target
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    remove_stale_temps(&tmp_dir, &mbase);
+    let tmp = tmp_dir.join(temp_name(&mbase));
     let r = (|| -> io::Result<()> {
         let f = OpenOptions::new()
+            .read(true)
             .write(true)
             .create_new(true)
             .mode(0o600)
@@ -385,10 +404,29 @@ fn write_mbox(
         }
         w.flush()?;
         drop(w);
-        f.set_permissions(fs::Permissions::from_mode(mode))?;
         f.sync_all()?;
-        fs::rename(&tmp, mbox)?;
-        sync_dir(&dir)
+        if in_place {
+            // Not truncated here: `overwrite` sets the length at the end.
+            let dst = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&target)?;
+            let n = f.metadata()?.len();
+            let old_len = dst.metadata()?.len();
+            match overwrite(&dst, &f, 0, n, old_len) {
+                Ok(()) => {}
+                Err(Overwrite::Untouched(e)) | Err(Overwrite::Damaged(e)) => return Err(e),
+            }
+            drop(f);
+            fs::remove_file(&tmp)
+        } else {
+            f.set_permissions(fs::Permissions::from_mode(mode))?;
+            f.sync_all()?;
+            fs::rename(&tmp, &target)?;
+            sync_dir(&dir)
+        }
     })();
     if let Err(e) = r {
         let _ = fs::remove_file(&tmp);
@@ -513,12 +551,17 @@ fn rewrite_mailbox(
     keep: &dyn Fn(MsgFlags) -> bool,
 ) -> Result<(), WriteError> {
     let path = mb.path().to_path_buf();
-    let dir = parent_dir(&path);
+    // Rename replaces the directory entry: resolve symbolic links first so
+    // the link stays a link, and keep hard links intact by writing in place.
+    let real = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    let dir = parent_dir(&real);
+    let nlink = lock.file().metadata().map(|m| m.nlink()).unwrap_or(1);
     let use_rename = opts.method == RewriteMethod::Auto
+        && nlink == 1
         && dir_writable(&dir)
         && (!opts.system || lock.own_dotlock());
     if use_rename {
-        match rewrite_rename(mb, lock, cur, keep, &path, &dir) {
+        match rewrite_rename(mb, lock, cur, keep, &real, &dir) {
             Ok(()) => return Ok(()),
             Err(RenameFail::Owner) => {} // fall back to in place
             Err(RenameFail::Io(p, e)) => return Err(WriteError::Io(p, e)),
@@ -545,7 +588,8 @@ fn rewrite_rename(
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{base}.mailx-{:x}.tmp", rand_u64()));
+    remove_stale_temps(dir, &base);
+    let tmp = dir.join(temp_name(&base));
     let meta = lock
         .file()
         .metadata()
@@ -586,6 +630,45 @@ fn rewrite_rename(
         return Err(RenameFail::Io(path.to_path_buf(), e));
     }
     Ok(())
+}
+
+/// A temporary file name next to `base`: `.<base>.mailx-<pid>-<random>.tmp`.
+fn temp_name(base: &str) -> String {
+    format!(
+        ".{base}.mailx-{}-{:x}.tmp",
+        std::process::id(),
+        rand_u64() & 0xffff_ffff
+    )
+}
+
+/// Removes temporary files left next to `base` by processes that died
+/// (kill -9, crash) before renaming them.
+fn remove_stale_temps(dir: &Path, base: &str) {
+    let prefix = format!(".{base}.mailx-");
+    let Ok(rd) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .strip_suffix(".tmp")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill with signal 0 only checks that the process exists.
+        let dead = pid > 0
+            && unsafe { libc::kill(pid, 0) } == -1
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if dead {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// The recovery file name for a mailbox (one per mailbox path).
@@ -876,6 +959,79 @@ mod tests {
         assert_eq!(mb.entry(0).size, (A.len() + 11) as u64);
         assert_eq!(mb.entry(0).lines, 7);
         fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn symlinks_and_hard_links_survive() {
+        let d = dir();
+        let real = d.join("real");
+        fs::write(&real, format!("{A}{B}")).unwrap();
+        let link = d.join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let hard = d.join("hard");
+        fs::hard_link(&real, &hard).unwrap();
+        let mut mb = Mailbox::open(&link).unwrap();
+        mb.flags_mut(0).insert(MsgFlags::DELETED | MsgFlags::TOUCH);
+        let mut o = QuitOptions::new(false, d.join("mbox"));
+        o.backup_dir = d.clone();
+        quit(&mut mb, &o, &mut io::sink(), &mut io::sink()).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let want = B.replace("Subject: b\n", "Subject: b\nStatus: O\n");
+        assert_eq!(fs::read_to_string(&real).unwrap(), want);
+        assert_eq!(fs::read_to_string(&hard).unwrap(), want);
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn mbox_through_symlink_and_hard_link() {
+        for hard in [false, true] {
+            let d = dir();
+            let spool = d.join("box");
+            fs::write(&spool, format!("{A}{B}")).unwrap();
+            let real = d.join("real-mbox");
+            fs::write(&real, "From old@x Mon Jan  1 00:00:00 2001\n\nold\n\n").unwrap();
+            let mbox = d.join("mbox");
+            if hard {
+                fs::hard_link(&real, &mbox).unwrap();
+            } else {
+                std::os::unix::fs::symlink(&real, &mbox).unwrap();
+            }
+            let mut mb = Mailbox::open(&spool).unwrap();
+            mb.flags_mut(0)
+                .insert(MsgFlags::TOUCH | MsgFlags::READ | MsgFlags::STATUS);
+            let mut o = QuitOptions::new(true, mbox.clone());
+            o.backup_dir = d.clone();
+            let mut out = Vec::new();
+            quit(&mut mb, &o, &mut out, &mut io::sink()).unwrap();
+            let got = fs::read_to_string(&real).unwrap();
+            assert!(got.starts_with("From a@b"), "{got}");
+            assert!(got.ends_with("old\n\n"), "{got}");
+            assert_eq!(fs::read_to_string(&mbox).unwrap(), got);
+            assert_eq!(
+                fs::symlink_metadata(&mbox)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink(),
+                !hard
+            );
+            let left = fs::read_dir(&d)
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .ends_with(".tmp")
+                })
+                .count();
+            assert_eq!(left, 0);
+            fs::remove_dir_all(&d).unwrap();
+        }
     }
 
     #[test]
