@@ -66,6 +66,20 @@ impl Body {
         }
     }
 
+    /// Appends text (CRLF → LF) at the end.
+    pub fn append(&mut self, data: &[u8]) -> io::Result<()> {
+        let mut w = self.writer();
+        w.write_all(data)?;
+        w.flush_buf()?;
+        // Keep an unterminated line unterminated: typed lines carry their own newline.
+        if w.pending_cr {
+            w.pending_cr = false;
+            w.push(b'\r');
+            w.flush_buf()?;
+        }
+        Ok(())
+    }
+
     /// Replaces the content with `data` (used after an edit or a filter).
     pub fn replace(&mut self, data: &[u8]) -> io::Result<()> {
         self.file.set_len(0)?;

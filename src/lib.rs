@@ -25,6 +25,7 @@ pub mod output;
 pub mod pager;
 pub mod send;
 pub mod session;
+pub mod signals;
 pub mod user;
 pub mod util;
 pub mod vars;

@@ -25,3 +25,15 @@ pub fn before_prompt(_s: &mut Session) {}
 pub fn read_mode(_s: &mut Session, _opts: &crate::cli::Options, _file: Option<String>) -> i32 {
     0
 }
+
+/// `~m`/`~f` in the composer: the text of the listed messages, or None
+/// (with a message printed) when there are none.
+pub fn interpolate(
+    _s: &mut Session,
+    _list: &str,
+    _indent: bool,
+    _all_headers: bool,
+) -> Option<Vec<u8>> {
+    crate::outln!("No appropriate messages");
+    None
+}
