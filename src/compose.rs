@@ -378,12 +378,11 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
             b'm' | b'M' | b'f' | b'F' => {
                 let indent = matches!(cmd, b'm' | b'M');
                 let all_headers = cmd.is_ascii_uppercase();
-                match crate::commands::messages::interpolate(s, &arg, indent, all_headers) {
-                    Some(data) => {
-                        append(&mut body, &data)?;
-                        cont(tty);
-                    }
-                    None => {}
+                if let Some(data) =
+                    crate::commands::messages::interpolate(s, &arg, indent, all_headers)
+                {
+                    append(&mut body, &data)?;
+                    cont(tty);
                 }
             }
             b'h' => {
@@ -451,10 +450,8 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
                 h.cc = typed_names(&l);
             }
         }
-        if ask_bcc {
-            if let Some(l) = prompt_line("Bcc: ") {
-                h.bcc.extend(typed_names(&l));
-            }
+        if ask_bcc && let Some(l) = prompt_line("Bcc: ") {
+            h.bcc.extend(typed_names(&l));
         }
     } else if (!ask_cc || tty) && !quiet_end {
         crate::outln!("EOT");

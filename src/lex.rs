@@ -307,21 +307,6 @@ pub fn source(s: &mut Session, path: &str) -> bool {
     flow != Flow::Stop
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rawlist_like_bsd() {
-        assert_eq!(
-            getrawlist(r#"a=b c "d e"=f g=h\ i=j  k="l m""#),
-            vec!["a=b", "c", "d e=f", "g=h\\", "i=j", "k=l m"]
-        );
-        assert_eq!(getrawlist(r#""a\tb" '^A'"#), vec!["a\tb", "\u{1}"]);
-        assert!(getrawlist("   ").is_empty());
-    }
-}
-
 /// Command lines from standard input, through the shared stdin buffer, with
 /// the `& ` prompt when interactive.
 pub struct StdinSource;
@@ -348,5 +333,20 @@ impl LineSource for StdinSource {
                 crate::signals::Line::Hangup => std::process::exit(1),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rawlist_like_bsd() {
+        assert_eq!(
+            getrawlist(r#"a=b c "d e"=f g=h\ i=j  k="l m""#),
+            vec!["a=b", "c", "d e=f", "g=h\\", "i=j", "k=l m"]
+        );
+        assert_eq!(getrawlist(r#""a\tb" '^A'"#), vec!["a\tb", "\u{1}"]);
+        assert!(getrawlist("   ").is_empty());
     }
 }

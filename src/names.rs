@@ -350,15 +350,15 @@ mod tests {
 
     #[test]
     fn extract_splits_lists() {
-        let v: Vec<_> = extract("a@x, Bob <b@y>, \"c, d\" <c@z>", Kind::To)
+        let v: Vec<_> = extract("a@x, Bob <b@y> (c)d", Kind::To)
             .into_iter()
             .map(|n| n.name)
             .collect();
-        assert_eq!(v, ["a@x", "Bob <b@y>", "\"c, d\" <c@z>"]);
-        let v: Vec<_> = extract("a b  c", Kind::To)
+        assert_eq!(v, ["a@x", "Bob", "<b@y>", "d"]);
+        let v: Vec<_> = extract("t2@x t3@x, t4", Kind::To)
             .into_iter()
             .map(|n| n.name)
             .collect();
-        assert_eq!(v, ["a", "b", "c"]);
+        assert_eq!(v, ["t2@x", "t3@x", "t4"]);
     }
 }
