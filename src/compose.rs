@@ -72,6 +72,7 @@ fn typed_names(line: &str) -> Vec<String> {
 pub const TILDE_ESCAPES: &[(&str, &str, &str)] = &[
     ("~a", "", "Insert the value of the sign variable (POSIX)."),
     ("~A", "", "Insert the value of the Sign variable (POSIX)."),
+    ("~@", "file ...", "Attach files to the message."),
     ("~b", "name ...", "Add names to \"blind\" Cc: list."),
     ("~c", "name ...", "Add names to Cc: field."),
     ("~d", "", "Read dead.letter into message."),
@@ -430,6 +431,25 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
                 insert_var(s, &mut body, var)?;
             }
             b'i' => insert_var(s, &mut body, &arg)?,
+            b'@' => {
+                for name in arg.split_whitespace() {
+                    let Some(path) = crate::expand::expand(s, name) else {
+                        continue;
+                    };
+                    match crate::mime::load_attachment(&path) {
+                        Ok(a) => {
+                            crate::outln!(
+                                "\"{}\" attached ({}, {} bytes)",
+                                path,
+                                a.content_type,
+                                a.data.len()
+                            );
+                            h.attachments.push(a);
+                        }
+                        Err(e) => crate::util::warn(&path, &e),
+                    }
+                }
+            }
             _ => crate::outln!("Unknown tilde escape."),
         }
         crate::output::flush();

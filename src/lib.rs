@@ -20,6 +20,7 @@ pub mod compose;
 pub mod expand;
 pub mod lex;
 pub mod locale;
+pub mod mime;
 pub mod names;
 pub mod output;
 pub mod pager;
@@ -154,7 +155,19 @@ fn main_inner(args: &[OsString]) -> i32 {
         s.vars.set("from", f);
     }
     if !s.rcvmode {
+        let mut attachments = Vec::new();
+        for a in &opts.attachments {
+            let path = expand::expand_quiet(&s, a).unwrap_or_else(|_| a.clone());
+            match mime::load_attachment(&path) {
+                Ok(att) => attachments.push(att),
+                Err(e) => {
+                    util::warn(&path, &e);
+                    return 1;
+                }
+            }
+        }
         let header = send::Header {
+            attachments,
             to,
             subject: opts.subject.clone(),
             cc: opts.cc.clone(),
