@@ -20,6 +20,7 @@ pub mod compose;
 pub mod expand;
 pub mod lex;
 pub mod locale;
+pub mod manpage;
 pub mod mime;
 pub mod names;
 pub mod output;
