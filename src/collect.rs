@@ -179,13 +179,15 @@ impl BodyWriter<'_> {
         Ok(())
     }
 
-    /// Ends the body: a pending CR is kept, a missing final newline is added.
+    /// Ends the body: a missing final newline is added. A CR at the very end
+    /// is dropped like the CR of a CRLF, since the last line gets its newline
+    /// here (bsd-mailx strips one trailing CR from every line it reads,
+    /// the final unterminated one included: `end\r` at EOF → `end\n`).
     pub fn finish(mut self) -> io::Result<()> {
         if self.pending_cr {
             self.pending_cr = false;
-            self.push(b'\r');
-        }
-        if self.line_len > 0 {
+            self.push(b'\n');
+        } else if self.line_len > 0 {
             self.push(b'\n');
         }
         self.flush_buf()
@@ -257,7 +259,9 @@ mod tests {
     #[test]
     fn lone_and_double_cr() {
         let (v, _) = collect(b"a\rb\r\r\nc\r");
-        assert_eq!(v, b"a\rb\r\nc\r\n");
+        assert_eq!(v, b"a\rb\r\nc\n");
+        let (v, _) = collect(b"a\n\r");
+        assert_eq!(v, b"a\n\n");
     }
 
     #[test]

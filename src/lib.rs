@@ -52,7 +52,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
 fn usage_error(msg: &str) -> i32 {
     let prog = util::progname();
     output::flush();
-    eprint!("{prog}: {msg}\n{}", cli::usage(prog));
+    eprint!("{}: {msg}\n{}", util::argv0(), cli::usage(prog));
     1
 }
 
@@ -95,7 +95,7 @@ fn main_inner(args: &[OsString]) -> i32 {
         return 1;
     }
     for h in &opts.extra_headers {
-        if !to.is_empty() && !send::valid_extra_header(&send::one_line(h)) {
+        if !to.is_empty() && !send::valid_extra_header(&send::extra_header_line(h)) {
             util::warnx(&format!(
                 "-a \"{h}\": not a header line (expected \"Name: value\")"
             ));
@@ -142,6 +142,7 @@ fn main_inner(args: &[OsString]) -> i32 {
     if !opts.no_system_rc {
         lex::load(&mut s, "/etc/mail.rc");
     }
+    s.replyto_at_start = s.is_set("REPLYTO");
     let rc = std::env::var("MAILRC").unwrap_or_else(|_| "~/.mailrc".to_string());
     if let Ok(path) = expand::expand_quiet(&s, &rc) {
         lex::load(&mut s, &path);
@@ -176,7 +177,7 @@ fn main_inner(args: &[OsString]) -> i32 {
             extra: opts
                 .extra_headers
                 .iter()
-                .map(|h| send::one_line(h))
+                .map(|h| send::extra_header_line(h))
                 .collect(),
             ..Default::default()
         };

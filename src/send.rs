@@ -80,6 +80,14 @@ pub fn one_line(v: &str) -> String {
     v.replace(['\r', '\n'], " ")
 }
 
+/// An `-a` value as it is written: one line, leading blanks removed (a
+/// header line starting with a blank would continue the previous header;
+/// bsd-mailx writes ` content-type : x` verbatim and still drops its default
+/// Content-Type, so the name is what counts).
+pub fn extra_header_line(v: &str) -> String {
+    one_line(v).trim_start_matches([' ', '\t']).to_string()
+}
+
 /// Checks that a `-a` value is a header line (`Name: value`).
 pub fn valid_extra_header(h: &str) -> bool {
     let Some((name, _)) = h.split_once(':') else {
@@ -157,10 +165,14 @@ pub fn header_text(
             plan.transfer_encoding()
         ));
     }
-    let reply_to = h
-        .reply_to
-        .clone()
-        .or_else(|| s.value("REPLYTO").map(one_line));
+    // Reply-To: `~R`, else REPLYTO if it was set before the user's rc file
+    // (bsd-mailx captures it there; a later change or unset in the user's rc
+    // leaves it with a dangling pointer, so ours uses the current value).
+    let reply_to = h.reply_to.clone().or_else(|| {
+        s.replyto_at_start
+            .then(|| s.value("REPLYTO").map(one_line))
+            .flatten()
+    });
     if let Some(r) = reply_to {
         out.push_str(&format!("Reply-To: {}\n", mime::encode_address(&r)));
     }

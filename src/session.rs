@@ -81,6 +81,10 @@ pub struct Session {
     pub screen_height: usize,
     /// Rows of the real terminal (for crt).
     pub real_screen_height: usize,
+    /// `REPLYTO` was set once the environment and /etc/mail.rc were read.
+    /// bsd-mailx takes its Reply-To at that point, so a `set REPLYTO` that
+    /// only the user's rc file makes adds no Reply-To header.
+    pub replyto_at_start: bool,
 }
 
 impl Session {
@@ -104,6 +108,7 @@ impl Session {
             screen_width: 80,
             screen_height: 20,
             real_screen_height: 24,
+            replyto_at_start: true,
         }
     }
 
