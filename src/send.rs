@@ -404,6 +404,10 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
     {
         write_record(s, &path, &head, &body);
     }
+    // Built-in SMTP when `smtp` (or `sendmail=smtp://…`) is set; else sendmail below.
+    if let Some(n) = crate::transport::try_smtp(s, &h, &to, &head, &body) {
+        return senderr + n;
+    }
     let program = sendmail_program(s);
     match run_sendmail(&program, &args, head.as_bytes(), &body) {
         Ok(Exit::Code(0)) => {}
