@@ -223,6 +223,7 @@ const BODY: &str = "first line\n.\n..two dots\nFrom the start\nlast line\n";
 // ------------------------------------------------ fake-server tests (always)
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn smtp_dialogue_envelope_and_data_are_exact() {
     let (port, srv) = fake_server(Script::default());
     let h = home("exact");
@@ -288,6 +289,7 @@ fn smtp_dialogue_envelope_and_data_are_exact() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn sendmail_variable_smtp_url_is_used() {
     let (port, srv) = fake_server(Script::default());
     let h = home("url");
@@ -316,6 +318,7 @@ fn sendmail_variable_smtp_url_is_used() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn auth_plain_is_sent_when_configured() {
     let (port, srv) = fake_server(Script {
         ehlo: vec!["AUTH PLAIN LOGIN"],
@@ -348,6 +351,7 @@ fn auth_plain_is_sent_when_configured() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn connection_refused() {
     let port = {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -377,6 +381,7 @@ fn connection_refused() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn starttls_required_but_not_offered() {
     let (port, srv) = fake_server(Script::default());
     let h = home("notls");
@@ -403,6 +408,7 @@ fn starttls_required_but_not_offered() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn auth_rejected() {
     let (port, _srv) = fake_server(Script {
         ehlo: vec!["AUTH PLAIN LOGIN"],
@@ -438,6 +444,7 @@ fn auth_rejected() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn transient_failure_at_mail_from() {
     let (port, _srv) = fake_server(Script {
         mail: "451 4.3.0 Try again later",
@@ -465,6 +472,7 @@ fn transient_failure_at_mail_from() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn permanent_failure_at_data() {
     let (port, _srv) = fake_server(Script {
         data: "554 5.5.1 No valid recipients",
@@ -492,6 +500,7 @@ fn permanent_failure_at_data() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn permanent_failure_after_the_message() {
     let (port, _srv) = fake_server(Script {
         end: "552 5.3.4 Message too big",
@@ -513,6 +522,7 @@ fn permanent_failure_after_the_message() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn one_rejected_recipient_fails_the_send_and_all_are_reported() {
     let (port, srv) = fake_server(Script {
         refuse_rcpt: vec!["bad1@", "bad2@"],
@@ -552,6 +562,7 @@ fn one_rejected_recipient_fails_the_send_and_all_are_reported() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn a_hanging_server_times_out() {
     let (port, _srv) = fake_server(Script {
         hang: true,
@@ -581,6 +592,7 @@ fn a_hanging_server_times_out() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn bad_smtp_setting_fails_without_sending() {
     let h = home("badvar");
     let r = mailx(
@@ -693,6 +705,7 @@ fn postfix_sendmail_path_delivers() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn postfix_many_messages_each_arrive_once() {
     if !postfix_ready() {
         return;
@@ -770,6 +783,7 @@ fn postfix_unknown_local_user_bounces_after_sendmail_accepted() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn postfix_smtp_unknown_user_is_refused_at_rcpt() {
     if !postfix_ready() {
         return;
@@ -800,6 +814,7 @@ fn postfix_smtp_unknown_user_is_refused_at_rcpt() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn postfix_submission_starttls_auth_delivers() {
     if !postfix_ready() {
         return;
@@ -860,6 +875,7 @@ fn postfix_submission_starttls_auth_delivers() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn postfix_submission_without_auth_is_refused() {
     if !postfix_ready() {
         return;
@@ -889,6 +905,7 @@ fn postfix_submission_without_auth_is_refused() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn postfix_submission_wrong_password_is_refused() {
     if !postfix_ready() {
         return;
@@ -916,6 +933,7 @@ fn postfix_submission_wrong_password_is_refused() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
 fn postfix_untrusted_certificate_is_refused() {
     if !postfix_ready() {
         return;
@@ -940,4 +958,50 @@ fn postfix_untrusted_certificate_is_refused() {
         &subject,
         BODY,
     );
+}
+
+#[test]
+fn sendmail_path_is_unchanged_when_smtp_is_not_set() {
+    let h = home("sendmail-path");
+    let script = h.join("fake-sendmail");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" > {d}/args\ncat > {d}/msg\n",
+            d = h.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = mailx(
+        &h,
+        &[
+            "-S",
+            &format!("sendmail={}", script.display()),
+            "-r",
+            "me@example.test",
+            "-s",
+            "plain",
+            "-b",
+            "b@example.test",
+            "x@example.test",
+        ],
+        BODY,
+    );
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let args = std::fs::read_to_string(h.join("args")).unwrap();
+    assert_eq!(args, "-i -t -f me@example.test\n");
+    let msg = std::fs::read_to_string(h.join("msg")).unwrap();
+    assert!(
+        msg.starts_with(
+            "From: me@example.test\nTo: x@example.test\nSubject: plain\nBcc: b@example.test\nMIME-Version: 1.0\nContent-Type: text/plain; charset="
+        ),
+        "{msg}"
+    );
+    assert!(
+        msg.ends_with(&format!("Content-Transfer-Encoding: 8bit\n\n{BODY}")),
+        "{msg}"
+    );
+    assert!(!msg.contains('\r') && !msg.contains("Date:") && !msg.contains("Message-ID:"));
 }

@@ -556,8 +556,11 @@ mod client {
             &mut conn, s, t, &hello, creds, &mechs, from_addr, rcpt_addrs, &data, limit,
         );
         match r {
-            Ok(()) => {
+            Ok(reply) => {
                 let _ = conn.quit();
+                if s.is_set("verbose") {
+                    crate::outln!("SMTP {server}: {reply}");
+                }
                 Ok(())
             }
             Err(lines) => {
@@ -579,7 +582,7 @@ mod client {
         rcpts: Vec<Address>,
         data: &[u8],
         limit: Duration,
-    ) -> Result<(), Vec<String>> {
+    ) -> Result<String, Vec<String>> {
         let one = |m: String| vec![m];
         let server = t.display();
         let fail = |stage: &str, e: SmtpError| {
@@ -654,9 +657,11 @@ mod client {
         }
 
         conn.command(Data).map_err(|e| fail("DATA", e))?;
-        conn.message(data)
+        let reply = conn
+            .message(data)
             .map_err(|e| fail("end of DATA (message refused)", e))?;
-        Ok(())
+        let text: Vec<&str> = reply.message().collect();
+        Ok(format!("{} {}", reply.code(), text.join(" ")))
     }
 }
 
