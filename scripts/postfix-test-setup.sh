@@ -5,8 +5,9 @@
 # (a second run only re-checks the configuration and reloads Postfix).
 #
 # What it sets up, loopback only, so nothing can ever leave the machine:
-#   - Postfix ("Local only"): listens on 127.0.0.1:25 and on a submission
-#     port 127.0.0.1:2587 (STARTTLS required, SASL AUTH PLAIN/LOGIN required);
+#   - Postfix ("Local only"): listens on 127.0.0.1:25, on a submission
+#     port 127.0.0.1:2587 (STARTTLS required, SASL AUTH PLAIN/LOGIN required)
+#     and on 127.0.0.1:2465 (implicit TLS, "smtps", SASL AUTH required);
 #     default_transport/relay_transport = error, relayhost empty;
 #     local delivery to /var/mail/<user> (mbox, fcntl + dotlock locking).
 #   - Dovecot (dovecot-core) only as Postfix's SASL back end: its own small
@@ -30,6 +31,7 @@ TLS_DIR=/etc/postfix/mxtest-tls
 SASL_USER=mxtest
 SASL_PASS=mxtest-secret
 SUBMISSION=127.0.0.1:2587
+SMTPS=127.0.0.1:2465
 DOVECOT_CONF=/etc/dovecot/mxtest-sasl.conf
 HOST=$(hostname)
 export DEBIAN_FRONTEND=noninteractive
@@ -165,6 +167,16 @@ postconf -P \
     "$SUBMISSION/inet/smtpd_tls_auth_only=yes" \
     "$SUBMISSION/inet/smtpd_client_restrictions=permit_sasl_authenticated,reject" \
     "$SUBMISSION/inet/smtpd_relay_restrictions=permit_sasl_authenticated,reject"
+# Implicit TLS ("smtps", as on port 465) on 127.0.0.1:2465, AUTH required.
+postconf -M "$SMTPS/inet=$SMTPS inet n - n - - smtpd"
+postconf -P \
+    "$SMTPS/inet/syslog_name=postfix/smtps" \
+    "$SMTPS/inet/smtpd_tls_wrappermode=yes" \
+    "$SMTPS/inet/smtpd_sasl_auth_enable=yes" \
+    "$SMTPS/inet/smtpd_sasl_type=dovecot" \
+    "$SMTPS/inet/smtpd_sasl_path=private/auth" \
+    "$SMTPS/inet/smtpd_client_restrictions=permit_sasl_authenticated,reject" \
+    "$SMTPS/inet/smtpd_relay_restrictions=permit_sasl_authenticated,reject"
 # postlogd must exist for maillog_file (Debian's master.cf has it; make sure).
 if ! postconf -M postlog/unix-dgram >/dev/null 2>&1 || [ -z "$(postconf -M postlog/unix-dgram)" ]; then
     postconf -M "postlog/unix-dgram=postlog unix-dgram n - n - 1 postlogd"
@@ -193,8 +205,9 @@ fi
 # --- wait until both listeners answer ------------------------------------------
 for _ in $(seq 1 50); do
     if (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/2587) 2>/dev/null &&
+        (exec 3<>/dev/tcp/127.0.0.1/2465) 2>/dev/null &&
         [ -S /var/spool/postfix/private/auth ]; then
-        log "ready: postfix on 127.0.0.1:25 and $SUBMISSION (STARTTLS+AUTH), CA $TLS_DIR/ca.pem"
+        log "ready: postfix on 127.0.0.1:25, $SUBMISSION (STARTTLS+AUTH), $SMTPS (TLS+AUTH), CA $TLS_DIR/ca.pem"
         exit 0
     fi
     sleep 0.2

@@ -152,7 +152,11 @@ fn fake_server(script: Script) -> (u16, thread::JoinHandle<Seen>) {
             // Accept, say nothing, wait for the client to give up.
             let mut b = [0u8; 512];
             let mut s = &sock;
-            let _ = s.read(&mut b);
+            while let Ok(n) = s.read(&mut b) {
+                if n == 0 {
+                    break;
+                }
+            }
             return seen;
         }
         let mut w = sock.try_clone().unwrap();
@@ -625,7 +629,7 @@ fn postfix_ready() -> bool {
         if !Path::new("/usr/sbin/postfix").exists() {
             return Some("postfix not installed".into());
         }
-        for port in [25, 2587] {
+        for port in [25, 2587, 2465] {
             if TcpStream::connect(("127.0.0.1", port)).is_err() {
                 return Some(format!("nothing listens on 127.0.0.1:{port}"));
             }
@@ -1004,4 +1008,70 @@ fn sendmail_path_is_unchanged_when_smtp_is_not_set() {
         "{msg}"
     );
     assert!(!msg.contains('\r') && !msg.contains("Date:") && !msg.contains("Message-ID:"));
+}
+
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn a_hanging_server_times_out_during_the_tls_handshake() {
+    let (port, _srv) = fake_server(Script {
+        hang: true,
+        ..Default::default()
+    });
+    let h = home("hang-tls");
+    let r = mailx(
+        &h,
+        &[
+            "-S",
+            &format!("sendmail=smtps://127.0.0.1:{port}"),
+            "-S",
+            "smtp-timeout=1.5",
+            "-s",
+            "hangtls",
+            "x@example.test",
+        ],
+        BODY,
+    );
+    assert!(r.elapsed < Duration::from_secs(7), "took {:?}", r.elapsed);
+    assert_failed(
+        &r,
+        &h,
+        &["timed out (no answer within 1.5 s)"],
+        "hangtls",
+        BODY,
+    );
+}
+
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn postfix_smtps_implicit_tls_auth_delivers() {
+    if !postfix_ready() {
+        return;
+    }
+    let h = home("pf-smtps");
+    let subject = unique("smtps");
+    let r = mailx(
+        &h,
+        &[
+            "-S",
+            "sendmail=smtps://127.0.0.1:2465",
+            "-S",
+            &format!("smtp-ca-file={CA}"),
+            "-S",
+            "smtp-auth-user=mxtest",
+            "-S",
+            "smtp-auth-password=mxtest-secret",
+            "-s",
+            &subject,
+            "mxtest@localhost",
+        ],
+        BODY,
+    );
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let mbox = wait_for_subjects(
+        "/var/mail/mxtest",
+        std::slice::from_ref(&subject),
+        Duration::from_secs(20),
+    );
+    let m = message_with_subject(&mbox, &subject).expect("delivered within 20 s");
+    assert!(m.contains("ESMTPS"), "not received over TLS: {m}");
 }
