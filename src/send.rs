@@ -392,6 +392,10 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
     }
     let args = sendmail_args(s);
     if opts.dry_run {
+        if let Some(line) = crate::transport::dry_run_line(s) {
+            crate::outln!("{line}");
+            return senderr;
+        }
         let mut line = String::from("Sendmail arguments: \"sendmail\"");
         for a in &args {
             line.push_str(&format!(" \"{a}\""));

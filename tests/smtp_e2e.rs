@@ -50,6 +50,7 @@ fn home(tag: &str) -> PathBuf {
 
 struct Run {
     code: i32,
+    stdout: String,
     stderr: String,
     elapsed: Duration,
 }
@@ -72,6 +73,7 @@ fn mailx(home: &Path, args: &[&str], body: &str) -> Run {
     let out = c.wait_with_output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         elapsed: start.elapsed(),
     }
@@ -1074,4 +1076,28 @@ fn postfix_smtps_implicit_tls_auth_delivers() {
     );
     let m = message_with_subject(&mbox, &subject).expect("delivered within 20 s");
     assert!(m.contains("ESMTPS"), "not received over TLS: {m}");
+}
+
+#[test]
+fn dry_run_names_the_smtp_server() {
+    let h = home("dry");
+    let r = mailx(
+        &h,
+        &[
+            "-d",
+            "-S",
+            "smtp=relay.example.test:2525",
+            "-s",
+            "d",
+            "x@example.test",
+        ],
+        "hi\n",
+    );
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("SMTP server: smtp://relay.example.test:2525\n"),
+        "{}",
+        r.stdout
+    );
 }

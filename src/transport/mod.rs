@@ -38,6 +38,20 @@ pub fn select(s: &Session) -> Result<Transport, String> {
     Ok(Transport::Sendmail)
 }
 
+/// For `-d`: what would be done instead of printing sendmail's arguments,
+/// when SMTP is selected (None: the sendmail path prints its own line).
+pub fn dry_run_line(s: &Session) -> Option<String> {
+    match select(s) {
+        Ok(Transport::Sendmail) => None,
+        Ok(Transport::Smtp(t)) => Some(format!(
+            "SMTP server: {}://{}",
+            if t.implicit_tls { "smtps" } else { "smtp" },
+            t.display()
+        )),
+        Err(e) => Some(e),
+    }
+}
+
 /// Called by `send::mail1` where it would run sendmail. Returns None when the
 /// sendmail program is to be used; otherwise sends over SMTP and returns the
 /// number of errors (0 or 1). On failure each reason is printed as
