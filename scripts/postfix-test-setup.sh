@@ -38,6 +38,18 @@ export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "postfix-test-setup: $*"; }
 
+# Stops an exim daemon by its pid file (never by name).
+stop_exim() {
+    local f
+    for f in /run/exim4/exim.pid /var/run/exim4/exim.pid; do
+        if [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then
+            log "stopping exim (pid $(cat "$f"))"
+            kill "$(cat "$f")" || true
+            sleep 1
+        fi
+    done
+}
+
 # --- packages -------------------------------------------------------------
 need=()
 for p in postfix dovecot-core openssl; do
@@ -51,11 +63,15 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "postfix postfix/mailname string $HOST" | debconf-set-selections
     echo "postfix postfix/destinations string localhost, $HOST" | debconf-set-selections
     # Stop a running exim first: the package swap must not leave it on port 25.
-    if [ -x /usr/sbin/exim4 ] && pgrep -x exim4 >/dev/null 2>&1; then
-        pkill -x exim4 || true
-    fi
+    stop_exim
     apt-get update -qq || log "apt-get update failed; trying the install anyway"
     apt-get install -y -qq -o Dpkg::Options::=--force-confold "${need[@]}" </dev/null
+fi
+# Dovecot is only our SASL back end: if the package started its default
+# instance (IMAP/POP3 listeners), stop it, by its pid file.
+if [ -s /run/dovecot/master.pid ] && kill -0 "$(cat /run/dovecot/master.pid)" 2>/dev/null; then
+    log "stopping the package's default dovecot instance"
+    kill "$(cat /run/dovecot/master.pid)" || true
 fi
 
 # --- users ----------------------------------------------------------------
@@ -195,10 +211,8 @@ fi
 if postfix status >/dev/null 2>&1; then
     postfix reload >/dev/null 2>&1
 else
-    # Something else (a leftover exim) on port 25 would make smtpd fail.
-    if pgrep -x exim4 >/dev/null 2>&1; then
-        pkill -x exim4 || true
-    fi
+    # A leftover exim daemon on port 25 would make smtpd fail.
+    stop_exim
     postfix start
 fi
 
