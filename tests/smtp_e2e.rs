@@ -109,6 +109,8 @@ fn assert_failed(r: &Run, home: &Path, want_err: &[&str], subject: &str, body: &
 #[derive(Clone)]
 struct Script {
     hang: bool,
+    /// Close the connection when MAIL FROM arrives.
+    close_at_mail: bool,
     ehlo: Vec<&'static str>,
     auth: &'static str,
     mail: &'static str,
@@ -122,6 +124,7 @@ impl Default for Script {
     fn default() -> Self {
         Script {
             hang: false,
+            close_at_mail: false,
             ehlo: vec!["8BITMIME", "PIPELINING"],
             auth: "235 2.7.0 Authentication successful",
             mail: "250 2.1.0 Ok",
@@ -186,6 +189,9 @@ fn fake_server(script: Script) -> (u16, thread::JoinHandle<Seen>) {
             } else if up.starts_with("AUTH") {
                 say(script.auth);
             } else if up.starts_with("MAIL FROM") {
+                if script.close_at_mail {
+                    break;
+                }
                 say(script.mail);
             } else if up.starts_with("RCPT TO") {
                 let low = cmd.to_ascii_lowercase();
@@ -1100,4 +1106,117 @@ fn dry_run_names_the_smtp_server() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn server_closing_the_connection_is_a_failure() {
+    let (port, _srv) = fake_server(Script {
+        close_at_mail: true,
+        ..Default::default()
+    });
+    let h = home("closed");
+    let r = mailx(
+        &h,
+        &[
+            "-S",
+            &format!("smtp=127.0.0.1:{port}"),
+            "-s",
+            "closed",
+            "x@example.test",
+        ],
+        BODY,
+    );
+    assert_failed(
+        &r,
+        &h,
+        &["SMTP MAIL FROM:<", "the server closed the connection"],
+        "closed",
+        BODY,
+    );
+}
+
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn auth_configured_but_not_offered() {
+    let (port, _srv) = fake_server(Script::default());
+    let h = home("noauth-offered");
+    let r = mailx(
+        &h,
+        &[
+            "-S",
+            &format!("smtp=127.0.0.1:{port}"),
+            "-S",
+            "smtp-auth-user=u1",
+            "-S",
+            "smtp-auth-password=p1",
+            "-s",
+            "noauthoffered",
+            "x@example.test",
+        ],
+        BODY,
+    );
+    assert_failed(
+        &r,
+        &h,
+        &["the server offers no AUTH PLAIN or LOGIN"],
+        "noauthoffered",
+        BODY,
+    );
+}
+
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn password_from_netrc() {
+    let (port, srv) = fake_server(Script {
+        ehlo: vec!["AUTH LOGIN PLAIN"],
+        ..Default::default()
+    });
+    let h = home("netrc");
+    std::fs::write(
+        h.join(".netrc"),
+        "machine other.test login u1 password nope\nmachine 127.0.0.1 login u1 password p1\n",
+    )
+    .unwrap();
+    let r = mailx(
+        &h,
+        &[
+            "-S",
+            &format!("smtp=127.0.0.1:{port}"),
+            "-S",
+            "smtp-auth-user=u1",
+            "-s",
+            "netrc",
+            "x@example.test",
+        ],
+        "hi\n",
+    );
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let seen = srv.join().unwrap();
+    assert!(
+        seen.commands.iter().any(|c| c == "AUTH PLAIN AHUxAHAx"),
+        "{:?}",
+        seen.commands
+    );
+}
+
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn user_without_password_fails_before_connecting() {
+    let h = home("nopw");
+    // Port 9 on loopback: nothing is contacted, the check comes first.
+    let r = mailx(
+        &h,
+        &[
+            "-S",
+            "smtp=127.0.0.1:9",
+            "-S",
+            "smtp-auth-user=u1",
+            "-s",
+            "nopw",
+            "x@example.test",
+        ],
+        BODY,
+    );
+    assert_failed(&r, &h, &["no password for \"u1\""], "nopw", BODY);
 }

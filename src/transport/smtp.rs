@@ -457,6 +457,9 @@ mod client {
             src = err.source();
         }
         match last {
+            Some(l) if l == "incomplete response" => {
+                "the server closed the connection without a reply".to_string()
+            }
             Some(l) if e.is_tls() => format!("TLS: {l}"),
             Some(l) => l,
             None => e.to_string(),
