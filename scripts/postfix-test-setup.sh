@@ -81,6 +81,14 @@ for u in mxtest mxsender; do
     fi
 done
 
+# Start each setup with empty test mailboxes (the tests look for unique
+# subjects, so old mail would only make the files grow).
+for u in mxtest mxsender; do
+    if [ -f "/var/mail/$u" ]; then
+        : >"/var/mail/$u"
+    fi
+done
+
 # --- certificates ---------------------------------------------------------
 # rustls (webpki) refuses a CA certificate used as the server certificate, so
 # make a small CA and a leaf certificate signed by it.

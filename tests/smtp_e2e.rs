@@ -1220,3 +1220,41 @@ fn user_without_password_fails_before_connecting() {
     );
     assert_failed(&r, &h, &["no password for \"u1\""], "nopw", BODY);
 }
+
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn postfix_auth_login_and_8bit_body() {
+    if !postfix_ready() {
+        return;
+    }
+    let h = home("pf-8bit");
+    let subject = unique("8bit");
+    let body = "Grüße aus Köln — 日本語\n.\nend\n";
+    let r = mailx(
+        &h,
+        &[
+            "-S",
+            "smtp=127.0.0.1:2587",
+            "-S",
+            &format!("smtp-ca-file={CA}"),
+            "-S",
+            "smtp-auth=login",
+            "-S",
+            "smtp-auth-user=mxtest",
+            "-S",
+            "smtp-auth-password=mxtest-secret",
+            "-s",
+            &subject,
+            "mxtest@localhost",
+        ],
+        body,
+    );
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let mbox = wait_for_subjects(
+        "/var/mail/mxtest",
+        std::slice::from_ref(&subject),
+        Duration::from_secs(20),
+    );
+    let m = message_with_subject(&mbox, &subject).expect("delivered within 20 s");
+    assert!(m.contains(&format!("\n\n{body}")), "{m}");
+}
