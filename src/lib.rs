@@ -7,7 +7,8 @@
 //!   `commands`: the handlers.
 //! - `expand`: file-name expansion; `names`: address lists and aliases.
 //! - `collect`: reading a body; `compose`: the interactive composer;
-//!   `send`: headers, sendmail, record and dead.letter.
+//!   `send`: headers, sendmail, record and dead.letter; `transport`: sendmail
+//!   or built-in SMTP submission (`transport::smtp`, cargo feature `smtp`).
 //! - `child`: the one owner of child processes; `pager`: paging text.
 //! - `output`: buffered stdout; `locale`: the charset; `util`: small helpers.
 
@@ -28,6 +29,7 @@ pub mod pager;
 pub mod send;
 pub mod session;
 pub mod signals;
+pub mod transport;
 pub mod user;
 pub mod util;
 pub mod vars;

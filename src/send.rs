@@ -512,6 +512,10 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
     }
     let args = sendmail_args(s);
     if opts.dry_run {
+        if let Some(line) = crate::transport::dry_run_line(s) {
+            crate::outln!("{line}");
+            return senderr;
+        }
         let mut line = String::from("Sendmail arguments: \"sendmail\"");
         for a in &args {
             line.push_str(&format!(" \"{a}\""));
@@ -523,6 +527,10 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
         && let Some(path) = crate::expand::expand(s, rec)
     {
         write_record(s, &path, &msg);
+    }
+    // Built-in SMTP when `smtp` (or `sendmail=smtp://…`) is set; else sendmail below.
+    if let Some(n) = crate::transport::try_smtp(s, &h, &to, &msg) {
+        return senderr + n;
     }
     let program = sendmail_program(s);
     match run_sendmail(&program, &args, &msg) {

@@ -172,6 +172,11 @@ pub const KNOWN: &[VarDoc] = &[
         "keep read messages in the system mailbox instead of mbox",
     ),
     v(
+        "hostname",
+        Text,
+        "the host name used for SMTP (EHLO, Message-ID, qualifying bare names)",
+    ),
+    v(
         "ignore",
         Bool,
         "ignore interrupts while composing (print @)",
@@ -203,6 +208,11 @@ pub const KNOWN: &[VarDoc] = &[
         "metoo",
         Bool,
         "keep yourself in alias expansions; pass -m to sendmail",
+    ),
+    v(
+        "netrc-lookup",
+        Bool,
+        "take SMTP credentials from ~/.netrc (or $NETRC)",
     ),
     v(
         "noheader",
@@ -265,6 +275,33 @@ pub const KNOWN: &[VarDoc] = &[
         "skipempty",
         Bool,
         "do not send a message whose body is empty (-E)",
+    ),
+    v(
+        "smtp",
+        Text,
+        "send over SMTP to host[:port], smtp://host[:port] or smtps://host[:port] instead of sendmail",
+    ),
+    v(
+        "smtp-auth",
+        Text,
+        "the SMTP AUTH mechanism to use: plain or login",
+    ),
+    v("smtp-auth-password", Text, "the SMTP AUTH password"),
+    v("smtp-auth-user", Text, "the SMTP AUTH user name"),
+    v(
+        "smtp-ca-file",
+        Text,
+        "a PEM file of certificates to trust for SMTP TLS, besides the system store",
+    ),
+    v(
+        "smtp-timeout",
+        Number,
+        "seconds to wait for the SMTP server at each step (default 60)",
+    ),
+    v(
+        "smtp-use-starttls",
+        Bool,
+        "require STARTTLS on SMTP connections",
     ),
     v(
         "toplines",
