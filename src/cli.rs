@@ -7,87 +7,88 @@
 
 use std::ffi::OsString;
 
-/// One option letter: does it take an argument?
-struct OptSpec {
-    letter: char,
-    takes_arg: bool,
+/// One option letter: its argument (if any) and help line.
+pub struct OptSpec {
+    pub letter: char,
+    pub takes_arg: bool,
+    /// Name of the argument in help and the man page.
+    pub arg: &'static str,
+    pub help: &'static str,
+    /// Not in bsd-mailx (see docs/COMPATIBILITY.md).
+    pub extension: bool,
 }
 
-/// bsd-mailx's letters, then ours. Kept in one table so usage and docs agree.
-const OPTS: &[OptSpec] = &[
+const fn o(letter: char, arg: &'static str, help: &'static str, extension: bool) -> OptSpec {
     OptSpec {
-        letter: 'E',
-        takes_arg: false,
-    },
-    OptSpec {
-        letter: 'I',
-        takes_arg: false,
-    },
-    OptSpec {
-        letter: 'N',
-        takes_arg: false,
-    },
-    OptSpec {
-        letter: 'a',
-        takes_arg: true,
-    },
-    OptSpec {
-        letter: 'b',
-        takes_arg: true,
-    },
-    OptSpec {
-        letter: 'c',
-        takes_arg: true,
-    },
-    OptSpec {
-        letter: 'd',
-        takes_arg: false,
-    },
-    OptSpec {
-        letter: 'f',
-        takes_arg: false,
-    },
-    OptSpec {
-        letter: 'e',
-        takes_arg: false,
-    },
-    OptSpec {
-        letter: 'i',
-        takes_arg: false,
-    },
-    OptSpec {
-        letter: 'n',
-        takes_arg: false,
-    },
-    OptSpec {
-        letter: 'r',
-        takes_arg: true,
-    },
-    OptSpec {
-        letter: 's',
-        takes_arg: true,
-    },
-    OptSpec {
-        letter: 'u',
-        takes_arg: true,
-    },
-    OptSpec {
-        letter: 'v',
-        takes_arg: false,
-    },
-    // Extensions (not in bsd-mailx; see docs/COMPATIBILITY.md).
-    OptSpec {
-        letter: 'S',
-        takes_arg: true,
-    },
-    OptSpec {
-        letter: 'H',
-        takes_arg: false,
-    },
-    OptSpec {
-        letter: 'A',
-        takes_arg: true,
-    },
+        letter,
+        takes_arg: !arg.is_empty(),
+        arg,
+        help,
+        extension,
+    }
+}
+
+/// bsd-mailx's letters (getopt string `EINa:b:c:dfeinr:s:u:v`), then ours.
+/// The parser, `--help` and the man page all read this table.
+pub const OPTS: &[OptSpec] = &[
+    o('E', "", "do not send a message whose body is empty", false),
+    o(
+        'I',
+        "",
+        "behave as if interactive (tilde escapes, prompts)",
+        false,
+    ),
+    o(
+        'N',
+        "",
+        "do not print the header summary at start-up",
+        false,
+    ),
+    o(
+        'a',
+        "header",
+        "add a header line (\"Name: value\") to the message",
+        false,
+    ),
+    o('b', "addr", "send a blind carbon copy to addr", false),
+    o('c', "addr", "send a carbon copy to addr", false),
+    o(
+        'd',
+        "",
+        "debug: print the user and home; in send mode print sendmail's arguments and send nothing",
+        false,
+    ),
+    o(
+        'f',
+        "",
+        "read the mailbox named by the first operand (default ~/mbox) instead of the system mailbox",
+        false,
+    ),
+    o(
+        'e',
+        "",
+        "with recipients: as -E; without: exit 0 if there is mail, 1 if not, printing nothing (POSIX)",
+        false,
+    ),
+    o('i', "", "ignore interrupts while composing", false),
+    o('n', "", "do not read /etc/mail.rc", false),
+    o(
+        'r',
+        "addr",
+        "from address: a From: header and sendmail -f",
+        false,
+    ),
+    o('s', "subject", "the subject of the message", false),
+    o('u', "user", "read user's system mailbox", false),
+    o('v', "", "verbose: pass -v to sendmail", false),
+    o('A', "file", "attach a file (repeatable)", true),
+    o('H', "", "print the header summary and exit (POSIX)", true),
+    o(
+        'S',
+        "var[=value]",
+        "set a variable, after the start-up files",
+        true,
+    ),
 ];
 
 /// What the command line asked for.
@@ -146,32 +147,21 @@ pub fn usage(prog: &str) -> String {
     )
 }
 
-/// The `--help` text: the usage lines, then every option.
+/// The `--help` text: the usage lines, then every option from `OPTS`.
 pub fn help_text(prog: &str) -> String {
     let mut s = usage(prog);
-    s.push_str(
-        "\nOptions:\n\
-  -a header     add a header line to the message (\"Name: value\")\n\
-  -A file       attach a file (extension)\n\
-  -b addr       blind carbon copy to addr\n\
-  -c addr       carbon copy to addr\n\
-  -d            debug: show settings; in send mode print sendmail's arguments and send nothing\n\
-  -E, -e        do not send a message with an empty body (-e without recipients: POSIX mail check)\n\
-  -f [file]     read the mailbox file (default ~/mbox)\n\
-  -H            print the header summary and exit (extension, POSIX)\n\
-  -I            behave as if interactive\n\
-  -i            ignore interrupts while composing\n\
-  -N            do not print the header summary at start-up\n\
-  -n            do not read /etc/mail.rc\n\
-  -r addr       from address (From: header and sendmail -f)\n\
-  -S var[=val]  set a variable (extension)\n\
-  -s subject    subject of the message\n\
-  -u user       read user's system mailbox\n\
-  -v            verbose: pass -v to sendmail\n\
-  --            end of options; everything after is a recipient\n\
-  --help        this text\n\
-  --version     the version\n",
-    );
+    s.push_str("\nOptions:\n");
+    for op in OPTS {
+        let head = if op.arg.is_empty() {
+            format!("-{}", op.letter)
+        } else {
+            format!("-{} {}", op.letter, op.arg)
+        };
+        s.push_str(&format!("  {head:<16}{}\n", op.help));
+    }
+    s.push_str("  --              end of options: every later argument is a recipient\n");
+    s.push_str("  --help          print this help\n");
+    s.push_str("  --version       print the version\n");
     s
 }
 

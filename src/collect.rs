@@ -49,6 +49,59 @@ impl Body {
         Ok(())
     }
 
+    /// True when the body is valid UTF-8 (checked in chunks, carrying an
+    /// incomplete character across chunk ends).
+    pub fn is_valid_utf8(&self) -> io::Result<bool> {
+        let mut buf = vec![0u8; 64 * 1024 + 4];
+        let mut carry = 0usize;
+        let mut off = 0u64;
+        while off < self.len {
+            let n = self.file.read_at(&mut buf[carry..carry + 64 * 1024], off)?;
+            if n == 0 {
+                break;
+            }
+            off += n as u64;
+            let data = &buf[..carry + n];
+            match std::str::from_utf8(data) {
+                Ok(_) => carry = 0,
+                Err(e) if e.error_len().is_none() => {
+                    let good = e.valid_up_to();
+                    let rest = data.len() - good;
+                    buf.copy_within(good..good + rest, 0);
+                    carry = rest;
+                }
+                Err(_) => return Ok(false),
+            }
+        }
+        Ok(carry == 0)
+    }
+
+    /// Calls `f` for each line (with its newline) in order, one line in memory at a time.
+    pub fn for_each_line(&self, f: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut line: Vec<u8> = Vec::new();
+        let mut off = 0u64;
+        while off < self.len {
+            let n = self.file.read_at(&mut buf, off)?;
+            if n == 0 {
+                break;
+            }
+            off += n as u64;
+            let mut rest = &buf[..n];
+            while let Some(i) = memchr::memchr(b'\n', rest) {
+                line.extend_from_slice(&rest[..=i]);
+                f(&line)?;
+                line.clear();
+                rest = &rest[i + 1..];
+            }
+            line.extend_from_slice(rest);
+        }
+        if !line.is_empty() {
+            f(&line)?;
+        }
+        Ok(())
+    }
+
     /// The whole body in memory (for small bodies: editing, `~p`).
     pub fn to_vec(&self) -> io::Result<Vec<u8>> {
         let mut v = Vec::with_capacity(self.len as usize);
@@ -64,6 +117,20 @@ impl Body {
             line_len: 0,
             buf: Vec::with_capacity(64 * 1024),
         }
+    }
+
+    /// Appends text (CRLF → LF) at the end.
+    pub fn append(&mut self, data: &[u8]) -> io::Result<()> {
+        let mut w = self.writer();
+        w.write_all(data)?;
+        w.flush_buf()?;
+        // Keep an unterminated line unterminated: typed lines carry their own newline.
+        if w.pending_cr {
+            w.pending_cr = false;
+            w.push(b'\r');
+            w.flush_buf()?;
+        }
+        Ok(())
     }
 
     /// Replaces the content with `data` (used after an edit or a filter).
@@ -112,13 +179,15 @@ impl BodyWriter<'_> {
         Ok(())
     }
 
-    /// Ends the body: a pending CR is kept, a missing final newline is added.
+    /// Ends the body: a missing final newline is added. A CR at the very end
+    /// is dropped like the CR of a CRLF, since the last line gets its newline
+    /// here (bsd-mailx strips one trailing CR from every line it reads,
+    /// the final unterminated one included: `end\r` at EOF → `end\n`).
     pub fn finish(mut self) -> io::Result<()> {
         if self.pending_cr {
             self.pending_cr = false;
-            self.push(b'\r');
-        }
-        if self.line_len > 0 {
+            self.push(b'\n');
+        } else if self.line_len > 0 {
             self.push(b'\n');
         }
         self.flush_buf()
@@ -190,7 +259,9 @@ mod tests {
     #[test]
     fn lone_and_double_cr() {
         let (v, _) = collect(b"a\rb\r\r\nc\r");
-        assert_eq!(v, b"a\rb\r\nc\r\n");
+        assert_eq!(v, b"a\rb\r\nc\n");
+        let (v, _) = collect(b"a\n\r");
+        assert_eq!(v, b"a\n\n");
     }
 
     #[test]

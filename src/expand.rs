@@ -50,6 +50,11 @@ pub fn mbox_path(s: &Session) -> Option<String> {
 pub fn expand(s: &Session, name: &str) -> Option<String> {
     match expand_quiet(s, name) {
         Ok(v) => Some(v),
+        // bsd-mailx puts "No previous file" on stdout and wordexp's complaints on stderr.
+        Err(msg) if msg.starts_with('"') => {
+            crate::output::err_line(&msg);
+            None
+        }
         Err(msg) => {
             crate::outln!("{msg}");
             None

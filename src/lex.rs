@@ -307,6 +307,35 @@ pub fn source(s: &mut Session, path: &str) -> bool {
     flow != Flow::Stop
 }
 
+/// Command lines from standard input, through the shared stdin buffer, with
+/// the `& ` prompt when interactive.
+pub struct StdinSource;
+
+impl LineSource for StdinSource {
+    fn next_line(&mut self, s: &mut Session) -> Option<String> {
+        loop {
+            if s.interactive() && s.sourcing == 0 {
+                crate::outp!("& ");
+                crate::output::flush();
+            }
+            match crate::signals::read_line_fd0() {
+                crate::signals::Line::Text(mut t) => {
+                    if t.last() == Some(&b'\n') {
+                        t.pop();
+                    }
+                    return Some(String::from_utf8_lossy(&t).into_owned());
+                }
+                crate::signals::Line::Eof => return None,
+                crate::signals::Line::Interrupt => {
+                    crate::output::err_line("Interrupt");
+                    continue;
+                }
+                crate::signals::Line::Hangup => std::process::exit(1),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

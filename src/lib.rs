@@ -7,7 +7,8 @@
 //!   `commands`: the handlers.
 //! - `expand`: file-name expansion; `names`: address lists and aliases.
 //! - `collect`: reading a body; `compose`: the interactive composer;
-//!   `send`: headers, sendmail, record and dead.letter.
+//!   `send`: headers, sendmail, record and dead.letter; `transport`: sendmail
+//!   or built-in SMTP submission (`transport::smtp`, cargo feature `smtp`).
 //! - `child`: the one owner of child processes; `pager`: paging text.
 //! - `output`: buffered stdout; `locale`: the charset; `util`: small helpers.
 //! - `mailbox`: reading, indexing, locking and writing back mbox files.
@@ -24,12 +25,16 @@ pub mod expand;
 pub mod lex;
 pub mod locale;
 pub mod mailbox;
+pub mod manpage;
+pub mod mime;
 pub mod names;
 pub mod output;
 pub mod pager;
 pub mod read;
 pub mod send;
 pub mod session;
+pub mod signals;
+pub mod transport;
 pub mod user;
 pub mod util;
 pub mod vars;
@@ -54,7 +59,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
 fn usage_error(msg: &str) -> i32 {
     let prog = util::progname();
     output::flush();
-    eprint!("{prog}: {msg}\n{}", cli::usage(prog));
+    eprint!("{}: {msg}\n{}", util::argv0(), cli::usage(prog));
     1
 }
 
@@ -97,7 +102,7 @@ fn main_inner(args: &[OsString]) -> i32 {
         return 1;
     }
     for h in &opts.extra_headers {
-        if !to.is_empty() && !send::valid_extra_header(&send::one_line(h)) {
+        if !to.is_empty() && !send::valid_extra_header(&send::extra_header_line(h)) {
             util::warnx(&format!(
                 "-a \"{h}\": not a header line (expected \"Name: value\")"
             ));
@@ -144,6 +149,7 @@ fn main_inner(args: &[OsString]) -> i32 {
     if !opts.no_system_rc {
         lex::load(&mut s, "/etc/mail.rc");
     }
+    s.replyto_at_start = s.is_set("REPLYTO");
     let rc = std::env::var("MAILRC").unwrap_or_else(|_| "~/.mailrc".to_string());
     if let Ok(path) = expand::expand_quiet(&s, &rc) {
         lex::load(&mut s, &path);
@@ -158,7 +164,19 @@ fn main_inner(args: &[OsString]) -> i32 {
         s.vars.set("from", f);
     }
     if !s.rcvmode {
+        let mut attachments = Vec::new();
+        for a in &opts.attachments {
+            let path = expand::expand_quiet(&s, a).unwrap_or_else(|_| a.clone());
+            match mime::load_attachment(&path) {
+                Ok(att) => attachments.push(att),
+                Err(e) => {
+                    util::warn(&path, &e);
+                    return 1;
+                }
+            }
+        }
         let header = send::Header {
+            attachments,
             to,
             subject: opts.subject.clone(),
             cc: opts.cc.clone(),
@@ -166,7 +184,7 @@ fn main_inner(args: &[OsString]) -> i32 {
             extra: opts
                 .extra_headers
                 .iter()
-                .map(|h| send::one_line(h))
+                .map(|h| send::extra_header_line(h))
                 .collect(),
             ..Default::default()
         };

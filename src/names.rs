@@ -222,57 +222,56 @@ pub fn skin(name: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Splits a header value or a typed list into names, on commas and blanks
-/// outside quotes, angle brackets and comments (bsd-mailx's extract/yankword).
+/// Splits a header value or a typed list into names, as bsd-mailx's
+/// extract()/yankword(): words end at blanks, tabs and commas, `(comments)`
+/// are skipped, and a word starting with `<` runs to the next `>`.
 pub fn extract(line: &str, kind: Kind) -> Vec<Name> {
-    let mut out = Vec::new();
     let b = line.as_bytes();
+    let mut out = Vec::new();
     let mut i = 0;
-    let has_comma = line.contains(',');
     loop {
-        while i < b.len() && (b[i] == b' ' || b[i] == b'\t' || b[i] == b',') {
-            i += 1;
-        }
-        if i >= b.len() {
-            break;
+        loop {
+            if i >= b.len() {
+                return out;
+            }
+            if b[i] == b'(' {
+                let mut nesting = 0i32;
+                while i < b.len() {
+                    let c = b[i];
+                    i += 1;
+                    if c == b'(' {
+                        nesting += 1;
+                    } else if c == b')' {
+                        nesting -= 1;
+                    }
+                    if nesting <= 0 {
+                        break;
+                    }
+                }
+            } else if matches!(b[i], b' ' | b'\t' | b',') {
+                i += 1;
+            } else {
+                break;
+            }
         }
         let start = i;
-        let mut depth_paren = 0i32;
-        let mut in_quote = false;
-        let mut in_angle = false;
-        while i < b.len() {
-            let c = b[i];
-            if in_quote {
-                if c == b'\\' {
-                    i += 1;
-                } else if c == b'"' {
-                    in_quote = false;
-                }
-            } else if depth_paren > 0 {
-                if c == b'(' {
-                    depth_paren += 1;
-                } else if c == b')' {
-                    depth_paren -= 1;
-                }
-            } else {
-                match c {
-                    b'"' => in_quote = true,
-                    b'(' => depth_paren += 1,
-                    b'<' => in_angle = true,
-                    b'>' => in_angle = false,
-                    b',' if !in_angle => break,
-                    b' ' | b'\t' if !has_comma && !in_angle => break,
-                    _ => {}
+        if b[i] == b'<' {
+            while i < b.len() {
+                i += 1;
+                if b[i - 1] == b'>' {
+                    break;
                 }
             }
-            i += 1;
+        } else {
+            while i < b.len() && !matches!(b[i], b' ' | b'\t' | b',' | b'(') {
+                i += 1;
+            }
         }
-        let word = line[start..i.min(b.len())].trim();
-        if !word.is_empty() {
-            out.push(Name::new(word, kind));
-        }
+        out.push(Name::new(
+            String::from_utf8_lossy(&b[start..i]).into_owned(),
+            kind,
+        ));
     }
-    out
 }
 
 /// True when `addr` is the user: the login name (case-insensitive), with
@@ -351,15 +350,15 @@ mod tests {
 
     #[test]
     fn extract_splits_lists() {
-        let v: Vec<_> = extract("a@x, Bob <b@y>, \"c, d\" <c@z>", Kind::To)
+        let v: Vec<_> = extract("a@x, Bob <b@y> (c)d", Kind::To)
             .into_iter()
             .map(|n| n.name)
             .collect();
-        assert_eq!(v, ["a@x", "Bob <b@y>", "\"c, d\" <c@z>"]);
-        let v: Vec<_> = extract("a b  c", Kind::To)
+        assert_eq!(v, ["a@x", "Bob", "<b@y>", "d"]);
+        let v: Vec<_> = extract("t2@x t3@x, t4", Kind::To)
             .into_iter()
             .map(|n| n.name)
             .collect();
-        assert_eq!(v, ["a", "b", "c"]);
+        assert_eq!(v, ["t2@x", "t3@x", "t4"]);
     }
 }

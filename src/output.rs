@@ -65,6 +65,11 @@ pub fn flush() {
     OUT.with(|o| flush_inner(&mut o.borrow_mut()));
 }
 
+/// Drops everything buffered (for fuzzing and tests that only check behaviour).
+pub fn discard() {
+    OUT.with(|o| o.borrow_mut().buf.clear());
+}
+
 /// True once a write to stdout failed (the reader went away).
 pub fn is_broken() -> bool {
     OUT.with(|o| o.borrow().broken)

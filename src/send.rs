@@ -9,6 +9,7 @@
 
 use crate::child::{self, Exit};
 use crate::collect::Body;
+use crate::mime;
 use crate::names::{self, Kind, Name};
 use crate::session::Session;
 use std::io::{self, Write};
@@ -25,11 +26,66 @@ pub struct Header {
     pub in_reply_to: Option<String>,
     /// Set by `~R` (overrides the REPLYTO variable).
     pub reply_to: Option<String>,
+    /// Files to attach (`-A`, `~@`), already read.
+    pub attachments: Vec<mime::Attachment>,
+}
+
+/// A message ready to go out: the header block and how to write the body.
+pub struct Outgoing<'a> {
+    pub head: String,
+    pub body: &'a Body,
+    pub plan: mime::BodyPlan,
+    pub attachments: &'a [mime::Attachment],
+    pub boundary: Option<String>,
+}
+
+impl Outgoing<'_> {
+    /// Writes everything after the header block.
+    pub fn write_body(&self, w: &mut dyn Write) -> io::Result<()> {
+        let Some(b) = &self.boundary else {
+            return mime::write_body(self.body, &self.plan, w);
+        };
+        if self.body.len > 0 {
+            writeln!(w, "--{b}")?;
+            writeln!(
+                w,
+                "Content-Type: text/plain; charset=\"{}\"",
+                self.plan.charset
+            )?;
+            writeln!(
+                w,
+                "Content-Transfer-Encoding: {}",
+                self.plan.transfer_encoding()
+            )?;
+            writeln!(w)?;
+            mime::write_body(self.body, &self.plan, w)?;
+            // The line break before a boundary belongs to the boundary (RFC 2046).
+            writeln!(w)?;
+        }
+        for a in self.attachments {
+            mime::write_attachment(a, b, w)?;
+        }
+        writeln!(w, "--{b}--")
+    }
+
+    /// The whole message into a writer.
+    pub fn write_all(&self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(self.head.as_bytes())?;
+        self.write_body(w)
+    }
 }
 
 /// Replaces CR and LF by spaces, so a value can never start a new header line.
 pub fn one_line(v: &str) -> String {
     v.replace(['\r', '\n'], " ")
+}
+
+/// An `-a` value as it is written: one line, leading blanks removed (a
+/// header line starting with a blank would continue the previous header;
+/// bsd-mailx writes ` content-type : x` verbatim and still drops its default
+/// Content-Type, so the name is what counts).
+pub fn extra_header_line(v: &str) -> String {
+    one_line(v).trim_start_matches([' ', '\t']).to_string()
 }
 
 /// Checks that a `-a` value is a header line (`Name: value`).
@@ -54,26 +110,36 @@ fn from_value(s: &Session) -> Option<String> {
     s.value("from").map(one_line)
 }
 
-/// Builds the header block (ending with the blank line) for the final recipient lists.
-pub fn header_text(s: &Session, h: &Header, charset: &str) -> String {
+/// Builds the header block (ending with the blank line) for the final
+/// recipient lists. Non-ASCII subjects and display names become RFC 2047
+/// encoded words; pure ASCII is written exactly as bsd-mailx writes it.
+pub fn header_text(
+    s: &Session,
+    h: &Header,
+    plan: &mime::BodyPlan,
+    boundary: Option<&str>,
+) -> String {
     let mut out = String::new();
     if let Some(f) = from_value(s) {
-        out.push_str(&format!("From: {f}\n"));
+        out.push_str(&format!("From: {}\n", mime::encode_address(&f)));
     }
-    fn refs(v: &[String]) -> Vec<&str> {
+    fn refs(v: &[String]) -> Vec<String> {
+        v.iter().map(|x| mime::encode_address(x)).collect()
+    }
+    fn strs(v: &[String]) -> Vec<&str> {
         v.iter().map(|x| x.as_str()).collect()
     }
     if !h.to.is_empty() {
-        out.push_str(&names::fmt_header("To:", &refs(&h.to)));
+        out.push_str(&names::fmt_header("To:", &strs(&refs(&h.to))));
     }
     if let Some(subj) = &h.subject {
-        out.push_str(&format!("Subject: {subj}\n"));
+        out.push_str(&format!("Subject: {}\n", mime::encode_words(subj)));
     }
     if !h.cc.is_empty() {
-        out.push_str(&names::fmt_header("Cc:", &refs(&h.cc)));
+        out.push_str(&names::fmt_header("Cc:", &strs(&refs(&h.cc))));
     }
     if !h.bcc.is_empty() {
-        out.push_str(&names::fmt_header("Bcc:", &refs(&h.bcc)));
+        out.push_str(&names::fmt_header("Bcc:", &strs(&refs(&h.bcc))));
     }
     for e in &h.extra {
         out.push_str(e);
@@ -83,19 +149,32 @@ pub fn header_text(s: &Session, h: &Header, charset: &str) -> String {
         out.push_str("MIME-Version: 1.0\n");
     }
     if !extra_defines(&h.extra, "Content-Type") {
+        match boundary {
+            Some(b) => out.push_str(&format!(
+                "Content-Type: multipart/mixed; boundary=\"{b}\"\n"
+            )),
+            None => out.push_str(&format!(
+                "Content-Type: text/plain; charset=\"{}\"\n",
+                plan.charset
+            )),
+        }
+    }
+    if !extra_defines(&h.extra, "Content-Transfer-Encoding") && boundary.is_none() {
         out.push_str(&format!(
-            "Content-Type: text/plain; charset=\"{charset}\"\n"
+            "Content-Transfer-Encoding: {}\n",
+            plan.transfer_encoding()
         ));
     }
-    if !extra_defines(&h.extra, "Content-Transfer-Encoding") {
-        out.push_str("Content-Transfer-Encoding: 8bit\n");
-    }
-    let reply_to = h
-        .reply_to
-        .clone()
-        .or_else(|| s.value("REPLYTO").map(one_line));
+    // Reply-To: `~R`, else REPLYTO if it was set before the user's rc file
+    // (bsd-mailx captures it there; a later change or unset in the user's rc
+    // leaves it with a dangling pointer, so ours uses the current value).
+    let reply_to = h.reply_to.clone().or_else(|| {
+        s.replyto_at_start
+            .then(|| s.value("REPLYTO").map(one_line))
+            .flatten()
+    });
     if let Some(r) = reply_to {
-        out.push_str(&format!("Reply-To: {r}\n"));
+        out.push_str(&format!("Reply-To: {}\n", mime::encode_address(&r)));
     }
     if let Some(irt) = &h.in_reply_to {
         out.push_str(&format!("In-Reply-To: {irt}\n"));
@@ -175,6 +254,22 @@ pub fn save_dead_letter(s: &Session, parts: &[&[u8]], body: Option<&Body>) {
     }
 }
 
+/// Appends the whole outgoing message to dead.letter.
+pub fn save_message_dead_letter(s: &Session, msg: &Outgoing) {
+    let mut text = Vec::new();
+    if let Err(e) = msg.write_all(&mut text) {
+        crate::util::warn("temporary file", &e);
+        save_dead_letter(s, &[msg.head.as_bytes()], Some(msg.body));
+        return;
+    }
+    if msg.boundary.is_none() && !msg.plan.quoted_printable {
+        // Stream large plain bodies instead of holding them twice.
+        save_dead_letter(s, &[msg.head.as_bytes()], Some(msg.body));
+    } else {
+        save_dead_letter(s, &[&text], None);
+    }
+}
+
 fn ctime_now() -> String {
     // SAFETY: time(NULL) and localtime_r into a zeroed struct; strftime into a sized buffer.
     unsafe {
@@ -248,7 +343,7 @@ impl Write for FromQuoter<'_> {
 }
 
 /// Appends the message to the `record` file in mbox format.
-fn write_record(s: &Session, path: &str, head: &str, body: &Body) {
+fn write_record(s: &Session, path: &str, msg: &Outgoing) {
     let r = (|| -> io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         let f = std::fs::OpenOptions::new()
@@ -258,8 +353,18 @@ fn write_record(s: &Session, path: &str, head: &str, body: &Body) {
             .open(path)?;
         let mut w = io::BufWriter::new(f);
         writeln!(w, "From {} {}", s.myname, ctime_now())?;
-        w.write_all(head.as_bytes())?;
-        copy_from_quoted(body, &mut w)?;
+        w.write_all(msg.head.as_bytes())?;
+        if msg.boundary.is_none() && !msg.plan.quoted_printable {
+            copy_from_quoted(msg.body, &mut w)?;
+        } else {
+            let mut q = FromQuoter {
+                inner: &mut w,
+                at_line_start: true,
+                partial: Vec::new(),
+            };
+            msg.write_body(&mut q)?;
+            q.finish()?;
+        }
         w.write_all(b"\n")?;
         w.flush()
     })();
@@ -274,12 +379,11 @@ fn is_file_or_pipe(name: &str) -> bool {
 }
 
 /// Delivers to `expandaddr` file and pipe recipients; returns the number of failures.
-fn deliver_local(s: &Session, targets: &[Name], hdr_for_image: &str, body: &Body) -> usize {
+fn deliver_local(s: &Session, targets: &[Name], msg: &Outgoing) -> usize {
     let mut errs = 0;
     let image = || -> io::Result<Vec<u8>> {
         let mut v = format!("From {} {}\n", s.myname, ctime_now()).into_bytes();
-        v.extend_from_slice(hdr_for_image.as_bytes());
-        body.copy_to(&mut v)?;
+        msg.write_all(&mut v)?;
         v.push(b'\n');
         Ok(v)
     };
@@ -340,7 +444,7 @@ pub struct SendOpts {
 /// Sends a collected message. Returns the number of errors (the exit status
 /// contribution, as bsd-mailx's `senderr`).
 pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
-    if body.len == 0 {
+    if body.len == 0 && h.attachments.is_empty() {
         if s.is_set("skipempty") {
             return 0;
         }
@@ -383,15 +487,35 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
     h.cc = pick(Kind::Cc);
     h.bcc = pick(Kind::Bcc);
     h.subject = h.subject.map(|x| one_line(&x));
-    let head = header_text(s, &h, crate::locale::charset());
+    let plan = match mime::plan_body(&body, crate::locale::charset()) {
+        Ok(p) => p,
+        Err(e) => {
+            crate::util::warn("temporary file", &e);
+            save_dead_letter(s, &[], Some(&body));
+            return senderr + 1;
+        }
+    };
+    let boundary = (!h.attachments.is_empty()).then(mime::new_boundary);
+    let head = header_text(s, &h, &plan, boundary.as_deref());
+    let msg = Outgoing {
+        head,
+        body: &body,
+        plan,
+        attachments: &h.attachments,
+        boundary,
+    };
     if !local.is_empty() {
-        senderr += deliver_local(s, &local, &head, &body) as i32;
+        senderr += deliver_local(s, &local, &msg) as i32;
     }
     if to.is_empty() {
         return senderr;
     }
     let args = sendmail_args(s);
     if opts.dry_run {
+        if let Some(line) = crate::transport::dry_run_line(s) {
+            crate::outln!("{line}");
+            return senderr;
+        }
         let mut line = String::from("Sendmail arguments: \"sendmail\"");
         for a in &args {
             line.push_str(&format!(" \"{a}\""));
@@ -402,10 +526,14 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
     if let Some(rec) = s.value("record").filter(|r| !r.is_empty())
         && let Some(path) = crate::expand::expand(s, rec)
     {
-        write_record(s, &path, &head, &body);
+        write_record(s, &path, &msg);
+    }
+    // Built-in SMTP when `smtp` (or `sendmail=smtp://…`) is set; else sendmail below.
+    if let Some(n) = crate::transport::try_smtp(s, &h, &to, &msg) {
+        return senderr + n;
     }
     let program = sendmail_program(s);
-    match run_sendmail(&program, &args, head.as_bytes(), &body) {
+    match run_sendmail(&program, &args, &msg) {
         Ok(Exit::Code(0)) => {}
         outcome => {
             let suffix = match outcome {
@@ -417,7 +545,7 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
                 _ => String::new(),
             };
             crate::output::err_line(&format!("Can't send mail: sendmail process failed{suffix}"));
-            save_dead_letter(s, &[head.as_bytes()], Some(&body));
+            save_message_dead_letter(s, &msg);
             senderr += 1;
         }
     }
@@ -427,14 +555,11 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
 /// Starts sendmail, writes the message into its stdin, and waits for this
 /// exact child. A sendmail that exits without reading (EPIPE) is not an error
 /// by itself: its exit status decides.
-pub fn run_sendmail(program: &str, args: &[String], head: &[u8], body: &Body) -> io::Result<Exit> {
+pub fn run_sendmail(program: &str, args: &[String], msg: &Outgoing) -> io::Result<Exit> {
     let mut c = child::spawn_sendmail(program, args)?;
     if let Some(stdin) = c.stdin.take() {
         let mut w = io::BufWriter::with_capacity(64 * 1024, stdin);
-        let r = w
-            .write_all(head)
-            .and_then(|_| body.copy_to(&mut w))
-            .and_then(|_| w.flush());
+        let r = msg.write_all(&mut w).and_then(|_| w.flush());
         if let Err(e) = r
             && e.kind() != io::ErrorKind::BrokenPipe
         {
@@ -471,8 +596,12 @@ mod tests {
             extra: vec!["Content-Type: text/html".into()],
             ..Default::default()
         };
+        let plan = mime::BodyPlan {
+            charset: "UTF-8".into(),
+            quoted_printable: false,
+        };
         assert_eq!(
-            header_text(&s, &h, "UTF-8"),
+            header_text(&s, &h, &plan, None),
             "From: Alice <a@x>\nTo: b@x\nSubject: S\nCc: c@x\nBcc: d@x\nContent-Type: text/html\nMIME-Version: 1.0\nContent-Transfer-Encoding: 8bit\n\n"
         );
         assert_eq!(sendmail_args(&s), ["-i", "-t", "-f", "a@x"]);

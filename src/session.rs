@@ -83,6 +83,10 @@ pub struct Session {
     pub real_screen_height: usize,
     /// The open mailbox and its read-mode state (None until read mode opens one).
     pub read: Option<Box<crate::read::ReadState>>,
+    /// `REPLYTO` was set once the environment and /etc/mail.rc were read.
+    /// bsd-mailx takes its Reply-To at that point, so a `set REPLYTO` that
+    /// only the user's rc file makes adds no Reply-To header.
+    pub replyto_at_start: bool,
 }
 
 impl Session {
@@ -107,6 +111,7 @@ impl Session {
             screen_height: 20,
             real_screen_height: 24,
             read: None,
+            replyto_at_start: true,
         }
     }
 

@@ -4,9 +4,21 @@ use std::io;
 use std::sync::OnceLock;
 
 static PROGNAME: OnceLock<String> = OnceLock::new();
+static ARGV0: OnceLock<String> = OnceLock::new();
+
+/// argv[0] exactly as given: glibc getopt prefixes its messages with it
+/// (`/usr/bin/mail: invalid option -- 'x'`), while the usage text and all
+/// other messages use the basename.
+pub fn argv0() -> &'static str {
+    ARGV0
+        .get()
+        .map(|s| s.as_str())
+        .unwrap_or_else(|| progname())
+}
 
 /// Records the basename the program was invoked as (`mail`, `Mail`, `mailx`, ...).
 pub fn set_progname(argv0: &str) {
+    let _ = ARGV0.set(argv0.to_string());
     let base = argv0.rsplit('/').next().unwrap_or(argv0);
     let _ = PROGNAME.set(if base.is_empty() {
         "mail".to_string()

@@ -78,3 +78,245 @@ mod tests {
         assert!(!v.unset("a"));
     }
 }
+
+/// The kind of value a variable takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarKind {
+    /// Set or unset.
+    Bool,
+    /// A string (a path, a command, an address).
+    Text,
+    /// A number.
+    Number,
+}
+
+/// One documented variable.
+pub struct VarDoc {
+    pub name: &'static str,
+    pub kind: VarKind,
+    pub help: &'static str,
+}
+
+const fn v(name: &'static str, kind: VarKind, help: &'static str) -> VarDoc {
+    VarDoc { name, kind, help }
+}
+
+use VarKind::*;
+
+/// Every variable the program looks at. The man page is generated from this
+/// table, and a test fails when the code reads a variable that is not here.
+pub const KNOWN: &[VarDoc] = &[
+    v(
+        "allnet",
+        Bool,
+        "treat login@any-host as yourself when matching your own address",
+    ),
+    v(
+        "append",
+        Bool,
+        "append messages to mbox at quit instead of putting them first",
+    ),
+    v(
+        "ask",
+        Bool,
+        "prompt for a subject when composing interactively (same as asksub)",
+    ),
+    v(
+        "askbcc",
+        Bool,
+        "prompt for Bcc: recipients after the message",
+    ),
+    v("askcc", Bool, "prompt for Cc: recipients after the message"),
+    v(
+        "asksub",
+        Bool,
+        "prompt for a subject when composing interactively",
+    ),
+    v("autoinc", Bool, "look for new mail before each prompt"),
+    v(
+        "autoprint",
+        Bool,
+        "print the next message after delete and undelete",
+    ),
+    v(
+        "crt",
+        Number,
+        "page messages longer than this many lines (the screen height if empty)",
+    ),
+    v("DEAD", Text, "the dead.letter file (default ~/dead.letter)"),
+    v("dot", Bool, "a line holding only a dot ends the message"),
+    v(
+        "EDITOR",
+        Text,
+        "editor for ~e and edit (default /usr/bin/editor)",
+    ),
+    v("escape", Text, "the tilde-escape character (default ~)"),
+    v(
+        "expandaddr",
+        Bool,
+        "deliver to /file, +folder and |command recipients yourself",
+    ),
+    v(
+        "folder",
+        Text,
+        "the folder directory for +name (relative to home)",
+    ),
+    v(
+        "from",
+        Text,
+        "the From: address and the envelope sender (-r sets it)",
+    ),
+    v(
+        "hold",
+        Bool,
+        "keep read messages in the system mailbox instead of mbox",
+    ),
+    v(
+        "hostname",
+        Text,
+        "the host name used for SMTP (EHLO, Message-ID, qualifying bare names)",
+    ),
+    v(
+        "ignore",
+        Bool,
+        "ignore interrupts while composing (print @)",
+    ),
+    v(
+        "ignoreeof",
+        Bool,
+        "end of file does not end a message or the session",
+    ),
+    v(
+        "indentprefix",
+        Text,
+        "prefix of lines inserted by ~m (default a tab)",
+    ),
+    v(
+        "interactive",
+        Bool,
+        "set when standard input is a terminal or -I is given",
+    ),
+    v(
+        "keep",
+        Bool,
+        "do not remove an empty system mailbox (it is truncated in any case)",
+    ),
+    v("keepsave", Bool, "also move saved messages to mbox"),
+    v("LISTER", Text, "the command folders runs (default /bin/ls)"),
+    v("MBOX", Text, "the mbox file (default ~/mbox)"),
+    v(
+        "metoo",
+        Bool,
+        "keep yourself in alias expansions; pass -m to sendmail",
+    ),
+    v(
+        "netrc-lookup",
+        Bool,
+        "take SMTP credentials from ~/.netrc (or $NETRC)",
+    ),
+    v(
+        "noheader",
+        Bool,
+        "do not print the header summary at start-up (-N)",
+    ),
+    v(
+        "nosave",
+        Bool,
+        "do not save an interrupted message to dead.letter",
+    ),
+    v(
+        "outfolder",
+        Bool,
+        "Save/Copy/followup files go in the folder directory",
+    ),
+    v("PAGER", Text, "the pager (default /usr/bin/pager)"),
+    v("quiet", Bool, "no banner and no Message N: lines"),
+    v(
+        "record",
+        Text,
+        "a file that gets a copy of every message sent",
+    ),
+    v("REPLYTO", Text, "a Reply-To: header for outgoing mail"),
+    v("Replyall", Bool, "swap the meanings of reply and Reply"),
+    v("screen", Number, "header lines per screen"),
+    v(
+        "searchheaders",
+        Bool,
+        "/field:text message lists search that header",
+    ),
+    v(
+        "sendmail",
+        Text,
+        "the mail transfer agent (default /usr/sbin/sendmail)",
+    ),
+    v(
+        "SHELL",
+        Text,
+        "the shell for !, ~!, | and pipes (default /bin/sh)",
+    ),
+    v(
+        "show-rcpt",
+        Bool,
+        "show the recipient instead of the sender in header lines",
+    ),
+    v(
+        "showname",
+        Bool,
+        "show the sender's name instead of the address in header lines",
+    ),
+    v(
+        "showto",
+        Bool,
+        "show the recipient in header lines of mail you sent",
+    ),
+    v("sign", Text, "text inserted by ~a"),
+    v("Sign", Text, "text inserted by ~A"),
+    v(
+        "skipempty",
+        Bool,
+        "do not send a message whose body is empty (-E)",
+    ),
+    v(
+        "smtp",
+        Text,
+        "send over SMTP to host[:port], smtp://host[:port] or smtps://host[:port] instead of sendmail",
+    ),
+    v(
+        "smtp-auth",
+        Text,
+        "the SMTP AUTH mechanism to use: plain or login",
+    ),
+    v("smtp-auth-password", Text, "the SMTP AUTH password"),
+    v("smtp-auth-user", Text, "the SMTP AUTH user name"),
+    v(
+        "smtp-ca-file",
+        Text,
+        "a PEM file of certificates to trust for SMTP TLS, besides the system store",
+    ),
+    v(
+        "smtp-timeout",
+        Number,
+        "seconds to wait for the SMTP server at each step (default 60)",
+    ),
+    v(
+        "smtp-use-starttls",
+        Bool,
+        "require STARTTLS on SMTP connections",
+    ),
+    v(
+        "toplines",
+        Number,
+        "lines the top command prints (default 5)",
+    ),
+    v("verbose", Bool, "pass -v to sendmail"),
+    v(
+        "VISUAL",
+        Text,
+        "editor for ~v and visual (default /usr/bin/vi)",
+    ),
+];
+
+/// Looks a documented variable up.
+pub fn doc(name: &str) -> Option<&'static VarDoc> {
+    KNOWN.iter().find(|d| d.name == name)
+}

@@ -630,6 +630,14 @@ fn cases() -> Vec<Case> {
             &["from"],
         ),
         case(
+            "tilde_m_f_interpolation",
+            M3,
+            &["-n", "-N", "-I", "-f", "box"],
+            "set dot indentprefix=>\\ \nignore date\n",
+            "m bob@example.org\n~m 2\n~f 1\n~M 3\n~F\n~m 9\n.\nr 3\n~f\nreply text\n.\nq\n",
+            &["mail", "reply"],
+        ),
+        case(
             "abbreviations",
             BIG,
             FN,

@@ -12,7 +12,6 @@ use crate::lex::{self, LineSource};
 use crate::mailbox::MsgFlags;
 use crate::read::{self, files, msglist, quit, reply, setfile, show, summary};
 use crate::session::Session;
-use std::io::{BufRead, IsTerminal};
 
 fn res(ok: bool) -> CmdResult {
     if ok { CmdResult::Ok } else { CmdResult::Error }
@@ -318,36 +317,50 @@ pub fn before_prompt(s: &mut Session) {
     crate::outp!("& ");
 }
 
-/// Command lines from standard input, one lock per line so the composer
-/// (a reply's body) reads the same buffered stream.
+/// Command lines from standard input through the stdin buffer shared with
+/// the composer (`signals::read_line_fd0`), so a reply's body is read from
+/// the same stream. Handles `ignoreeof`, ^C at the prompt and hangup.
 struct StdinSource {
     eofs: usize,
 }
 
 impl LineSource for StdinSource {
     fn next_line(&mut self, s: &mut Session) -> Option<String> {
+        use crate::signals::{Line, read_line_fd0};
         loop {
-            let mut buf = Vec::new();
-            let n = std::io::stdin().lock().read_until(b'\n', &mut buf).ok()?;
-            if n == 0 {
-                if s.interactive() && s.is_set("ignoreeof") && self.eofs < 24 {
-                    self.eofs += 1;
-                    crate::outln!("Use \"quit\" to quit.");
+            match read_line_fd0() {
+                Line::Text(mut buf) => {
+                    self.eofs = 0;
+                    if buf.last() == Some(&b'\n') {
+                        buf.pop();
+                    }
+                    // bsd-mailx reads with fgets into a C string: a NUL ends the line.
+                    if let Some(p) = buf.iter().position(|&b| b == 0) {
+                        buf.truncate(p);
+                    }
+                    return Some(String::from_utf8_lossy(&buf).into_owned());
+                }
+                Line::Eof => {
+                    if s.interactive() && s.is_set("ignoreeof") && self.eofs < 24 {
+                        self.eofs += 1;
+                        crate::outln!("Use \"quit\" to quit.");
+                        before_prompt(s);
+                        crate::output::flush();
+                        continue;
+                    }
+                    return None;
+                }
+                Line::Interrupt => {
+                    crate::output::err_line("Interrupt");
                     before_prompt(s);
                     crate::output::flush();
-                    continue;
                 }
-                return None;
+                // bsd-mailx: SIGHUP in command mode exits 1 without saving.
+                Line::Hangup => {
+                    crate::output::flush();
+                    std::process::exit(1);
+                }
             }
-            self.eofs = 0;
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-            }
-            // bsd-mailx reads with fgets into a C string: a NUL ends the line.
-            if let Some(p) = buf.iter().position(|&b| b == 0) {
-                buf.truncate(p);
-            }
-            return Some(String::from_utf8_lossy(&buf).into_owned());
         }
     }
 }
@@ -383,10 +396,66 @@ pub fn read_mode(s: &mut Session, opts: &crate::cli::Options, file: Option<Strin
     }
     read::announce(s);
     crate::output::flush();
+    if s.interactive() {
+        crate::signals::install_interactive();
+    }
     let mut src = StdinSource { eofs: 0 };
-    let _ = std::io::stdin().is_terminal();
     if lex::commands(s, &mut src, lex::Context::Command) == lex::Flow::Continue {
         quit::quit(s);
     }
     0
+}
+
+/// `~m`/`~f` (and `~M`/`~F`) in the composer: the listed messages (default:
+/// the current one) with `indentprefix` (a tab) before each line for `~m`,
+/// ignored headers hidden unless upper case; prints `Interpolating: N...`.
+/// None (with `No appropriate messages`) when there are none.
+pub fn interpolate(
+    s: &mut Session,
+    list: &str,
+    indent: bool,
+    all_headers: bool,
+) -> Option<Vec<u8>> {
+    if s.read.is_none() {
+        crate::outln!("No appropriate messages");
+        return None;
+    }
+    let searchheaders = s.is_set("searchheaders");
+    let kind = msglist::ListKind {
+        want_deleted: false,
+        takes_names: true,
+    };
+    let mut msgs = msglist::getmsglist(read::state_mut(s), list, &kind, searchheaders)?;
+    if msgs.is_empty() {
+        match msglist::first(read::state(s), MsgReq::Normal) {
+            Some(m) => msgs.push(m),
+            None => {
+                crate::outln!("No appropriate messages");
+                return None;
+            }
+        }
+    }
+    let prefix: Option<Vec<u8>> =
+        indent.then(|| s.value("indentprefix").unwrap_or("\t").as_bytes().to_vec());
+    let ign = (!all_headers).then(|| s.ignore.clone());
+    let pred = |name: &str| ign.as_ref().is_some_and(|t| t.hides(name));
+    let opts = crate::mailbox::RenderOptions {
+        ignore: if ign.is_some() { Some(&pred) } else { None },
+        prefix: prefix.as_deref(),
+        ..Default::default()
+    };
+    crate::outp!("Interpolating:");
+    let mut out = Vec::new();
+    for &m in &msgs {
+        let st = read::state_mut(s);
+        st.touch(m - 1);
+        crate::outp!(" {m}");
+        let f = st.flags(m - 1);
+        if let Err(e) = crate::mailbox::render_message(&st.mb, m - 1, f, &opts, &mut out) {
+            crate::util::warn("temporary file", &e);
+            return None;
+        }
+    }
+    crate::outln!();
+    Some(out)
 }

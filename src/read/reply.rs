@@ -12,6 +12,33 @@ use crate::names::{self, Kind};
 use crate::send::{self, Header, SendOpts};
 use crate::session::Session;
 
+/// The rest of standard input through the buffer the command loop reads
+/// (`signals::read_line_fd0`), as a `Read`.
+struct SharedStdin;
+
+impl std::io::Read for SharedStdin {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        // Line by line is enough for a message body; a line longer than
+        // `out` is handed over in pieces through a small carry buffer.
+        thread_local! {
+            static CARRY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        CARRY.with(|c| {
+            let mut carry = c.borrow_mut();
+            if carry.is_empty() {
+                match crate::signals::read_line_fd0() {
+                    crate::signals::Line::Text(t) => *carry = t,
+                    _ => return Ok(0),
+                }
+            }
+            let n = carry.len().min(out.len());
+            out[..n].copy_from_slice(&carry[..n]);
+            carry.drain(..n);
+            Ok(n)
+        })
+    }
+}
+
 /// `Re: ` in front unless the subject already starts with `re:` (any case).
 pub fn reedit(subj: Option<String>) -> Option<String> {
     let s = subj?;
@@ -226,8 +253,12 @@ fn compose_and_send(s: &mut Session, mut h: Header, record: Option<String>, prev
     }
     let body = if s.interactive() {
         match crate::compose::collect_interactive(s, &mut h) {
-            Ok(Some(b)) => b,
-            Ok(None) => return true,
+            Ok(crate::compose::Compose::Done(b)) => b,
+            Ok(crate::compose::Compose::Aborted) => return true,
+            Ok(crate::compose::Compose::HungUp) => {
+                crate::output::flush();
+                std::process::exit(1);
+            }
             Err(e) => {
                 crate::util::warn("temporary file", &e);
                 return false;
@@ -236,7 +267,7 @@ fn compose_and_send(s: &mut Session, mut h: Header, record: Option<String>, prev
     } else {
         // Not interactive: the body is the rest of standard input, as is.
         crate::output::flush();
-        match crate::collect::collect_stream(&mut std::io::stdin().lock()) {
+        match crate::collect::collect_stream(&mut SharedStdin) {
             Ok(b) => b,
             Err(e) => {
                 crate::util::warn("cannot read the message", &e);

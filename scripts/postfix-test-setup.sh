@@ -1,0 +1,238 @@
+#!/bin/bash
+# Postfix test rig for mailx's transport tests (tests/smtp_e2e.rs).
+#
+# Run as root, by .ci/run before `cargo test` and by developers; idempotent
+# (a second run only re-checks the configuration and reloads Postfix).
+#
+# What it sets up, loopback only, so nothing can ever leave the machine:
+#   - Postfix ("Local only"): listens on 127.0.0.1:25, on a submission
+#     port 127.0.0.1:2587 (STARTTLS required, SASL AUTH PLAIN/LOGIN required)
+#     and on 127.0.0.1:2465 (implicit TLS, "smtps", SASL AUTH required);
+#     default_transport/relay_transport = error, relayhost empty;
+#     local delivery to /var/mail/<user> (mbox, fcntl + dotlock locking).
+#   - Dovecot (dovecot-core) only as Postfix's SASL back end: its own small
+#     config (no IMAP/POP3 listeners), one passwd-file user.
+#   - A test CA and a server certificate for localhost / 127.0.0.1 / the host
+#     name, made with openssl, in $TLS_DIR (tests trust ca.pem via smtp-ca-file).
+#   - Local users mxtest (receives the test mail) and mxsender (receives bounces).
+#   - The SASL login mxtest / mxtest-secret.
+#
+# Installing postfix replaces exim4-daemon-* (both provide mail-transport-agent);
+# apt does this by itself. Services are started directly (no systemd here and
+# policy-rc.d may forbid invoke-rc.d).
+set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+    echo "postfix-test-setup: must run as root" >&2
+    exit 1
+fi
+
+TLS_DIR=/etc/postfix/mxtest-tls
+SASL_USER=mxtest
+SASL_PASS=mxtest-secret
+SUBMISSION=127.0.0.1:2587
+SMTPS=127.0.0.1:2465
+DOVECOT_CONF=/etc/dovecot/mxtest-sasl.conf
+HOST=$(hostname)
+export DEBIAN_FRONTEND=noninteractive
+
+log() { echo "postfix-test-setup: $*"; }
+
+# Stops an exim daemon by its pid file (never by name).
+stop_exim() {
+    local f
+    for f in /run/exim4/exim.pid /var/run/exim4/exim.pid; do
+        if [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then
+            log "stopping exim (pid $(cat "$f"))"
+            kill "$(cat "$f")" || true
+            sleep 1
+        fi
+    done
+}
+
+# --- packages -------------------------------------------------------------
+need=()
+for p in postfix dovecot-core openssl; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        need+=("$p")
+    fi
+done
+if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+    echo "postfix postfix/mailname string $HOST" | debconf-set-selections
+    echo "postfix postfix/destinations string localhost, $HOST" | debconf-set-selections
+    # Stop a running exim first: the package swap must not leave it on port 25.
+    stop_exim
+    apt-get update -qq || log "apt-get update failed; trying the install anyway"
+    apt-get install -y -qq -o Dpkg::Options::=--force-confold "${need[@]}" </dev/null
+fi
+# Dovecot is only our SASL back end: if the package started its default
+# instance (IMAP/POP3 listeners), stop it, by its pid file.
+if [ -s /run/dovecot/master.pid ] && kill -0 "$(cat /run/dovecot/master.pid)" 2>/dev/null; then
+    log "stopping the package's default dovecot instance"
+    kill "$(cat /run/dovecot/master.pid)" || true
+fi
+
+# --- users ----------------------------------------------------------------
+for u in mxtest mxsender; do
+    if ! id "$u" >/dev/null 2>&1; then
+        useradd --create-home --shell /usr/sbin/nologin "$u"
+    fi
+done
+
+# Start each setup with empty test mailboxes (the tests look for unique
+# subjects, so old mail would only make the files grow).
+for u in mxtest mxsender; do
+    if [ -f "/var/mail/$u" ]; then
+        : >"/var/mail/$u"
+    fi
+done
+
+# --- certificates ---------------------------------------------------------
+# rustls (webpki) refuses a CA certificate used as the server certificate, so
+# make a small CA and a leaf certificate signed by it.
+mkdir -p "$TLS_DIR"
+if [ ! -s "$TLS_DIR/server.pem" ] || [ ! -s "$TLS_DIR/ca.pem" ] ||
+    ! openssl x509 -in "$TLS_DIR/server.pem" -noout -checkend 86400 >/dev/null 2>&1 ||
+    ! openssl x509 -in "$TLS_DIR/server.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "DNS:$HOST"; then
+    log "generating the test CA and server certificate in $TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
+        -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.pem" \
+        -subj "/CN=mailx test CA" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -sha256 \
+        -keyout "$TLS_DIR/server.key" -out "$TLS_DIR/server.csr" \
+        -subj "/CN=localhost" 2>/dev/null
+    printf '%s\n' \
+        "basicConstraints=critical,CA:FALSE" \
+        "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=serverAuth" \
+        "subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:$HOST" >"$TLS_DIR/server.ext"
+    openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
+        -CAcreateserial -days 3650 -sha256 -extfile "$TLS_DIR/server.ext" \
+        -out "$TLS_DIR/server.pem" 2>/dev/null
+    rm -f "$TLS_DIR/server.csr"
+fi
+chmod 600 "$TLS_DIR"/*.key
+chmod 644 "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem"
+
+# --- Dovecot as the SASL back end only --------------------------------------
+mkdir -p /etc/dovecot
+printf '%s:{PLAIN}%s::::::\n' "$SASL_USER" "$SASL_PASS" >/etc/dovecot/mxtest.passwd
+chown root:dovecot /etc/dovecot/mxtest.passwd 2>/dev/null || true
+chmod 640 /etc/dovecot/mxtest.passwd
+cat >"$DOVECOT_CONF" <<EOF
+# Written by mailx scripts/postfix-test-setup.sh: SASL for Postfix only.
+protocols =
+base_dir = /run/dovecot-mxtest/
+state_dir = /var/lib/dovecot-mxtest/
+log_path = /var/log/dovecot-mxtest.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u /etc/dovecot/mxtest.passwd
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service auth {
+  unix_listener /var/spool/postfix/private/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+EOF
+mkdir -p /var/lib/dovecot-mxtest /var/spool/postfix/private
+
+# --- Postfix --------------------------------------------------------------
+echo "$HOST" >/etc/mailname
+postconf -e \
+    "compatibility_level = 3.6" \
+    "myhostname = $HOST" \
+    "mydomain = localdomain" \
+    "myorigin = \$myhostname" \
+    "mydestination = \$myhostname, localhost, localhost.localdomain, $HOST" \
+    "inet_interfaces = loopback-only" \
+    "inet_protocols = ipv4" \
+    "mynetworks = 127.0.0.0/8" \
+    "relayhost =" \
+    "default_transport = error:mail leaving this test machine is disabled" \
+    "relay_transport = error:mail leaving this test machine is disabled" \
+    "mailbox_command =" \
+    "home_mailbox =" \
+    "mail_spool_directory = /var/mail" \
+    "mailbox_delivery_lock = fcntl, dotlock" \
+    "alias_maps = hash:/etc/aliases" \
+    "alias_database = hash:/etc/aliases" \
+    "biff = no" \
+    "smtputf8_enable = no" \
+    "maillog_file = /var/log/postfix-mxtest.log" \
+    "smtpd_tls_cert_file = $TLS_DIR/server.pem" \
+    "smtpd_tls_key_file = $TLS_DIR/server.key" \
+    "smtpd_tls_security_level = may" \
+    "smtp_tls_security_level = none"
+# No chroot anywhere: the chroot jail would need copies of system files that
+# only Debian's init script makes, and we start postfix directly.
+postconf -F '*/*/chroot = n'
+# The submission listener on 127.0.0.1:2587.
+postconf -M "$SUBMISSION/inet=$SUBMISSION inet n - n - - smtpd"
+postconf -P \
+    "$SUBMISSION/inet/syslog_name=postfix/submission" \
+    "$SUBMISSION/inet/smtpd_tls_security_level=encrypt" \
+    "$SUBMISSION/inet/smtpd_sasl_auth_enable=yes" \
+    "$SUBMISSION/inet/smtpd_sasl_type=dovecot" \
+    "$SUBMISSION/inet/smtpd_sasl_path=private/auth" \
+    "$SUBMISSION/inet/smtpd_tls_auth_only=yes" \
+    "$SUBMISSION/inet/smtpd_client_restrictions=permit_sasl_authenticated,reject" \
+    "$SUBMISSION/inet/smtpd_relay_restrictions=permit_sasl_authenticated,reject"
+# Implicit TLS ("smtps", as on port 465) on 127.0.0.1:2465, AUTH required.
+postconf -M "$SMTPS/inet=$SMTPS inet n - n - - smtpd"
+postconf -P \
+    "$SMTPS/inet/syslog_name=postfix/smtps" \
+    "$SMTPS/inet/smtpd_tls_wrappermode=yes" \
+    "$SMTPS/inet/smtpd_sasl_auth_enable=yes" \
+    "$SMTPS/inet/smtpd_sasl_type=dovecot" \
+    "$SMTPS/inet/smtpd_sasl_path=private/auth" \
+    "$SMTPS/inet/smtpd_client_restrictions=permit_sasl_authenticated,reject" \
+    "$SMTPS/inet/smtpd_relay_restrictions=permit_sasl_authenticated,reject"
+# postlogd must exist for maillog_file (Debian's master.cf has it; make sure).
+if ! postconf -M postlog/unix-dgram >/dev/null 2>&1 || [ -z "$(postconf -M postlog/unix-dgram)" ]; then
+    postconf -M "postlog/unix-dgram=postlog unix-dgram n - n - 1 postlogd"
+fi
+touch /etc/aliases
+newaliases
+postfix check
+
+# --- start (or reload) ------------------------------------------------------
+if [ -s /run/dovecot-mxtest/master.pid ] &&
+    kill -0 "$(cat /run/dovecot-mxtest/master.pid)" 2>/dev/null; then
+    doveadm -c "$DOVECOT_CONF" reload >/dev/null 2>&1 || true
+else
+    dovecot -c "$DOVECOT_CONF"
+fi
+if postfix status >/dev/null 2>&1; then
+    postfix reload >/dev/null 2>&1
+else
+    # A leftover exim daemon on port 25 would make smtpd fail.
+    stop_exim
+    postfix start
+fi
+
+# --- wait until both listeners answer ------------------------------------------
+for _ in $(seq 1 50); do
+    if (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/2587) 2>/dev/null &&
+        (exec 3<>/dev/tcp/127.0.0.1/2465) 2>/dev/null &&
+        [ -S /var/spool/postfix/private/auth ]; then
+        log "ready: postfix on 127.0.0.1:25, $SUBMISSION (STARTTLS+AUTH), $SMTPS (TLS+AUTH), CA $TLS_DIR/ca.pem"
+        exit 0
+    fi
+    sleep 0.2
+done
+log "postfix or dovecot did not come up; see /var/log/postfix-mxtest.log and /var/log/dovecot-mxtest.log" >&2
+exit 1

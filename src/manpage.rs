@@ -1,0 +1,129 @@
+//! The mailx(1) manual page, generated from the same tables the program
+//! uses (options, commands, tilde escapes, variables), so they cannot drift.
+//! `man/mailx.1` is this function's output; a test fails when they differ
+//! (regenerate with `UPDATE_MAN=1 cargo test --test manpage`).
+
+use crate::cli::OPTS;
+use crate::cmdtab::COMMANDS;
+use crate::compose::TILDE_ESCAPES;
+use crate::vars::{KNOWN, VarKind};
+
+/// Escapes text for roff: backslashes, leading dots and quotes, hyphens.
+fn esc(s: &str) -> String {
+    let mut out = s.replace('\\', "\\e").replace('-', "\\-");
+    if out.starts_with('.') || out.starts_with('\'') {
+        out.insert_str(0, "\\&");
+    }
+    out
+}
+
+/// The whole page in man(7) format.
+pub fn render() -> String {
+    let mut m = String::new();
+    m.push_str(".\\\" Generated from the program's tables by src/manpage.rs; do not edit.\n");
+    m.push_str(&format!(
+        ".TH MAILX 1 \"\" \"mailx-rs {}\" \"User Commands\"\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    m.push_str(".SH NAME\nmailx, mail, Mail \\- send and read mail (a drop-in replacement for bsd\\-mailx)\n");
+    m.push_str(".SH SYNOPSIS\n");
+    m.push_str(".B mail\n[\\-dEIinv] [\\-a header] [\\-A file] [\\-b bcc\\-addr] [\\-c cc\\-addr] [\\-r from\\-addr] [\\-S var[=value]] [\\-s subject] [\\-\\-] to\\-addr ...\n.br\n");
+    m.push_str(".B mail\n[\\-dEHIiNnv] [\\-S var[=value]] \\-f [name]\n.br\n");
+    m.push_str(".B mail\n[\\-dEeHIiNnv] [\\-S var[=value]] [\\-u user]\n");
+    m.push_str(".SH DESCRIPTION\n");
+    m.push_str(
+        "With recipients, \\fBmail\\fR reads a message from standard input and hands it to \\fBsendmail\\fR(8) \
+as \\fBsendmail \\-i \\-t\\fR, never with recipients on its command line. When standard input is a \
+terminal (or with \\fB\\-I\\fR) it prompts and accepts tilde escapes; from a pipe the text is sent as is. \
+Every send reports exactly what sendmail did: a failure prints \\fICan't send mail: sendmail process failed\\fR \
+(with the exit code when there is one), exits 1 and appends the whole message to \\fIdead.letter\\fR.\n.PP\n\
+Without recipients, \\fBmail\\fR reads the system mailbox (or the file given with \\fB\\-f\\fR), prints a \
+header summary and reads commands.\n",
+    );
+    m.push_str(".SH OPTIONS\n");
+    for o in OPTS {
+        m.push_str(".TP\n");
+        if o.arg.is_empty() {
+            m.push_str(&format!(".B \\-{}\n", o.letter));
+        } else {
+            m.push_str(&format!(".BI \\-{} \" {}\"\n", o.letter, esc(o.arg)));
+        }
+        let ext = if o.extension {
+            " (Not in bsd\\-mailx.)"
+        } else {
+            ""
+        };
+        m.push_str(&format!("{}.{}\n", esc(&capitalize(o.help)), ext));
+    }
+    m.push_str(".TP\n.B \\-\\-\nEnd of options: every later argument is a recipient, even one starting with \\-.\n");
+    m.push_str(".TP\n.B \\-\\-help\nPrint a summary of the options.\n.TP\n.B \\-\\-version\nPrint the version.\n");
+    m.push_str(".SH COMMANDS\n");
+    m.push_str(
+        "Commands may be abbreviated: a word names the first command in this list that starts with it \
+(so \\fBp\\fR is \\fBprint\\fR and \\fBfo\\fR is \\fBfolder\\fR). A \\fImsglist\\fR is message numbers, ranges \
+(\\fB1\\-5\\fR), \\fB.\\fR \\fB^\\fR \\fB$\\fR \\fB*\\fR \\fB+\\fR \\fB\\-\\fR, \\fB:n :o :r :u :d\\fR, \\fB/text\\fR or sender names.\n",
+    );
+    for c in COMMANDS {
+        m.push_str(".TP\n");
+        m.push_str(&format!(".BI \"{}\"", esc(c.name)));
+        if !c.args.is_empty() {
+            m.push_str(&format!(" \" {}\"", esc(c.args)));
+        }
+        m.push('\n');
+        m.push_str(&format!("{}.\n", esc(&capitalize(c.help))));
+    }
+    m.push_str(".SH TILDE ESCAPES\nWhile composing interactively, a line starting with the escape character (\\fB~\\fR) is a command:\n");
+    for (e, args, help) in TILDE_ESCAPES {
+        m.push_str(".TP\n");
+        if args.is_empty() {
+            m.push_str(&format!(".B \"{}\"\n", esc(e)));
+        } else {
+            m.push_str(&format!(".BI \"{}\" \" {}\"\n", esc(e), esc(args)));
+        }
+        m.push_str(&format!("{}\n", esc(help)));
+    }
+    m.push_str(".SH VARIABLES\nSet with \\fBset\\fR in a start\\-up file or with \\fB\\-S\\fR. Of the environment, only \
+DEAD, EDITOR, LISTER, MBOX, PAGER, REPLYTO, SHELL and VISUAL are imported (plus HOME, USER, LOGNAME and MAIL, read directly).\n");
+    for d in KNOWN {
+        let kind = match d.kind {
+            VarKind::Bool => "",
+            VarKind::Text => " (string)",
+            VarKind::Number => " (number)",
+        };
+        m.push_str(&format!(
+            ".TP\n.B {}\n{}{}.\n",
+            esc(d.name),
+            esc(&capitalize(d.help)),
+            kind
+        ));
+    }
+    m.push_str(
+        ".SH FILES\n.TP\n.I /etc/mail.rc\nSystem start\\-up file (skipped with \\fB\\-n\\fR).\n\
+.TP\n.I ~/.mailrc\nUser start\\-up file (or \\fB$MAILRC\\fR).\n\
+.TP\n.I /var/mail/user\nSystem mailboxes, locked with fcntl(2) and a \\fI.lock\\fR file as MTAs lock them.\n\
+.TP\n.I ~/mbox\nRead messages are moved here at quit (or \\fB$MBOX\\fR).\n\
+.TP\n.I ~/dead.letter\nUnsent messages (or \\fB$DEAD\\fR).\n",
+    );
+    m.push_str(
+        ".SH EXIT STATUS\n0 on success, also when the user aborts a message. 1 when sendmail fails, for usage errors, \
+and when there is no mail to read (\\fINo mail for user\\fR). With \\fB\\-e\\fR and no recipients: 0 if there is mail, 1 if not.\n",
+    );
+    m.push_str(
+        ".SH COMPATIBILITY\nOptions, commands, variables, messages and exit codes follow Debian's bsd\\-mailx. \
+Deliberate differences are listed in docs/COMPATIBILITY.md of the source; the main ones: dead.letter always \
+holds the whole message after a failed send; CR and LF never reach a header from \\-c, \\-b, \\-r or a recipient; \
+non\\-ASCII headers are RFC 2047 encoded and bodies are labelled with their real charset; \\-A attaches files; \
+\\-S, \\-H, \\-e (without recipients) and the POSIX commands Copy, Save, followup, Followup and unalias are added; \
+children's exit statuses are never lost (Debian bug #550116 and its relatives).\n",
+    );
+    m.push_str(".SH SEE ALSO\nsendmail(8), bsd\\-mailx(1), s\\-nail(1)\n");
+    m
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}

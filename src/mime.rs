@@ -1,0 +1,299 @@
+//! MIME for outgoing mail: RFC 2047 encoded words for non-ASCII header text,
+//! the body's charset and transfer encoding, and multipart/mixed with
+//! attachments (`-A file`, `~@ file`).
+//!
+//! The rule kept from bsd-mailx: a 7-bit body with lines of at most 998 bytes
+//! and pure-ASCII headers goes out exactly as bsd-mailx sends it (8bit, the
+//! locale's charset). Everything here only acts on what bsd-mailx would have
+//! sent raw.
+
+use crate::collect::Body;
+use std::io::{self, Write};
+
+/// Longest line RFC 5322 allows, without CRLF.
+pub const MAX_LINE: usize = 998;
+
+/// How the body goes out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyPlan {
+    pub charset: String,
+    pub quoted_printable: bool,
+}
+
+impl BodyPlan {
+    pub fn transfer_encoding(&self) -> &'static str {
+        if self.quoted_printable {
+            "quoted-printable"
+        } else {
+            "8bit"
+        }
+    }
+}
+
+fn is_8bit_charset(cs: &str) -> bool {
+    !(cs.eq_ignore_ascii_case("UTF-8")
+        || cs.eq_ignore_ascii_case("utf8")
+        || cs.eq_ignore_ascii_case("ANSI_X3.4-1968")
+        || cs.eq_ignore_ascii_case("US-ASCII"))
+}
+
+/// Chooses charset and transfer encoding from what the body's bytes are.
+pub fn plan_body(body: &Body, locale_charset: &str) -> io::Result<BodyPlan> {
+    let charset = if !body.eightbit {
+        locale_charset.to_string()
+    } else if body.is_valid_utf8()? {
+        "UTF-8".to_string()
+    } else if is_8bit_charset(locale_charset) {
+        locale_charset.to_string()
+    } else {
+        // 8-bit bytes that are not UTF-8 in an ASCII or UTF-8 locale: the
+        // most common legacy charset is the honest guess.
+        "ISO-8859-1".to_string()
+    };
+    Ok(BodyPlan {
+        charset,
+        quoted_printable: body.max_line > MAX_LINE || body.has_nul,
+    })
+}
+
+/// Encodes a header value as RFC 2047 encoded words when it holds non-ASCII;
+/// pure ASCII is returned unchanged. Words never split a UTF-8 character and
+/// are at most 75 characters; continuation lines start with a space.
+pub fn encode_words(value: &str) -> String {
+    if value.is_ascii() {
+        return value.to_string();
+    }
+    // 45 input bytes → 60 base64 characters + 12 of `=?UTF-8?B?` `?=` = 72.
+    const CHUNK: usize = 45;
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    for ch in value.chars() {
+        if cur.len() + ch.len_utf8() > CHUNK {
+            words.push(std::mem::take(&mut cur));
+        }
+        cur.push(ch);
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+        .iter()
+        .map(|w| format!("=?UTF-8?B?{}?=", data_encoding::BASE64.encode(w.as_bytes())))
+        .collect::<Vec<_>>()
+        .join("\n ")
+}
+
+/// Encodes the display name of an address (`Jörg <j@x>` → `=?UTF-8?B?...?= <j@x>`).
+/// An address without a display name, or pure ASCII, is returned unchanged.
+pub fn encode_address(addr: &str) -> String {
+    if addr.is_ascii() {
+        return addr.to_string();
+    }
+    if let Some(lt) = addr.rfind('<')
+        && addr.trim_end().ends_with('>')
+    {
+        let name = addr[..lt].trim();
+        let name = name
+            .strip_prefix('"')
+            .and_then(|n| n.strip_suffix('"'))
+            .unwrap_or(name);
+        if name.is_ascii() {
+            return addr.to_string();
+        }
+        return format!("{} {}", encode_words(name), &addr[lt..]);
+    }
+    if let Some(open) = addr.find('(')
+        && let Some(close) = addr.rfind(')')
+        && close > open
+    {
+        let comment = &addr[open + 1..close];
+        return format!(
+            "{}({}){}",
+            &addr[..open],
+            encode_words(comment),
+            &addr[close + 1..]
+        );
+    }
+    addr.to_string()
+}
+
+/// A file to attach.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub path: String,
+    pub data: Vec<u8>,
+    pub content_type: String,
+}
+
+/// Reads an attachment, refusing what cannot be read; the type comes from
+/// the name, else from the content (text when it is valid UTF-8 without NULs).
+pub fn load_attachment(path: &str) -> io::Result<Attachment> {
+    let md = std::fs::metadata(path)?;
+    if md.is_dir() {
+        return Err(io::Error::from_raw_os_error(libc::EISDIR));
+    }
+    let data = std::fs::read(path)?;
+    let guessed = mime_guess::from_path(path)
+        .first_raw()
+        .map(|s| s.to_string());
+    let content_type = match guessed {
+        Some(t) => t,
+        None if !data.contains(&0) && std::str::from_utf8(&data).is_ok() => {
+            "text/plain".to_string()
+        }
+        None => "application/octet-stream".to_string(),
+    };
+    Ok(Attachment {
+        path: path.to_string(),
+        data,
+        content_type,
+    })
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// `filename="x"` or, for non-ASCII or special names, RFC 2231 `filename*=UTF-8''...`.
+fn disposition_param(param: &str, name: &str) -> String {
+    let plain = name
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        return format!("{param}=\"{name}\"");
+    }
+    let mut enc = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            enc.push(b as char);
+        } else {
+            enc.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{param}*=UTF-8''{enc}")
+}
+
+/// A boundary that cannot occur in base64 or quoted-printable lines.
+pub fn new_boundary() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("=_mailx_{:x}_{:x}", std::process::id(), nanos)
+}
+
+/// Writes the body in the planned transfer encoding.
+pub fn write_body(body: &Body, plan: &BodyPlan, w: &mut dyn Write) -> io::Result<()> {
+    if !plan.quoted_printable {
+        return body.copy_to(w);
+    }
+    body.for_each_line(&mut |line: &[u8]| {
+        let (text, nl) = match line.strip_suffix(b"\n") {
+            Some(t) => (t, true),
+            None => (line, false),
+        };
+        let enc = quoted_printable::encode_to_str(text);
+        // The crate already breaks long lines with soft line breaks (CRLF);
+        // sendmail's local interface wants LF.
+        w.write_all(enc.replace("\r\n", "\n").as_bytes())?;
+        if nl {
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes one attachment part (headers and base64 text, 76 columns).
+pub fn write_attachment(a: &Attachment, boundary: &str, w: &mut dyn Write) -> io::Result<()> {
+    let name = file_name(&a.path);
+    writeln!(w, "--{boundary}")?;
+    let name_param = if name.is_ascii() {
+        disposition_param("name", name)
+    } else {
+        format!("name=\"{}\"", encode_words(name))
+    };
+    writeln!(w, "Content-Type: {}; {}", a.content_type, name_param)?;
+    writeln!(w, "Content-Transfer-Encoding: base64")?;
+    writeln!(
+        w,
+        "Content-Disposition: attachment; {}",
+        disposition_param("filename", name)
+    )?;
+    writeln!(w)?;
+    let enc = data_encoding::BASE64.encode(&a.data);
+    for chunk in enc.as_bytes().chunks(76) {
+        w.write_all(chunk)?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_is_untouched() {
+        assert_eq!(encode_words("hello world"), "hello world");
+        assert_eq!(encode_address("Bob <b@x>"), "Bob <b@x>");
+    }
+
+    #[test]
+    fn encoded_words_never_split_characters() {
+        let s = "€".repeat(40);
+        let enc = encode_words(&s);
+        let mut back = Vec::new();
+        for w in enc.split("\n ") {
+            assert!(w.len() <= 75, "{w}");
+            let b64 = w
+                .strip_prefix("=?UTF-8?B?")
+                .unwrap()
+                .strip_suffix("?=")
+                .unwrap();
+            let bytes = data_encoding::BASE64.decode(b64.as_bytes()).unwrap();
+            assert!(std::str::from_utf8(&bytes).is_ok());
+            back.extend(bytes);
+        }
+        assert_eq!(String::from_utf8(back).unwrap(), s);
+    }
+
+    #[test]
+    fn display_names_are_encoded() {
+        assert_eq!(encode_address("Jörg <j@x>"), "=?UTF-8?B?SsO2cmc=?= <j@x>");
+        assert_eq!(
+            encode_address("\"Jörg\" <j@x>"),
+            "=?UTF-8?B?SsO2cmc=?= <j@x>"
+        );
+    }
+
+    #[test]
+    fn rfc2231_names() {
+        assert_eq!(
+            disposition_param("filename", "a b.pdf"),
+            "filename=\"a b.pdf\""
+        );
+        assert_eq!(
+            disposition_param("filename", "€.txt"),
+            "filename*=UTF-8''%E2%82%AC.txt"
+        );
+    }
+
+    #[test]
+    fn plans() {
+        let mut b = Body::new().unwrap();
+        b.replace(b"plain\n").unwrap();
+        assert_eq!(
+            plan_body(&b, "UTF-8").unwrap(),
+            BodyPlan {
+                charset: "UTF-8".into(),
+                quoted_printable: false
+            }
+        );
+        b.replace("Grüße\n".as_bytes()).unwrap();
+        assert_eq!(plan_body(&b, "ANSI_X3.4-1968").unwrap().charset, "UTF-8");
+        b.replace(b"caf\xe9\n").unwrap();
+        assert_eq!(plan_body(&b, "UTF-8").unwrap().charset, "ISO-8859-1");
+        b.replace(&vec![b'x'; 2000]).unwrap();
+        assert!(plan_body(&b, "UTF-8").unwrap().quoted_printable);
+    }
+}

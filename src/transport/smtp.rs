@@ -1,0 +1,790 @@
+//! Built-in SMTP submission (RFC 5321), used instead of the sendmail program
+//! when the `smtp` variable (or `sendmail=smtp://…`) is set.
+//!
+//! The dialogue is driven step by step over lettre's `SmtpConnection`, so each
+//! failure can name its stage and every rejected recipient is reported:
+//! greeting and EHLO, STARTTLS (whenever offered; required by
+//! `smtp-use-starttls`; `smtps://` is TLS from the first byte), AUTH PLAIN or
+//! LOGIN (`smtp-auth-user`, `smtp-auth-password`, or `~/.netrc`), MAIL FROM,
+//! one RCPT TO per To/Cc/Bcc recipient, DATA. The message is the header text
+//! of the sendmail path without Bcc:, plus From:/Date:/Message-ID: when
+//! missing (a local sendmail adds those; an SMTP relay need not), then the
+//! body; LF becomes CRLF here and lettre's codec dot-stuffs. Every connect
+//! and every reply waits at most `smtp-timeout` seconds (default 60).
+//!
+//! Variables: `smtp`, `sendmail` (URL form), `smtp-use-starttls`,
+//! `smtp-auth-user`, `smtp-auth-password`, `smtp-auth` (`plain`/`login`),
+//! `smtp-ca-file` (extra PEM roots to trust), `smtp-timeout`, `netrc-lookup`,
+//! `hostname` (EHLO name and domain for bare local names).
+
+use crate::names::{self, Name};
+use crate::send::Header;
+use crate::session::Session;
+
+/// Where to submit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: String,
+    pub port: u16,
+    /// `smtps://`: TLS from the start (port 465 by default).
+    pub implicit_tls: bool,
+    /// `smtp://user[:password]@host` (percent-decoded).
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+impl Target {
+    /// Parses `host[:port]`, `smtp://host[:port]` or `smtps://host[:port]`,
+    /// with optional `user[:password]@` and an IPv6 `[addr]`. `url_only`:
+    /// the scheme is required (the `sendmail` variable).
+    pub fn parse(v: &str, url_only: bool) -> Result<Target, String> {
+        let bad = |why: &str| format!("SMTP: bad server \"{v}\": {why}");
+        let t = v.trim();
+        let lower = t.to_ascii_lowercase();
+        let (implicit_tls, rest) = if lower.starts_with("smtps://") {
+            (true, &t[8..])
+        } else if lower.starts_with("smtp://") {
+            (false, &t[7..])
+        } else if url_only || t.contains("://") {
+            return Err(bad("only smtp:// and smtps:// are supported"));
+        } else {
+            (false, t)
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let (userinfo, hostport) = match rest.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, rest),
+        };
+        let (user, password) = match userinfo {
+            Some(u) => {
+                let (n, p) = match u.split_once(':') {
+                    Some((n, p)) => (n, Some(percent_decode(p))),
+                    None => (u, None),
+                };
+                (Some(percent_decode(n)), p)
+            }
+            None => (None, None),
+        };
+        let (host, port) = if let Some(r) = hostport.strip_prefix('[') {
+            let (h, after) = r.split_once(']').ok_or_else(|| bad("unclosed ["))?;
+            (h, after.strip_prefix(':'))
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
+            return Err(bad("no host name"));
+        }
+        let port = match port {
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|&n| n != 0)
+                .ok_or_else(|| bad("the port is not a number from 1 to 65535"))?,
+            None if implicit_tls => 465,
+            None => 25,
+        };
+        Ok(Target {
+            host: host.to_string(),
+            port,
+            implicit_tls,
+            user,
+            password,
+        })
+    }
+
+    /// `host:port` (IPv6 in brackets) for messages.
+    pub fn display(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    #[cfg_attr(not(feature = "smtp"), allow(dead_code))]
+    fn is_loopback(&self) -> bool {
+        self.host.eq_ignore_ascii_case("localhost")
+            || self
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|a| a.is_loopback())
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Some(n) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(n);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The host name: the `hostname` variable, else the kernel's node name.
+pub fn hostname(s: &Session) -> String {
+    if let Some(h) = s.vars.nonempty("hostname") {
+        return h.to_string();
+    }
+    // SAFETY: uname fills a zeroed utsname; nodename is NUL-terminated.
+    unsafe {
+        let mut u: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut u) == 0 {
+            let n = std::ffi::CStr::from_ptr(u.nodename.as_ptr()).to_string_lossy();
+            if !n.is_empty() {
+                return n.into_owned();
+            }
+        }
+    }
+    "localhost".to_string()
+}
+
+/// A bare address for the envelope: skinned, `\name` unescaped, a local
+/// name qualified with `@host`.
+fn envelope_address(name: &str, host: &str) -> String {
+    let a = names::skin(name);
+    let a = a.strip_prefix('\\').unwrap_or(&a).trim().to_string();
+    if a.contains('@') || a.is_empty() {
+        a
+    } else {
+        format!("{a}@{host}")
+    }
+}
+
+/// The envelope sender: `-r`/`from` (skinned, qualified), else login@host.
+pub fn envelope_from(s: &Session, host: &str) -> String {
+    match s.vars.nonempty("from") {
+        Some(f) => envelope_address(&crate::send::one_line(f), host),
+        None => format!("{}@{}", s.myname, host),
+    }
+}
+
+/// The envelope recipients: every To/Cc/Bcc name, bare and qualified, once each.
+pub fn envelope_recipients(to: &[Name], host: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in to {
+        let a = envelope_address(&n.name, host);
+        if !a.is_empty() && !out.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+fn header_is(line: &str, field: &str) -> bool {
+    line.split_once(':')
+        .map(|(n, _)| n.trim_end_matches([' ', '\t']).eq_ignore_ascii_case(field))
+        .unwrap_or(false)
+}
+
+/// An RFC 5322 date for now, in local time with its offset.
+pub fn rfc5322_date() -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    // SAFETY: time(NULL) and localtime_r into a zeroed struct.
+    let tm = unsafe {
+        let t = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        tm
+    };
+    let off = tm.tm_gmtoff / 60;
+    let (sign, off) = if off < 0 { ('-', -off) } else { ('+', off) };
+    format!(
+        "{}, {} {} {} {:02}:{:02}:{:02} {}{:02}{:02}",
+        DAYS[tm.tm_wday.rem_euclid(7) as usize],
+        tm.tm_mday,
+        MONTHS[tm.tm_mon.rem_euclid(12) as usize],
+        tm.tm_year + 1900,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        sign,
+        off / 60,
+        off % 60
+    )
+}
+
+/// A new, unique Message-ID: `<time.pid.random@host>`.
+pub fn message_id(host: &str) -> String {
+    use std::io::Read;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut rnd = [0u8; 8];
+    let got = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut rnd));
+    let r = match got {
+        Ok(()) => u64::from_le_bytes(rnd),
+        Err(_) => u64::from(now.subsec_nanos()).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    };
+    let host: String = host
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-.".contains(*c))
+        .collect();
+    let host = if host.is_empty() {
+        "localhost".into()
+    } else {
+        host
+    };
+    format!(
+        "<{}.{}.{:016x}@{}>",
+        now.as_secs(),
+        std::process::id(),
+        r,
+        host
+    )
+}
+
+/// The header for the DATA phase: the sendmail path's header text without
+/// Bcc:, with From:, Date: and Message-ID: added when missing. LF line ends;
+/// ends with the blank line.
+pub fn smtp_header(
+    s: &Session,
+    h: &Header,
+    host: &str,
+    plan: &crate::mime::BodyPlan,
+    boundary: Option<&str>,
+) -> String {
+    let mut h2 = h.clone();
+    h2.bcc.clear();
+    h2.extra.retain(|e| !header_is(e, "Bcc"));
+    let mut head = crate::send::header_text(s, &h2, plan, boundary);
+    head.pop(); // the blank line
+    let has = |f: &str| head.lines().any(|l| header_is(l, f));
+    let mut add = String::new();
+    if !has("From") {
+        add.push_str(&format!("From: {}@{}\n", s.myname, host));
+    }
+    if !has("Date") {
+        add.push_str(&format!("Date: {}\n", rfc5322_date()));
+    }
+    if !has("Message-ID") {
+        add.push_str(&format!("Message-ID: {}\n", message_id(host)));
+    }
+    let mut out = add;
+    out.push_str(&head);
+    out.push('\n');
+    out
+}
+
+/// Converts LF line ends to CRLF (a CR already before an LF is kept). The
+/// final CRLF is left off: the DATA terminator `CRLF . CRLF` supplies it.
+pub fn to_crlf_for_data(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 32 + 8);
+    let mut prev = 0u8;
+    for &b in data {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    if out.ends_with(b"\r\n") {
+        out.truncate(out.len() - 2);
+    }
+    out
+}
+
+/// Finds `login`/`password` for `host` in a netrc file (`machine`, `default`,
+/// `login`, `password`, `account`, `macdef`). With `user` given, only an entry
+/// with that login (or none) matches.
+pub fn netrc_lookup(text: &str, host: &str, user: Option<&str>) -> Option<(String, String)> {
+    let mut toks = text.split_ascii_whitespace();
+    let mut entries: Vec<(Option<String>, Option<String>, Option<String>)> = Vec::new();
+    while let Some(t) = toks.next() {
+        match t {
+            "machine" => entries.push((toks.next().map(str::to_string), None, None)),
+            "default" => entries.push((None, None, None)),
+            "login" => {
+                if let (Some(e), Some(v)) = (entries.last_mut(), toks.next()) {
+                    e.1 = Some(v.to_string());
+                }
+            }
+            "password" => {
+                if let (Some(e), Some(v)) = (entries.last_mut(), toks.next()) {
+                    e.2 = Some(v.to_string());
+                }
+            }
+            "account" => {
+                toks.next();
+            }
+            "macdef" => {
+                // A macro runs to the next blank line; not worth exactness here.
+                toks.next();
+            }
+            _ => {}
+        }
+    }
+    let matches = |e: &(Option<String>, Option<String>, Option<String>), want_machine: bool| {
+        let machine_ok = match &e.0 {
+            Some(m) => want_machine && m.eq_ignore_ascii_case(host),
+            None => !want_machine,
+        };
+        let user_ok = match (user, &e.1) {
+            (Some(u), Some(l)) => u == l,
+            _ => true,
+        };
+        machine_ok && user_ok && e.2.is_some()
+    };
+    entries
+        .iter()
+        .find(|e| matches(e, true))
+        .or_else(|| entries.iter().find(|e| matches(e, false)))
+        .map(|e| {
+            (
+                e.1.clone().or(user.map(str::to_string)).unwrap_or_default(),
+                e.2.clone().unwrap_or_default(),
+            )
+        })
+}
+
+#[cfg_attr(not(feature = "smtp"), allow(dead_code))]
+fn netrc_credentials(s: &Session, host: &str, user: Option<&str>) -> Option<(String, String)> {
+    let path = match std::env::var("NETRC") {
+        Ok(p) if !p.is_empty() => p,
+        _ => format!("{}/.netrc", s.homedir.as_deref()?),
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    netrc_lookup(&text, host, user)
+}
+
+/// The login to use, if any: `smtp-auth-user` / URL user with
+/// `smtp-auth-password` / URL password / netrc; with neither user nor
+/// password, netrc only when `netrc-lookup` is set.
+#[cfg_attr(not(feature = "smtp"), allow(dead_code))]
+fn credentials(s: &Session, t: &Target) -> Result<Option<(String, String)>, String> {
+    let user = s
+        .vars
+        .nonempty("smtp-auth-user")
+        .map(str::to_string)
+        .or_else(|| t.user.clone());
+    let password = s
+        .vars
+        .get("smtp-auth-password")
+        .map(str::to_string)
+        .or_else(|| t.password.clone());
+    match (user, password) {
+        (Some(u), Some(p)) => Ok(Some((u, p))),
+        (Some(u), None) => match netrc_credentials(s, &t.host, Some(&u)) {
+            Some((_, p)) => Ok(Some((u, p))),
+            None => Err(format!(
+                "SMTP AUTH at {}: no password for \"{u}\" (set smtp-auth-password or add it to ~/.netrc)",
+                t.display()
+            )),
+        },
+        (None, _) if s.is_set("netrc-lookup") => Ok(netrc_credentials(s, &t.host, None)),
+        (None, _) => Ok(None),
+    }
+}
+
+/// Sends the message over SMTP. Err holds one line per failure (without the
+/// `Can't send mail: ` prefix).
+#[cfg(not(feature = "smtp"))]
+pub fn send(
+    _s: &Session,
+    t: &Target,
+    _h: &Header,
+    _to: &[Name],
+    _msg: &crate::send::Outgoing,
+) -> Result<(), Vec<String>> {
+    Err(vec![format!(
+        "SMTP to {}: this mailx was built without SMTP support (cargo feature \"smtp\")",
+        t.display()
+    )])
+}
+
+#[cfg(feature = "smtp")]
+pub use client::send;
+
+#[cfg(feature = "smtp")]
+mod client {
+    use super::*;
+    use lettre::Address;
+    use lettre::transport::smtp::Error as SmtpError;
+    use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+    use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+    use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+    use lettre::transport::smtp::extension::{
+        ClientId, Extension, MailBodyParameter, MailParameter,
+    };
+    use std::time::Duration;
+
+    /// `smtp-timeout` in seconds (fractions allowed), default 60.
+    fn timeout(s: &Session) -> Duration {
+        s.vars
+            .nonempty("smtp-timeout")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .map(Duration::from_secs_f64)
+            .unwrap_or(Duration::from_secs(60))
+    }
+
+    /// A readable reason for a lettre error: the server's reply for a
+    /// negative reply, libc's text for a system error, "timed out" for a timeout.
+    fn reason(e: &SmtpError, limit: Duration) -> String {
+        if let Some(code) = e.status() {
+            let msg = std::error::Error::source(e)
+                .map(|m| m.to_string())
+                .unwrap_or_default();
+            return format!("{code} {msg}").trim_end().to_string();
+        }
+        let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+        let mut last = None;
+        while let Some(err) = src {
+            if let Some(io) = err.downcast_ref::<std::io::Error>() {
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) {
+                    return format!("timed out (no answer within {} s)", limit.as_secs_f64());
+                }
+                if io.raw_os_error().is_some() {
+                    return crate::util::strerror(io);
+                }
+            }
+            last = Some(err.to_string());
+            src = err.source();
+        }
+        match last {
+            Some(l) if l == "incomplete response" => {
+                "the server closed the connection without a reply".to_string()
+            }
+            Some(l) if e.is_tls() => format!("TLS: {l}"),
+            Some(l) => l,
+            None => e.to_string(),
+        }
+    }
+
+    fn tls_parameters(s: &Session, t: &Target) -> Result<TlsParameters, String> {
+        let mut b = TlsParameters::builder(t.host.clone());
+        if let Some(path) = s.vars.nonempty("smtp-ca-file") {
+            let path = crate::expand::expand_quiet(s, path).unwrap_or_else(|_| path.to_string());
+            let pem = std::fs::read(&path)
+                .map_err(|e| format!("SMTP smtp-ca-file {path}: {}", crate::util::strerror(&e)))?;
+            let cert = Certificate::from_pem(&pem)
+                .map_err(|_| format!("SMTP smtp-ca-file {path}: no PEM certificate in it"))?;
+            b = b.add_root_certificate(cert);
+        }
+        b.build_rustls()
+            .map_err(|e| format!("SMTP TLS set-up for {}: {e}", t.display()))
+    }
+
+    fn mechanisms(s: &Session) -> Result<Vec<Mechanism>, String> {
+        match s.vars.nonempty("smtp-auth").map(|v| v.to_ascii_lowercase()) {
+            None => Ok(vec![Mechanism::Plain, Mechanism::Login]),
+            Some(m) if m == "plain" => Ok(vec![Mechanism::Plain]),
+            Some(m) if m == "login" => Ok(vec![Mechanism::Login]),
+            Some(m) => Err(format!(
+                "SMTP: smtp-auth \"{m}\" is not supported (plain or login)"
+            )),
+        }
+    }
+
+    fn parse_address(a: &str, what: &str) -> Result<Address, String> {
+        a.parse::<Address>()
+            .map_err(|e| format!("SMTP: {what} \"{a}\" is not a valid address: {e}"))
+    }
+
+    /// Sends the message over SMTP. Err holds one line per failure (without
+    /// the `Can't send mail: ` prefix); the caller saves dead.letter.
+    pub fn send(
+        s: &Session,
+        t: &Target,
+        h: &Header,
+        to: &[Name],
+        msg: &crate::send::Outgoing,
+    ) -> Result<(), Vec<String>> {
+        let one = |m: String| vec![m];
+        let host = hostname(s);
+        let server = t.display();
+        let limit = timeout(s);
+
+        // Everything that can fail without the network first.
+        let from = envelope_from(s, &host);
+        let from_addr = parse_address(&from, "sender").map_err(one)?;
+        let rcpts = envelope_recipients(to, &host);
+        if rcpts.is_empty() {
+            return Err(one("SMTP: no recipients".into()));
+        }
+        let rcpt_addrs = rcpts
+            .iter()
+            .map(|r| parse_address(r, "recipient"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(one)?;
+        let creds = credentials(s, t).map_err(one)?;
+        let mechs = mechanisms(s).map_err(one)?;
+        let mut raw = smtp_header(s, h, &host, &msg.plan, msg.boundary.as_deref()).into_bytes();
+        msg.write_body(&mut raw).map_err(|e| {
+            one(format!(
+                "SMTP: reading the message: {}",
+                crate::util::strerror(&e)
+            ))
+        })?;
+        let data = to_crlf_for_data(&raw);
+        drop(raw);
+        let tls = if t.implicit_tls {
+            Some(tls_parameters(s, t).map_err(one)?)
+        } else {
+            None
+        };
+
+        let hello = match host.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(a)) => ClientId::Ipv4(a),
+            Ok(std::net::IpAddr::V6(a)) => ClientId::Ipv6(a),
+            Err(_) => ClientId::Domain(host.clone()),
+        };
+        crate::output::flush();
+        let mut conn = SmtpConnection::connect(
+            (t.host.as_str(), t.port),
+            Some(limit),
+            &hello,
+            tls.as_ref(),
+            None,
+        )
+        .map_err(|e| one(format!("SMTP connect to {server}: {}", reason(&e, limit))))?;
+
+        // From here on, any failure closes the connection (QUIT when possible).
+        let r = dialogue(
+            &mut conn, s, t, &hello, creds, &mechs, from_addr, rcpt_addrs, &data, limit,
+        );
+        match r {
+            Ok(reply) => {
+                let _ = conn.quit();
+                if s.is_set("verbose") {
+                    crate::outln!("SMTP {server}: {reply}");
+                }
+                Ok(())
+            }
+            Err(lines) => {
+                conn.abort();
+                Err(lines)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dialogue(
+        conn: &mut SmtpConnection,
+        s: &Session,
+        t: &Target,
+        hello: &ClientId,
+        creds: Option<(String, String)>,
+        mechs: &[Mechanism],
+        from: Address,
+        rcpts: Vec<Address>,
+        data: &[u8],
+        limit: Duration,
+    ) -> Result<String, Vec<String>> {
+        let one = |m: String| vec![m];
+        let server = t.display();
+        let fail = |stage: &str, e: SmtpError| {
+            one(format!("SMTP {stage} at {server}: {}", reason(&e, limit)))
+        };
+
+        if conn.can_starttls() {
+            let p = tls_parameters(s, t).map_err(one)?;
+            conn.starttls(&p, hello).map_err(|e| fail("STARTTLS", e))?;
+        } else if !conn.is_encrypted() && s.is_set("smtp-use-starttls") {
+            return Err(one(format!(
+                "SMTP STARTTLS at {server}: the server does not offer STARTTLS (smtp-use-starttls is set)"
+            )));
+        }
+
+        if let Some((user, pass)) = creds {
+            if !conn.is_encrypted() && !t.is_loopback() {
+                return Err(one(format!(
+                    "SMTP AUTH at {server}: refusing to send the password over an unencrypted connection (the server does not offer STARTTLS)"
+                )));
+            }
+            let info = conn.server_info();
+            if !mechs
+                .iter()
+                .any(|m| info.supports_feature(Extension::Authentication(*m)))
+            {
+                let names: Vec<String> = mechs.iter().map(|m| m.to_string()).collect();
+                return Err(one(format!(
+                    "SMTP AUTH at {server}: the server offers no AUTH {}",
+                    names.join(" or ")
+                )));
+            }
+            conn.auth(mechs, &Credentials::new(user.clone(), pass))
+                .map_err(|e| fail(&format!("AUTH as \"{user}\""), e))?;
+        }
+
+        let info = conn.server_info();
+        let mut params = Vec::new();
+        let non_ascii_addr =
+            !from.to_string().is_ascii() || rcpts.iter().any(|r| !r.to_string().is_ascii());
+        if non_ascii_addr {
+            if !info.supports_feature(Extension::SmtpUtfEight) {
+                return Err(one(format!(
+                    "SMTP MAIL FROM at {server}: an address is not ASCII and the server does not offer SMTPUTF8"
+                )));
+            }
+            params.push(MailParameter::SmtpUtfEight);
+        }
+        // 8-bit text goes out as it is; BODY=8BITMIME is declared when offered.
+        if !data.is_ascii() && info.supports_feature(Extension::EightBitMime) {
+            params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        conn.command(Mail::new(Some(from.clone()), params))
+            .map_err(|e| fail(&format!("MAIL FROM:<{from}>"), e))?;
+
+        // Every recipient is tried, so all rejections are reported together;
+        // one rejection fails the whole send (nothing is half-delivered).
+        let mut rejected = Vec::new();
+        for r in rcpts {
+            if let Err(e) = conn.command(Rcpt::new(r.clone(), vec![])) {
+                if e.status().is_none() {
+                    return Err(fail(&format!("RCPT TO:<{r}>"), e));
+                }
+                rejected.push(format!(
+                    "SMTP RCPT TO:<{r}> at {server}: {}",
+                    reason(&e, limit)
+                ));
+            }
+        }
+        if !rejected.is_empty() {
+            return Err(rejected);
+        }
+
+        conn.command(Data).map_err(|e| fail("DATA", e))?;
+        let reply = conn
+            .message(data)
+            .map_err(|e| fail("end of DATA (message refused)", e))?;
+        let text: Vec<&str> = reply.message().collect();
+        Ok(format!("{} {}", reply.code(), text.join(" ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::Kind;
+
+    fn plan() -> crate::mime::BodyPlan {
+        crate::mime::BodyPlan {
+            charset: "UTF-8".into(),
+            quoted_printable: false,
+        }
+    }
+
+    #[test]
+    fn parse_targets() {
+        let t = Target::parse("smtp://u%40x:p%3Aw@[::1]:2525", false).unwrap();
+        assert_eq!(t.host, "::1");
+        assert_eq!(t.port, 2525);
+        assert_eq!(t.user.as_deref(), Some("u@x"));
+        assert_eq!(t.password.as_deref(), Some("p:w"));
+        assert_eq!(t.display(), "[::1]:2525");
+        let t = Target::parse("mail.example.org", false).unwrap();
+        assert_eq!((t.port, t.implicit_tls), (25, false));
+        let t = Target::parse("SMTPS://mail.example.org/", false).unwrap();
+        assert_eq!((t.port, t.implicit_tls), (465, true));
+        assert!(Target::parse("mail.example.org", true).is_err());
+        assert!(Target::parse("imap://x", false).is_err());
+        assert!(Target::parse("x:0", false).is_err());
+        assert!(Target::parse("smtp://", false).is_err());
+    }
+
+    #[test]
+    fn envelope() {
+        let mut s = Session::new("alice".into(), None);
+        assert_eq!(envelope_from(&s, "h.example"), "alice@h.example");
+        s.vars.set("from", "Bob Smith <bob>");
+        assert_eq!(envelope_from(&s, "h.example"), "bob@h.example");
+        s.vars.set("from", "bob@x.org (Bob)");
+        assert_eq!(envelope_from(&s, "h.example"), "bob@x.org");
+        let to = vec![
+            Name::new("Carol <carol@x.org>", Kind::To),
+            Name::new("dave", Kind::Cc),
+            Name::new("CAROL@x.org", Kind::Bcc),
+            Name::new("erin@y.org", Kind::Bcc),
+        ];
+        assert_eq!(
+            envelope_recipients(&to, "h"),
+            ["carol@x.org", "dave@h", "erin@y.org"]
+        );
+    }
+
+    #[test]
+    fn header_drops_bcc_and_adds_missing_fields() {
+        let mut s = Session::new("alice".into(), None);
+        s.vars.set("from", "Alice <a@x>");
+        let h = Header {
+            to: vec!["b@x".into()],
+            bcc: vec!["secret@x".into()],
+            subject: Some("S".into()),
+            extra: vec![
+                "BCC: other@x".into(),
+                "Date: Mon, 1 Jan 2024 00:00:00 +0000".into(),
+            ],
+            ..Default::default()
+        };
+        let head = smtp_header(&s, &h, "h.example", &plan(), None);
+        assert!(!head.to_ascii_lowercase().contains("bcc"), "{head}");
+        assert!(!head.contains("secret"));
+        assert!(head.starts_with("Message-ID: <"), "{head}");
+        assert!(head.contains("@h.example>\n"));
+        assert_eq!(head.matches("Date:").count(), 1);
+        assert!(head.contains("From: Alice <a@x>\n"));
+        assert!(head.ends_with("\n\n"));
+        let s2 = Session::new("zed".into(), None);
+        let head = smtp_header(&s2, &Header::default(), "h", &plan(), None);
+        assert!(head.starts_with("From: zed@h\nDate: "), "{head}");
+    }
+
+    #[test]
+    fn date_shape() {
+        let d = rfc5322_date();
+        // "Fri, 27 Nov 2026 10:41:13 +0000"
+        let parts: Vec<&str> = d.split(' ').collect();
+        assert_eq!(parts.len(), 6, "{d}");
+        assert!(parts[0].ends_with(','));
+        assert_eq!(parts[5].len(), 5);
+    }
+
+    #[test]
+    fn crlf_conversion() {
+        assert_eq!(to_crlf_for_data(b"a\nb\r\n.\n"), b"a\r\nb\r\n.");
+        assert_eq!(to_crlf_for_data(b"H: v\n\n"), b"H: v\r\n");
+        assert_eq!(to_crlf_for_data(b"no newline"), b"no newline");
+    }
+
+    #[test]
+    fn netrc() {
+        let text = "machine other login x password y\n\
+                    machine Mail.Example.org login alice password s3cret\n\
+                    default login anon password guest\n";
+        assert_eq!(
+            netrc_lookup(text, "mail.example.org", None),
+            Some(("alice".into(), "s3cret".into()))
+        );
+        assert_eq!(
+            netrc_lookup(text, "mail.example.org", Some("alice")),
+            Some(("alice".into(), "s3cret".into()))
+        );
+        assert_eq!(netrc_lookup(text, "mail.example.org", Some("bob")), None);
+        assert_eq!(
+            netrc_lookup(text, "unknown.host", None),
+            Some(("anon".into(), "guest".into()))
+        );
+        assert_eq!(netrc_lookup("", "h", None), None);
+    }
+}

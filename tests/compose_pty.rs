@@ -1,0 +1,218 @@
+//! The interactive composer driven through a real pseudo-terminal, side by
+//! side with /usr/bin/bsd-mailx: prompts, `.`, EOF, two-^C abort with
+//! dead.letter, `~p`, `~v` with a scripted editor. Each case runs both
+//! programs with the same keystrokes and compares what sendmail received,
+//! dead.letter and the exit status.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BSD: &str = "/usr/bin/bsd-mailx";
+
+enum Step {
+    Expect(&'static str),
+    Line(&'static str),
+    Ctrl(char),
+}
+use Step::*;
+
+struct Outcome {
+    sent: Option<String>,
+    dead: Option<String>,
+    exit: String,
+    transcript: String,
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "mailx-pty-{}-{}-{}",
+        tag,
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn write_exec(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    Command::new("chmod").arg("755").arg(path).status().unwrap();
+}
+
+fn drive(bin: &str, args: &[&str], rc: &str, steps: &[Step]) -> Outcome {
+    let dir = tempdir(Path::new(bin).file_name().unwrap().to_str().unwrap());
+    let sm = dir.join("fakesm");
+    write_exec(&sm, &format!("#!/bin/sh\ncat > {}/sent\n", dir.display()));
+    let editor = dir.join("editor");
+    // bsd-mailx keeps the old text when the file's mtime (whole seconds) did not
+    // change, so the scripted editor waits a second before editing.
+    write_exec(
+        &editor,
+        "#!/bin/sh\nsleep 1.1\necho edited-line >> \"$1\"\n",
+    );
+    let rcfile = dir.join("rc");
+    std::fs::write(&rcfile, format!("set sendmail={}\n{rc}", sm.display())).unwrap();
+    let mut cmd = Command::new(bin);
+    cmd.args(args)
+        .env("HOME", &dir)
+        .env("MAILRC", &rcfile)
+        .env("VISUAL", &editor)
+        .env("EDITOR", &editor)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL");
+    let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).expect("spawn on a pty");
+    let mut transcript = String::new();
+    for st in steps {
+        match st {
+            Expect(s) => {
+                transcript.push_str(
+                    &p.exp_string(s)
+                        .unwrap_or_else(|e| panic!("{bin}: waiting for {s:?}: {e}")),
+                );
+                transcript.push_str(s);
+            }
+            Line(l) => {
+                p.send_line(l).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Ctrl(c) => {
+                p.send_control(*c).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        }
+    }
+    transcript.push_str(&p.exp_eof().unwrap_or_default());
+    let status = p
+        .process()
+        .wait()
+        .map(|s| format!("{s:?}"))
+        .unwrap_or_default();
+    // The pid differs between runs; keep only the status part.
+    let exit = status.rsplit(',').next().unwrap_or("").trim().to_string();
+    let out = Outcome {
+        sent: std::fs::read_to_string(dir.join("sent")).ok(),
+        dead: std::fs::read_to_string(dir.join("dead.letter")).ok(),
+        exit,
+        transcript,
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+fn both(args: &[&str], rc: &str, steps: &[Step]) -> Option<(Outcome, Outcome)> {
+    let ours = drive(env!("CARGO_BIN_EXE_mailx"), args, rc, steps);
+    if !Path::new(BSD).exists() {
+        eprintln!("skipped comparison: {BSD} not installed");
+        return None;
+    }
+    let theirs = drive(BSD, args, rc, steps);
+    Some((ours, theirs))
+}
+
+fn assert_same(ours: &Outcome, theirs: &Outcome) {
+    assert_eq!(ours.sent, theirs.sent, "message handed to sendmail");
+    assert_eq!(ours.dead, theirs.dead, "dead.letter");
+    assert_eq!(ours.exit, theirs.exit, "exit status");
+}
+
+#[test]
+fn subject_and_cc_prompts_with_dot() {
+    let steps = [
+        Expect("Subject: "),
+        Line("Hello there"),
+        Line("line one"),
+        Line("."),
+        Expect("Cc: "),
+        Line("cc1@x.org"),
+    ];
+    let rc = "set ask askcc dot\n";
+    if let Some((ours, theirs)) = both(&["-n", "to@x.org"], rc, &steps) {
+        assert_same(&ours, &theirs);
+    }
+    let ours = drive(env!("CARGO_BIN_EXE_mailx"), &["-n", "to@x.org"], rc, &steps);
+    let sent = ours.sent.expect("sent");
+    assert!(
+        sent.contains("Subject: Hello there\nCc: cc1@x.org\n"),
+        "{sent}"
+    );
+    assert!(sent.ends_with("\nline one\n"), "{sent}");
+}
+
+#[test]
+fn eof_prints_eot() {
+    let steps = [Line("line one"), Ctrl('d'), Expect("EOT")];
+    if let Some((ours, theirs)) = both(&["-n", "-s", "subj", "to@x.org"], "", &steps) {
+        assert_same(&ours, &theirs);
+    }
+}
+
+#[test]
+fn two_interrupts_abort_and_save_dead_letter() {
+    let steps = [
+        Expect("Subject: "),
+        Line("My subject"),
+        Line("line one"),
+        Ctrl('c'),
+        Expect("(Interrupt -- one more to kill letter)"),
+        Ctrl('c'),
+    ];
+    let rc = "set ask\n";
+    if let Some((ours, theirs)) = both(&["-n", "to@x.org"], rc, &steps) {
+        assert_same(&ours, &theirs);
+    }
+    let ours = drive(env!("CARGO_BIN_EXE_mailx"), &["-n", "to@x.org"], rc, &steps);
+    assert_eq!(ours.sent, None, "nothing is sent");
+    assert_eq!(ours.dead.as_deref(), Some("line one\n"));
+    assert!(
+        ours.exit.contains('0'),
+        "aborted send exits 0: {}",
+        ours.exit
+    );
+}
+
+#[test]
+fn tilde_p_shows_message_and_continue() {
+    let steps = [
+        Line("body text"),
+        Line("~p"),
+        Expect("Message contains:"),
+        Expect("(continue)"),
+        Line("~."),
+    ];
+    if let Some((ours, theirs)) = both(&["-n", "-s", "S", "to@x.org"], "", &steps) {
+        assert_same(&ours, &theirs);
+        let tail = |t: &str| t[t.find("Message contains:").unwrap()..].replace('\r', "");
+        assert_eq!(tail(&ours.transcript), tail(&theirs.transcript));
+    }
+}
+
+#[test]
+fn tilde_v_runs_the_visual_editor() {
+    let steps = [Line("first"), Line("~v"), Expect("(continue)"), Line("~.")];
+    if let Some((ours, theirs)) = both(&["-n", "-s", "S", "to@x.org"], "", &steps) {
+        assert_same(&ours, &theirs);
+    }
+    let ours = drive(
+        env!("CARGO_BIN_EXE_mailx"),
+        &["-n", "-s", "S", "to@x.org"],
+        "",
+        &steps,
+    );
+    assert!(ours.sent.unwrap().ends_with("\nfirst\nedited-line\n"));
+}
+
+#[test]
+fn tilde_q_saves_and_exits_zero() {
+    let steps = [Line("partial"), Line("~q")];
+    if let Some((ours, theirs)) = both(&["-n", "-s", "S", "to@x.org"], "", &steps) {
+        assert_same(&ours, &theirs);
+        assert_eq!(ours.dead.as_deref(), Some("partial\n"));
+    }
+}

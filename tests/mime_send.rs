@@ -1,0 +1,269 @@
+//! MIME on the way out, checked by an independent parser (Python's `email`
+//! package): what we hand to sendmail decodes to exactly the text and
+//! attachment bytes we were given, for UTF-8, Latin-1, CJK, emoji, long
+//! lines, binary attachments and non-ASCII file names. 7-bit mail stays
+//! exactly as bsd-mailx writes it (covered by the send differential tests).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn tempdir(tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let d = std::env::temp_dir().join(format!("mailx-mime-{tag}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Sends `body` with the given arguments through a fake sendmail; returns what it received.
+fn send(dir: &Path, args: &[&str], body: &[u8]) -> Vec<u8> {
+    let sm = dir.join("fakesm");
+    std::fs::write(&sm, format!("#!/bin/sh\ncat > '{}/sent'\n", dir.display())).unwrap();
+    Command::new("chmod").arg("755").arg(&sm).status().unwrap();
+    let rc = dir.join("rc");
+    std::fs::write(&rc, format!("set sendmail={}\n", sm.display())).unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mailx"))
+        .arg("-n")
+        .args(args)
+        .env("HOME", dir)
+        .env("MAILRC", &rc)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    c.stdin.take().unwrap().write_all(body).unwrap();
+    assert!(c.wait().unwrap().success());
+    std::fs::read(dir.join("sent")).unwrap()
+}
+
+/// Parses a message with Python's email package and returns JSON-ish lines:
+/// subject, from, then per leaf part: type, filename, hex of decoded bytes.
+fn python_parse(msg: &[u8], dir: &Path) -> Option<Vec<String>> {
+    let f = dir.join("msg.eml");
+    std::fs::write(&f, msg).unwrap();
+    let script = r#"
+import email, sys
+from email import policy
+m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
+print('subject=' + str(m['subject']))
+print('from=' + str(m['from']))
+for p in m.walk():
+    if p.is_multipart():
+        continue
+    raw = p.get_payload(decode=True) or b''
+    cs = p.get_content_charset()
+    text = ''
+    if p.get_content_maintype() == 'text' and p.get_filename() is None:
+        text = raw.decode(cs or 'ascii').encode('utf-8').hex()
+    else:
+        text = raw.hex()
+    print('part=%s|%s|%s' % (p.get_content_type(), p.get_filename(), text))
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&f)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        panic!("python failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Some(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect(),
+    )
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn roundtrip(tag: &str, args: &[&str], body: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
+    let dir = tempdir(tag);
+    let sent = send(&dir, args, body);
+    let parsed = python_parse(&sent, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    match parsed {
+        Some(p) => Some((sent, p)),
+        None => {
+            eprintln!("skipped: python3 not available");
+            None
+        }
+    }
+}
+
+#[test]
+fn utf8_subject_and_body() {
+    let subj = "Grüße aus Köln — 東京 🎉";
+    let body = "Grüße\n日本語のテキスト\nemoji 🎉🎊\n";
+    let Some((sent, p)) = roundtrip("utf8", &["-s", subj, "a@example.org"], body.as_bytes()) else {
+        return;
+    };
+    assert!(
+        sent.is_ascii()
+            || !String::from_utf8_lossy(&sent)
+                .lines()
+                .next()
+                .unwrap()
+                .contains('ü')
+    );
+    assert_eq!(p[0], format!("subject={subj}"));
+    assert_eq!(
+        p[2],
+        format!("part=text/plain|None|{}", hex(body.as_bytes()))
+    );
+    let head = String::from_utf8_lossy(&sent);
+    assert!(head.contains("Content-Type: text/plain; charset=\"UTF-8\"\n"));
+    assert!(head.contains("Content-Transfer-Encoding: 8bit\n"));
+    for line in head.split("\n\n").next().unwrap().lines() {
+        assert!(line.is_ascii(), "header line not ASCII: {line}");
+        assert!(line.len() <= 78, "header line too long: {line}");
+    }
+}
+
+#[test]
+fn long_subject_folds_without_splitting_characters() {
+    let subj = "Ünïcödé ".repeat(30);
+    let Some((_, p)) = roundtrip("long", &["-s", &subj, "a@example.org"], b"x\n") else {
+        return;
+    };
+    assert_eq!(p[0], format!("subject={subj}"));
+}
+
+#[test]
+fn latin1_body_is_labelled_latin1() {
+    let body = b"caf\xe9 cr\xe8me\n";
+    let Some((sent, p)) = roundtrip("latin1", &["-s", "x", "a@example.org"], body) else {
+        return;
+    };
+    assert!(String::from_utf8_lossy(&sent).contains("charset=\"ISO-8859-1\""));
+    assert_eq!(
+        p[2],
+        format!("part=text/plain|None|{}", hex("café crème\n".as_bytes()))
+    );
+}
+
+#[test]
+fn long_lines_go_quoted_printable() {
+    let mut body = "é".repeat(2000).into_bytes();
+    body.push(b'\n');
+    body.extend_from_slice(b"short line\n");
+    let Some((sent, p)) = roundtrip("qp", &["-s", "x", "a@example.org"], &body) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&sent);
+    assert!(text.contains("Content-Transfer-Encoding: quoted-printable\n"));
+    assert!(text.lines().all(|l| l.len() <= 998));
+    assert_eq!(p[2], format!("part=text/plain|None|{}", hex(&body)));
+}
+
+#[test]
+fn display_names_are_encoded() {
+    let Some((_, p)) = roundtrip(
+        "from",
+        &[
+            "-r",
+            "Jörg Müller <j@example.org>",
+            "-s",
+            "x",
+            "a@example.org",
+        ],
+        b"x\n",
+    ) else {
+        return;
+    };
+    assert_eq!(p[1], "from=Jörg Müller <j@example.org>");
+}
+
+#[test]
+fn binary_and_non_ascii_attachments_round_trip() {
+    let dir = tempdir("att");
+    let bin: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+    let binpath = dir.join("data.bin");
+    std::fs::write(&binpath, &bin).unwrap();
+    let txtpath = dir.join("résumé €.txt");
+    std::fs::write(&txtpath, "naïve text\n").unwrap();
+    let body = "see attached — merci\n";
+    let Some((sent, p)) = roundtrip(
+        "att2",
+        &[
+            "-s",
+            "files",
+            "-A",
+            binpath.to_str().unwrap(),
+            "-A",
+            txtpath.to_str().unwrap(),
+            "a@example.org",
+        ],
+        body.as_bytes(),
+    ) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&sent);
+    assert!(text.contains("Content-Type: multipart/mixed; boundary="));
+    assert_eq!(
+        p[2],
+        format!("part=text/plain|None|{}", hex(body.as_bytes()))
+    );
+    assert_eq!(
+        p[3],
+        format!("part=application/octet-stream|data.bin|{}", hex(&bin))
+    );
+    assert_eq!(
+        p[4],
+        format!(
+            "part=text/plain|résumé €.txt|{}",
+            hex("naïve text\n".as_bytes())
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn missing_attachment_is_an_error_before_sending() {
+    let dir = tempdir("missing");
+    let sm = dir.join("fakesm");
+    std::fs::write(&sm, format!("#!/bin/sh\ncat > '{}/sent'\n", dir.display())).unwrap();
+    Command::new("chmod").arg("755").arg(&sm).status().unwrap();
+    let rc = dir.join("rc");
+    std::fs::write(&rc, format!("set sendmail={}\n", sm.display())).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mailx"))
+        .args([
+            "-n",
+            "-s",
+            "x",
+            "-A",
+            "/nonexistent/file.pdf",
+            "a@example.org",
+        ])
+        .env("HOME", &dir)
+        .env("MAILRC", &rc)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("/nonexistent/file.pdf: No such file or directory")
+    );
+    assert!(!dir.join("sent").exists(), "nothing may be sent");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn seven_bit_mail_is_unchanged() {
+    let Some((sent, _)) = roundtrip("plain", &["-s", "plain", "a@example.org"], b"hello\n") else {
+        return;
+    };
+    assert_eq!(
+        String::from_utf8(sent).unwrap(),
+        "To: a@example.org\nSubject: plain\nMIME-Version: 1.0\nContent-Type: text/plain; charset=\"UTF-8\"\nContent-Transfer-Encoding: 8bit\n\nhello\n"
+    );
+}

@@ -1,0 +1,296 @@
+//! Bad input and hostile environments in send mode: a missing or
+//! non-executable sendmail, an unwritable HOME (dead.letter cannot be
+//! saved), and a very large body that must stream through with bounded memory.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+
+const BODY: &[u8] = b"precious text\n";
+
+fn whole(subject: &str) -> Vec<u8> {
+    let mut m = format!("To: a@x\nSubject: {subject}\n{}\n", mime_trio("UTF-8")).into_bytes();
+    m.extend_from_slice(BODY);
+    m
+}
+
+#[test]
+fn missing_sendmail_clear_error_dead_letter_exit_1() {
+    let o = run(
+        Prog::Ours,
+        &Case::new(&["-s", "S", "a@x"], BODY).sendmail("$T/no/such/sendmail"),
+    );
+    assert_eq!(o.status, 1, "{}", describe(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "bsd-mailx: $T/no/such/sendmail: No such file or directory\nCan't send mail: sendmail process failed\n"
+    );
+    assert_eq!(o.dead.as_deref(), Some(&whole("S")[..]));
+}
+
+#[test]
+fn non_executable_sendmail_clear_error_dead_letter_exit_1() {
+    let t = TempDir::new("bad");
+    let sm = t.join("sendmail");
+    std::fs::write(&sm, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&sm, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = run_in(
+        &t,
+        Prog::Ours,
+        &Case::new(&["-s", "S", "a@x"], BODY).sendmail("$T/sendmail"),
+    );
+    assert_eq!(o.status, 1, "{}", describe(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "bsd-mailx: $T/sendmail: Permission denied\nCan't send mail: sendmail process failed\n"
+    );
+    assert_eq!(o.dead.as_deref(), Some(&whole("S")[..]));
+    // A directory is not a program either.
+    let o = run_in(
+        &t,
+        Prog::Ours,
+        &Case::new(&["-s", "S", "a@x"], BODY).sendmail("$T"),
+    );
+    assert_eq!(o.status, 1, "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Permission denied"));
+}
+
+/// Runs our binary as an unprivileged user with HOME a directory it cannot
+/// write. Returns None (after a notice) when that is impossible here.
+fn run_unwritable_home(rc_env: &[(&str, &str)]) -> Option<(std::process::Output, TempDir)> {
+    let Some(prefix) = unprivileged_prefix() else {
+        eprintln!("skipped: running as root and no setpriv to drop privileges");
+        return None;
+    };
+    let t = TempDir::new("nohome");
+    let home = t.join("home");
+    let out = t.join("out");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o555)).unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::write(
+        t.join("rc"),
+        format!("set sendmail={}\n", fakesm().display()),
+    )
+    .unwrap();
+    // Check the drop works and that the unprivileged user can run our binary.
+    let mut argv = prefix.clone();
+    argv.push(ours().display().to_string());
+    let mut c = Command::new(&argv[0]);
+    c.args(&argv[1..])
+        .args(["-n", "-s", "S", "a@x"])
+        .env_clear()
+        .env("HOME", &home)
+        .env("USER", "tester")
+        .env("PATH", "/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("MAILRC", t.join("rc"))
+        .env("FAKESM_OUT", &out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in rc_env {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().ok()?;
+    child.stdin.take().unwrap().write_all(BODY).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    if err.contains("setpriv:") {
+        eprintln!("skipped: setpriv cannot drop privileges here: {err}");
+        return None;
+    }
+    // The unprivileged user really cannot write HOME (not root in disguise).
+    if std::fs::metadata(home.join("dead.letter")).is_ok() {
+        panic!("dead.letter was written into a 0555 HOME: privileges not dropped");
+    }
+    Some((o, t))
+}
+
+#[test]
+fn unwritable_home_sendmail_fails_clear_error_exit_1() {
+    let Some((o, _t)) = run_unwritable_home(&[("FAKESM_RC", "75")]) else {
+        return;
+    };
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("Can't send mail: sendmail process failed with error code 75\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("dead.letter: Permission denied"),
+        "the failure to save must be reported: {err}"
+    );
+    assert!(err.contains("could not be saved"), "{err}");
+}
+
+#[test]
+fn unwritable_home_sendmail_works_message_delivered() {
+    let Some((o, t)) = run_unwritable_home(&[]) else {
+        return;
+    };
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.stderr.is_empty() && o.stdout.is_empty());
+    assert_eq!(std::fs::read(t.join("out/stdin")).unwrap(), whole("S"));
+}
+
+/// The hash examples/fakesm.rs computes (FAKESM_HASH=1).
+struct Hasher {
+    state: u64,
+    len: u64,
+    pending: Vec<u8>,
+}
+
+impl Hasher {
+    fn new() -> Hasher {
+        Hasher {
+            state: 0xcbf2_9ce4_8422_2325,
+            len: 0,
+            pending: Vec::new(),
+        }
+    }
+    fn word(&mut self, w: u64) {
+        self.state ^= w;
+        self.state = self.state.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    fn update(&mut self, mut data: &[u8]) {
+        self.len += data.len() as u64;
+        if !self.pending.is_empty() {
+            let need = 8 - self.pending.len();
+            let take = need.min(data.len());
+            self.pending.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.pending.len() < 8 {
+                return;
+            }
+            let w = u64::from_le_bytes(self.pending[..].try_into().unwrap());
+            self.word(w);
+            self.pending.clear();
+        }
+        let whole = data.len() / 8 * 8;
+        for c in data[..whole].chunks_exact(8) {
+            self.word(u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        self.pending.extend_from_slice(&data[whole..]);
+    }
+    fn finish(mut self) -> String {
+        if !self.pending.is_empty() {
+            let mut w = [0u8; 8];
+            w[..self.pending.len()].copy_from_slice(&self.pending);
+            self.word(u64::from_le_bytes(w));
+        }
+        format!("{} {:016x}\n", self.len, self.state)
+    }
+}
+
+/// One line of the generated body: varied lengths, all printable, LF ends.
+fn body_line(i: u64, buf: &mut Vec<u8>) {
+    buf.clear();
+    let len = 20 + (i.wrapping_mul(2654435761) % 180) as usize;
+    buf.extend_from_slice(format!("{i:010} ").as_bytes());
+    for k in 0..len {
+        buf.push(b'a' + ((i as usize + k) % 26) as u8);
+    }
+    buf.push(b'\n');
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let l = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    l.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A big body (200 MB by default, `MAILX_TEST_BIG_MB` to change; 1024 for
+/// 1 GB) reaches sendmail byte for byte (compared by hash, never stored
+/// twice), and our peak RSS stays small.
+#[test]
+fn huge_body_streams_byte_for_byte_with_bounded_memory() {
+    let mb: u64 = std::env::var("MAILX_TEST_BIG_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let target = mb << 20;
+    let t = TempDir::new("big");
+    std::fs::create_dir(t.join("home")).unwrap();
+    std::fs::create_dir(t.join("out")).unwrap();
+    std::fs::write(
+        t.join("rc"),
+        format!("set sendmail={}\n", fakesm().display()),
+    )
+    .unwrap();
+    let mut child = Command::new(ours())
+        .args(["-n", "-s", "big", "a@x"])
+        .env_clear()
+        .env("HOME", t.join("home"))
+        .env("USER", "tester")
+        .env("PATH", "/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("MAILRC", t.join("rc"))
+        .env("FAKESM_OUT", t.join("out"))
+        .env("FAKESM_HASH", "1")
+        .env("TMPDIR", t.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    // Generate and hash the body while writing it.
+    let writer = std::thread::spawn(move || {
+        let mut h = Hasher::new();
+        h.update(format!("To: a@x\nSubject: big\n{}\n", mime_trio("UTF-8")).as_bytes());
+        let mut sent = 0u64;
+        let mut chunk = Vec::with_capacity(1 << 20);
+        let mut line = Vec::new();
+        let mut i = 0u64;
+        while sent < target {
+            chunk.clear();
+            while chunk.len() < (1 << 20) - 256 {
+                body_line(i, &mut line);
+                i += 1;
+                chunk.extend_from_slice(&line);
+            }
+            h.update(&chunk);
+            stdin.write_all(&chunk).unwrap();
+            sent += chunk.len() as u64;
+        }
+        drop(stdin);
+        (h.finish(), sent)
+    });
+    let mut peak = 0u64;
+    loop {
+        if let Some(k) = vm_hwm_kib(pid) {
+            peak = peak.max(k);
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (want, sent) = writer.join().unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got = std::fs::read_to_string(t.join("out/stdin.hash")).unwrap();
+    eprintln!("huge body: {sent} bytes, peak RSS of mail {peak} KiB");
+    assert_eq!(got, want, "sendmail did not get the message byte for byte");
+    assert!(peak > 0, "could not read VmHWM");
+    assert!(
+        peak < 64 * 1024,
+        "peak RSS {peak} KiB for a {sent}-byte body"
+    );
+}
