@@ -638,6 +638,14 @@ fn cases() -> Vec<Case> {
             &["mail", "reply"],
         ),
         case(
+            "edit_editor_fails_keeps_edit",
+            M3,
+            FN,
+            "set EDITOR=./ed.sh\n",
+            "!printf '#\\041/bin/sh\\nsleep 1; sed -i s/one/ONE/ \"$1\"; exit 1\\n' > ed.sh; chmod +x ed.sh\ne 1\np 1\nq\n",
+            &["edit"],
+        ),
+        case(
             "abbreviations",
             BIG,
             FN,
@@ -1014,6 +1022,18 @@ fn ours_only_cases() -> Vec<OursCase> {
             stdout_has: &[],
             status: 1,
             file_has: &[],
+            covers: &[],
+        },
+        OursCase {
+            name: "edit_within_one_second_is_kept",
+            files: M3,
+            args: FN,
+            rc: "set EDITOR=./ed.sh\n",
+            script: "!printf '#\\041/bin/sh\\nsed -i s/one/ONE/ \"$1\"\\n' > ed.sh; chmod +x ed.sh\ne 1\nq\n",
+            locale: "C.UTF-8",
+            stdout_has: &["\"box\" complete"],
+            status: 0,
+            file_has: &[("box", "Body ONE.")],
             covers: &[],
         },
         OursCase {

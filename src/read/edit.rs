@@ -1,8 +1,10 @@
 //! `edit` and `visual`: the message is written to a private (0600)
 //! temporary file, `$EDITOR` / `$VISUAL` runs on it through `child` (the
 //! value is split into words as bsd-mailx does, no shell), and a changed file
-//! replaces the message. When the editor fails, the edit is still kept and
-//! the temporary file is left in place (Debian patch 20).
+//! replaces the message. When the editor exits with an error, the edit is
+//! still kept (Debian patch 20). A changed file counts as an edit even when
+//! the editor finished within the same second (bsd-mailx compares
+//! modification times in seconds and loses such an edit).
 
 use super::{state, state_mut};
 use crate::session::Session;
@@ -75,8 +77,12 @@ pub fn edit(s: &mut Session, msgvec: &[usize], visual: bool) -> bool {
         }
         let mut cmd = std::process::Command::new(&words[0]);
         cmd.args(&words[1..]).arg(&path);
-        let r = crate::child::run_foreground(&mut cmd);
-        let ok = crate::commands::settings::report_child(r, &words[0]);
+        // As Debian's bsd-mailx: an editor that exits with an error still
+        // leaves its edit, which is kept, silently. Only an editor that
+        // cannot be started is reported.
+        if let Err(e) = crate::child::run_foreground(&mut cmd) {
+            crate::util::warn(&words[0], &e);
+        }
         match std::fs::read(&path) {
             Ok(new) if new != content => {
                 let new = if new.ends_with(b"\n\n") || new.is_empty() {
@@ -92,11 +98,7 @@ pub fn edit(s: &mut Session, msgvec: &[usize], visual: bool) -> bool {
             Ok(_) => {}
             Err(e) => crate::util::warn(&path.to_string_lossy(), &e),
         }
-        if ok {
-            let _ = std::fs::remove_file(&path);
-        } else {
-            crate::outln!("The edited message is kept in {}", path.display());
-        }
+        let _ = std::fs::remove_file(&path);
     }
     true
 }
