@@ -646,6 +646,14 @@ fn cases() -> Vec<Case> {
             &["edit"],
         ),
         case(
+            "rc_commands_before_mailbox",
+            M3,
+            FN,
+            "file\nz\nz -\ninc\n=\ns out\nfolders\nset y\n",
+            "set\nfile #\n",
+            &[],
+        ),
+        case(
             "abbreviations",
             BIG,
             FN,

@@ -18,9 +18,9 @@ fn res(ok: bool) -> CmdResult {
 }
 
 pub fn run(s: &mut Session, cmd: &Command, args: Args) -> CmdResult {
+    // From an rc file before the mailbox is open: an empty stand-in.
+    read::ensure_state(s);
     if s.read.is_none() {
-        // Only reachable from an rc file before the mailbox is open.
-        crate::outln!("May not execute \"{}\" while sending", cmd.name);
         return CmdResult::Error;
     }
     let msgs = match &args {
@@ -230,13 +230,15 @@ fn delm(s: &mut Session, msgs: &[usize]) -> bool {
 }
 
 pub fn read_only(s: &Session) -> bool {
-    s.read.as_ref().is_some_and(|st| st.readonly())
+    s.read
+        .as_ref()
+        .is_some_and(|st| !st.placeholder && st.readonly())
 }
 
 /// Parses the message list of a MSGLIST, NDMLIST or MSGLIST|STRLIST command,
 /// applying the default message. None after an error (already printed).
 pub fn parse_args(s: &mut Session, cmd: &Command, rest: &str) -> Option<Args> {
-    if s.read.is_none() {
+    if s.read.as_ref().is_none_or(|st| st.placeholder) {
         crate::outln!("Illegal use of \"message list\"");
         return None;
     }

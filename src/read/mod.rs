@@ -43,6 +43,9 @@ pub struct ReadState {
     pub lastcolmod: u8,
     /// The last `/subject` search string.
     pub lastscan: String,
+    /// No mailbox is open yet (commands from an rc file): an empty stand-in,
+    /// like bsd-mailx's zero-message state before `setfile`.
+    pub placeholder: bool,
 }
 
 impl ReadState {
@@ -119,6 +122,28 @@ impl ReadState {
     /// on the From_ line.
     pub fn from_date(&self, i: usize) -> Vec<u8> {
         self.mb.from_line(i).map(|f| f.date).unwrap_or_default()
+    }
+}
+
+/// Makes sure a read state exists: before the mailbox is opened (rc files),
+/// an empty stand-in, so that `file`, `z`, `=`, `inc`... answer as bsd-mailx
+/// does with no messages.
+pub fn ensure_state(s: &mut Session) {
+    if s.read.is_some() {
+        return;
+    }
+    if let Ok(mb) = Mailbox::from_bytes(b"") {
+        s.read = Some(Box::new(ReadState {
+            mb,
+            dot: 0,
+            sawcom: false,
+            edit: true,
+            mailname: String::new(),
+            screen: 0,
+            lastcolmod: 0,
+            lastscan: String::new(),
+            placeholder: true,
+        }));
     }
 }
 

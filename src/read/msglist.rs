@@ -461,6 +461,7 @@ mod tests {
             screen: 0,
             lastcolmod: 0,
             lastscan: String::new(),
+            placeholder: false,
         }
     }
 

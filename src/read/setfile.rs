@@ -45,7 +45,7 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
             return Err(OpenError::Failed);
         }
     };
-    let mb = if s.read.is_some() {
+    let mb = if s.read.as_ref().is_some_and(|st| !st.placeholder) {
         // Write the current mailbox back first, then read the new one
         // afresh: it may be the same file, just rewritten.
         drop(mb);
@@ -82,6 +82,7 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
         screen,
         lastcolmod,
         lastscan,
+        placeholder: false,
     }));
     if !isedit && count == 0 {
         return nomail(quiet_nomail);
