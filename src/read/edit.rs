@@ -93,7 +93,9 @@ pub fn edit(s: &mut Session, msgvec: &[usize], visual: bool) -> bool {
                 } else {
                     [new.as_slice(), b"\n\n"].concat()
                 };
-                state_mut(s).mb.replace_message(m - 1, new);
+                let st = state_mut(s);
+                st.mb.replace_message(m - 1, new);
+                st.header_cache.clear();
             }
             Ok(_) => {}
             Err(e) => crate::util::warn(&path.to_string_lossy(), &e),

@@ -46,6 +46,20 @@ pub struct ReadState {
     /// No mailbox is open yet (commands from an rc file): an empty stand-in,
     /// like bsd-mailx's zero-message state before `setfile`.
     pub placeholder: bool,
+    /// The header fields of the message looked at last (a summary line asks
+    /// for several fields of one message).
+    pub header_cache: HeaderCache,
+}
+
+/// A one-entry cache of parsed header fields.
+#[derive(Default)]
+pub struct HeaderCache(std::cell::RefCell<Option<(usize, std::rc::Rc<crate::mailbox::Headers>)>>);
+
+impl HeaderCache {
+    /// Forgets the cached message (after `edit` replaced one).
+    pub fn clear(&self) {
+        *self.0.borrow_mut() = None;
+    }
 }
 
 impl ReadState {
@@ -72,7 +86,20 @@ impl ReadState {
     /// A header field of message `i` as bsd-mailx's `hfield()` returns it
     /// (all occurrences joined by a space), as text.
     pub fn hfield(&self, i: usize, name: &str) -> Option<String> {
-        let h = self.mb.headers(i).ok()?;
+        let cached = self
+            .header_cache
+            .0
+            .borrow()
+            .as_ref()
+            .and_then(|(k, h)| (*k == i).then(|| h.clone()));
+        let h = match cached {
+            Some(h) => h,
+            None => {
+                let h = std::rc::Rc::new(self.mb.headers(i).ok()?);
+                *self.header_cache.0.borrow_mut() = Some((i, h.clone()));
+                h
+            }
+        };
         h.hfield(name)
             .map(|v| String::from_utf8_lossy(&v).into_owned())
     }
@@ -143,6 +170,7 @@ pub fn ensure_state(s: &mut Session) {
             lastcolmod: 0,
             lastscan: String::new(),
             placeholder: true,
+            header_cache: HeaderCache::default(),
         }));
     }
 }

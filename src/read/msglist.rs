@@ -462,6 +462,7 @@ mod tests {
             lastcolmod: 0,
             lastscan: String::new(),
             placeholder: false,
+            header_cache: Default::default(),
         }
     }
 

@@ -83,6 +83,7 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
         lastcolmod,
         lastscan,
         placeholder: false,
+        header_cache: Default::default(),
     }));
     if !isedit && count == 0 {
         return nomail(quiet_nomail);
