@@ -654,6 +654,14 @@ fn cases() -> Vec<Case> {
             &[],
         ),
         case(
+            "separator_rules_and_senders",
+            &[("split.mbox", "box")],
+            F,
+            "",
+            "f *\np *\nf d\nf c!d\nf quoted\nsize *\nq\n",
+            &["from", "print", "size"],
+        ),
+        case(
             "abbreviations",
             BIG,
             FN,

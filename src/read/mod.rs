@@ -120,10 +120,18 @@ impl ReadState {
         }
         self.from_line_sender(i)
     }
-    /// The sender word of the From_ line.
+    /// The sender word of the From_ line, up to the first blank as
+    /// bsd-mailx's `name1` takes it (a quoted `"a b"@x` gives `"a`).
     pub fn from_line_sender(&self, i: usize) -> String {
         match self.mb.from_line(i) {
-            Ok(fl) => String::from_utf8_lossy(&fl.sender).into_owned(),
+            Ok(fl) => {
+                let end = fl
+                    .sender
+                    .iter()
+                    .position(|&b| b == b' ' || b == b'\t')
+                    .unwrap_or(fl.sender.len());
+                String::from_utf8_lossy(&fl.sender[..end]).into_owned()
+            }
             Err(_) => String::new(),
         }
     }
