@@ -662,6 +662,14 @@ fn cases() -> Vec<Case> {
             &["from", "print", "size"],
         ),
         case(
+            "edit_several_asks",
+            M3,
+            FN,
+            "set EDITOR=./ed.sh\n",
+            "!printf '#\\041/bin/sh\\nsleep 1; sed -i s/Body/BODY/ \"$1\"\\n' > ed.sh; chmod +x ed.sh\ne 1-3\nn\ny\nh\nq\n",
+            &["edit"],
+        ),
+        case(
             "abbreviations",
             BIG,
             FN,

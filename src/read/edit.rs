@@ -22,14 +22,14 @@ fn editor_for(s: &Session, visual: bool) -> String {
         .to_string()
 }
 
-/// Reads one answer line from standard input.
+/// Reads one answer line from standard input (the buffer the command loop
+/// reads through).
 fn ask(prompt: &str) -> Option<String> {
     crate::outp!("{prompt}");
     crate::output::flush();
-    let mut line = String::new();
-    match std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => Some(line),
+    match crate::signals::read_line_fd0() {
+        crate::signals::Line::Text(t) => Some(String::from_utf8_lossy(&t).into_owned()),
+        _ => None,
     }
 }
 
