@@ -670,6 +670,22 @@ fn cases() -> Vec<Case> {
             &["edit"],
         ),
         case(
+            "system_quit_MBOX_variable",
+            SPOOL_M3,
+            SYS,
+            "set MBOX=~/saved-here append\n",
+            "p 1\np 3\nmbox 2\nq\n",
+            &["quit", "mbox"],
+        ),
+        case(
+            "saveignore_in_mbox_at_quit",
+            SPOOL_M3,
+            SYS,
+            "saveignore date message-id\nsaveretain\n",
+            "p *\nq\n",
+            &["quit"],
+        ),
+        case(
             "abbreviations",
             BIG,
             FN,
