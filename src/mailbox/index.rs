@@ -1277,4 +1277,24 @@ mod crlf_chunk_tests {
             assert!(raw == naive, "shift {shift}");
         }
     }
+
+    #[test]
+    fn lines_longer_than_the_read_buffer() {
+        for (len, crlf) in [(3 << 20, false), ((3 << 20) + 5, true), (SCAN_BUF, false)] {
+            let mut m = b"From a@b Mon Jan  1 10:00:00 2001\nSubject: big\n\n".to_vec();
+            m.extend(std::iter::repeat_n(b'q', len));
+            m.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            m.extend_from_slice(b"\nFrom c@d x y\nStatus: RO\n\nz\n");
+            let mb = Mailbox::from_bytes(&m).unwrap();
+            assert_eq!(mb.len(), 2, "len {len}");
+            let n = (len + 1 + crlf as usize) as u64;
+            let e = mb.entry(0);
+            assert_eq!(e.lines, 3 + n.div_ceil(FGETS_CHUNK) + 1, "len {len}");
+            let conv = crlf && n % FGETS_CHUNK != 1;
+            assert_eq!(e.size, e.len - conv as u64, "len {len}");
+            assert_eq!(mb.raw_message(0).unwrap().len() as u64, e.size);
+            assert!(mb.flags(1).contains(MsgFlags::READ));
+            assert_eq!(mb.from_line(1).unwrap().date, b"x y");
+        }
+    }
 }
