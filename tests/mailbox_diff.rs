@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use mailx::mailbox::{Mailbox, MsgFlags, QuitOptions, RenderOptions, quit, render::render_message};
+use mailx::mailbox::{
+    Mailbox, MsgFlags, QuitOptions, RenderOptions, append_messages, quit, render::render_message,
+};
 
 const BSD: &str = "/usr/bin/bsd-mailx";
 
@@ -170,19 +172,7 @@ fn apply(mb: &mut Mailbox, op: Op, saved: &Path) {
         }
         Op::Save(i) => {
             touch(mb.flags_mut(i - 1));
-            let mut out = fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(saved)
-                .unwrap();
-            render_message(
-                mb,
-                i - 1,
-                mb.flags(i - 1),
-                &RenderOptions::default(),
-                &mut out,
-            )
-            .unwrap();
+            append_messages(mb, &[i - 1], saved, &RenderOptions::default()).unwrap();
             mb.flags_mut(i - 1).insert(MsgFlags::SAVED);
         }
         Op::Preserve(i) => {

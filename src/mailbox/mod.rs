@@ -124,4 +124,7 @@ pub use flags::MsgFlags;
 pub use index::{FromLine, Headers, LockedOpenError, Mailbox, MsgEntry, NotMbox};
 pub use lock::{LockError, LockOptions, MailboxLock};
 pub use render::{RenderOptions, render_message};
-pub use write::{QuitOptions, QuitOutcome, RewriteMethod, WriteError, quit, recover_interrupted};
+pub use write::{
+    AppendOutcome, QuitOptions, QuitOutcome, RewriteMethod, WriteError, append_messages, quit,
+    recover_interrupted,
+};
