@@ -747,6 +747,53 @@ impl Scanner {
         }
     }
 
+    /// In a message body after a non-empty line: only a line starting with
+    /// `From ` after an empty line can change the state.
+    #[inline]
+    fn in_plain_body(&self) -> bool {
+        self.cur.is_some() && !self.maybe && !self.in_hdr && !self.inhead && !self.force_start
+    }
+
+    /// Accounts for `seg`, whole lines of a body (see `in_plain_body`) in
+    /// which no line but possibly the first starts with `From `. Stops
+    /// before the first line longer than an fgets piece (those take the
+    /// slow path); returns the bytes consumed.
+    fn body_segment(&mut self, seg: &[u8]) -> usize {
+        let w = FGETS_CHUNK as usize;
+        let mut pos = 0;
+        let mut done = seg.len();
+        while seg.len() - pos > w {
+            match memchr::memrchr(b'\n', &seg[pos..pos + w]) {
+                Some(q) => pos += q + 1,
+                None => {
+                    done = pos;
+                    break;
+                }
+            }
+        }
+        if done == 0 {
+            return 0;
+        }
+        let part = &seg[..done];
+        let lines = memchr::memchr_iter(b'\n', part).count() as u64;
+        let crlfs = if memchr::memchr(b'\r', part).is_some() {
+            memchr::memmem::find_iter(part, b"\r\n").count() as u64
+        } else {
+            0
+        };
+        // Is the last line empty (`\n` or `\r\n`)?
+        let body = &part[..done - 1];
+        let last_start = memchr::memrchr(b'\n', body).map(|p| p + 1).unwrap_or(0);
+        let last = &body[last_start..];
+        let blank = last.is_empty() || last == b"\r";
+        if let Some(c) = &mut self.cur {
+            c.lines += lines;
+            c.size += done as u64 - crlfs;
+        }
+        self.maybe = blank;
+        done
+    }
+
     /// One line: `off` its offset, `head` its first bytes (at least
     /// `min(n, FGETS_CHUNK + 1)`), `n` its full length (newline included if
     /// any), `crlf` whether it ends with `\r\n`.
@@ -893,6 +940,7 @@ pub(crate) fn scan_file(f: &File, start: u64, sc: &mut Scanner) -> io::Result<u6
 /// Scans `[start, limit)` (or to the end of file).
 pub(crate) fn scan_range(f: &File, start: u64, limit: u64, sc: &mut Scanner) -> io::Result<u64> {
     let mut buf = vec![0u8; SCAN_BUF];
+    let from_finder = memchr::memmem::Finder::new(b"\nFrom ");
     // buf[..fill] holds file bytes starting at `base`.
     let mut base = start;
     let mut fill = 0usize;
@@ -946,14 +994,32 @@ pub(crate) fn scan_range(f: &File, start: u64, limit: u64, sc: &mut Scanner) -> 
             }
             long = None;
         }
-        let hay = &buf[pos..fill];
         let mut lstart = pos;
-        for rel in memchr::memchr_iter(b'\n', hay) {
-            let nl = pos + rel;
-            let line = &buf[lstart..=nl];
+        while lstart < fill {
+            if sc.in_plain_body() {
+                // Skip to the next line starting with "From ", or to the
+                // last complete line, counting in bulk.
+                let hay = &buf[lstart..fill];
+                let seg_end = match from_finder.find(hay) {
+                    Some(p) => p + 1,
+                    None => match memchr::memrchr(b'\n', hay) {
+                        Some(p) => p + 1,
+                        None => break,
+                    },
+                };
+                let done = sc.body_segment(&hay[..seg_end]);
+                lstart += done;
+                if done == seg_end {
+                    continue;
+                }
+            }
+            let Some(rel) = memchr::memchr(b'\n', &buf[lstart..fill]) else {
+                break;
+            };
+            let line = &buf[lstart..=lstart + rel];
             let crlf = line.len() >= 2 && line[line.len() - 2] == b'\r';
             sc.line(base + lstart as u64, line, line.len() as u64, true, crlf);
-            lstart = nl + 1;
+            lstart += rel + 1;
         }
         // Keep the partial last line.
         let rest = fill - lstart;
@@ -1295,6 +1361,53 @@ mod crlf_chunk_tests {
             assert_eq!(mb.raw_message(0).unwrap().len() as u64, e.size);
             assert!(mb.flags(1).contains(MsgFlags::READ));
             assert_eq!(mb.from_line(1).unwrap().date, b"x y");
+        }
+    }
+
+    /// The bulk body path of `scan_range` must agree with the line-by-line
+    /// path (`feed_bytes`) on any input, across read-buffer boundaries.
+    #[test]
+    fn bulk_scan_equals_line_by_line() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut rnd = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let pieces: [&[u8]; 10] = [
+            b"From a@b Mon Jan  1 10:00:00 2001\n",
+            b"From a@b Mon Jan  1 10:00:00 2001\r\n",
+            b"\n",
+            b"\r\n",
+            b"Status: RO\n",
+            b"Subject: s\n",
+            b"body line of text\n",
+            b"From bare\n",
+            b"From x y\n",
+            b"crlf body\r\n",
+        ];
+        for round in 0..6 {
+            let mut data = Vec::new();
+            let target = if round < 3 { 5 << 20 } else { 40_000 };
+            while data.len() < target {
+                if rnd(200) == 0 {
+                    let k = 8185 + rnd(20) as usize;
+                    data.extend(std::iter::repeat_n(b'L', k));
+                    data.extend_from_slice(if rnd(2) == 0 { b"\n" } else { b"\r\n" });
+                } else {
+                    data.extend_from_slice(pieces[rnd(pieces.len() as u64) as usize]);
+                }
+            }
+            let mb = Mailbox::from_bytes(&data).unwrap();
+            let mut sc = Scanner::new(0);
+            feed_bytes(&mut sc, 0, &data);
+            let (want, pre) = sc.finish(data.len() as u64);
+            assert_eq!(mb.preamble_len(), pre, "round {round}");
+            assert_eq!(mb.entries().len(), want.len(), "round {round}");
+            for (i, (a, b)) in mb.entries().iter().zip(&want).enumerate() {
+                assert_eq!(a, b, "round {round} message {i}");
+            }
         }
     }
 }

@@ -19,6 +19,8 @@
 //! * [`render_message`] writes a message as bsd-mailx's `sendmessage`
 //!   does (header filter, regenerated `Status:`, `>From ` quoting, prefix,
 //!   `ignore_all` for `write`).
+//! * [`append_messages`] appends rendered messages to a folder (`save`,
+//!   `copy`, `write`), cutting the file back if a write fails.
 //! * [`quit`] with [`QuitOptions`] ends a session (system mailbox or `-f`
 //!   folder, `hold`, `keepsave`, `append`, mbox path) and prints
 //!   bsd-mailx's messages; [`recover_interrupted`] finishes an in-place
