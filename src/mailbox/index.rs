@@ -169,6 +169,9 @@ pub struct Mailbox {
     readonly: bool,
     /// Replaced message contents (`edit`), already LF-only.
     edited: HashMap<usize, Vec<u8>>,
+    /// `(start, end, hash)` of sampled bytes for each scanned range (one per
+    /// `open`/`inc`), to notice a mailbox changed in place behind our back.
+    samples: Vec<(u64, u64, u64)>,
 }
 
 /// Error of the locked variants: the lock, or reading.
@@ -242,6 +245,7 @@ impl Mailbox {
             ino: meta.ino(),
             readonly,
             edited: HashMap::new(),
+            samples: Vec::new(),
         };
         let mut sc = Scanner::new(0);
         let end = scan_file(&mb.file, 0, &mut sc)?;
@@ -249,6 +253,7 @@ impl Mailbox {
         mb.msgs = msgs;
         mb.preamble = pre;
         mb.scanned = end;
+        mb.samples.push((0, end, sample_hash(&mb.file, 0, end)?));
         Ok(mb)
     }
 
@@ -485,6 +490,14 @@ impl Mailbox {
                 ));
             }
         }
+        for &(a, b, h) in &self.samples {
+            if sample_hash(f, a, b).ok() != Some(h) {
+                return Err(format!(
+                    "{}: the mailbox was modified by another program",
+                    self.path.display()
+                ));
+            }
+        }
         Ok(meta.len())
     }
 
@@ -540,6 +553,8 @@ impl Mailbox {
         let count = new.len();
         self.msgs.extend(new);
         self.scanned = end;
+        self.samples
+            .push((start, end, sample_hash(&self.file, start, end)?));
         Ok(count)
     }
 }
@@ -619,6 +634,35 @@ fn status_value(line: &[u8]) -> Option<&[u8]> {
 /// C `isspace` in the C locale.
 pub(crate) fn is_c_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// Distance between sampled windows, and their size.
+const SAMPLE_STEP: u64 = 1 << 16;
+const SAMPLE_LEN: u64 = 64;
+
+/// A hash of sampled bytes of `[start, end)`: 64 bytes every 64 KiB plus
+/// the last 64 bytes (about 16,000 small reads per GiB).
+fn sample_hash(f: &File, start: u64, end: u64) -> io::Result<u64> {
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut buf = [0u8; SAMPLE_LEN as usize];
+    let mix = |h: &mut u64, b: &[u8]| {
+        for &x in b {
+            *h ^= x as u64;
+            *h = h.wrapping_mul(0x100000001b3);
+        }
+    };
+    let mut k = start.div_ceil(SAMPLE_STEP) * SAMPLE_STEP;
+    while k + SAMPLE_LEN <= end {
+        f.read_exact_at(&mut buf, k)?;
+        mix(&mut h, &buf);
+        k += SAMPLE_STEP;
+    }
+    let tail = (end - start).min(SAMPLE_LEN);
+    if tail > 0 {
+        f.read_exact_at(&mut buf[..tail as usize], end - tail)?;
+        mix(&mut h, &buf[..tail as usize]);
+    }
+    Ok(h)
 }
 
 /// 64-bit FNV-1a.
@@ -1233,6 +1277,21 @@ mod tests {
         assert_eq!(crate::util::strerror(&e), "Invalid argument");
         std::fs::write(d.join("empty"), b"").unwrap();
         assert_eq!(Mailbox::open(d.join("empty")).unwrap().len(), 0);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn in_place_change_is_noticed() {
+        let d = std::env::temp_dir().join(format!("mailx-chg-{:x}", rand_u64()));
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("box");
+        std::fs::write(&p, b"From a@b Mon Jan  1 10:00:00 2001\n\nbody\n\n").unwrap();
+        let mb = Mailbox::open(&p).unwrap();
+        assert!(mb.verify_unchanged(mb.file()).is_ok());
+        let f = OpenOptions::new().write(true).open(&p).unwrap();
+        f.write_all_at(b"BODY", 35).unwrap();
+        let e = mb.verify_unchanged(mb.file()).unwrap_err();
+        assert!(e.ends_with("modified by another program"), "{e}");
         std::fs::remove_dir_all(&d).unwrap();
     }
 

@@ -96,8 +96,12 @@
 //! * **Reading** uses the original file through one descriptor kept open for
 //!   the session (bsd-mailx copies it to `/tmp` instead). Before writing
 //!   back we check, under the lock, that the inode is the same, the file did
-//!   not shrink and every From_ line is still where it was; otherwise
-//!   nothing is written ([`WriteError::Changed`]).
+//!   not shrink, every From_ line is still where it was and sampled bytes
+//!   (64 every 64 KiB, and the last 64) are unchanged; otherwise nothing is
+//!   written ([`WriteError::Changed`]). A change elsewhere that keeps the
+//!   size and every From_ line (an in-place edit by another program between
+//!   the samples) is not noticed. Drop the `Mailbox` after `quit`: its
+//!   offsets describe the old file.
 //! * **Locking** (see `lock`): dotlock first, then an fcntl write lock, both
 //!   with a timeout (30 s by default). When the directory is not writable
 //!   (`/var/mail` for a user) the dotlock is made by `/usr/bin/dotlockfile`
