@@ -914,21 +914,17 @@ impl Scanner {
         } else if self.inhead
             && let Some(v) = status_value(text)
         {
-            {
-                if let Some(c) = &mut self.cur {
-                    for &b in v {
-                        if b == 0 {
-                            break;
-                        }
-                        if b == b'R' {
-                            c.flags.insert(MsgFlags::READ);
-                        } else if b == b'O' {
-                            c.flags.remove(MsgFlags::NEW);
-                        }
+            // Only the first Status line counts; a NUL ends the C string.
+            if let Some(c) = &mut self.cur {
+                for &b in v.iter().take_while(|&&b| b != 0) {
+                    if b == b'R' {
+                        c.flags.insert(MsgFlags::READ);
+                    } else if b == b'O' {
+                        c.flags.remove(MsgFlags::NEW);
                     }
                 }
-                self.inhead = false;
             }
+            self.inhead = false;
         }
         let (chunks, last_len) = if long {
             let k = n.div_ceil(FGETS_CHUNK);
