@@ -169,6 +169,29 @@ fn random_mailboxes_count_like_bsd_mailx() {
             );
         }
         compared += ours.len();
+        // Quit in edit mode (every new message gets a Status line, so the
+        // file is rewritten through sendmessage) must give the same bytes.
+        let (pb, pr) = (home.join("qb"), home.join("qr"));
+        fs::write(&pb, &data).unwrap();
+        fs::write(&pr, &data).unwrap();
+        bsd(
+            &["-n", "-N", "-f", pb.to_str().unwrap()],
+            "q\n",
+            &home,
+            None,
+        );
+        let mut mb = Mailbox::open(&pr).unwrap();
+        let o = QuitOptions::new(false, home.join("mbox"));
+        quit(&mut mb, &o, &mut std::io::sink(), &mut std::io::sink()).unwrap();
+        let (a, b) = (fs::read(&pb).unwrap(), fs::read(&pr).unwrap());
+        if a != b {
+            let keep = home.join(format!("failed-quit-{round}.mbox"));
+            fs::write(&keep, &data).unwrap();
+            panic!(
+                "round {round}: quit output differs (input kept in {})",
+                keep.display()
+            );
+        }
     }
     eprintln!("{compared} messages compared");
     assert!(compared > 500, "only {compared} messages compared");
