@@ -76,7 +76,11 @@ fn bsd(args: &[&str], input: &str, home: &Path, mail: Option<&Path>) -> Vec<u8> 
 }
 
 /// (status char, lines, size) per message from `f *` output.
-fn bsd_summary(path: &Path, home: &Path) -> Vec<(char, u64, u64)> {
+/// One header summary line: status character, lines, size, and the date
+/// column (`%16.16s` of the From_ line's date text).
+type Summary = (char, u64, u64, String);
+
+fn bsd_summary(path: &Path, home: &Path) -> Vec<Summary> {
     let out = bsd(
         &["-n", "-N", "-f", path.to_str().unwrap()],
         "f *\nx\n",
@@ -98,7 +102,13 @@ fn bsd_summary(path: &Path, home: &Path) -> Vec<(char, u64, u64)> {
             continue;
         };
         let s: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-        v.push((b[1] as char, l.trim().parse().unwrap(), s.parse().unwrap()));
+        let date = String::from_utf8_lossy(&b[25..41]).into_owned();
+        v.push((
+            b[1] as char,
+            l.trim().parse().unwrap(),
+            s.parse().unwrap(),
+            date,
+        ));
     }
     v
 }
@@ -154,10 +164,11 @@ fn random_mailboxes_count_like_bsd_mailx() {
         if mb.len() > 999 {
             continue;
         }
-        let ours: Vec<(char, u64, u64)> = mb
+        let ours: Vec<Summary> = mb
             .entries()
             .iter()
-            .map(|e| (status_char(e.flags), e.lines, e.size))
+            .enumerate()
+            .map(|(i, e)| (status_char(e.flags), e.lines, e.size, date16(&mb, i)))
             .collect();
         let theirs = bsd_summary(&p, &home);
         if ours != theirs {
@@ -198,6 +209,13 @@ fn random_mailboxes_count_like_bsd_mailx() {
     fs::remove_dir_all(&home).unwrap();
 }
 
+/// Our date column: `%16.16s` of the From_ line's date text.
+fn date16(mb: &Mailbox, i: usize) -> String {
+    let d = mb.from_line(i).unwrap().date;
+    let d = String::from_utf8_lossy(&d[..d.len().min(16)]).into_owned();
+    format!("{d:>16}")
+}
+
 /// printhead's status character.
 fn status_char(f: MsgFlags) -> char {
     let mut c = ' ';
@@ -230,10 +248,11 @@ fn header_counts_match_bsd_mailx() {
         fs::copy(&fx, &copy).unwrap();
         let theirs = bsd_summary(&copy, &home);
         let mb = Mailbox::open(&copy).unwrap();
-        let ours: Vec<(char, u64, u64)> = mb
+        let ours: Vec<Summary> = mb
             .entries()
             .iter()
-            .map(|e| (status_char(e.flags), e.lines, e.size))
+            .enumerate()
+            .map(|(i, e)| (status_char(e.flags), e.lines, e.size, date16(&mb, i)))
             .collect();
         assert_eq!(ours, theirs, "fixture {}", fx.display());
     }
