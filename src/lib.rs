@@ -1,7 +1,6 @@
 //! mailx: the BSD `mail`/`mailx` user agent as a library, with a thin binary on top.
 //!
 //! Module map (one concern each):
-//! - `mailbox`: reading, indexing, locking and writing back mbox files.
 //! - `util`: program name, libc error texts, warn/warnx helpers.
 
 pub mod mailbox;

@@ -8,11 +8,7 @@ static PROGNAME: OnceLock<String> = OnceLock::new();
 /// Records the basename the program was invoked as (`mail`, `Mail`, `mailx`, ...).
 pub fn set_progname(argv0: &str) {
     let base = argv0.rsplit('/').next().unwrap_or(argv0);
-    let _ = PROGNAME.set(if base.is_empty() {
-        "mail".to_string()
-    } else {
-        base.to_string()
-    });
+    let _ = PROGNAME.set(if base.is_empty() { "mail".to_string() } else { base.to_string() });
 }
 
 /// The basename used as the prefix of error messages.
@@ -30,9 +26,7 @@ pub fn strerror(err: &io::Error) -> String {
             if p.is_null() {
                 return err.to_string();
             }
-            unsafe { std::ffi::CStr::from_ptr(p) }
-                .to_string_lossy()
-                .into_owned()
+            unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned()
         }
         None => err.to_string(),
     }
