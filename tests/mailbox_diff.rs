@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use mailx::mailbox::{Mailbox, MsgFlags, QuitOptions, RenderOptions, quit, render::render_message};
+use mailx::mailbox::{
+    Mailbox, MsgFlags, QuitOptions, RenderOptions, append_messages, quit, render::render_message,
+};
 
 const BSD: &str = "/usr/bin/bsd-mailx";
 
@@ -74,29 +76,144 @@ fn bsd(args: &[&str], input: &str, home: &Path, mail: Option<&Path>) -> Vec<u8> 
 }
 
 /// (status char, lines, size) per message from `f *` output.
-fn bsd_summary(path: &Path, home: &Path) -> Vec<(char, u64, u64)> {
+/// One header summary line: status character, lines, size, and the date
+/// column (`%16.16s` of the From_ line's date text).
+type Summary = (char, u64, u64, String);
+
+fn bsd_summary(path: &Path, home: &Path) -> Vec<Summary> {
     let out = bsd(
         &["-n", "-N", "-f", path.to_str().unwrap()],
         "f *\nx\n",
         home,
         None,
     );
-    let text = String::from_utf8_lossy(&out);
     let mut v = Vec::new();
-    for line in text.lines() {
-        let b = line.as_bytes();
+    for b in out.split(|&c| c == b'\n') {
+        // "%c%c%3d %-17.17s  %16.16s %4d/%-5d %s": the counts start at 42.
         if b.len() < 50
             || !(b[0] == b'>' || b[0] == b' ')
             || !b[2..5].iter().any(u8::is_ascii_digit)
+            || b[5] != b' '
         {
             continue;
         }
-        let rest = &line[42..];
-        let (l, s) = rest.split_once('/').unwrap();
+        let rest = String::from_utf8_lossy(&b[42..]).into_owned();
+        let Some((l, s)) = rest.split_once('/') else {
+            continue;
+        };
         let s: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-        v.push((b[1] as char, l.trim().parse().unwrap(), s.parse().unwrap()));
+        let date = String::from_utf8_lossy(&b[25..41]).into_owned();
+        v.push((
+            b[1] as char,
+            l.trim().parse().unwrap(),
+            s.parse().unwrap(),
+            date,
+        ));
     }
     v
+}
+
+#[test]
+fn random_mailboxes_count_like_bsd_mailx() {
+    if !have_bsd() {
+        return;
+    }
+    let home = tmpdir("rnd");
+    let mut x: u64 = 0x51f1_5eed_0bad_cafe;
+    let mut rnd = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let pieces: [&[u8]; 16] = [
+        b"From a@b Mon Jan  1 10:00:00 2001\n",
+        b"From a@b Mon Jan  1 10:00:00 2001\r\n",
+        b"From x y\n",
+        b"From bare\n",
+        b"From  two  spaces here\n",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"Status: RO\n",
+        b"Status: R\r\n",
+        b"status :O\n",
+        b"Subject: s\n",
+        b"  folded\n",
+        b"body text\n",
+        b">From quoted\n",
+        b"no newline",
+    ];
+    let mut compared = 0;
+    for round in 0..120 {
+        let mut data: Vec<u8> = b"From first@x Mon Jan  1 10:00:00 2001\n".to_vec();
+        for _ in 0..rnd(300) {
+            match rnd(30) {
+                0 => {
+                    let k = 8186 + rnd(12) as usize;
+                    data.extend(std::iter::repeat_n(b'L', k));
+                    data.extend_from_slice(if rnd(2) == 0 { b"\n" } else { b"\r\n" });
+                }
+                1 => data.extend((0..rnd(20)).map(|_| 1 + rnd(255) as u8)),
+                _ => data.extend_from_slice(pieces[rnd(pieces.len() as u64) as usize]),
+            }
+        }
+        let p = home.join("box");
+        fs::write(&p, &data).unwrap();
+        let mb = Mailbox::open(&p).unwrap();
+        if mb.len() > 999 {
+            continue;
+        }
+        let ours: Vec<Summary> = mb
+            .entries()
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (status_char(e.flags), e.lines, e.size, date16(&mb, i)))
+            .collect();
+        let theirs = bsd_summary(&p, &home);
+        if ours != theirs {
+            let keep = home.join(format!("failed-{round}.mbox"));
+            fs::write(&keep, &data).unwrap();
+            panic!(
+                "round {round} (kept in {}):\nours   {ours:?}\ntheirs {theirs:?}",
+                keep.display()
+            );
+        }
+        compared += ours.len();
+        // Quit in edit mode (every new message gets a Status line, so the
+        // file is rewritten through sendmessage) must give the same bytes.
+        let (pb, pr) = (home.join("qb"), home.join("qr"));
+        fs::write(&pb, &data).unwrap();
+        fs::write(&pr, &data).unwrap();
+        bsd(
+            &["-n", "-N", "-f", pb.to_str().unwrap()],
+            "q\n",
+            &home,
+            None,
+        );
+        let mut mb = Mailbox::open(&pr).unwrap();
+        let o = QuitOptions::new(false, home.join("mbox"));
+        quit(&mut mb, &o, &mut std::io::sink(), &mut std::io::sink()).unwrap();
+        let (a, b) = (fs::read(&pb).unwrap(), fs::read(&pr).unwrap());
+        if a != b {
+            let keep = home.join(format!("failed-quit-{round}.mbox"));
+            fs::write(&keep, &data).unwrap();
+            panic!(
+                "round {round}: quit output differs (input kept in {})",
+                keep.display()
+            );
+        }
+    }
+    eprintln!("{compared} messages compared");
+    assert!(compared > 500, "only {compared} messages compared");
+    fs::remove_dir_all(&home).unwrap();
+}
+
+/// Our date column: `%16.16s` of the From_ line's date text.
+fn date16(mb: &Mailbox, i: usize) -> String {
+    let d = mb.from_line(i).unwrap().date;
+    let d = String::from_utf8_lossy(&d[..d.len().min(16)]).into_owned();
+    format!("{d:>16}")
 }
 
 /// printhead's status character.
@@ -131,10 +248,11 @@ fn header_counts_match_bsd_mailx() {
         fs::copy(&fx, &copy).unwrap();
         let theirs = bsd_summary(&copy, &home);
         let mb = Mailbox::open(&copy).unwrap();
-        let ours: Vec<(char, u64, u64)> = mb
+        let ours: Vec<Summary> = mb
             .entries()
             .iter()
-            .map(|e| (status_char(e.flags), e.lines, e.size))
+            .enumerate()
+            .map(|(i, e)| (status_char(e.flags), e.lines, e.size, date16(&mb, i)))
             .collect();
         assert_eq!(ours, theirs, "fixture {}", fx.display());
     }
@@ -170,19 +288,7 @@ fn apply(mb: &mut Mailbox, op: Op, saved: &Path) {
         }
         Op::Save(i) => {
             touch(mb.flags_mut(i - 1));
-            let mut out = fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(saved)
-                .unwrap();
-            render_message(
-                mb,
-                i - 1,
-                mb.flags(i - 1),
-                &RenderOptions::default(),
-                &mut out,
-            )
-            .unwrap();
+            append_messages(mb, &[i - 1], saved, &RenderOptions::default()).unwrap();
             mb.flags_mut(i - 1).insert(MsgFlags::SAVED);
         }
         Op::Preserve(i) => {

@@ -169,6 +169,9 @@ pub struct Mailbox {
     readonly: bool,
     /// Replaced message contents (`edit`), already LF-only.
     edited: HashMap<usize, Vec<u8>>,
+    /// `(start, end, hash)` of sampled bytes for each scanned range (one per
+    /// `open`/`inc`), to notice a mailbox changed in place behind our back.
+    samples: Vec<(u64, u64, u64)>,
 }
 
 /// Error of the locked variants: the lock, or reading.
@@ -242,6 +245,7 @@ impl Mailbox {
             ino: meta.ino(),
             readonly,
             edited: HashMap::new(),
+            samples: Vec::new(),
         };
         let mut sc = Scanner::new(0);
         let end = scan_file(&mb.file, 0, &mut sc)?;
@@ -249,6 +253,7 @@ impl Mailbox {
         mb.msgs = msgs;
         mb.preamble = pre;
         mb.scanned = end;
+        mb.samples.push((0, end, sample_hash(&mb.file, 0, end)?));
         Ok(mb)
     }
 
@@ -485,6 +490,14 @@ impl Mailbox {
                 ));
             }
         }
+        for &(a, b, h) in &self.samples {
+            if sample_hash(f, a, b).ok() != Some(h) {
+                return Err(format!(
+                    "{}: the mailbox was modified by another program",
+                    self.path.display()
+                ));
+            }
+        }
         Ok(meta.len())
     }
 
@@ -540,6 +553,8 @@ impl Mailbox {
         let count = new.len();
         self.msgs.extend(new);
         self.scanned = end;
+        self.samples
+            .push((start, end, sample_hash(&self.file, start, end)?));
         Ok(count)
     }
 }
@@ -619,6 +634,35 @@ fn status_value(line: &[u8]) -> Option<&[u8]> {
 /// C `isspace` in the C locale.
 pub(crate) fn is_c_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// Distance between sampled windows, and their size.
+const SAMPLE_STEP: u64 = 1 << 16;
+const SAMPLE_LEN: u64 = 64;
+
+/// A hash of sampled bytes of `[start, end)`: 64 bytes every 64 KiB plus
+/// the last 64 bytes (about 16,000 small reads per GiB).
+fn sample_hash(f: &File, start: u64, end: u64) -> io::Result<u64> {
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut buf = [0u8; SAMPLE_LEN as usize];
+    let mix = |h: &mut u64, b: &[u8]| {
+        for &x in b {
+            *h ^= x as u64;
+            *h = h.wrapping_mul(0x100000001b3);
+        }
+    };
+    let mut k = start.div_ceil(SAMPLE_STEP) * SAMPLE_STEP;
+    while k + SAMPLE_LEN <= end {
+        f.read_exact_at(&mut buf, k)?;
+        mix(&mut h, &buf);
+        k += SAMPLE_STEP;
+    }
+    let tail = (end - start).min(SAMPLE_LEN);
+    if tail > 0 {
+        f.read_exact_at(&mut buf[..tail as usize], end - tail)?;
+        mix(&mut h, &buf[..tail as usize]);
+    }
+    Ok(h)
 }
 
 /// 64-bit FNV-1a.
@@ -747,6 +791,53 @@ impl Scanner {
         }
     }
 
+    /// In a message body after a non-empty line: only a line starting with
+    /// `From ` after an empty line can change the state.
+    #[inline]
+    fn in_plain_body(&self) -> bool {
+        self.cur.is_some() && !self.maybe && !self.in_hdr && !self.inhead && !self.force_start
+    }
+
+    /// Accounts for `seg`, whole lines of a body (see `in_plain_body`) in
+    /// which no line but possibly the first starts with `From `. Stops
+    /// before the first line longer than an fgets piece (those take the
+    /// slow path); returns the bytes consumed.
+    fn body_segment(&mut self, seg: &[u8]) -> usize {
+        let w = FGETS_CHUNK as usize;
+        let mut pos = 0;
+        let mut done = seg.len();
+        while seg.len() - pos > w {
+            match memchr::memrchr(b'\n', &seg[pos..pos + w]) {
+                Some(q) => pos += q + 1,
+                None => {
+                    done = pos;
+                    break;
+                }
+            }
+        }
+        if done == 0 {
+            return 0;
+        }
+        let part = &seg[..done];
+        let lines = memchr::memchr_iter(b'\n', part).count() as u64;
+        let crlfs = if memchr::memchr(b'\r', part).is_some() {
+            memchr::memmem::find_iter(part, b"\r\n").count() as u64
+        } else {
+            0
+        };
+        // Is the last line empty (`\n` or `\r\n`)?
+        let body = &part[..done - 1];
+        let last_start = memchr::memrchr(b'\n', body).map(|p| p + 1).unwrap_or(0);
+        let last = &body[last_start..];
+        let blank = last.is_empty() || last == b"\r";
+        if let Some(c) = &mut self.cur {
+            c.lines += lines;
+            c.size += done as u64 - crlfs;
+        }
+        self.maybe = blank;
+        done
+    }
+
     /// One line: `off` its offset, `head` its first bytes (at least
     /// `min(n, FGETS_CHUNK + 1)`), `n` its full length (newline included if
     /// any), `crlf` whether it ends with `\r\n`.
@@ -823,21 +914,17 @@ impl Scanner {
         } else if self.inhead
             && let Some(v) = status_value(text)
         {
-            {
-                if let Some(c) = &mut self.cur {
-                    for &b in v {
-                        if b == 0 {
-                            break;
-                        }
-                        if b == b'R' {
-                            c.flags.insert(MsgFlags::READ);
-                        } else if b == b'O' {
-                            c.flags.remove(MsgFlags::NEW);
-                        }
+            // Only the first Status line counts; a NUL ends the C string.
+            if let Some(c) = &mut self.cur {
+                for &b in v.iter().take_while(|&&b| b != 0) {
+                    if b == b'R' {
+                        c.flags.insert(MsgFlags::READ);
+                    } else if b == b'O' {
+                        c.flags.remove(MsgFlags::NEW);
                     }
                 }
-                self.inhead = false;
             }
+            self.inhead = false;
         }
         let (chunks, last_len) = if long {
             let k = n.div_ceil(FGETS_CHUNK);
@@ -893,6 +980,7 @@ pub(crate) fn scan_file(f: &File, start: u64, sc: &mut Scanner) -> io::Result<u6
 /// Scans `[start, limit)` (or to the end of file).
 pub(crate) fn scan_range(f: &File, start: u64, limit: u64, sc: &mut Scanner) -> io::Result<u64> {
     let mut buf = vec![0u8; SCAN_BUF];
+    let from_finder = memchr::memmem::Finder::new(b"\nFrom ");
     // buf[..fill] holds file bytes starting at `base`.
     let mut base = start;
     let mut fill = 0usize;
@@ -946,14 +1034,32 @@ pub(crate) fn scan_range(f: &File, start: u64, limit: u64, sc: &mut Scanner) -> 
             }
             long = None;
         }
-        let hay = &buf[pos..fill];
         let mut lstart = pos;
-        for rel in memchr::memchr_iter(b'\n', hay) {
-            let nl = pos + rel;
-            let line = &buf[lstart..=nl];
+        while lstart < fill {
+            if sc.in_plain_body() {
+                // Skip to the next line starting with "From ", or to the
+                // last complete line, counting in bulk.
+                let hay = &buf[lstart..fill];
+                let seg_end = match from_finder.find(hay) {
+                    Some(p) => p + 1,
+                    None => match memchr::memrchr(b'\n', hay) {
+                        Some(p) => p + 1,
+                        None => break,
+                    },
+                };
+                let done = sc.body_segment(&hay[..seg_end]);
+                lstart += done;
+                if done == seg_end {
+                    continue;
+                }
+            }
+            let Some(rel) = memchr::memchr(b'\n', &buf[lstart..fill]) else {
+                break;
+            };
+            let line = &buf[lstart..=lstart + rel];
             let crlf = line.len() >= 2 && line[line.len() - 2] == b'\r';
             sc.line(base + lstart as u64, line, line.len() as u64, true, crlf);
-            lstart = nl + 1;
+            lstart += rel + 1;
         }
         // Keep the partial last line.
         let rest = fill - lstart;
@@ -1171,6 +1277,21 @@ mod tests {
     }
 
     #[test]
+    fn in_place_change_is_noticed() {
+        let d = std::env::temp_dir().join(format!("mailx-chg-{:x}", rand_u64()));
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("box");
+        std::fs::write(&p, b"From a@b Mon Jan  1 10:00:00 2001\n\nbody\n\n").unwrap();
+        let mb = Mailbox::open(&p).unwrap();
+        assert!(mb.verify_unchanged(mb.file()).is_ok());
+        let f = OpenOptions::new().write(true).open(&p).unwrap();
+        f.write_all_at(b"BODY", 35).unwrap();
+        let e = mb.verify_unchanged(mb.file()).unwrap_err();
+        assert!(e.ends_with("modified by another program"), "{e}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
     fn preamble() {
         let mb = idx(b"junk\nFrom a@b Mon Jan  1 10:00:00 2001\n\nx\n");
         assert_eq!(mb.len(), 0);
@@ -1275,6 +1396,73 @@ mod crlf_chunk_tests {
             assert_eq!(raw.len() as u64, mb.entry(0).size, "shift {shift}");
             // Lines here are short, so every CRLF is converted.
             assert!(raw == naive, "shift {shift}");
+        }
+    }
+
+    #[test]
+    fn lines_longer_than_the_read_buffer() {
+        for (len, crlf) in [(3 << 20, false), ((3 << 20) + 5, true), (SCAN_BUF, false)] {
+            let mut m = b"From a@b Mon Jan  1 10:00:00 2001\nSubject: big\n\n".to_vec();
+            m.extend(std::iter::repeat_n(b'q', len));
+            m.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            m.extend_from_slice(b"\nFrom c@d x y\nStatus: RO\n\nz\n");
+            let mb = Mailbox::from_bytes(&m).unwrap();
+            assert_eq!(mb.len(), 2, "len {len}");
+            let n = (len + 1 + crlf as usize) as u64;
+            let e = mb.entry(0);
+            assert_eq!(e.lines, 3 + n.div_ceil(FGETS_CHUNK) + 1, "len {len}");
+            let conv = crlf && n % FGETS_CHUNK != 1;
+            assert_eq!(e.size, e.len - conv as u64, "len {len}");
+            assert_eq!(mb.raw_message(0).unwrap().len() as u64, e.size);
+            assert!(mb.flags(1).contains(MsgFlags::READ));
+            assert_eq!(mb.from_line(1).unwrap().date, b"x y");
+        }
+    }
+
+    /// The bulk body path of `scan_range` must agree with the line-by-line
+    /// path (`feed_bytes`) on any input, across read-buffer boundaries.
+    #[test]
+    fn bulk_scan_equals_line_by_line() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut rnd = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let pieces: [&[u8]; 10] = [
+            b"From a@b Mon Jan  1 10:00:00 2001\n",
+            b"From a@b Mon Jan  1 10:00:00 2001\r\n",
+            b"\n",
+            b"\r\n",
+            b"Status: RO\n",
+            b"Subject: s\n",
+            b"body line of text\n",
+            b"From bare\n",
+            b"From x y\n",
+            b"crlf body\r\n",
+        ];
+        for round in 0..6 {
+            let mut data = Vec::new();
+            let target = if round < 3 { 5 << 20 } else { 40_000 };
+            while data.len() < target {
+                if rnd(200) == 0 {
+                    let k = 8185 + rnd(20) as usize;
+                    data.extend(std::iter::repeat_n(b'L', k));
+                    data.extend_from_slice(if rnd(2) == 0 { b"\n" } else { b"\r\n" });
+                } else {
+                    data.extend_from_slice(pieces[rnd(pieces.len() as u64) as usize]);
+                }
+            }
+            let mb = Mailbox::from_bytes(&data).unwrap();
+            let mut sc = Scanner::new(0);
+            feed_bytes(&mut sc, 0, &data);
+            let (want, pre) = sc.finish(data.len() as u64);
+            assert_eq!(mb.preamble_len(), pre, "round {round}");
+            assert_eq!(mb.entries().len(), want.len(), "round {round}");
+            for (i, (a, b)) in mb.entries().iter().zip(&want).enumerate() {
+                assert_eq!(a, b, "round {round} message {i}");
+            }
         }
     }
 }

@@ -305,8 +305,9 @@ fn dotlock(
         match try_link_lock(&tmp, &lock) {
             Ok(true) => return Ok(Some(Dot::Own(lock))),
             Ok(false) => {
-                if is_stale(&lock) {
-                    let _ = fs::remove_file(&lock);
+                // A stale lock is removed and we try again at once; if it
+                // cannot be removed we wait like for a live one.
+                if is_stale(&lock) && fs::remove_file(&lock).is_ok() {
                     continue;
                 }
             }

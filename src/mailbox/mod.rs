@@ -19,6 +19,8 @@
 //! * [`render_message`] writes a message as bsd-mailx's `sendmessage`
 //!   does (header filter, regenerated `Status:`, `>From ` quoting, prefix,
 //!   `ignore_all` for `write`).
+//! * [`append_messages`] appends rendered messages to a folder (`save`,
+//!   `copy`, `write`), cutting the file back if a write fails.
 //! * [`quit`] with [`QuitOptions`] ends a session (system mailbox or `-f`
 //!   folder, `hold`, `keepsave`, `append`, mbox path) and prints
 //!   bsd-mailx's messages; [`recover_interrupted`] finishes an in-place
@@ -94,8 +96,12 @@
 //! * **Reading** uses the original file through one descriptor kept open for
 //!   the session (bsd-mailx copies it to `/tmp` instead). Before writing
 //!   back we check, under the lock, that the inode is the same, the file did
-//!   not shrink and every From_ line is still where it was; otherwise
-//!   nothing is written ([`WriteError::Changed`]).
+//!   not shrink, every From_ line is still where it was and sampled bytes
+//!   (64 every 64 KiB, and the last 64) are unchanged; otherwise nothing is
+//!   written ([`WriteError::Changed`]). A change elsewhere that keeps the
+//!   size and every From_ line (an in-place edit by another program between
+//!   the samples) is not noticed. Drop the `Mailbox` after `quit`: its
+//!   offsets describe the old file.
 //! * **Locking** (see `lock`): dotlock first, then an fcntl write lock, both
 //!   with a timeout (30 s by default). When the directory is not writable
 //!   (`/var/mail` for a user) the dotlock is made by `/usr/bin/dotlockfile`
@@ -124,4 +130,7 @@ pub use flags::MsgFlags;
 pub use index::{FromLine, Headers, LockedOpenError, Mailbox, MsgEntry, NotMbox};
 pub use lock::{LockError, LockOptions, MailboxLock};
 pub use render::{RenderOptions, render_message};
-pub use write::{QuitOptions, QuitOutcome, RewriteMethod, WriteError, quit, recover_interrupted};
+pub use write::{
+    AppendOutcome, QuitOptions, QuitOutcome, RewriteMethod, WriteError, append_messages, quit,
+    recover_interrupted,
+};

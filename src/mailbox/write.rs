@@ -435,6 +435,56 @@ fn write_mbox(
     Ok(())
 }
 
+/// What [`append_messages`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// The file did not exist before (bsd-mailx prints `[New file]`, else
+    /// `[Appended]`).
+    pub new_file: bool,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+/// Appends messages `which` (0-based) of `mb` to the folder `path`, each
+/// rendered with `opts` (bsd-mailx's `save`/`copy` use the `saveignore`
+/// filter, `write` uses `ignore_all`). The file is created with mode
+/// 0666 minus the umask, as `fopen(path, "a")` does. On a write error the
+/// file is cut back to its old length, so no partial message is left.
+/// Flags are not changed: the caller touches the messages (before
+/// rendering, as bsd-mailx does) and sets `SAVED`.
+pub fn append_messages(
+    mb: &Mailbox,
+    which: &[usize],
+    path: &Path,
+    opts: &RenderOptions<'_>,
+) -> Result<AppendOutcome, WriteError> {
+    let err = io_at(path);
+    let new_file = fs::symlink_metadata(path).is_err();
+    let f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o666)
+        .open(path)
+        .map_err(&err)?;
+    let old = f.metadata().map_err(&err)?.len();
+    let r = (|| -> io::Result<u64> {
+        let mut w = BufWriter::with_capacity(1 << 16, &f);
+        let mut n = 0;
+        for &i in which {
+            n += render_message(mb, i, mb.flags(i), opts, &mut w)?;
+        }
+        w.flush()?;
+        Ok(n)
+    })();
+    match r {
+        Ok(bytes) => Ok(AppendOutcome { new_file, bytes }),
+        Err(e) => {
+            let _ = f.set_len(old);
+            Err(err(e))
+        }
+    }
+}
+
 fn parent_dir(p: &Path) -> PathBuf {
     match p.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -1032,6 +1082,33 @@ mod tests {
             assert_eq!(left, 0);
             fs::remove_dir_all(&d).unwrap();
         }
+    }
+
+    #[test]
+    fn append_messages_to_a_folder() {
+        let d = dir();
+        let p = d.join("box");
+        fs::write(&p, format!("{A}{B}")).unwrap();
+        let mut mb = Mailbox::open(&p).unwrap();
+        mb.flags_mut(1).insert(MsgFlags::TOUCH | MsgFlags::READ);
+        let f = d.join("saved");
+        let r = append_messages(&mb, &[1], &f, &RenderOptions::default()).unwrap();
+        assert!(r.new_file);
+        let r = append_messages(&mb, &[0], &f, &RenderOptions::default()).unwrap();
+        assert!(!r.new_file);
+        let want = format!(
+            "{}{A}",
+            B.replace("Subject: b\n", "Subject: b\nStatus: R\n")
+        );
+        assert_eq!(fs::read_to_string(&f).unwrap(), want);
+        assert_eq!(r.bytes, A.len() as u64);
+        let e = append_messages(&mb, &[0], &d.join("no/such/dir"), &Default::default());
+        assert!(
+            e.unwrap_err()
+                .to_string()
+                .ends_with("No such file or directory")
+        );
+        fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
