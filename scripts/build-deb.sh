@@ -31,5 +31,15 @@ cargo deb --locked --output target/debian/ "$@" >&2
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 arch=$(dpkg --print-architecture)
 deb=$(ls -t target/debian/mailx-rs_"${version:-*}"-*_"$arch".deb | head -n 1)
+
+# cargo-deb writes no DEBIAN/md5sums; add it (what dh_md5sums does) so that
+# `dpkg --verify mailx-rs` can check the installed files.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+dpkg-deb --raw-extract "$deb" "$work/pkg"
+(cd "$work/pkg" && find usr -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
+chmod 0644 "$work/pkg/DEBIAN/md5sums"
+dpkg-deb --root-owner-group -Zxz --build "$work/pkg" "$deb" >/dev/null
+
 echo "build-deb: built $deb" >&2
 echo "$root/$deb"

@@ -52,7 +52,27 @@ state() {
     echo "${st:-not-installed}"
 }
 installed() {
-    [ "$(state "$1")" = installed ]
+    case $(state "$1") in
+    installed | triggers-pending | triggers-awaited) return 0 ;;
+    *) return 1 ;;
+    esac
+}
+# dpkg with a wait for the dpkg lock (CI jobs may share the machine): retried
+# for up to 5 minutes while another dpkg/apt holds it.
+dpkg_() {
+    local i out rc
+    for i in $(seq 100); do
+        out=$(dpkg "$@" 2>&1)
+        rc=$?
+        if [ $rc -ne 0 ] && grep -q 'locked' <<<"$out"; then
+            sleep 3
+            continue
+        fi
+        printf '%s\n' "$out"
+        return $rc
+    done
+    printf '%s\n' "$out"
+    return 1
 }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -64,7 +84,12 @@ tmp=$(mktemp -d)
 cleanup() {
     # Never leave the system switched to a half-tested package.
     if [ "$(state "$PKG")" != not-installed ]; then
-        dpkg --purge "$PKG" >/dev/null 2>&1 || true
+        dpkg_ --purge "$PKG" >/dev/null 2>&1 || true
+    fi
+    # The upgrade check switches the group to manual; restore auto mode if
+    # that is what we found.
+    if [ "${alt_status:-}" = auto ]; then
+        update-alternatives --quiet --auto mailx 2>/dev/null || true
     fi
     rm -rf "$tmp"
 }
@@ -72,8 +97,9 @@ trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
 apt_install() {
-    apt-get install -y -q --no-install-recommends "$@" >"$tmp/apt.log" 2>&1 ||
-        { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends "$@" >"$tmp/apt.log" 2>&1; }
+    local apt="apt-get -q -o DPkg::Lock::Timeout=300"
+    $apt install -y --no-install-recommends "$@" >"$tmp/apt.log" 2>&1 ||
+        { $apt update >/dev/null 2>&1 && $apt install -y --no-install-recommends "$@" >"$tmp/apt.log" 2>&1; }
 }
 
 # --- Prerequisites: bsd-mailx (the alternative we must hand back) and man-db.
@@ -84,8 +110,9 @@ for p in bsd-mailx man-db; do
     fi
 done
 # A leftover from an interrupted run.
-dpkg --purge "$PKG" >/dev/null 2>&1 || true
+dpkg_ --purge "$PKG" >/dev/null 2>&1 || true
 check "before: /usr/bin/mail is bsd-mailx" test "$(readlink -f /usr/bin/mail)" = /usr/bin/bsd-mailx
+alt_status=$(update-alternatives --query mailx 2>/dev/null | sed -n 's/^Status: //p')
 mailrc_sum=$(md5sum </etc/mail.rc 2>/dev/null | cut -d' ' -f1)
 mailrc_owner=$(dpkg-query -S /etc/mail.rc 2>/dev/null | cut -d: -f1)
 
@@ -113,6 +140,13 @@ dpkg -L bsd-mailx | sort >"$tmp/bsd-files"
 for f in /usr/bin/mailx /usr/bin/mail /usr/bin/Mail /etc/mail.rc; do echo "$f"; done >>"$tmp/bsd-files"
 clash=$(sort "$tmp/files" | comm -12 - <(sort -u "$tmp/bsd-files"))
 expect_eq "no file clashes with bsd-mailx or the alternative links" "" "$clash"
+expect_eq "debian/changelog's version is the package's" "$(dpkg-deb -f "$deb" Version)" \
+    "$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$root/debian/changelog")"
+if command -v lintian >/dev/null; then
+    lintian "$deb" >"$tmp/lintian.log" 2>&1
+    check "lintian reports no errors" bash -c '! grep "^E:" "$1"' _ "$tmp/lintian.log"
+    sed 's/^/    /' "$tmp/lintian.log"
+fi
 check "no conffiles (does not own /etc/mail.rc)" \
     bash -c '! dpkg-deb --ctrl-tarfile "$1" | tar -t | grep -q conffiles' _ "$deb"
 
@@ -177,7 +211,7 @@ check "sandbox: prerm remove runs update-alternatives --remove mailx /usr/bin/ma
     grep -qx -- "--remove mailx /usr/bin/mailx-rs" "$sb/ua.log"
 
 # --- Install.
-if dpkg -i "$deb" >"$tmp/dpkg-i.log" 2>&1; then
+if dpkg_ -i "$deb" >"$tmp/dpkg-i.log" 2>&1; then
     ok "dpkg -i $(basename "$deb")"
 else
     cat "$tmp/dpkg-i.log"
@@ -221,8 +255,31 @@ check "message has To:" grep -q '^To: to@example.com$' "$tmp/out"
 check "message has Subject:" grep -q '^Subject: deb install test$' "$tmp/out"
 check "message has the body" grep -q '^hello from the deb test$' "$tmp/out"
 
+check "dpkg --verify $PKG (md5sums shipped and matching)" \
+    bash -c 'dpkg-query --control-show "$1" md5sums >/dev/null 2>&1 && [ -z "$(dpkg --verify "$1" 2>&1)" ]' _ "$PKG"
+: >"$tmp/out"
+if printf 'with /etc/mail.rc\n' |
+    HOME=$tmp MAILRC=/dev/null mail -S sendmail="$tmp/sendmail" -s 'rc test' to@example.com >"$tmp/send.log" 2>&1 &&
+    grep -q '^with /etc/mail.rc$' "$tmp/out"; then
+    ok "mail without -n (reading /etc/mail.rc) sends"
+else
+    cat "$tmp/send.log"
+    bad "mail without -n (reading /etc/mail.rc) sends"
+fi
+
+# --- Upgrade (reinstall the same version: prerm upgrade + postinst configure
+# with the old version) keeps an administrator's manual choice.
+update-alternatives --quiet --set mailx /usr/bin/bsd-mailx
+if dpkg_ -i "$deb" >"$tmp/dpkg-u.log" 2>&1; then ok "reinstall (upgrade path)"; else
+    cat "$tmp/dpkg-u.log"
+    bad "reinstall (upgrade path)"
+fi
+expect_eq "upgrade keeps a manual choice of bsd-mailx" /usr/bin/bsd-mailx "$(readlink -f /usr/bin/mail)"
+update-alternatives --quiet --auto mailx
+expect_eq "back to auto: /usr/bin/mail" "$BIN" "$(readlink -f /usr/bin/mail)"
+
 # --- Remove, then purge.
-if dpkg -r "$PKG" >"$tmp/dpkg-r.log" 2>&1; then ok "dpkg -r $PKG"; else
+if dpkg_ -r "$PKG" >"$tmp/dpkg-r.log" 2>&1; then ok "dpkg -r $PKG"; else
     cat "$tmp/dpkg-r.log"
     bad "dpkg -r $PKG"
 fi
@@ -233,7 +290,7 @@ expect_eq "after remove: man -w mail" "$MAN/bsd-mailx.1.gz" "$(man -w mail 2>&1)
 check "after remove: $BIN is gone" test ! -e "$BIN"
 check "after remove: alternative no longer lists us" bash -c "! update-alternatives --query mailx | grep -q '^Alternative: $BIN\$'"
 check "after remove: /etc/mail.rc exists" test -f /etc/mail.rc
-if dpkg --purge "$PKG" >"$tmp/dpkg-p.log" 2>&1; then ok "dpkg --purge $PKG"; else
+if dpkg_ --purge "$PKG" >"$tmp/dpkg-p.log" 2>&1; then ok "dpkg --purge $PKG"; else
     cat "$tmp/dpkg-p.log"
     bad "dpkg --purge $PKG"
 fi
