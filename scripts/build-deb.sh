@@ -30,6 +30,7 @@ cargo deb --locked --output target/debian/ "$@" >&2
 
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 arch=$(dpkg --print-architecture)
+# shellcheck disable=SC2012 # our own file names
 deb=$(ls -t target/debian/mailx-rs_"${version:-*}"-*_"$arch".deb | head -n 1)
 
 # cargo-deb writes no DEBIAN/md5sums; add it (what dh_md5sums does) so that

@@ -13,6 +13,7 @@
 # This changes the system: while it runs, /usr/bin/mail is ours. An exit trap
 # purges mailx-rs again whatever happens. Prints a PASS/FAIL line per check
 # and ends with "N passed, M failed"; exits 1 if anything failed.
+# shellcheck disable=SC2016,SC2317 # bash -c '...' _ "$arg" on purpose; cleanup runs from the trap
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,8 +61,8 @@ installed() {
 # dpkg with a wait for the dpkg lock (CI jobs may share the machine): retried
 # for up to 5 minutes while another dpkg/apt holds it.
 dpkg_() {
-    local i out rc
-    for i in $(seq 100); do
+    local out rc
+    for _ in $(seq 100); do
         out=$(dpkg "$@" 2>&1)
         rc=$?
         if [ $rc -ne 0 ] && grep -q 'locked' <<<"$out"; then
