@@ -74,7 +74,8 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Option
             let mut raw = Vec::new();
             let n = io::stdin().lock().read_until(b'\n', &mut raw)?;
             if n == 0 {
-                if s.is_set("ignoreeof") && eofcount < 25 {
+                // bsd-mailx: `++eofcount < 25`, so the reminder is printed 24 times.
+                if s.is_set("ignoreeof") && eofcount < 24 {
                     eofcount += 1;
                     crate::outln!("Use \".\" to terminate letter");
                     crate::output::flush();

@@ -221,6 +221,8 @@ pub fn run_in(t: &TempDir, prog: Prog, case: &Case) -> Outcome {
     let out = t.join("out");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::create_dir_all(&out).unwrap();
+    // For `set sendmail=~/fakesm` (tilde expansion of the sendmail variable).
+    let _ = std::os::unix::fs::symlink(fakesm(), home.join("fakesm"));
     let sm = case
         .sendmail
         .clone()
