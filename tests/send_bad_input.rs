@@ -65,20 +65,22 @@ fn run_unwritable_home(rc_env: &[(&str, &str)]) -> Option<(std::process::Output,
         return None;
     };
     let t = TempDir::new("nohome");
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let home = t.join("home");
     let out = t.join("out");
     std::fs::create_dir(&home).unwrap();
     std::fs::create_dir(&out).unwrap();
     std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o555)).unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o777)).unwrap();
-    std::fs::write(
-        t.join("rc"),
-        format!("set sendmail={}\n", fakesm().display()),
-    )
-    .unwrap();
-    // Check the drop works and that the unprivileged user can run our binary.
+    // Copies in the 0755 temp dir: the checkout may be unreadable to `nobody`
+    // (e.g. under /root in CI).
+    let bin = t.join("mailx");
+    let sm = t.join("fakesm");
+    std::fs::copy(ours(), &bin).unwrap();
+    std::fs::copy(fakesm(), &sm).unwrap();
+    std::fs::write(t.join("rc"), format!("set sendmail={}\n", sm.display())).unwrap();
     let mut argv = prefix.clone();
-    argv.push(ours().display().to_string());
+    argv.push(bin.display().to_string());
     let mut c = Command::new(&argv[0]);
     c.args(&argv[1..])
         .args(["-n", "-s", "S", "a@x"])
