@@ -772,3 +772,61 @@ same!(
     sendmail_output_dry_run,
     c(&["-d", "a@x"]).env("FAKESM_ECHO", "sm says")
 );
+same!(non_ascii_recipients_sorted, c(&["z@x", "é@x", "E@x", "Ä@x", "e@x", "~@x", "_@x", "[@x"]));
+same!(display_name_sorting, c(&["Bob <b@x>", "alice@x", "\"Zed\" <a@x>", "(c) d@x"]));
+
+/// Replaces the `To:` line of a message (for the expandaddr cases).
+fn without_to_line(v: &Option<Vec<u8>>) -> Option<String> {
+    v.as_ref().map(|d| {
+        String::from_utf8_lossy(d)
+            .lines()
+            .filter(|l| !l.starts_with("To: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// expandaddr with a file recipient (`+record` under `folder`, captured as
+/// the record file) and a pipe recipient (appending to the same file).
+/// Intended difference: bsd-mailx leaves `+record` / `|cmd` in the To: handed
+/// to sendmail, and writes `To: <file or pipe>` into the local copy; ours
+/// removes them from what sendmail gets and writes the remaining To: into
+/// the local copy. Everything else must match.
+#[test]
+fn expandaddr_file_and_pipe_recipient_content() {
+    for (name, rcpt) in [("file", "+record"), ("pipe", "|cat >> home/record")] {
+        let case = c(&["-s", "S", rcpt, "a@x.org"])
+            .rc("set expandaddr\nset folder=$T/home")
+            .env("SHELL", "/bin/sh");
+        let Some((mut o, mut r)) = both(&case) else {
+            return;
+        };
+        assert_eq!(o.sm_stdin, vec![Some(whole_message())], "{name}");
+        let theirs = String::from_utf8_lossy(r.sm_stdin[0].as_deref().unwrap()).into_owned();
+        let to_line = theirs.lines().next().unwrap();
+        assert!(to_line.starts_with("To: ") && to_line.contains(rcpt), "{theirs}");
+        assert!(o.record.is_some(), "{name}: {}", describe(&o));
+        assert_eq!(without_to_line(&o.record), without_to_line(&r.record), "{name}");
+        o.sm_stdin.clear();
+        r.sm_stdin.clear();
+        o.record = None;
+        r.record = None;
+        assert_same(&format!("expandaddr {name}"), &o, &r);
+    }
+}
+
+/// Only a file recipient with expandaddr: neither program runs sendmail.
+/// The local copy differs only in its To: line (see above).
+#[test]
+fn expandaddr_only_file_recipient() {
+    let case = c(&["-s", "S", "+record"]).rc("set expandaddr\nset folder=$T/home");
+    let Some((mut o, mut r)) = both(&case) else {
+        return;
+    };
+    assert!(o.record.is_some(), "{}", describe(&o));
+    assert_eq!(without_to_line(&o.record), without_to_line(&r.record));
+    o.record = None;
+    r.record = None;
+    assert_same("expandaddr_only_file_recipient", &o, &r);
+}
+same!(alias_to_nothing_but_me, c(&["-s", "S", "me"]).rc("alias me tester"));
