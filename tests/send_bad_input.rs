@@ -296,3 +296,36 @@ fn huge_body_streams_byte_for_byte_with_bounded_memory() {
         "peak RSS {peak} KiB for a {sent}-byte body"
     );
 }
+
+/// stdin that cannot be read (a directory: EISDIR). bsd-mailx takes the read
+/// error for EOF and sends an empty message (`Null message body; hope that's
+/// ok`, exit 0); ours reports the error, sends nothing and exits 1. Left as
+/// is on purpose: sending a truncated or empty message after an I/O error
+/// hides the error.
+#[test]
+fn unreadable_stdin_is_an_error_not_an_empty_message() {
+    let t = TempDir::new("bad");
+    std::fs::create_dir(t.join("home")).unwrap();
+    std::fs::create_dir(t.join("out")).unwrap();
+    std::fs::write(
+        t.join("rc"),
+        format!("set sendmail={}\n", fakesm().display()),
+    )
+    .unwrap();
+    let o = Command::new(ours())
+        .args(["-n", "-s", "S", "a@x"])
+        .env_clear()
+        .env("HOME", t.join("home"))
+        .env("USER", "tester")
+        .env("MAILRC", t.join("rc"))
+        .env("FAKESM_OUT", t.join("out"))
+        .stdin(std::fs::File::open(t.path()).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "mailx: cannot read the message: Is a directory\n"
+    );
+    assert!(!t.join("out/argv").exists(), "nothing may be sent");
+}

@@ -772,8 +772,14 @@ same!(
     sendmail_output_dry_run,
     c(&["-d", "a@x"]).env("FAKESM_ECHO", "sm says")
 );
-same!(non_ascii_recipients_sorted, c(&["z@x", "é@x", "E@x", "Ä@x", "e@x", "~@x", "_@x", "[@x"]));
-same!(display_name_sorting, c(&["Bob <b@x>", "alice@x", "\"Zed\" <a@x>", "(c) d@x"]));
+same!(
+    non_ascii_recipients_sorted,
+    c(&["z@x", "é@x", "E@x", "Ä@x", "e@x", "~@x", "_@x", "[@x"])
+);
+same!(
+    display_name_sorting,
+    c(&["Bob <b@x>", "alice@x", "\"Zed\" <a@x>", "(c) d@x"])
+);
 
 /// Replaces the `To:` line of a message (for the expandaddr cases).
 fn without_to_line(v: &Option<Vec<u8>>) -> Option<String> {
@@ -804,9 +810,16 @@ fn expandaddr_file_and_pipe_recipient_content() {
         assert_eq!(o.sm_stdin, vec![Some(whole_message())], "{name}");
         let theirs = String::from_utf8_lossy(r.sm_stdin[0].as_deref().unwrap()).into_owned();
         let to_line = theirs.lines().next().unwrap();
-        assert!(to_line.starts_with("To: ") && to_line.contains(rcpt), "{theirs}");
+        assert!(
+            to_line.starts_with("To: ") && to_line.contains(rcpt),
+            "{theirs}"
+        );
         assert!(o.record.is_some(), "{name}: {}", describe(&o));
-        assert_eq!(without_to_line(&o.record), without_to_line(&r.record), "{name}");
+        assert_eq!(
+            without_to_line(&o.record),
+            without_to_line(&r.record),
+            "{name}"
+        );
         o.sm_stdin.clear();
         r.sm_stdin.clear();
         o.record = None;
@@ -829,4 +842,37 @@ fn expandaddr_only_file_recipient() {
     r.record = None;
     assert_same("expandaddr_only_file_recipient", &o, &r);
 }
-same!(alias_to_nothing_but_me, c(&["-s", "S", "me"]).rc("alias me tester"));
+same!(
+    alias_to_nothing_but_me,
+    c(&["-s", "S", "me"]).rc("alias me tester")
+);
+same!(debug_empty_home, c(&["-d", "a@x"]).env("HOME", ""));
+same!(send_with_empty_home, c(&["-s", "S", "a@x"]).env("HOME", ""));
+
+/// Intended difference: sendmail fails and there is no home directory.
+/// bsd-mailx prints `"~/dead.letter": Out of memory.` and saves nothing;
+/// ours says why nothing was saved (and must never write `/dead.letter`).
+#[test]
+fn failure_with_empty_home() {
+    let case = c(&["-s", "S", "a@x"])
+        .env("HOME", "")
+        .env("FAKESM_RC", "75")
+        .env("FAKESM_NOREAD", "1");
+    let Some((mut o, mut r)) = both(&case) else {
+        return;
+    };
+    let fail = "Can't send mail: sendmail process failed with error code 75\n";
+    assert_eq!(
+        String::from_utf8_lossy(&r.stderr),
+        format!("{fail}\"~/dead.letter\": Out of memory.\n")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!(
+            "{fail}bsd-mailx: no home directory: the message could not be saved in dead.letter\n"
+        )
+    );
+    o.stderr.clear();
+    r.stderr.clear();
+    assert_same("failure_with_empty_home", &o, &r);
+}
