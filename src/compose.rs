@@ -6,6 +6,7 @@ use crate::collect::{self, Body};
 use crate::send::{self, Header, SendOpts};
 use crate::session::Session;
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Send mode from the command line: collect the body, then send.
 pub fn send_from_command_line(s: &mut Session, header: Header, opts: SendOpts) -> i32 {
@@ -20,8 +21,14 @@ pub fn send_from_command_line(s: &mut Session, header: Header, opts: SendOpts) -
             }
         }
     } else {
-        match collect::collect_stream(&mut io::stdin().lock()) {
-            Ok(b) => b,
+        let guard = CollectSignals::install();
+        let r = collect::collect_stream_interruptible(&mut io::stdin().lock(), &|| {
+            COLLECT_SIGNAL.load(Ordering::SeqCst) != 0
+        });
+        drop(guard);
+        match r {
+            Ok((b, false)) => b,
+            Ok((b, true)) => return collect_interrupted(s, &b),
             Err(e) => {
                 crate::util::warn("cannot read the message", &e);
                 return 1;
@@ -29,6 +36,67 @@ pub fn send_from_command_line(s: &mut Session, header: Header, opts: SendOpts) -
         }
     };
     send::mail1(s, header, body, opts)
+}
+
+/// The signal (SIGINT or SIGHUP) that interrupted the collection of a piped body.
+static COLLECT_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_collect_signal(sig: libc::c_int) {
+    COLLECT_SIGNAL.store(sig, Ordering::SeqCst);
+}
+
+/// SIGINT and SIGHUP handlers (without SA_RESTART, so a blocked read returns
+/// EINTR) while a piped body is read; the old dispositions come back on drop.
+/// A signal our parent ignored (nohup, background jobs) stays ignored.
+struct CollectSignals {
+    old: Vec<(libc::c_int, libc::sigaction)>,
+}
+
+impl CollectSignals {
+    fn install() -> CollectSignals {
+        let mut old = Vec::new();
+        for sig in [libc::SIGINT, libc::SIGHUP] {
+            // SAFETY: sigaction with a zeroed struct and a handler that only
+            // stores into an atomic (async-signal-safe); the old action is kept.
+            unsafe {
+                let mut prev: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(sig, std::ptr::null(), &mut prev);
+                if prev.sa_sigaction == libc::SIG_IGN {
+                    continue;
+                }
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_collect_signal as extern "C" fn(libc::c_int) as usize;
+                libc::sigemptyset(&mut sa.sa_mask);
+                sa.sa_flags = 0;
+                libc::sigaction(sig, &sa, std::ptr::null_mut());
+                old.push((sig, prev));
+            }
+        }
+        CollectSignals { old }
+    }
+}
+
+impl Drop for CollectSignals {
+    fn drop(&mut self) {
+        for (sig, prev) in &self.old {
+            // SAFETY: restoring the action saved in install().
+            unsafe {
+                libc::sigaction(*sig, prev, std::ptr::null_mut());
+            }
+        }
+    }
+}
+
+/// A piped body was interrupted, as bsd-mailx handles it off a terminal:
+/// SIGINT aborts at once (the complete lines so far go to dead.letter unless
+/// `nosave`, exit 0); SIGHUP always saves them and exits 1. Nothing is sent.
+/// An empty body creates no dead.letter.
+fn collect_interrupted(s: &Session, body: &Body) -> i32 {
+    let hup = COLLECT_SIGNAL.load(Ordering::SeqCst) == libc::SIGHUP;
+    if body.len > 0 && (hup || !s.is_set("nosave")) {
+        send::save_dead_letter(s, &[], Some(body));
+    }
+    if hup { 1 } else { 0 }
 }
 
 /// Reads one line from stdin for a prompt; None at EOF.

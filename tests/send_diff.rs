@@ -876,3 +876,38 @@ fn failure_with_empty_home() {
     r.stderr.clear();
     assert_same("failure_with_empty_home", &o, &r);
 }
+
+// --- signals while a piped body is read ------------------------------------------------
+
+fn interrupted(stdin: &[u8], sig: i32) -> Case {
+    Case {
+        signal: Some(sig),
+        ..Case::new(&["-s", "S", "a@x"], stdin)
+    }
+}
+
+same!(
+    sigint_while_collecting,
+    interrupted(b"line one\npartial", libc::SIGINT)
+);
+same!(
+    sighup_while_collecting,
+    interrupted(b"line one\npartial", libc::SIGHUP)
+);
+same!(
+    sigint_while_collecting_nosave,
+    interrupted(b"line one\n", libc::SIGINT).rc("set nosave")
+);
+same!(
+    sighup_while_collecting_nosave,
+    interrupted(b"line one\n", libc::SIGHUP).rc("set nosave")
+);
+same!(sigint_before_any_line, interrupted(b"", libc::SIGINT));
+same!(
+    sigint_with_ignore_flag,
+    Case {
+        args: ["-i", "-s", "S", "a@x"].iter().map(Into::into).collect(),
+        ..interrupted(b"x\n", libc::SIGINT)
+    }
+);
+same!(sigterm_while_collecting, interrupted(b"x\n", libc::SIGTERM));
