@@ -56,7 +56,7 @@ for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 hyperfine --warmup 20 --min-runs 300 --export-json "$W/r.json" "$@" "${args[@]}"
 
 echo
-echo "Medians (ms) and ratio to mailx-rs:"
+echo "hyperfine medians (ms) and ratio to mailx-rs:"
 python3 - "$W/r.json" <<'PY'
 import json, statistics, sys
 r = json.load(open(sys.argv[1]))["results"]
@@ -65,4 +65,29 @@ base = med.get("mailx-rs")
 for name, m in med.items():
     ratio = f"{m / base:.2f}x" if base else "-"
     print(f"  {name:10s} median {m:7.3f} ms   {ratio}")
+PY
+
+# hyperfine runs one command after the other, so load from other jobs can
+# hit one program more than another. This second measurement interleaves
+# them (one send of each per round) and is robust to such drift.
+ROUNDS=${ROUNDS:-300}
+echo
+echo "Interleaved: $ROUNDS rounds, one send of each program per round; medians (ms), ratio to mailx-rs:"
+printf '%s\n' "${names[@]}" > "$W/names"
+printf '%s\n' "${cmds[@]}" > "$W/cmds"
+python3 - "$W/names" "$W/cmds" "$ROUNDS" <<'PY'
+import statistics, subprocess, sys, time
+names = open(sys.argv[1]).read().splitlines()
+cmds = open(sys.argv[2]).read().splitlines()
+rounds = int(sys.argv[3])
+times = {n: [] for n in names}
+for _ in range(rounds):
+    for n, c in zip(names, cmds):
+        t0 = time.perf_counter()
+        subprocess.run(c, shell=True, check=True, stdout=subprocess.DEVNULL)
+        times[n].append((time.perf_counter() - t0) * 1000)
+base = statistics.median(times["mailx-rs"])
+for n in names:
+    m = statistics.median(times[n])
+    print(f"  {n:10s} median {m:7.3f} ms   {m / base:.2f}x   (min {min(times[n]):.3f} ms)")
 PY
