@@ -927,3 +927,49 @@ fn interactive_flag_piped_tilde_escapes() {
         ),
     );
 }
+
+// --- -r skinning and sendmail path forms -------------------------------------------------
+
+#[test]
+fn from_option_skin_forms() {
+    for r in [
+        "<a@b.c>",
+        "a@b.c (Comment (nested) x)",
+        "\"Q \\\"x\\\" Y\" <a@b.c>",
+        "Name <a@b.c> trailing",
+        "a at b.c",
+        "a @ b.c",
+        "Name<a@b.c>",
+        "a@b.c, c@d.e",
+        "(only comment)",
+        "  spaced@x  ",
+        "\"unterminated <a@b.c>",
+        "<>",
+    ] {
+        same(&format!("from_option_skin_forms {r:?}"), c(&["-r", r, "x@y"]));
+    }
+}
+
+same!(sendmail_relative_path, c(&["a@x"]).sendmail("home/fakesm"));
+same!(
+    sendmail_plus_folder,
+    c(&["a@x"]).rc("set folder=$T/home").sendmail("+fakesm")
+);
+same!(sendmail_quoted_in_rc, c(&["a@x"]).sendmail("\"$T/home/fakesm\""));
+
+#[test]
+fn many_recipients_sorted_deduplicated_folded() {
+    let names: Vec<String> = (0..600)
+        .map(|i| format!("User{:03}@Example.org", (i * 7919) % 500))
+        .collect();
+    let mut args: Vec<&str> = vec!["-s", "many"];
+    for (i, n) in names.iter().enumerate() {
+        if i % 5 == 0 {
+            args.push("-c");
+        } else if i % 7 == 0 {
+            args.push("-b");
+        }
+        args.push(n);
+    }
+    same("many_recipients_sorted_deduplicated_folded", c(&args));
+}
