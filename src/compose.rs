@@ -14,7 +14,8 @@ pub fn send_from_command_line(s: &mut Session, header: Header, opts: SendOpts) -
     let body = if s.interactive() {
         match collect_interactive(s, &mut header) {
             Ok(Some(b)) => b,
-            Ok(None) => return 0,
+            // Aborted: exit 0, or 1 after a hangup (as bsd-mailx).
+            Ok(None) => return i32::from(COLLECT_SIGNAL.load(Ordering::SeqCst) == libc::SIGHUP),
             Err(e) => {
                 crate::util::warn("temporary file", &e);
                 return 1;
@@ -126,6 +127,49 @@ fn typed_names(line: &str) -> Vec<String> {
         .collect()
 }
 
+/// Reads one line (through its newline, if any) from stdin into `raw`.
+/// Returns the number of bytes (0 at EOF), or None as soon as `stop()` is
+/// true: a signal handler set it and the read returned EINTR. A partial line
+/// read before that is dropped by the caller, as bsd-mailx does.
+fn read_line_interruptible(
+    raw: &mut Vec<u8>,
+    stop: &dyn Fn() -> bool,
+) -> io::Result<Option<usize>> {
+    let stdin = io::stdin();
+    let mut lock = stdin.lock();
+    let mut total = 0;
+    loop {
+        if stop() {
+            return Ok(None);
+        }
+        let (done, used) = {
+            let buf = match lock.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                return Ok(Some(total));
+            }
+            match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    raw.extend_from_slice(&buf[..=i]);
+                    (true, i + 1)
+                }
+                None => {
+                    raw.extend_from_slice(buf);
+                    (false, buf.len())
+                }
+            }
+        };
+        lock.consume(used);
+        total += used;
+        if done {
+            return Ok(Some(total));
+        }
+    }
+}
+
 /// The interactive composer. Returns None when the message was aborted.
 pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Option<Body>> {
     let tty = io::stdin().is_terminal();
@@ -136,11 +180,19 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Option
     let mut body = Body::new()?;
     let dot = s.is_set("dot") || s.is_set("ignoreeof");
     let mut eofcount = 0;
+    // Off a terminal (-I with a pipe) SIGINT/SIGHUP end the collection at
+    // once, as for a plain piped body. (On a terminal: not handled yet.)
+    let guard = (!tty).then(CollectSignals::install);
+    let stop = || COLLECT_SIGNAL.load(Ordering::SeqCst) != 0;
+    let mut interrupted = false;
     {
         let mut w = body.writer();
         loop {
             let mut raw = Vec::new();
-            let n = io::stdin().lock().read_until(b'\n', &mut raw)?;
+            let Some(n) = read_line_interruptible(&mut raw, &stop)? else {
+                interrupted = true;
+                break;
+            };
             if n == 0 {
                 // bsd-mailx: `++eofcount < 25`, so the reminder is printed 24 times.
                 if s.is_set("ignoreeof") && eofcount < 24 {
@@ -160,12 +212,21 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Option
             if dot && content == b"." {
                 break;
             }
+            // A last line without a newline is followed by another read, as
+            // with fgets: EOF then ends the message (or, with ignoreeof, asks
+            // for ".").
             w.write_all(&raw)?;
-            if !line_end {
-                break;
-            }
         }
-        w.finish()?;
+        if interrupted {
+            w.finish_complete_lines()?;
+        } else {
+            w.finish()?;
+        }
+    }
+    drop(guard);
+    if interrupted {
+        collect_interrupted(s, &body);
+        return Ok(None);
     }
     let ask_cc = s.is_set("askcc");
     let ask_bcc = s.is_set("askbcc");

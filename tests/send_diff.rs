@@ -946,7 +946,10 @@ fn from_option_skin_forms() {
         "\"unterminated <a@b.c>",
         "<>",
     ] {
-        same(&format!("from_option_skin_forms {r:?}"), c(&["-r", r, "x@y"]));
+        same(
+            &format!("from_option_skin_forms {r:?}"),
+            c(&["-r", r, "x@y"]),
+        );
     }
 }
 
@@ -955,7 +958,10 @@ same!(
     sendmail_plus_folder,
     c(&["a@x"]).rc("set folder=$T/home").sendmail("+fakesm")
 );
-same!(sendmail_quoted_in_rc, c(&["a@x"]).sendmail("\"$T/home/fakesm\""));
+same!(
+    sendmail_quoted_in_rc,
+    c(&["a@x"]).sendmail("\"$T/home/fakesm\"")
+);
 
 #[test]
 fn many_recipients_sorted_deduplicated_folded() {
@@ -972,4 +978,51 @@ fn many_recipients_sorted_deduplicated_folded() {
         args.push(n);
     }
     same("many_recipients_sorted_deduplicated_folded", c(&args));
+}
+same!(
+    sigint_while_collecting_interactive_flag,
+    Case {
+        args: ["-I", "-s", "S", "a@x"].iter().map(Into::into).collect(),
+        ..interrupted(b"line one\npartial", libc::SIGINT)
+    }
+);
+same!(
+    sighup_while_collecting_interactive_flag,
+    Case {
+        args: ["-I", "-s", "S", "a@x"].iter().map(Into::into).collect(),
+        ..interrupted(b"line one\npartial", libc::SIGHUP)
+    }
+);
+same!(
+    interactive_flag_ignoreeof_last_line_without_newline,
+    Case::new(&["-I", "-s", "S", "a@x"], b"one\ntwo").rc("set ignoreeof")
+);
+same!(
+    interactive_flag_body_without_final_newline,
+    Case::new(&["-I", "-s", "S", "a@x"], b"one\ntwo")
+);
+same!(
+    interactive_flag_crlf,
+    Case::new(&["-I", "-s", "S", "a@x"], b"one\r\ntwo\r\nend\r")
+);
+
+/// Intended difference (as for a plain piped body): bytes after a NUL are kept.
+#[test]
+fn interactive_flag_nul_kept() {
+    let case = Case::new(&["-I", "-s", "S", "a@x"], b"tw\0o\nend\n");
+    let Some((mut o, mut r)) = both(&case) else {
+        return;
+    };
+    let head = format!("To: a@x\nSubject: S\n{}\n", mime_trio("UTF-8"));
+    assert_eq!(
+        o.sm_stdin,
+        vec![Some(format!("{head}tw\0o\nend\n").into_bytes())]
+    );
+    assert_eq!(
+        r.sm_stdin,
+        vec![Some(format!("{head}tw\nend\n").into_bytes())]
+    );
+    o.sm_stdin.clear();
+    r.sm_stdin.clear();
+    assert_same("interactive_flag_nul_kept", &o, &r);
 }
