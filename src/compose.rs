@@ -180,19 +180,41 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Option
     let mut body = Body::new()?;
     let dot = s.is_set("dot") || s.is_set("ignoreeof");
     let mut eofcount = 0;
-    // Off a terminal (-I with a pipe) SIGINT/SIGHUP end the collection at
-    // once, as for a plain piped body. (On a terminal: not handled yet.)
-    let guard = (!tty).then(CollectSignals::install);
+    // Signals while collecting, as bsd-mailx's collint/collhup:
+    // - SIGHUP: save the complete lines (even with nosave), exit 1.
+    // - SIGINT off a terminal (-I with a pipe): abort at once.
+    // - SIGINT on a terminal: with `ignore` print `@` and go on; otherwise
+    //   the first one prints `(Interrupt -- one more to kill letter)` and the
+    //   partial line is dropped; a second one with no line read in between
+    //   aborts (lines saved unless nosave, exit 0).
+    let guard = CollectSignals::install();
     let stop = || COLLECT_SIGNAL.load(Ordering::SeqCst) != 0;
     let mut interrupted = false;
+    let mut hadintr = false;
     {
         let mut w = body.writer();
         loop {
             let mut raw = Vec::new();
             let Some(n) = read_line_interruptible(&mut raw, &stop)? else {
+                let sig = COLLECT_SIGNAL.load(Ordering::SeqCst);
+                if tty && sig == libc::SIGINT {
+                    if s.is_set("ignore") {
+                        COLLECT_SIGNAL.store(0, Ordering::SeqCst);
+                        crate::outln!("@");
+                        crate::output::flush();
+                        continue;
+                    }
+                    if !hadintr {
+                        hadintr = true;
+                        COLLECT_SIGNAL.store(0, Ordering::SeqCst);
+                        crate::output::err_line("\n(Interrupt -- one more to kill letter)");
+                        continue;
+                    }
+                }
                 interrupted = true;
                 break;
             };
+            hadintr = false;
             if n == 0 {
                 // bsd-mailx: `++eofcount < 25`, so the reminder is printed 24 times.
                 if s.is_set("ignoreeof") && eofcount < 24 {
