@@ -43,7 +43,7 @@ fn drain(master: i32, out: &mut Vec<u8>, ms: u64) {
 
 /// Runs `prog` on a new pty with the given rc lines and keys; returns the outcome
 /// (stdout = everything the terminal showed).
-fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Outcome {
+fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Option<Outcome> {
     let t = TempDir::new("tty");
     std::fs::create_dir(t.join("home")).unwrap();
     std::fs::create_dir(t.join("out")).unwrap();
@@ -69,7 +69,13 @@ fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Outcome {
             std::ptr::null(),
         )
     };
-    assert_eq!(r, 0, "openpty");
+    if r != 0 {
+        eprintln!(
+            "skipped: openpty failed ({}): no pseudo-terminals here",
+            std::io::Error::last_os_error()
+        );
+        return None;
+    }
     // SAFETY: the fds come from openpty and are owned here.
     let slave_fd = unsafe { OwnedFd::from_raw_fd(slave) };
     let mut c = Command::new(&exe);
@@ -98,6 +104,9 @@ fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Outcome {
     drop(c);
     drop(slave_fd);
     let mut out = Vec::new();
+    // Start-up gets longer, so the first key never arrives before the
+    // signal handlers are in place.
+    drain(master, &mut out, 300);
     for k in keys {
         drain(master, &mut out, 300);
         // SAFETY: write to the master fd from a live slice.
@@ -117,15 +126,17 @@ fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Outcome {
     drain(master, &mut out, 50);
     // SAFETY: closing the master fd we opened.
     unsafe { libc::close(master) };
-    collect_outcome(&t, &status, out, Vec::new())
+    Some(collect_outcome(&t, &status, out, Vec::new()))
 }
 
 fn same_tty(name: &str, args: &[&str], rc: &str, keys: &[&[u8]]) {
     if skip_without_bsd_mailx() {
         return;
     }
-    let o = run_tty(Prog::Ours, args, rc, keys);
-    let r = run_tty(Prog::Real, args, rc, keys);
+    let Some(o) = run_tty(Prog::Ours, args, rc, keys) else {
+        return;
+    };
+    let r = run_tty(Prog::Real, args, rc, keys).unwrap();
     assert_same(name, &o, &r);
 }
 
