@@ -1026,3 +1026,46 @@ fn interactive_flag_nul_kept() {
     r.sm_stdin.clear();
     assert_same("interactive_flag_nul_kept", &o, &r);
 }
+same!(
+    alias_name_case,
+    c(&["Team", "team"]).rc("alias team a@x\nalias TEAM b@x")
+);
+same!(
+    alias_defined_twice,
+    c(&["team"]).rc("alias team a@x z@x\nalias team b@x y@x")
+);
+/// Extension: `unalias` (POSIX) exists in ours; bsd-mailx has no such command
+/// (`Unknown command: "unalias"`, which also stops the rc file).
+#[test]
+fn alias_unalias_extension() {
+    let case = c(&["team", "other"]).rc("alias team a@x\nalias other o@x\nunalias team");
+    let Some((o, r)) = both(&case) else {
+        return;
+    };
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        "Unknown command: \"unalias\"\n"
+    );
+    assert!(o.stdout.is_empty());
+    let mine = String::from_utf8_lossy(o.sm_stdin[0].as_deref().unwrap()).into_owned();
+    assert!(mine.starts_with("To: o@x, team\n"), "{mine}");
+}
+same!(
+    alias_deep_chain,
+    c(&["l0"]).rc(&(0..30)
+        .map(|i| format!("alias l{i} l{} m{i}@x", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n"))
+);
+same!(
+    rc_unknown_command_stops_file,
+    c(&["team"]).rc("alias team a@x\nbogus\nalias team b@x")
+);
+same!(
+    rc_set_and_unset_from,
+    c(&["a@x"]).rc("set from=f@x\nunset from")
+);
+same!(
+    rc_comments_and_blank,
+    c(&["a@x"]).rc("# comment\n\n   set metoo\n")
+);
