@@ -409,6 +409,13 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
     if to.is_empty() {
         return senderr;
     }
+    // The record copy is written before sendmail runs, and also with -d
+    // (bsd-mailx does both).
+    if let Some(rec) = s.value("record").filter(|r| !r.is_empty())
+        && let Some(path) = crate::expand::expand(s, rec)
+    {
+        write_record(s, &path, &head, &body);
+    }
     let args = sendmail_args(s);
     if opts.dry_run {
         let mut line = String::from("Sendmail arguments: \"sendmail\"");
@@ -417,11 +424,6 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
         }
         crate::outln!("{line}");
         return senderr;
-    }
-    if let Some(rec) = s.value("record").filter(|r| !r.is_empty())
-        && let Some(path) = crate::expand::expand(s, rec)
-    {
-        write_record(s, &path, &head, &body);
     }
     let program = sendmail_program(s);
     match run_sendmail(&program, &args, head.as_bytes(), &body) {

@@ -1069,3 +1069,40 @@ same!(
     rc_comments_and_blank,
     c(&["a@x"]).rc("# comment\n\n   set metoo\n")
 );
+same!(
+    record_written_even_when_sendmail_fails,
+    c(&["-s", "S", "a@x"])
+        .rc("set record=$T/home/record")
+        .env("FAKESM_RC", "75")
+        .env("FAKESM_NOREAD", "1")
+);
+same!(
+    record_with_dry_run,
+    c(&["-d", "-s", "S", "a@x"]).rc("set record=$T/home/record")
+);
+same!(dry_run_empty_body, Case::new(&["-d", "a@x"], b""));
+/// record + an expandaddr pipe recipient: the intended difference (the pipe
+/// is not in the To: handed on) shows in the record copy's To: line too.
+#[test]
+fn record_with_expandaddr_pipe() {
+    let case = c(&["-s", "S", "a@x", "|cat > /dev/null"])
+        .rc("set record=$T/home/record\nset expandaddr")
+        .env("SHELL", "/bin/sh");
+    let Some((mut o, mut r)) = both(&case) else {
+        return;
+    };
+    assert_eq!(without_to_line(&o.record), without_to_line(&r.record));
+    assert_eq!(
+        without_to_line(&o.sm_stdin[0]),
+        without_to_line(&r.sm_stdin[0])
+    );
+    for x in [&mut o, &mut r] {
+        x.record = None;
+        x.sm_stdin.clear();
+    }
+    assert_same("record_with_expandaddr_pipe", &o, &r);
+}
+same!(
+    record_unwritable,
+    c(&["-s", "S", "a@x"]).rc("set record=$T/nonexistent/record")
+);
