@@ -1106,3 +1106,27 @@ same!(
     record_unwritable,
     c(&["-s", "S", "a@x"]).rc("set record=$T/nonexistent/record")
 );
+same!(
+    user_option_unknown_user_with_recipient,
+    c(&["-u", "nosuchuser", "a@x"])
+);
+same!(version_like_option_is_usage_error, c(&["-V", "a@x"]));
+same!(long_option_is_usage_error, c(&["--subject=x", "a@x"]));
+
+/// These go to read mode (a stub in this branch): only check that neither
+/// program sends anything. TODO(read mode): compare everything.
+#[test]
+fn read_mode_argument_forms_send_nothing() {
+    for args in [
+        &["-u", "root", "-f", "x"][..],
+        &["--"][..],
+        &["-f", "--", "a@x"][..],
+        &["-a", "X-A: b"][..],
+        &["-N"][..],
+    ] {
+        let Some((o, r)) = both(&c(args)) else {
+            return;
+        };
+        assert!(o.argv.is_empty() && r.argv.is_empty(), "{args:?}");
+    }
+}
