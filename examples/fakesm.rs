@@ -9,6 +9,7 @@
 //! - `FAKESM_RC=n`: exit status (default 0).
 //! - `FAKESM_NOREAD=1`: exit without reading stdin.
 //! - `FAKESM_SIGNAL=n`: after reading (or not), kill itself with signal n.
+//! - `FAKESM_ECHO=text`: print `text` on stdout and on stderr (after reading).
 //! - `FAKESM_HASH=1`: do not store stdin; write `stdin.hash` with
 //!   `<length> <hash>` (see `hash_update`), for very large messages.
 //!
@@ -49,7 +50,6 @@ fn main() {
             a.extend_from_slice(std::os::unix::ffi::OsStrExt::as_bytes(arg.as_os_str()));
             a.push(0);
         }
-        // The argv file is written first and atomically-enough (one write).
         std::fs::write(out_path(dir, "argv"), a).expect("fakesm: write argv");
     }
     if env("FAKESM_NOREAD").is_none() {
@@ -92,6 +92,10 @@ fn main() {
                 f.write_all(&data).expect("fakesm: write stdin");
             }
         }
+    }
+    if let Some(text) = env("FAKESM_ECHO") {
+        println!("{text} (stdout)");
+        eprintln!("{text} (stderr)");
     }
     if let Some(sig) = env("FAKESM_SIGNAL").and_then(|v| v.parse::<i32>().ok()) {
         // Restore the default action first: mail(1) may have us ignore some signals.

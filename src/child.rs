@@ -64,7 +64,12 @@ const SENDMAIL_IGNORED: &[libc::c_int] = &[
 /// Starts sendmail: `program` run with argv[0] `sendmail` and the given
 /// arguments, stdin from a pipe we write, stdout/stderr inherited. No shell.
 pub fn spawn_sendmail(program: &str, args: &[String]) -> io::Result<Child> {
-    crate::output::flush();
+    // bsd-mailx does not fflush(stdout) before forking sendmail. On a terminal
+    // stdio is line buffered, so its notices are already out; off a terminal
+    // (cron, pipes) they come out at exit, after sendmail's own output.
+    if io::IsTerminal::is_terminal(&io::stdout()) {
+        crate::output::flush();
+    }
     // bsd-mailx execv()s the path without a PATH search.
     let path = if program.contains('/') {
         program.to_string()

@@ -111,11 +111,13 @@ impl Body {
 
     /// A writer that appends normalised text (CRLF → LF, stats kept).
     pub fn writer(&mut self) -> BodyWriter<'_> {
+        let at = self.len;
         BodyWriter {
             body: self,
             pending_cr: false,
             line_len: 0,
             buf: Vec::with_capacity(64 * 1024),
+            last_line_end: at,
         }
     }
 
@@ -152,6 +154,8 @@ pub struct BodyWriter<'a> {
     pending_cr: bool,
     line_len: usize,
     buf: Vec<u8>,
+    /// Body length up to and including the last complete line.
+    last_line_end: u64,
 }
 
 impl BodyWriter<'_> {
@@ -159,6 +163,7 @@ impl BodyWriter<'_> {
         if b == b'\n' {
             self.body.max_line = self.body.max_line.max(self.line_len);
             self.line_len = 0;
+            self.last_line_end = self.body.len + self.buf.len() as u64 + 1;
         } else {
             self.line_len += 1;
             if b >= 0x80 {
@@ -192,6 +197,15 @@ impl BodyWriter<'_> {
         }
         self.flush_buf()
     }
+
+    /// Ends an interrupted body: only complete lines are kept (bsd-mailx
+    /// reads line by line, so a partial last line was never collected).
+    pub fn finish_complete_lines(mut self) -> io::Result<()> {
+        self.flush_buf()?;
+        self.body.file.set_len(self.last_line_end)?;
+        self.body.len = self.last_line_end;
+        Ok(())
+    }
 }
 
 impl Write for BodyWriter<'_> {
@@ -222,6 +236,17 @@ impl Write for BodyWriter<'_> {
 
 /// Reads a whole non-interactive body from `input`.
 pub fn collect_stream(input: &mut dyn Read) -> io::Result<Body> {
+    collect_stream_interruptible(input, &|| false).map(|(b, _)| b)
+}
+
+/// Reads a whole non-interactive body from `input`, stopping early when
+/// `stop()` becomes true (checked after every read, including one cut
+/// short by a signal: EINTR). Returns the body and whether it was stopped;
+/// a stopped body holds only its complete lines.
+pub fn collect_stream_interruptible(
+    input: &mut dyn Read,
+    stop: &dyn Fn() -> bool,
+) -> io::Result<(Body, bool)> {
     let mut body = Body::new()?;
     let mut w = body.writer();
     let mut buf = vec![0u8; 64 * 1024];
@@ -229,13 +254,17 @@ pub fn collect_stream(input: &mut dyn Read) -> io::Result<Body> {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
             Err(e) => return Err(e),
         };
         w.write_all(&buf[..n])?;
+        if stop() {
+            w.finish_complete_lines()?;
+            return Ok((body, true));
+        }
     }
     w.finish()?;
-    Ok(body)
+    Ok((body, false))
 }
 
 #[cfg(test)]
@@ -275,6 +304,20 @@ mod tests {
     fn tilde_and_dot_are_text() {
         let (v, _) = collect(b"~! touch /tmp/x\n.\nmore\n");
         assert_eq!(v, b"~! touch /tmp/x\n.\nmore\n");
+    }
+
+    #[test]
+    fn interrupted_keeps_complete_lines() {
+        let mut body = Body::new().unwrap();
+        let mut w = body.writer();
+        w.write_all(b"one\r\ntwo\nthr").unwrap();
+        w.finish_complete_lines().unwrap();
+        assert_eq!(body.to_vec().unwrap(), b"one\ntwo\n");
+        assert_eq!(body.len, 8);
+        let stop = || true;
+        let (b, stopped) = collect_stream_interruptible(&mut &b"a\nb"[..], &stop).unwrap();
+        assert!(stopped);
+        assert_eq!(b.to_vec().unwrap(), b"a\n");
     }
 
     #[test]

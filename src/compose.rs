@@ -25,8 +25,20 @@ pub fn send_from_command_line(s: &mut Session, header: Header, opts: SendOpts) -
             }
         }
     } else {
-        match collect::collect_stream(&mut io::stdin().lock()) {
-            Ok(b) => b,
+        // SIGINT/SIGHUP while a piped body is read: as bsd-mailx off a
+        // terminal, the complete lines so far go to dead.letter (SIGINT
+        // honours nosave and exits 0; SIGHUP always saves and exits 1).
+        signals::install_interactive();
+        let stop = || signals::interrupt_pending() || signals::hangup();
+        match collect::collect_stream_interruptible(&mut io::stdin().lock(), &stop) {
+            Ok((b, false)) => b,
+            Ok((b, true)) => {
+                let hup = signals::hangup();
+                if b.len > 0 && (hup || !s.is_set("nosave")) {
+                    send::save_dead_letter(s, &[], Some(&b));
+                }
+                return i32::from(hup);
+            }
             Err(e) => {
                 crate::util::warn("cannot read the message", &e);
                 return 1;
@@ -270,8 +282,8 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
         let raw = match signals::read_line_fd0() {
             Line::Text(t) => t,
             Line::Eof => {
+                eofcount += 1;
                 if s.is_set("ignoreeof") && eofcount < 25 {
-                    eofcount += 1;
                     crate::outln!("Use \".\" to terminate letter");
                     crate::output::flush();
                     continue;
@@ -312,10 +324,13 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
             break;
         }
         if content.first() != Some(&esc) || content.len() < 2 {
-            append(&mut body, &raw)?;
-            if !has_nl {
-                break;
-            }
+            // As bsd-mailx's line reader: one CR before the end of the line
+            // goes, and every line ends with a newline.
+            let text = content.strip_suffix(b"\r").unwrap_or(content);
+            let mut line = Vec::with_capacity(text.len() + 1);
+            line.extend_from_slice(text);
+            line.push(b'\n');
+            append(&mut body, &line)?;
             continue;
         }
         let cmd = content[1];
@@ -347,10 +362,10 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
             b'b' => h.bcc.extend(typed_names(&arg)),
             b's' => h.subject = Some(arg.clone()),
             b'R' => h.reply_to = Some(arg.clone()),
-            b'd' => {
-                let p = send::dead_letter_path(s);
-                read_file_into(s, &mut body, &p)?;
-            }
+            b'd' => match send::dead_letter_path(s) {
+                Some(p) => read_file_into(s, &mut body, &p)?,
+                None => crate::output::err_line("No home directory: no dead.letter to read"),
+            },
             b'r' | b'<' => {
                 if arg.is_empty() {
                     crate::outln!("Interpolate what file?");

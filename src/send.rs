@@ -210,24 +210,31 @@ pub fn sendmail_program(s: &Session) -> String {
 }
 
 /// The dead.letter path (`DEAD`, relative to home; default `~/dead.letter`).
-pub fn dead_letter_path(s: &Session) -> String {
-    let home = s.homedir.clone().unwrap_or_default();
-    match s.value("DEAD") {
+/// None when it is relative and there is no home directory (HOME unset or
+/// empty): never fall back to `/dead.letter`.
+pub fn dead_letter_path(s: &Session) -> Option<String> {
+    let home = s.homedir.clone().filter(|h| !h.is_empty());
+    let rel = match s.value("DEAD") {
         Some(d) if !d.is_empty() => {
             let d = crate::expand::expand_quiet(s, d).unwrap_or_else(|_| d.to_string());
             if d.starts_with('/') {
-                d
-            } else {
-                format!("{home}/{d}")
+                return Some(d);
             }
+            d
         }
-        _ => format!("{home}/dead.letter"),
-    }
+        _ => "dead.letter".to_string(),
+    };
+    home.map(|h| format!("{h}/{rel}"))
 }
 
 /// Appends text to dead.letter (mode 0600), reporting a failure on stderr.
 pub fn save_dead_letter(s: &Session, parts: &[&[u8]], body: Option<&Body>) {
-    let path = dead_letter_path(s);
+    let Some(path) = dead_letter_path(s) else {
+        // bsd-mailx prints `"~/dead.letter": Out of memory.` (a wordexp
+        // failure) and saves nothing; say what happened instead.
+        crate::util::warnx("no home directory: the message could not be saved in dead.letter");
+        return;
+    };
     let r = (|| -> io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         let f = std::fs::OpenOptions::new()
@@ -510,6 +517,13 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
     if to.is_empty() {
         return senderr;
     }
+    // The record copy is written before sendmail runs, and also with -d
+    // (bsd-mailx does both).
+    if let Some(rec) = s.value("record").filter(|r| !r.is_empty())
+        && let Some(path) = crate::expand::expand(s, rec)
+    {
+        write_record(s, &path, &msg);
+    }
     let args = sendmail_args(s);
     if opts.dry_run {
         if let Some(line) = crate::transport::dry_run_line(s) {
@@ -522,11 +536,6 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
         }
         crate::outln!("{line}");
         return senderr;
-    }
-    if let Some(rec) = s.value("record").filter(|r| !r.is_empty())
-        && let Some(path) = crate::expand::expand(s, rec)
-    {
-        write_record(s, &path, &msg);
     }
     // Built-in SMTP when `smtp` (or `sendmail=smtp://…`) is set; else sendmail below.
     if let Some(n) = crate::transport::try_smtp(s, &h, &to, &msg) {

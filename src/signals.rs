@@ -46,6 +46,11 @@ pub fn take_interrupt() -> bool {
     INTERRUPTED.swap(false, Ordering::SeqCst)
 }
 
+/// True when a SIGINT is pending (without taking it).
+pub fn interrupt_pending() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// True once SIGHUP arrived.
 pub fn hangup() -> bool {
     HANGUP.load(Ordering::SeqCst)

@@ -117,9 +117,35 @@ int main(void) {
 "#;
 
 struct Tools {
-    _dir: TempDir,
     shim: PathBuf,
     sendmail: PathBuf,
+}
+
+/// A per-process directory under cargo's target tmp dir for the compiled
+/// tools. A static is never dropped, so instead of a TempDir the directories
+/// of test processes that are no longer alive are removed here.
+fn tools_dir() -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name
+                .strip_prefix("race-tools-")
+                .and_then(|p| p.parse::<i32>().ok())
+            {
+                // SAFETY: kill with signal 0 only checks that the pid exists.
+                let alive = unsafe { libc::kill(pid, 0) } == 0
+                    || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+                if !alive {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    }
+    let dir = base.join(format!("race-tools-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// Builds the shim and the tiny sendmail once; None (with a notice) without cc.
@@ -130,19 +156,10 @@ fn tools() -> Option<&'static Tools> {
             eprintln!("skipped: no C compiler (cc) to build the LD_PRELOAD shim");
             return None;
         }
-        let dir = TempDir::new("race-tools");
-        let shim = compile_c(
-            dir.path(),
-            "waitshim.so",
-            SHIM,
-            &["-shared", "-fPIC", "-ldl"],
-        );
-        let sendmail = compile_c(dir.path(), "tinysm", TINY_SENDMAIL, &[]);
-        Some(Tools {
-            _dir: dir,
-            shim,
-            sendmail,
-        })
+        let dir = tools_dir();
+        let shim = compile_c(&dir, "waitshim.so", SHIM, &["-shared", "-fPIC", "-ldl"]);
+        let sendmail = compile_c(&dir, "tinysm", TINY_SENDMAIL, &[]);
+        Some(Tools { shim, sendmail })
     })
     .as_ref()
 }

@@ -65,20 +65,22 @@ fn run_unwritable_home(rc_env: &[(&str, &str)]) -> Option<(std::process::Output,
         return None;
     };
     let t = TempDir::new("nohome");
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let home = t.join("home");
     let out = t.join("out");
     std::fs::create_dir(&home).unwrap();
     std::fs::create_dir(&out).unwrap();
     std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o555)).unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o777)).unwrap();
-    std::fs::write(
-        t.join("rc"),
-        format!("set sendmail={}\n", fakesm().display()),
-    )
-    .unwrap();
-    // Check the drop works and that the unprivileged user can run our binary.
+    // Copies in the 0755 temp dir: the checkout may be unreadable to `nobody`
+    // (e.g. under /root in CI).
+    let bin = t.join("mailx");
+    let sm = t.join("fakesm");
+    std::fs::copy(ours(), &bin).unwrap();
+    std::fs::copy(fakesm(), &sm).unwrap();
+    std::fs::write(t.join("rc"), format!("set sendmail={}\n", sm.display())).unwrap();
     let mut argv = prefix.clone();
-    argv.push(ours().display().to_string());
+    argv.push(bin.display().to_string());
     let mut c = Command::new(&argv[0]);
     c.args(&argv[1..])
         .args(["-n", "-s", "S", "a@x"])
@@ -293,4 +295,37 @@ fn huge_body_streams_byte_for_byte_with_bounded_memory() {
         peak < 64 * 1024,
         "peak RSS {peak} KiB for a {sent}-byte body"
     );
+}
+
+/// stdin that cannot be read (a directory: EISDIR). bsd-mailx takes the read
+/// error for EOF and sends an empty message (`Null message body; hope that's
+/// ok`, exit 0); ours reports the error, sends nothing and exits 1. Left as
+/// is on purpose: sending a truncated or empty message after an I/O error
+/// hides the error.
+#[test]
+fn unreadable_stdin_is_an_error_not_an_empty_message() {
+    let t = TempDir::new("bad");
+    std::fs::create_dir(t.join("home")).unwrap();
+    std::fs::create_dir(t.join("out")).unwrap();
+    std::fs::write(
+        t.join("rc"),
+        format!("set sendmail={}\n", fakesm().display()),
+    )
+    .unwrap();
+    let o = Command::new(ours())
+        .args(["-n", "-s", "S", "a@x"])
+        .env_clear()
+        .env("HOME", t.join("home"))
+        .env("USER", "tester")
+        .env("MAILRC", t.join("rc"))
+        .env("FAKESM_OUT", t.join("out"))
+        .stdin(std::fs::File::open(t.path()).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "mailx: cannot read the message: Is a directory\n"
+    );
+    assert!(!t.join("out/argv").exists(), "nothing may be sent");
 }

@@ -127,6 +127,9 @@ pub struct Case {
     pub no_system_rc: bool,
     /// Use this as the sendmail variable instead of the fake.
     pub sendmail: Option<String>,
+    /// After writing stdin (kept open), wait 300 ms, send this signal, wait
+    /// 300 ms more, then close stdin.
+    pub signal: Option<i32>,
 }
 
 impl Case {
@@ -138,6 +141,7 @@ impl Case {
             env: Vec::new(),
             no_system_rc: true,
             sendmail: None,
+            signal: None,
         }
     }
     pub fn rc(mut self, rc: &str) -> Case {
@@ -221,6 +225,8 @@ pub fn run_in(t: &TempDir, prog: Prog, case: &Case) -> Outcome {
     let out = t.join("out");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::create_dir_all(&out).unwrap();
+    // For `set sendmail=~/fakesm` (tilde expansion of the sendmail variable).
+    let _ = std::os::unix::fs::symlink(fakesm(), home.join("fakesm"));
     let sm = case
         .sendmail
         .clone()
@@ -265,8 +271,18 @@ pub fn run_in(t: &TempDir, prog: Prog, case: &Case) -> Outcome {
         .unwrap_or_else(|e| panic!("spawn {}: {e}", exe.display()));
     let mut stdin = child.stdin.take().unwrap();
     let data = case.stdin.clone();
+    let signal = case.signal;
+    let pid = child.id() as i32;
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&data);
+        if let Some(sig) = signal {
+            let _ = stdin.flush();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            // SAFETY: kill(2) on our own child, which has not been waited for yet.
+            unsafe { libc::kill(pid, sig) };
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let _ = stdin.write_all(b"after the signal\n");
+        }
     });
     let o = child.wait_with_output().unwrap();
     writer.join().unwrap();

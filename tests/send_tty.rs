@@ -1,0 +1,212 @@
+//! Send mode on a terminal: both programs run on a pseudo-terminal (the
+//! controlling tty of a new session), keys are typed with pauses, and the
+//! terminal output (stdout and stderr together, with the tty's own echo),
+//! the exit status, what the fake sendmail got and dead.letter are compared.
+
+mod common;
+use common::*;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Reads whatever the master side has for `ms` milliseconds.
+fn drain(master: i32, out: &mut Vec<u8>, ms: u64) {
+    let end = Instant::now() + Duration::from_millis(ms);
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        let mut pfd = libc::pollfd {
+            fd: master,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll/read on a valid fd into a local buffer.
+        unsafe {
+            if libc::poll(&mut pfd, 1, left.as_millis() as i32) <= 0 {
+                continue;
+            }
+            let mut buf = [0u8; 4096];
+            let n = libc::read(master, buf.as_mut_ptr().cast(), buf.len());
+            if n <= 0 {
+                // EIO: the slave side is closed (the program exited).
+                std::thread::sleep(left.min(Duration::from_millis(20)));
+                continue;
+            }
+            out.extend_from_slice(&buf[..n as usize]);
+        }
+    }
+}
+
+/// Runs `prog` on a new pty with the given rc lines and keys; returns the outcome
+/// (stdout = everything the terminal showed).
+fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Option<Outcome> {
+    let t = TempDir::new("tty");
+    std::fs::create_dir(t.join("home")).unwrap();
+    std::fs::create_dir(t.join("out")).unwrap();
+    std::fs::write(
+        t.join("rc"),
+        format!("set sendmail={}\n{rc}\n", fakesm().display()),
+    )
+    .unwrap();
+    let target = match prog {
+        Prog::Real => PathBuf::from(BSD_MAILX),
+        Prog::Ours => ours(),
+    };
+    let exe = t.join("bsd-mailx");
+    std::os::unix::fs::symlink(target, &exe).unwrap();
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills two fds; we own both.
+    let r = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    if r != 0 {
+        eprintln!(
+            "skipped: openpty failed ({}): no pseudo-terminals here",
+            std::io::Error::last_os_error()
+        );
+        return None;
+    }
+    // SAFETY: the fds come from openpty and are owned here.
+    let slave_fd = unsafe { OwnedFd::from_raw_fd(slave) };
+    let mut c = Command::new(&exe);
+    c.args(args)
+        .env_clear()
+        .env("HOME", t.join("home"))
+        .env("USER", "tester")
+        .env("PATH", "/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "dumb")
+        .env("MAILRC", t.join("rc"))
+        .env("FAKESM_OUT", t.join("out"))
+        .current_dir(t.path())
+        .stdin(Stdio::from(slave_fd.try_clone().unwrap()))
+        .stdout(Stdio::from(slave_fd.try_clone().unwrap()))
+        .stderr(Stdio::from(slave_fd.try_clone().unwrap()));
+    // SAFETY: setsid and TIOCSCTTY between fork and exec are async-signal-safe.
+    unsafe {
+        c.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let mut child = c.spawn().unwrap();
+    drop(c);
+    drop(slave_fd);
+    let mut out = Vec::new();
+    // Start-up gets longer, so the first key never arrives before the
+    // signal handlers are in place.
+    drain(master, &mut out, 300);
+    for k in keys {
+        drain(master, &mut out, 300);
+        // SAFETY: write to the master fd from a live slice.
+        unsafe { libc::write(master, k.as_ptr().cast(), k.len()) };
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        drain(master, &mut out, 100);
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+    };
+    drain(master, &mut out, 50);
+    // SAFETY: closing the master fd we opened.
+    unsafe { libc::close(master) };
+    Some(collect_outcome(&t, &status, out, Vec::new()))
+}
+
+fn same_tty(name: &str, args: &[&str], rc: &str, keys: &[&[u8]]) {
+    if skip_without_bsd_mailx() {
+        return;
+    }
+    let Some(o) = run_tty(Prog::Ours, args, rc, keys) else {
+        return;
+    };
+    let r = run_tty(Prog::Real, args, rc, keys).unwrap();
+    assert_same(name, &o, &r);
+}
+
+#[test]
+fn tty_body_then_eof_prints_eot() {
+    same_tty(
+        "tty_body_then_eof_prints_eot",
+        &["-n", "-s", "subj", "a@x"],
+        "",
+        &[b"line one\n", b"\x04"],
+    );
+}
+
+#[test]
+fn tty_debian_rc_subject_and_cc_prompts() {
+    // Debian's /etc/mail.rc: ask askcc dot.
+    same_tty(
+        "tty_debian_rc_subject_and_cc_prompts",
+        &["-n", "a@x"],
+        "set ask askcc append dot save crt",
+        &[b"Hello there\n", b"line one\n", b".\n", b"cc1@x.org\n"],
+    );
+}
+
+#[test]
+fn tty_two_interrupts_kill_the_letter() {
+    same_tty(
+        "tty_two_interrupts_kill_the_letter",
+        &["-n", "-s", "S", "a@x"],
+        "",
+        &[b"line one\n", b"par", b"\x03", b"\x03"],
+    );
+}
+
+#[test]
+fn tty_a_line_between_interrupts_resets_them() {
+    same_tty(
+        "tty_a_line_between_interrupts_resets_them",
+        &["-n", "-s", "S", "a@x"],
+        "",
+        &[b"line one\n", b"\x03", b"two\n", b"\x03", b"\x03"],
+    );
+}
+
+#[test]
+fn tty_interrupt_then_eof_sends() {
+    same_tty(
+        "tty_interrupt_then_eof_sends",
+        &["-n", "-s", "S", "a@x"],
+        "",
+        &[b"line one\n", b"\x03", b"two\n", b"\x04"],
+    );
+}
+
+#[test]
+fn tty_ignore_flag_prints_at() {
+    same_tty(
+        "tty_ignore_flag_prints_at",
+        &["-n", "-i", "-s", "S", "a@x"],
+        "",
+        &[b"line one\n", b"\x03", b"two\n", b"\x03", b"\x04"],
+    );
+}
+
+#[test]
+fn tty_two_interrupts_nosave() {
+    same_tty(
+        "tty_two_interrupts_nosave",
+        &["-n", "-s", "S", "a@x"],
+        "set nosave",
+        &[b"line one\n", b"\x03", b"\x03"],
+    );
+}
