@@ -20,7 +20,11 @@ pub fn argv0() -> &'static str {
 pub fn set_progname(argv0: &str) {
     let _ = ARGV0.set(argv0.to_string());
     let base = argv0.rsplit('/').next().unwrap_or(argv0);
-    let _ = PROGNAME.set(if base.is_empty() { "mail".to_string() } else { base.to_string() });
+    let _ = PROGNAME.set(if base.is_empty() {
+        "mail".to_string()
+    } else {
+        base.to_string()
+    });
 }
 
 /// The basename used as the prefix of error messages.
@@ -38,7 +42,9 @@ pub fn strerror(err: &io::Error) -> String {
             if p.is_null() {
                 return err.to_string();
             }
-            unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned()
+            unsafe { std::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
         }
         None => err.to_string(),
     }

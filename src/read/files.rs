@@ -6,9 +6,8 @@
 use super::msglist::{self, ListKind};
 use super::{state, state_mut};
 use crate::cmdtab::MsgReq;
-use crate::mailbox::{MsgFlags, RenderOptions, render_message};
+use crate::mailbox::{MsgFlags, RenderOptions};
 use crate::session::{IgnoreTab, Session};
-use std::io::Write;
 
 /// Which of the three commands.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,7 +71,8 @@ pub fn save1(s: &mut Session, args: &str, mode: Mode) -> bool {
     write_messages(s, &msgvec, &path, mode)
 }
 
-/// Appends the messages to `path` and prints the `"file" [..]` line.
+/// Appends the messages to `path` (through the mailbox engine's
+/// `append_messages`) and prints the `"file" [..]` line.
 fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> bool {
     crate::outp!("\"{path}\" ");
     crate::output::flush();
@@ -81,45 +81,41 @@ fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> 
     } else {
         "[New file]"
     };
-    let f = std::fs::OpenOptions::new()
+    // bsd-mailx's fopen(path, "a") failure message.
+    if let Err(e) = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
-        .open(path);
-    let f = match f {
-        Ok(f) => f,
-        Err(e) => {
-            crate::util::warn("fopen", &e);
-            return false;
-        }
-    };
-    let mut w = std::io::BufWriter::new(f);
+        .open(path)
+    {
+        crate::util::warn("fopen", &e);
+        return false;
+    }
     let ign: IgnoreTab = s.save_ignore.clone();
     let pred = |name: &str| ign.hides(name);
-    let count = state(s).count();
-    for &m in msgvec.iter().take(count) {
-        let st = state_mut(s);
-        st.touch(m - 1);
-        let opts = if mode == Mode::Write {
-            RenderOptions {
-                ignore_all: true,
-                ..Default::default()
-            }
-        } else {
-            RenderOptions {
-                ignore: Some(&pred),
-                ..Default::default()
-            }
-        };
-        if let Err(e) = render_message(&st.mb, m - 1, st.flags(m - 1), &opts, &mut w) {
-            crate::util::warn(path, &e);
-            return false;
+    let opts = if mode == Mode::Write {
+        RenderOptions {
+            ignore_all: true,
+            ..Default::default()
         }
-        if mode != Mode::Copy {
-            st.flags_mut(m - 1).insert(MsgFlags::SAVED);
+    } else {
+        RenderOptions {
+            ignore: Some(&pred),
+            ..Default::default()
         }
+    };
+    let st = state_mut(s);
+    let which: Vec<usize> = msgvec.iter().take(st.count()).map(|m| m - 1).collect();
+    for &i in &which {
+        st.touch(i);
     }
-    if let Err(e) = w.flush() {
-        crate::util::warn(path, &e);
+    if let Err(e) = crate::mailbox::write::append_messages(&st.mb, &which, path.as_ref(), &opts) {
+        crate::util::warnx(&e.to_string());
+        return false;
+    }
+    if mode != Mode::Copy {
+        for &i in &which {
+            st.flags_mut(i).insert(MsgFlags::SAVED);
+        }
     }
     crate::outln!("{disp}");
     true
