@@ -1077,6 +1077,18 @@ fn ours_only_cases() -> Vec<OursCase> {
             covers: &[],
         },
         OursCase {
+            name: "metoo_keeps_me_in_replies",
+            files: REP,
+            args: FN,
+            rc: "set metoo\n",
+            script: "r 1\nbody\n",
+            locale: "C.UTF-8",
+            stdout_has: &["Cc: alice carol@example.org"],
+            status: 0,
+            file_has: &[("sent.log", "Cc: alice, carol@example.org")],
+            covers: &[],
+        },
+        OursCase {
             name: "pipe_reports_exit_status",
             files: M3,
             args: FN,
