@@ -86,6 +86,12 @@ pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool
     let mut buf: Vec<u8> = Vec::new();
     let count = state(s).count();
     for &m in msgvec.iter().take(count) {
+        // ^C between messages ends the command, as bsd-mailx's interrupt does.
+        if crate::signals::take_interrupt() {
+            crate::output::flush();
+            crate::output::err_line("Interrupt");
+            break;
+        }
         let st = state_mut(s);
         st.touch(m - 1);
         st.dot = m - 1;

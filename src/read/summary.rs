@@ -298,6 +298,12 @@ pub fn headers(s: &mut Session, msgvec: &[usize]) -> bool {
         out.push(i + 1);
     }
     for m in out {
+        // ^C stops the listing (bsd-mailx's hdrint).
+        if crate::signals::take_interrupt() {
+            crate::output::flush();
+            crate::output::err_line("\nInterrupt");
+            break;
+        }
         printhead(s, m);
     }
     if shown == 0 {
@@ -338,6 +344,11 @@ pub fn scroll(s: &mut Session, arg: &str) -> bool {
 /// `from`: the summary lines of the listed messages; dot goes to the last.
 pub fn from(s: &mut Session, msgvec: &[usize]) {
     for &m in msgvec {
+        if crate::signals::take_interrupt() {
+            crate::output::flush();
+            crate::output::err_line("Interrupt");
+            return;
+        }
         printhead(s, m);
     }
     if let Some(&last) = msgvec.last() {
