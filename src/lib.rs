@@ -9,6 +9,7 @@
 //! - `collect`: reading a body; `compose`: the interactive composer;
 //!   `send`: headers, sendmail, record and dead.letter; `transport`: sendmail
 //!   or built-in SMTP submission (`transport::smtp`, cargo feature `smtp`).
+//! - `mailbox`: the mbox engine (index, flags, rendering, locks, write-back).
 //! - `child`: the one owner of child processes; `pager`: paging text.
 //! - `output`: buffered stdout; `locale`: the charset; `util`: small helpers.
 //! - `mailbox`: reading, indexing, locking and writing back mbox files.

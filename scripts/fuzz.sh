@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for N seconds (default 60) with cargo-fuzz on stable
+# (`-s none`: no sanitizer, which needs nightly). A crash fails the script and
+# leaves its input under fuzz/artifacts/<target>/: turn it into a regression
+# test. Corpora are seeded from the test fixtures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --version 0.13.2 --locked
+fi
+targets=$(cargo fuzz list)
+for t in $targets; do
+    corpus=fuzz/corpus/$t
+    mkdir -p "$corpus"
+    # Seeds: fixture mailboxes and rc-like text for the parsers that read them.
+    if [ -d tests/fixtures ]; then
+        find tests/fixtures -type f -size -64k -exec cp -n {} "$corpus"/ \; 2>/dev/null || true
+    fi
+done
+cargo fuzz build -s none
+fail=0
+for t in $targets; do
+    printf '%-16s ' "$t"
+    if out=$(cargo fuzz run -s none "$t" -- -max_total_time="$secs" 2>&1 | tr -d '\000'; exit "${PIPESTATUS[0]}"); then
+        echo "$out" | grep -a -E '^Done [0-9]+ runs' | tail -1
+    else
+        echo "CRASH"
+        echo "$out" | grep -a -A20 -E 'panicked|ERROR' | head -40
+        fail=1
+    fi
+done
+exit $fail
