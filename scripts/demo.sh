@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Demo on a machine with no MTA: build mailx, send a message through a tiny
-# sendmail script that appends it to a local mbox, and show that mbox.
+# Demo on a machine with no MTA: build mailx, send two messages through a
+# tiny sendmail script that appends them to a local mbox, then read that mbox
+# back with mailx itself (header summary, print, delete, quit).
 # Nothing leaves the machine. Usage: bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,14 @@ printf 'set sendmail=%s\n' "$D/sendmail" > "$D/mailrc"
 
 printf 'Hello from mailx.\nThis went through %s.\n' "$D/sendmail" |
     HOME="$D/home" MAILRC="$D/mailrc" ./target/release/mailx -n -s "demo" you@example.org
-echo "exit status: $?"
-echo "---- $D/mbox ----"
+echo "send exit status: $?"
+printf 'Second message, with a UTF-8 subject.\n' |
+    HOME="$D/home" MAILRC="$D/mailrc" ./target/release/mailx -n -s "Grüße" you@example.org
+echo "---- $D/mbox as sendmail stored it ----"
 cat "$D/mbox"
-echo "(remove $D when done)"
+echo "---- read it back: mailx -f mbox, commands: h, p 1, d 1, q ----"
+printf 'h\np 1\nd 1\nq\n' | HOME="$D/home" MAILRC="$D/mailrc" ./target/release/mailx -n -f "$D/mbox"
+echo "read exit status: $?"
+echo "---- $D/mbox after quit ----"
+cat "$D/mbox"
+rm -rf "$D"
