@@ -29,6 +29,8 @@ enum Step {
     Signal(i32),
     /// Let time pass.
     Sleep(u64),
+    /// Resize the terminal (rows, columns): SIGWINCH to the program.
+    Resize(u16, u16),
 }
 use Step::*;
 
@@ -54,6 +56,10 @@ fn home(tag: &str) -> PathBuf {
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/read/m3.mbox")
+}
+
+fn big_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/read/big.mbox")
 }
 
 /// Removes CSI escape sequences (`ESC [ ... final`) and carriage returns.
@@ -129,6 +135,21 @@ fn run_in(dir: &Path, bin: &str, rc: &str, term: &str, steps: &[Step]) -> Outcom
                 std::thread::sleep(Duration::from_millis(200));
             }
             Sleep(ms) => std::thread::sleep(Duration::from_millis(*ms)),
+            Resize(rows, cols) => {
+                let master = p.process().get_file_handle().unwrap();
+                let ws = libc::winsize {
+                    ws_row: *rows,
+                    ws_col: *cols,
+                    ws_xpixel: 0,
+                    ws_ypixel: 0,
+                };
+                // SAFETY: TIOCSWINSZ on the pty master with a winsize we own.
+                unsafe {
+                    use std::os::fd::AsRawFd;
+                    libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
     }
     raw.push_str(&p.exp_eof().unwrap_or_default());
@@ -403,6 +424,26 @@ fn lines_typed_while_a_command_runs_are_kept() {
     ];
     let o = run(OURS, "", &steps);
     assert_eq!(o.exit, Some(0), "{}", o.screen);
+}
+
+#[test]
+fn window_size_is_read_again_after_a_resize() {
+    let dir = home("winch");
+    std::fs::copy(big_fixture(), dir.join("box")).unwrap();
+    let steps = [
+        Expect("& "),
+        Resize(20, 60),
+        Keys("h 24\r"),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    let o = run_in(&dir, OURS, "", "xterm", &steps);
+    let _ = std::fs::remove_dir_all(&dir);
+    let shown = o.screen.split("h 24\n").nth(1).expect("h 24 ran");
+    let heads: Vec<&str> = shown.lines().filter(|l| l.contains("user")).collect();
+    // 20 rows: a screen of 16 headers, each cut to 60 columns.
+    assert_eq!(heads.len(), 16, "{shown}");
+    assert!(heads.iter().all(|l| l.chars().count() <= 60), "{shown}");
 }
 
 #[test]

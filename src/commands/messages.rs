@@ -364,10 +364,12 @@ impl StdinSource {
         use crate::signals::{Line, read_line_fd0};
         let prompt = std::mem::take(&mut self.prompt_due) && s.read.is_some() && s.interactive();
         if self.editor(s).is_some() {
-            // The window may have changed size since the last prompt.
-            crate::user::set_screen_size(s);
             let ed = self.editor.as_mut().expect("editor");
-            return match ed.read(if prompt { "& " } else { "" }) {
+            let got = ed.read(if prompt { "& " } else { "" });
+            // The window may have changed size (SIGWINCH) since the last
+            // command: the command about to run uses the current size.
+            crate::user::set_screen_size(s);
+            return match got {
                 Got::Line(t) => Line::Text(t.into_bytes()),
                 Got::Eof => Line::Eof,
                 Got::Interrupt => Line::Interrupt,
