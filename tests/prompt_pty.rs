@@ -27,8 +27,6 @@ enum Step {
     Ctrl(char),
     /// Send a signal to the program.
     Signal(i32),
-    /// Let time pass.
-    Sleep(u64),
     /// Resize the terminal (rows, columns): SIGWINCH to the program.
     Resize(u16, u16),
 }
@@ -134,7 +132,6 @@ fn run_in(dir: &Path, bin: &str, rc: &str, term: &str, steps: &[Step]) -> Outcom
                 p.process_mut().signal((*sig).try_into().unwrap()).unwrap();
                 std::thread::sleep(Duration::from_millis(200));
             }
-            Sleep(ms) => std::thread::sleep(Duration::from_millis(*ms)),
             Resize(rows, cols) => {
                 let master = p.process().get_file_handle().unwrap();
                 let ws = libc::winsize {
@@ -412,9 +409,9 @@ fn multi_line_paste_runs_every_line() {
 fn lines_typed_while_a_command_runs_are_kept() {
     let steps = [
         Expect("& "),
-        Keys("!sleep 1\r"),
+        Keys("!echo started; sleep 1\r"),
         // Typed in the terminal's cooked mode while the shell runs.
-        Sleep(200),
+        Expect("started"),
         Keys("p 2\r"),
         Keys("p 3\r"),
         Expect("Body two."),
