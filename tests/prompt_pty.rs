@@ -324,6 +324,22 @@ fn ignoreeof_says_use_quit() {
 }
 
 #[test]
+fn ignoreeof_gives_up_after_25_eofs_as_bsd_mailx() {
+    let mut steps = Vec::new();
+    for _ in 0..25 {
+        steps.push(Expect("& "));
+        steps.push(Ctrl('d'));
+    }
+    let o = run(OURS, "set ignoreeof\n", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+    assert_eq!(o.screen.matches("Use \"quit\" to quit.").count(), 24);
+    if let Some(b) = bsd("set ignoreeof\n", &steps) {
+        assert_eq!(b.screen.matches("Use \"quit\" to quit.").count(), 24);
+        assert_eq!(o.mailbox, b.mailbox);
+    }
+}
+
+#[test]
 fn hangup_at_the_prompt_exits_1_and_saves_nothing() {
     let steps = [
         Expect("& "),
