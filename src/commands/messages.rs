@@ -353,10 +353,11 @@ impl StdinSource {
             self.editor_tried = true;
             self.editor = crate::lineedit::LineEditor::new(s);
         }
+        let ed = self.editor.as_mut()?;
         if !s.interactive() || crate::signals::stdin_pending() || crate::signals::typed_ahead() {
             return None;
         }
-        self.editor.as_mut()
+        Some(ed)
     }
 
     fn read(&mut self, s: &mut Session) -> crate::signals::Line {
