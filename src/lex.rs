@@ -199,6 +199,8 @@ fn parse_args(s: &mut Session, cmd: &Command, rest: &str) -> Option<Args> {
 
 /// A source of command lines.
 pub trait LineSource {
+    /// Work before the prompt of a new command (not a continuation line).
+    fn before_prompt(&mut self, _s: &mut Session) {}
     /// The next line without its newline, or None at end of input.
     fn next_line(&mut self, s: &mut Session) -> Option<String>;
 }
@@ -242,7 +244,7 @@ fn read_command(src: &mut dyn LineSource, s: &mut Session) -> Option<String> {
 pub fn commands(s: &mut Session, src: &mut dyn LineSource, ctx: Context) -> Flow {
     loop {
         if s.sourcing == 0 {
-            commands::before_prompt(s);
+            src.before_prompt(s);
         }
         crate::output::flush();
         let Some(line) = read_command(src, s) else {
@@ -305,35 +307,6 @@ pub fn source(s: &mut Session, path: &str) -> bool {
         s.cond = Cond::Any;
     }
     flow != Flow::Stop
-}
-
-/// Command lines from standard input, through the shared stdin buffer, with
-/// the `& ` prompt when interactive.
-pub struct StdinSource;
-
-impl LineSource for StdinSource {
-    fn next_line(&mut self, s: &mut Session) -> Option<String> {
-        loop {
-            if s.interactive() && s.sourcing == 0 {
-                crate::outp!("& ");
-                crate::output::flush();
-            }
-            match crate::signals::read_line_fd0() {
-                crate::signals::Line::Text(mut t) => {
-                    if t.last() == Some(&b'\n') {
-                        t.pop();
-                    }
-                    return Some(String::from_utf8_lossy(&t).into_owned());
-                }
-                crate::signals::Line::Eof => return None,
-                crate::signals::Line::Interrupt => {
-                    crate::output::err_line("Interrupt");
-                    continue;
-                }
-                crate::signals::Line::Hangup => std::process::exit(1),
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod commands;
 pub mod compose;
 pub mod expand;
 pub mod lex;
+pub mod lineedit;
 pub mod locale;
 pub mod mailbox;
 pub mod manpage;

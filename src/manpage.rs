@@ -38,7 +38,9 @@ terminal (or with \\fB\\-I\\fR) it prompts and accepts tilde escapes; from a pip
 Every send reports exactly what sendmail did: a failure prints \\fICan't send mail: sendmail process failed\\fR \
 (with the exit code when there is one), exits 1 and appends the whole message to \\fIdead.letter\\fR.\n.PP\n\
 Without recipients, \\fBmail\\fR reads the system mailbox (or the file given with \\fB\\-f\\fR), prints a \
-header summary and reads commands.\n",
+header summary and reads commands. On a terminal the \\fB&\\fR prompt is a line editor (emacs keys, \
+arrows, Ctrl\\-R search) with a history kept across sessions in \\fI~/.mailx_history\\fR (see \\fBhistory\\-file\\fR); \
+from a pipe or file, or with \\fBTERM=dumb\\fR, commands are read as plain lines.\n",
     );
     m.push_str(".SH OPTIONS\n");
     for o in OPTS {
@@ -102,7 +104,8 @@ DEAD, EDITOR, LISTER, MBOX, PAGER, REPLYTO, SHELL and VISUAL are imported (plus 
 .TP\n.I ~/.mailrc\nUser start\\-up file (or \\fB$MAILRC\\fR).\n\
 .TP\n.I /var/mail/user\nSystem mailboxes, locked with fcntl(2) and a \\fI.lock\\fR file as MTAs lock them.\n\
 .TP\n.I ~/mbox\nRead messages are moved here at quit (or \\fB$MBOX\\fR).\n\
-.TP\n.I ~/dead.letter\nUnsent messages (or \\fB$DEAD\\fR).\n",
+.TP\n.I ~/dead.letter\nUnsent messages (or \\fB$DEAD\\fR).\n\
+.TP\n.I ~/.mailx_history\nThe prompt's command history (or \\fBhistory\\-file\\fR), mode 0600.\n",
     );
     m.push_str(
         ".SH EXIT STATUS\n0 on success, also when the user aborts a message. 1 when sendmail fails, for usage errors, \

@@ -15,6 +15,42 @@ extern "C" fn on_int(_: libc::c_int) {
 
 extern "C" fn on_hup(_: libc::c_int) {
     HANGUP.store(true, Ordering::SeqCst);
+    if EDITING.load(Ordering::SeqCst) {
+        // The line editor has the terminal in raw mode and retries reads
+        // interrupted by signals it does not know, so a hangup would go
+        // unnoticed: exit 1 here as bsd-mailx does at the prompt, after
+        // putting the terminal back in the mode it had.
+        // SAFETY: tcsetattr and _exit are async-signal-safe; COOKED was
+        // written before EDITING was set and is not written while it is.
+        unsafe {
+            libc::tcsetattr(0, libc::TCSANOW, (*COOKED.0.get()).as_ptr());
+            libc::_exit(1);
+        }
+    }
+}
+
+/// The terminal mode saved before the line editor switches to raw mode.
+struct SavedMode(std::cell::UnsafeCell<std::mem::MaybeUninit<libc::termios>>);
+// SAFETY: written only while EDITING is false, by the one thread that reads
+// command lines; read only by the SIGHUP handler while EDITING is true.
+unsafe impl Sync for SavedMode {}
+static COOKED: SavedMode = SavedMode(std::cell::UnsafeCell::new(std::mem::MaybeUninit::uninit()));
+static EDITING: AtomicBool = AtomicBool::new(false);
+
+/// Marks the line editor as reading (true) or done (false). Before it reads,
+/// the terminal's current (cooked) mode is saved so that a SIGHUP arriving
+/// while the terminal is raw can restore it before exiting 1.
+pub fn line_editing(on: bool) {
+    if !on {
+        EDITING.store(false, Ordering::SeqCst);
+        return;
+    }
+    // SAFETY: EDITING is false, so the handler does not read COOKED now;
+    // tcgetattr fills the termios on success.
+    let ok = unsafe { libc::tcgetattr(0, (*COOKED.0.get()).as_mut_ptr()) == 0 };
+    if ok {
+        EDITING.store(true, Ordering::SeqCst);
+    }
 }
 
 fn install(sig: libc::c_int, handler: extern "C" fn(libc::c_int)) -> bool {
@@ -67,6 +103,41 @@ pub enum Line {
 
 thread_local! {
     static STDIN_BUF: std::cell::RefCell<(Vec<u8>, usize)> = const { std::cell::RefCell::new((Vec::new(), 0)) };
+}
+
+/// True when the shared stdin buffer holds bytes not yet read (lines that
+/// came with the previous command line, such as the rest of a paste).
+pub fn stdin_pending() -> bool {
+    STDIN_BUF.with(|cell| {
+        let st = cell.borrow();
+        st.1 < st.0.len()
+    })
+}
+
+/// Puts bytes in front of what the shared stdin buffer holds, to be read
+/// next by `read_line_fd0` (the lines after the first of a multi-line paste
+/// at the line editor's prompt, which rustyline read from the terminal).
+pub fn unread_stdin(bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    STDIN_BUF.with(|cell| {
+        let mut st = cell.borrow_mut();
+        let (buf, pos) = &mut *st;
+        let mut v = Vec::with_capacity(bytes.len() + buf.len() - *pos);
+        v.extend_from_slice(bytes);
+        v.extend_from_slice(&buf[*pos..]);
+        *buf = v;
+        *pos = 0;
+    });
+}
+
+/// True when complete lines typed ahead wait in the terminal's input queue
+/// (FIONREAD counts only whole lines in canonical mode).
+pub fn typed_ahead() -> bool {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD stores an int count.
+    unsafe { libc::ioctl(0, libc::FIONREAD, &mut n) == 0 && n > 0 }
 }
 
 /// Reads one line from standard input through the one shared stdin buffer

@@ -167,6 +167,16 @@ pub const KNOWN: &[VarDoc] = &[
         "the From: address and the envelope sender (-r sets it)",
     ),
     v(
+        "history-file",
+        Text,
+        "file of the prompt's line-editing history on a terminal (default ~/.mailx_history, created 0600; empty: none)",
+    ),
+    v(
+        "history-size",
+        Number,
+        "command lines kept in the prompt's history (default 500; 0: no history)",
+    ),
+    v(
         "hold",
         Bool,
         "keep read messages in the system mailbox instead of mbox",

@@ -308,7 +308,8 @@ pub fn after_command(s: &mut Session, cmd: &Command) {
     }
 }
 
-/// Before each prompt: `autoinc`, then the prompt when interactive.
+/// Before each prompt: `autoinc` when interactive. The prompt itself is
+/// printed (or handed to the line editor) by `StdinSource`.
 pub fn before_prompt(s: &mut Session) {
     if s.read.is_none() || !s.interactive() {
         return;
@@ -316,21 +317,88 @@ pub fn before_prompt(s: &mut Session) {
     if s.is_set("autoinc") && setfile::incfile(s).is_some_and(|n| n > 0) {
         crate::outln!("New mail has arrived.");
     }
-    crate::outp!("& ");
 }
 
-/// Command lines from standard input through the stdin buffer shared with
-/// the composer (`signals::read_line_fd0`), so a reply's body is read from
-/// the same stream. Handles `ignoreeof`, ^C at the prompt and hangup.
+/// Command lines from standard input, the only one: on a terminal through
+/// the line editor (`lineedit`), otherwise through the stdin buffer shared
+/// with the composer (`signals::read_line_fd0`), so a reply's body is read
+/// from the same stream. Prints or passes the `& ` prompt, and handles
+/// `ignoreeof`, ^C at the prompt and hangup.
 struct StdinSource {
     eofs: usize,
+    /// The `& ` prompt is due before the next line (not for a line that
+    /// continues one ending in a backslash).
+    prompt_due: bool,
+    editor: Option<crate::lineedit::LineEditor>,
+    /// The editor was tried (created or failed): never again.
+    editor_tried: bool,
+}
+
+impl StdinSource {
+    fn new() -> Self {
+        Self {
+            eofs: 0,
+            prompt_due: false,
+            editor: None,
+            editor_tried: false,
+        }
+    }
+
+    /// The line editor when the prompt should use it now: created at the
+    /// first prompt on a terminal. Lines already in the shared buffer (the
+    /// rest of a paste) or typed ahead in the terminal's cooked queue are
+    /// read without it, so they are neither lost nor read twice.
+    fn editor(&mut self, s: &Session) -> Option<&mut crate::lineedit::LineEditor> {
+        if !self.editor_tried && crate::lineedit::wanted(s) {
+            self.editor_tried = true;
+            self.editor = crate::lineedit::LineEditor::new(s);
+        }
+        let ed = self.editor.as_mut()?;
+        if !s.interactive() || crate::signals::stdin_pending() || crate::signals::typed_ahead() {
+            return None;
+        }
+        Some(ed)
+    }
+
+    fn read(&mut self, s: &mut Session) -> crate::signals::Line {
+        use crate::lineedit::Got;
+        use crate::signals::{Line, read_line_fd0};
+        let prompt = std::mem::take(&mut self.prompt_due) && s.read.is_some() && s.interactive();
+        if self.editor(s).is_some() {
+            let ed = self.editor.as_mut().expect("editor");
+            let got = ed.read(if prompt { "& " } else { "" });
+            // The window may have changed size (SIGWINCH) since the last
+            // command: the command about to run uses the current size.
+            crate::user::set_screen_size(s);
+            return match got {
+                Got::Line(t) => Line::Text(t.into_bytes()),
+                Got::Eof => Line::Eof,
+                Got::Interrupt => Line::Interrupt,
+            };
+        }
+        if prompt {
+            crate::outp!("& ");
+        }
+        crate::output::flush();
+        let line = read_line_fd0();
+        if let (Line::Text(t), Some(ed)) = (&line, self.editor.as_mut()) {
+            let t = String::from_utf8_lossy(t);
+            ed.remember(t.trim_end_matches('\n'));
+        }
+        line
+    }
 }
 
 impl LineSource for StdinSource {
+    fn before_prompt(&mut self, s: &mut Session) {
+        before_prompt(s);
+        self.prompt_due = true;
+    }
+
     fn next_line(&mut self, s: &mut Session) -> Option<String> {
-        use crate::signals::{Line, read_line_fd0};
+        use crate::signals::Line;
         loop {
-            match read_line_fd0() {
+            match self.read(s) {
                 Line::Text(mut buf) => {
                     self.eofs = 0;
                     if buf.last() == Some(&b'\n') {
@@ -346,16 +414,14 @@ impl LineSource for StdinSource {
                     if s.interactive() && s.is_set("ignoreeof") && self.eofs < 24 {
                         self.eofs += 1;
                         crate::outln!("Use \"quit\" to quit.");
-                        before_prompt(s);
-                        crate::output::flush();
+                        self.before_prompt(s);
                         continue;
                     }
                     return None;
                 }
                 Line::Interrupt => {
                     crate::output::err_line("Interrupt");
-                    before_prompt(s);
-                    crate::output::flush();
+                    self.before_prompt(s);
                 }
                 // bsd-mailx: SIGHUP in command mode exits 1 without saving.
                 Line::Hangup => {
@@ -401,7 +467,7 @@ pub fn read_mode(s: &mut Session, opts: &crate::cli::Options, file: Option<Strin
     if s.interactive() {
         crate::signals::install_interactive();
     }
-    let mut src = StdinSource { eofs: 0 };
+    let mut src = StdinSource::new();
     if lex::commands(s, &mut src, lex::Context::Command) == lex::Flow::Continue {
         quit::quit(s);
     }

@@ -62,8 +62,3 @@ pub fn parse_message_args(s: &mut Session, cmd: &Command, rest: &str) -> Option<
 pub fn after_command(s: &mut Session, cmd: &Command) {
     messages::after_command(s, cmd);
 }
-
-/// Work before each prompt (autoinc, the prompt itself when interactive).
-pub fn before_prompt(s: &mut Session) {
-    messages::before_prompt(s);
-}

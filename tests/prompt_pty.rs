@@ -1,0 +1,487 @@
+//! The interactive `& ` prompt on a pseudo-terminal with the line editor
+//! (rustyline; TERM=xterm): the prompt, editing keys, history within a
+//! session and across sessions (the history file, mode 0600), ^C, ^D,
+//! `ignoreeof`, SIGHUP, ^Z, a `mail` command whose body is read from the
+//! same terminal, a multi-line paste and lines typed ahead while a command
+//! runs. Where bsd-mailx has the same behaviour (^C, ^D, ignoreeof, hangup,
+//! composing at the prompt) both programs get the same keys and their
+//! outcome is compared; bsd-mailx has no editing keys or history, and it
+//! reads the terminal in cooked mode whatever TERM says.
+//! The bsd-mailx comparisons are skipped when it is not installed.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const BSD: &str = "/usr/bin/bsd-mailx";
+const OURS: &str = env!("CARGO_BIN_EXE_mailx");
+const UP: &str = "\x1b[A";
+
+enum Step {
+    /// Wait for this text on the terminal.
+    Expect(&'static str),
+    /// Type these keys (no newline added).
+    Keys(&'static str),
+    /// Type a control character.
+    Ctrl(char),
+    /// Send a signal to the program.
+    Signal(i32),
+    /// Resize the terminal (rows, columns): SIGWINCH to the program.
+    Resize(u16, u16),
+}
+use Step::*;
+
+#[derive(Debug)]
+struct Outcome {
+    /// What the terminal showed, escape sequences and CRs removed.
+    screen: String,
+    exit: Option<i32>,
+    sent: Option<String>,
+    mailbox: Vec<u8>,
+    history: Option<(u32, String)>,
+}
+
+fn home(tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let d = std::env::temp_dir().join(format!("mailx-prompt-{tag}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/read/m3.mbox")
+}
+
+fn big_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/read/big.mbox")
+}
+
+/// Removes CSI escape sequences (`ESC [ ... final`) and carriage returns.
+fn plain(raw: &str) -> String {
+    let mut out = String::new();
+    let mut it = raw.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\x1b' {
+            if it.peek() == Some(&'[') {
+                it.next();
+                for d in it.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        if c != '\r' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Runs `bin -n -N -f box` on a pty in `dir` (its HOME), with `rc` as the
+/// mailrc (plus a fake sendmail writing `sent`), and plays the steps.
+fn run_in(dir: &Path, bin: &str, rc: &str, term: &str, steps: &[Step]) -> Outcome {
+    let sm = dir.join("fakesm");
+    std::fs::write(&sm, format!("#!/bin/sh\ncat > '{}/sent'\n", dir.display())).unwrap();
+    std::fs::set_permissions(&sm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let rcfile = dir.join("rc");
+    std::fs::write(&rcfile, format!("set sendmail={}\n{rc}", sm.display())).unwrap();
+    let boxf = dir.join("box");
+    if !boxf.exists() {
+        std::fs::copy(fixture(), &boxf).unwrap();
+    }
+    let _ = std::fs::remove_file(dir.join("sent"));
+    let mut cmd = Command::new(bin);
+    cmd.args(["-n", "-N", "-f"])
+        .arg(&boxf)
+        .env_clear()
+        .env("HOME", dir)
+        .env("USER", "alice")
+        .env("PATH", "/usr/bin:/bin")
+        .env("SHELL", "/bin/sh")
+        .env("LANG", "C.UTF-8")
+        .env("TERM", term)
+        .env("MAILRC", &rcfile)
+        .current_dir(dir);
+    let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).expect("spawn on a pty");
+    let mut raw = String::new();
+    for st in steps {
+        match st {
+            Expect(s) => {
+                let got = p.exp_string(s).unwrap_or_else(|e| {
+                    panic!("{bin}: waiting for {s:?}: {e}\nso far:\n{}", plain(&raw))
+                });
+                raw.push_str(&got);
+                raw.push_str(s);
+            }
+            Keys(k) => {
+                p.send(k).unwrap();
+                p.flush().unwrap();
+                std::thread::sleep(Duration::from_millis(60));
+            }
+            Ctrl(c) => {
+                p.send_control(*c).unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Signal(sig) => {
+                p.process_mut().signal((*sig).try_into().unwrap()).unwrap();
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Resize(rows, cols) => {
+                let master = p.process().get_file_handle().unwrap();
+                let ws = libc::winsize {
+                    ws_row: *rows,
+                    ws_col: *cols,
+                    ws_xpixel: 0,
+                    ws_ypixel: 0,
+                };
+                // SAFETY: TIOCSWINSZ on the pty master with a winsize we own.
+                unsafe {
+                    use std::os::fd::AsRawFd;
+                    libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+    raw.push_str(&p.exp_eof().unwrap_or_default());
+    // `Exited(Pid(n), code)`: the code, or None when killed by a signal.
+    let status = p
+        .process()
+        .wait()
+        .map(|s| format!("{s:?}"))
+        .unwrap_or_default();
+    let exit = status
+        .strip_prefix("Exited(")
+        .and_then(|r| r.rsplit(", ").next())
+        .and_then(|c| c.trim_end_matches(')').parse().ok());
+    let hist = dir.join(".mailx_history");
+    let history = std::fs::metadata(&hist).ok().map(|m| {
+        (
+            m.permissions().mode() & 0o777,
+            std::fs::read_to_string(&hist).unwrap_or_default(),
+        )
+    });
+    Outcome {
+        screen: plain(&raw).replace(dir.to_str().unwrap(), "$HOME"),
+        exit,
+        sent: std::fs::read_to_string(dir.join("sent")).ok(),
+        mailbox: std::fs::read(&boxf).unwrap(),
+        history,
+    }
+}
+
+fn run(bin: &str, rc: &str, steps: &[Step]) -> Outcome {
+    let dir = home(Path::new(bin).file_name().unwrap().to_str().unwrap());
+    let out = run_in(&dir, bin, rc, "xterm", steps);
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+fn bsd(rc: &str, steps: &[Step]) -> Option<Outcome> {
+    if !Path::new(BSD).exists() {
+        eprintln!("skipped comparison: {BSD} not installed");
+        return None;
+    }
+    Some(run(BSD, rc, steps))
+}
+
+/// The text after the last `& ` prompt shown.
+fn after_last_prompt(screen: &str) -> &str {
+    screen.rsplit("& ").next().unwrap_or("")
+}
+
+#[test]
+fn prompt_and_editing_keys() {
+    let steps = [
+        Expect("& "),
+        // "rint 1", Home, "p", End, "x", Backspace: "print 1".
+        Keys("rint 1"),
+        Ctrl('a'),
+        Keys("p"),
+        Ctrl('e'),
+        Keys("x\x7f"),
+        Keys("\r"),
+        Expect("Body one."),
+        Expect("& "),
+        Keys("q\r"),
+    ];
+    let o = run(OURS, "", &steps);
+    // The editor redraws the line as it changes; what ran was `print 1`.
+    assert!(o.screen.contains("Message 1:\n"), "{}", o.screen);
+    assert!(!o.screen.contains("Unknown command"), "{}", o.screen);
+    assert!(o.screen.contains("Subject: first message"), "{}", o.screen);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+}
+
+#[test]
+fn history_within_and_across_sessions() {
+    let dir = home("hist");
+    let first = [
+        Expect("& "),
+        Keys("p 2\r"),
+        Expect("Body two."),
+        Expect("& "),
+        Keys(UP),
+        Keys("\r"),
+        Expect("Body two."),
+        Expect("& "),
+        Keys("q\r"),
+    ];
+    let o = run_in(&dir, OURS, "", "xterm", &first);
+    assert_eq!(o.screen.matches("Body two.").count(), 2, "{}", o.screen);
+    let (mode, text) = o.history.expect("history file written");
+    assert_eq!(mode, 0o600, "history file mode");
+    assert!(text.lines().any(|l| l == "p 2"), "{text:?}");
+    // A new session in the same home: Up goes back through the last
+    // session's commands (`q`, then `p 2`; the repeated `p 2` was kept once).
+    let second = [
+        Expect("& "),
+        Keys(UP),
+        Keys(UP),
+        Keys("\r"),
+        Expect("Body two."),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    let o = run_in(&dir, OURS, "", "xterm", &second);
+    assert!(o.screen.contains("Message 2:\n"), "{}", o.screen);
+    let (_, text) = o.history.expect("history file");
+    assert_eq!(text.lines().filter(|l| *l == "p 2").count(), 2, "{text:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn history_file_variable_names_or_disables_it() {
+    let steps = [Expect("& "), Keys("=\r"), Expect("& "), Keys("x\r")];
+    let dir = home("histvar");
+    let _ = run_in(&dir, OURS, "set history-file=~/mine\n", "xterm", &steps);
+    let meta = std::fs::metadata(dir.join("mine")).expect("named history file");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(!dir.join(".mailx_history").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = run(OURS, "set history-file=\n", &steps);
+    assert!(o.history.is_none(), "empty history-file: no file");
+}
+
+#[test]
+fn interrupt_at_the_prompt_keeps_the_session() {
+    let steps = [
+        Expect("& "),
+        Keys("pri"),
+        Ctrl('c'),
+        Expect("Interrupt"),
+        Expect("& "),
+        Keys("=\r"),
+        Expect("1"),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    let o = run(OURS, "", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+    if let Some(b) = bsd("", &steps) {
+        assert_eq!(o.exit, b.exit);
+        assert_eq!(o.mailbox, b.mailbox);
+    }
+}
+
+#[test]
+fn eof_quits_like_quit() {
+    let steps = [Expect("& "), Keys("p 1\r"), Expect("& "), Ctrl('d')];
+    let o = run(OURS, "", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+    assert!(o.screen.ends_with("box\" complete\n"), "{:?}", o.screen);
+    if let Some(b) = bsd("", &steps) {
+        assert_eq!(o.exit, b.exit);
+        assert_eq!(o.mailbox, b.mailbox, "mailbox after ^D");
+        // bsd-mailx stays on the prompt's line; the editor ends it first.
+        assert_eq!(
+            after_last_prompt(&o.screen).trim_start_matches('\n'),
+            after_last_prompt(&b.screen)
+        );
+    }
+}
+
+#[test]
+fn ignoreeof_says_use_quit() {
+    let steps = [
+        Expect("& "),
+        Ctrl('d'),
+        Expect("Use \"quit\" to quit."),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    let o = run(OURS, "set ignoreeof\n", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+    if let Some(b) = bsd("set ignoreeof\n", &steps) {
+        assert_eq!(o.exit, b.exit);
+    }
+}
+
+#[test]
+fn ignoreeof_gives_up_after_25_eofs_as_bsd_mailx() {
+    let mut steps = Vec::new();
+    for _ in 0..25 {
+        steps.push(Expect("& "));
+        steps.push(Ctrl('d'));
+    }
+    let o = run(OURS, "set ignoreeof\n", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+    assert_eq!(o.screen.matches("Use \"quit\" to quit.").count(), 24);
+    if let Some(b) = bsd("set ignoreeof\n", &steps) {
+        assert_eq!(b.screen.matches("Use \"quit\" to quit.").count(), 24);
+        assert_eq!(o.mailbox, b.mailbox);
+    }
+}
+
+#[test]
+fn hangup_at_the_prompt_exits_1_and_saves_nothing() {
+    let steps = [
+        Expect("& "),
+        Keys("p 1\r"),
+        Expect("& "),
+        Signal(libc::SIGHUP),
+    ];
+    let o = run(OURS, "", &steps);
+    assert_eq!(o.exit, Some(1), "{}", o.screen);
+    assert_eq!(o.mailbox, std::fs::read(fixture()).unwrap());
+    if let Some(b) = bsd("", &steps) {
+        assert_eq!(o.exit, b.exit);
+        assert_eq!(o.mailbox, b.mailbox);
+    }
+}
+
+#[test]
+fn suspend_key_and_stop_continue_resume_at_the_prompt() {
+    let steps = [
+        Expect("& "),
+        Keys("pr"),
+        // ^Z: rustyline leaves raw mode and stops the process group (on
+        // this pty the group is orphaned, so the kernel does not stop it);
+        // it comes back to the line being edited.
+        Ctrl('z'),
+        Keys("int 2"),
+        Signal(libc::SIGSTOP),
+        Signal(libc::SIGCONT),
+        Keys("\r"),
+        Expect("Body two."),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    let o = run(OURS, "", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+}
+
+#[test]
+fn mail_at_the_prompt_reads_the_body_from_the_terminal() {
+    let rc = "set asksub dot\n";
+    let steps = [
+        Expect("& "),
+        Keys("mail bob@example.org\r"),
+        Expect("Subject: "),
+        Keys("hello\r"),
+        Keys("body line\r"),
+        Keys("second line\r"),
+        Keys(".\r"),
+        Expect("EOT"),
+        Expect("& "),
+        Keys("=\r"),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    let o = run(OURS, rc, &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+    let sent = o.sent.clone().expect("sendmail ran");
+    assert!(sent.contains("Subject: hello\n"), "{sent}");
+    assert!(sent.ends_with("\n\nbody line\nsecond line\n"), "{sent}");
+    if let Some(b) = bsd(rc, &steps) {
+        assert_eq!(o.sent, b.sent, "message handed to sendmail");
+        assert_eq!(o.exit, b.exit);
+    }
+}
+
+#[test]
+fn multi_line_paste_runs_every_line() {
+    let steps = [
+        Expect("& "),
+        // A bracketed paste of two commands, then Enter.
+        Keys("\x1b[200~p 1\np 2\x1b[201~"),
+        Keys("\r"),
+        Expect("Body one."),
+        Expect("Body two."),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    let o = run(OURS, "", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+}
+
+#[test]
+fn lines_typed_while_a_command_runs_are_kept() {
+    let steps = [
+        Expect("& "),
+        Keys("!echo started; sleep 1\r"),
+        // Typed in the terminal's cooked mode while the shell runs.
+        Expect("started"),
+        Keys("p 2\r"),
+        Keys("p 3\r"),
+        Expect("Body two."),
+        Expect("Body three."),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    let o = run(OURS, "", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+}
+
+#[test]
+fn window_size_is_read_again_after_a_resize() {
+    let dir = home("winch");
+    std::fs::copy(big_fixture(), dir.join("box")).unwrap();
+    let steps = [
+        Expect("& "),
+        Resize(20, 60),
+        Keys("h 24\r"),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    let o = run_in(&dir, OURS, "", "xterm", &steps);
+    let _ = std::fs::remove_dir_all(&dir);
+    let shown = o.screen.split("h 24\n").nth(1).expect("h 24 ran");
+    let heads: Vec<&str> = shown.lines().filter(|l| l.contains("user")).collect();
+    // 20 rows: a screen of 16 headers, each cut to 60 columns.
+    assert_eq!(heads.len(), 16, "{shown}");
+    assert!(heads.iter().all(|l| l.chars().count() <= 60), "{shown}");
+}
+
+#[test]
+fn no_line_editor_on_a_dumb_terminal_or_a_pipe() {
+    let dir = home("dumb");
+    let steps = [Expect("& "), Keys("=\r"), Expect("& "), Keys("x\r")];
+    let o = run_in(&dir, OURS, "", "dumb", &steps);
+    assert!(!o.screen.contains('\x1b'));
+    assert!(o.history.is_none(), "no history file without the editor");
+    let _ = std::fs::remove_dir_all(&dir);
+    // Piped stdin with -I (interactive set): plain `& ` prompts only.
+    let dir = home("pipe");
+    std::fs::copy(fixture(), dir.join("box")).unwrap();
+    let out = Command::new(OURS)
+        .args(["-I", "-n", "-N", "-f", "box"])
+        .env("HOME", &dir)
+        .env("TERM", "xterm")
+        .env("MAILRC", "/dev/null")
+        .current_dir(&dir)
+        .stdin(std::fs::File::open("/dev/null").unwrap())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\x1b'), "{text:?}");
+    assert!(text.contains("unread\n& "), "{text:?}");
+    assert!(!dir.join(".mailx_history").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
