@@ -1,24 +1,25 @@
 //! The line editor at the interactive `& ` prompt: editing keys and a
-//! history kept in a file across sessions (rustyline).
+//! history kept in a file across sessions.
 //!
 //! It is used only when standard input and output are both terminals,
-//! `interactive` is set and `TERM` is one rustyline can drive (not `dumb`,
-//! `cons25` or `emacs`); otherwise the prompt reads plain lines through
-//! `signals::read_line_fd0` and prints exactly what bsd-mailx prints. Nothing
-//! of rustyline runs before the first prompt on a terminal.
+//! `interactive` is set and `TERM` is not a dumb terminal; otherwise the
+//! prompt reads plain lines through `signals::read_line_fd0` and prints
+//! exactly what bsd-mailx prints.
 //!
-//! rustyline reads fd 0 itself and holds the terminal in raw mode only while
-//! it reads one command line; the composer (`mail`, `reply`, ...) then reads
-//! the same fd 0 in the terminal's cooked mode through the shared stdin
-//! buffer. Lines that come with a command line (a multi-line paste) are put
-//! back into that buffer (`signals::unread_stdin`), and complete lines typed
-//! ahead while a command ran are read from the buffer/cooked queue rather
-//! than by rustyline, so no input is lost or read twice.
+//! The editor puts the terminal in raw mode only while it reads one command
+//! line, and reads its bytes through the program's one shared stdin buffer
+//! (`signals::read_byte`), so whatever follows the Enter key — keys typed
+//! ahead, the rest of a paste, the body of a message for a `mail` command —
+//! stays in that buffer for the composer or the next prompt: nothing typed is
+//! ever lost or read twice. (A general line-editing crate reads the terminal
+//! itself and drops what follows the Enter in the same read.)
+//!
+//! Keys: printable text (UTF-8), Backspace, Delete, ^A/Home, ^E/End, ^B/Left,
+//! ^F/Right, ^K, ^U, ^W, ^L, ^P/Up and ^N/Down (history), ^C (abandon the
+//! line), ^D (end of input on an empty line, else delete), ^Z (stop).
 
 use crate::session::Session;
-use rustyline::error::ReadlineError;
-use rustyline::history::DefaultHistory;
-use rustyline::{Config, Editor};
+use crate::signals::{self, Byte};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -44,9 +45,7 @@ pub fn wanted(s: &Session) -> bool {
         && term_supported(std::env::var("TERM").ok().as_deref())
 }
 
-/// rustyline falls back to reading Rust's own stdin buffer on these
-/// terminals, which would take input away from the composer; the plain
-/// prompt is used there instead.
+/// Terminals that cannot take cursor movement get the plain prompt.
 fn term_supported(term: Option<&str>) -> bool {
     !term.is_some_and(|t| {
         ["dumb", "cons25", "emacs"]
@@ -73,75 +72,339 @@ fn history_path(s: &Session) -> Option<PathBuf> {
 }
 
 pub struct LineEditor {
-    ed: Editor<(), DefaultHistory>,
+    history: Vec<String>,
+    max: usize,
     file: Option<PathBuf>,
 }
 
+/// The terminal's current mode, to restore after reading a line.
+fn get_mode() -> Option<libc::termios> {
+    // SAFETY: tcgetattr fills a zeroed termios on success.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        (libc::tcgetattr(0, &mut t) == 0).then_some(t)
+    }
+}
+
+fn set_mode(t: &libc::termios) {
+    // SAFETY: tcsetattr with a termios obtained from tcgetattr. TCSADRAIN
+    // never discards typed-ahead input.
+    unsafe {
+        libc::tcsetattr(0, libc::TCSADRAIN, t);
+    }
+}
+
+/// Raw mode for editing: no echo, no line discipline, keys as bytes (^C, ^Z
+/// included), output processing kept.
+fn raw_from(cooked: &libc::termios) -> libc::termios {
+    let mut r = *cooked;
+    r.c_lflag &= !(libc::ICANON | libc::ECHO | libc::ISIG | libc::IEXTEN);
+    r.c_iflag &= !(libc::IXON | libc::ICRNL | libc::INLCR | libc::IGNCR);
+    r.c_cc[libc::VMIN] = 1;
+    r.c_cc[libc::VTIME] = 0;
+    r
+}
+
+fn term_write(s: &str) {
+    crate::output::bytes(s.as_bytes());
+    crate::output::flush();
+}
+
+fn width(chars: &[char]) -> usize {
+    let s: String = chars.iter().collect();
+    crate::read::summary::width(&s)
+}
+
+/// Reads the rest of a UTF-8 sequence started by `first`.
+fn utf8_char(first: u8) -> Option<char> {
+    let n = match first {
+        0xc0..=0xdf => 1,
+        0xe0..=0xef => 2,
+        0xf0..=0xf7 => 3,
+        _ => return None,
+    };
+    let mut v = vec![first];
+    for _ in 0..n {
+        match signals::read_byte(Some(100)) {
+            Byte::Byte(b) if b & 0xc0 == 0x80 => v.push(b),
+            _ => return None,
+        }
+    }
+    std::str::from_utf8(&v).ok()?.chars().next()
+}
+
+/// An escape sequence after ESC: the key it names.
+enum Key {
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    Delete,
+    Other,
+}
+
+fn escape_sequence() -> Key {
+    let b = match signals::read_byte(Some(50)) {
+        Byte::Byte(b) => b,
+        _ => return Key::Other,
+    };
+    if b != b'[' && b != b'O' {
+        return Key::Other;
+    }
+    let mut params = Vec::new();
+    loop {
+        match signals::read_byte(Some(50)) {
+            Byte::Byte(c) if c.is_ascii_digit() || c == b';' => params.push(c),
+            Byte::Byte(c) => {
+                let p = String::from_utf8_lossy(&params).into_owned();
+                return match (c, p.as_str()) {
+                    (b'A', _) => Key::Up,
+                    (b'B', _) => Key::Down,
+                    (b'C', _) => Key::Right,
+                    (b'D', _) => Key::Left,
+                    (b'H', _) => Key::Home,
+                    (b'F', _) => Key::End,
+                    (b'~', "1" | "7") => Key::Home,
+                    (b'~', "4" | "8") => Key::End,
+                    (b'~', "3") => Key::Delete,
+                    _ => Key::Other,
+                };
+            }
+            _ => return Key::Other,
+        }
+    }
+}
+
 impl LineEditor {
-    /// Creates the editor and loads the history file (a missing file is
-    /// fine). None if the terminal cannot be driven.
+    /// Creates the editor and loads the history file (a missing file is fine).
     pub fn new(s: &Session) -> Option<Self> {
-        let size = s
+        get_mode()?;
+        let max = s
             .value("history-size")
             .and_then(|v| v.trim().parse::<usize>().ok())
             .unwrap_or(DEFAULT_HISTORY_SIZE);
-        let config = Config::builder()
-            .max_history_size(size)
-            .ok()?
-            // A line typed with a leading blank stays out of the history.
-            .history_ignore_space(true)
-            .auto_add_history(false)
-            .build();
-        let mut ed: Editor<(), DefaultHistory> = Editor::with_config(config).ok()?;
-        let file = history_path(s);
-        if size == 0 {
-            return Some(Self { ed, file: None });
+        let file = if max == 0 { None } else { history_path(s) };
+        let mut history = Vec::new();
+        if let Some(f) = &file
+            && let Ok(text) = std::fs::read_to_string(f)
+        {
+            history = text
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect();
+            if history.len() > max {
+                history.drain(..history.len() - max);
+            }
         }
-        if let Some(f) = &file {
-            let _ = ed.load_history(f);
-        }
-        Some(Self { ed, file })
+        Some(Self { history, max, file })
     }
 
-    /// Reads one command line with `prompt`. A multi-line paste returns its
-    /// first line; the rest goes back into the shared stdin buffer.
+    fn redraw(prompt: &str, line: &[char], cur: usize) {
+        let mut s = String::from("\r");
+        s.push_str(prompt);
+        s.extend(line.iter());
+        s.push_str("\x1b[K");
+        let back = width(&line[cur..]);
+        if back > 0 {
+            s.push_str(&format!("\x1b[{back}D"));
+        }
+        term_write(&s);
+    }
+
+    /// Reads one command line with `prompt`.
     pub fn read(&mut self, prompt: &str) -> Got {
         crate::output::flush();
-        crate::signals::line_editing(true);
-        let r = self.ed.readline(prompt);
-        crate::signals::line_editing(false);
-        match r {
-            Ok(text) => {
-                let (first, rest) = match text.find('\n') {
-                    Some(i) => (&text[..i], &text[i + 1..]),
-                    None => (text.as_str(), ""),
-                };
-                if !rest.is_empty() {
-                    let mut more = rest.as_bytes().to_vec();
-                    if !rest.ends_with('\n') {
-                        more.push(b'\n');
-                    }
-                    crate::signals::unread_stdin(&more);
-                }
-                self.remember(first);
-                Got::Line(first.to_string())
-            }
-            Err(ReadlineError::Interrupted) => Got::Interrupt,
-            Err(ReadlineError::Signal(rustyline::error::Signal::Interrupt)) => Got::Interrupt,
-            Err(_) => Got::Eof,
+        let Some(cooked) = get_mode() else {
+            return Got::Eof;
+        };
+        signals::line_editing(true);
+        set_mode(&raw_from(&cooked));
+        term_write(prompt);
+        let got = self.edit(prompt, &cooked);
+        signals::translate_pending_cr();
+        set_mode(&cooked);
+        signals::line_editing(false);
+        if let Got::Line(l) = &got {
+            self.remember(l);
         }
+        got
+    }
+
+    fn edit(&mut self, prompt: &str, cooked: &libc::termios) -> Got {
+        let mut line: Vec<char> = Vec::new();
+        let mut cur = 0usize;
+        // Position in the history while browsing it, and the line being typed.
+        let mut hpos = self.history.len();
+        let mut typed: Vec<char> = Vec::new();
+        loop {
+            let b = match signals::read_byte(None) {
+                Byte::Byte(b) => b,
+                Byte::Eof | Byte::Timeout => {
+                    term_write("\n");
+                    return if line.is_empty() {
+                        Got::Eof
+                    } else {
+                        Got::Line(line.iter().collect())
+                    };
+                }
+                Byte::Hangup => {
+                    set_mode(cooked);
+                    crate::output::flush();
+                    std::process::exit(1);
+                }
+            };
+            match b {
+                b'\r' | b'\n' => {
+                    // A CR LF pair (some pastes) is one Enter.
+                    if b == b'\r' {
+                        signals::take_buffered_if(b'\n');
+                    }
+                    term_write("\n");
+                    return Got::Line(line.iter().collect());
+                }
+                3 => {
+                    term_write("\n");
+                    return Got::Interrupt;
+                }
+                4 => {
+                    if line.is_empty() {
+                        term_write("\n");
+                        return Got::Eof;
+                    }
+                    if cur < line.len() {
+                        line.remove(cur);
+                    }
+                }
+                0x1a => {
+                    set_mode(cooked);
+                    term_write("\n");
+                    // SAFETY: raising SIGTSTP on ourselves; the default action stops the process.
+                    unsafe {
+                        libc::raise(libc::SIGTSTP);
+                    }
+                    set_mode(&raw_from(cooked));
+                    term_write(prompt);
+                }
+                0x7f | 8 => {
+                    if cur > 0 {
+                        cur -= 1;
+                        line.remove(cur);
+                    }
+                }
+                1 => cur = 0,
+                5 => cur = line.len(),
+                2 => cur = cur.saturating_sub(1),
+                6 => cur = (cur + 1).min(line.len()),
+                11 => line.truncate(cur),
+                21 => {
+                    line.drain(..cur);
+                    cur = 0;
+                }
+                23 => {
+                    let mut i = cur;
+                    while i > 0 && line[i - 1] == ' ' {
+                        i -= 1;
+                    }
+                    while i > 0 && line[i - 1] != ' ' {
+                        i -= 1;
+                    }
+                    line.drain(i..cur);
+                    cur = i;
+                }
+                12 => term_write("\x1b[H\x1b[2J"),
+                16 | 14 => self.browse(b == 16, &mut hpos, &mut typed, &mut line, &mut cur),
+                0x1b => match escape_sequence() {
+                    Key::Up => self.browse(true, &mut hpos, &mut typed, &mut line, &mut cur),
+                    Key::Down => self.browse(false, &mut hpos, &mut typed, &mut line, &mut cur),
+                    Key::Left => cur = cur.saturating_sub(1),
+                    Key::Right => cur = (cur + 1).min(line.len()),
+                    Key::Home => cur = 0,
+                    Key::End => cur = line.len(),
+                    Key::Delete => {
+                        if cur < line.len() {
+                            line.remove(cur);
+                        }
+                    }
+                    Key::Other => {}
+                },
+                b'\t' => {
+                    line.insert(cur, ' ');
+                    cur += 1;
+                }
+                c if c < 0x20 => {}
+                c if c < 0x80 => {
+                    line.insert(cur, c as char);
+                    cur += 1;
+                }
+                c => {
+                    if let Some(ch) = utf8_char(c) {
+                        line.insert(cur, ch);
+                        cur += 1;
+                    }
+                }
+            }
+            Self::redraw(prompt, &line, cur);
+        }
+    }
+
+    fn browse(
+        &self,
+        up: bool,
+        hpos: &mut usize,
+        typed: &mut Vec<char>,
+        line: &mut Vec<char>,
+        cur: &mut usize,
+    ) {
+        if *hpos == self.history.len() {
+            *typed = line.clone();
+        }
+        if up {
+            if *hpos == 0 {
+                return;
+            }
+            *hpos -= 1;
+        } else {
+            if *hpos >= self.history.len() {
+                return;
+            }
+            *hpos += 1;
+        }
+        *line = if *hpos == self.history.len() {
+            typed.clone()
+        } else {
+            self.history[*hpos].chars().collect()
+        };
+        *cur = line.len();
     }
 
     /// Adds a command line to the history and appends it to the file
-    /// (created 0600 by rustyline), so an exit without `quit` keeps it.
+    /// (created 0600), so an exit without `quit` keeps it. A line typed with
+    /// a leading blank stays out of the history.
     pub fn remember(&mut self, line: &str) {
-        if line.trim().is_empty() {
+        if line.trim().is_empty() || line.starts_with(' ') || self.max == 0 {
             return;
         }
-        if self.ed.add_history_entry(line).unwrap_or(false)
-            && let Some(f) = &self.file
-        {
-            let _ = self.ed.append_history(f);
+        if self.history.last().map(|l| l.as_str()) == Some(line) {
+            return;
+        }
+        self.history.push(line.to_string());
+        if self.history.len() > self.max {
+            self.history.remove(0);
+        }
+        if let Some(f) = &self.file {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            if let Ok(mut fh) = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(f)
+            {
+                let _ = writeln!(fh, "{line}");
+            }
         }
     }
 }

@@ -116,7 +116,7 @@ pub fn stdin_pending() -> bool {
 
 /// Puts bytes in front of what the shared stdin buffer holds, to be read
 /// next by `read_line_fd0` (the lines after the first of a multi-line paste
-/// at the line editor's prompt, which rustyline read from the terminal).
+/// at the line editor's prompt).
 pub fn unread_stdin(bytes: &[u8]) {
     if bytes.is_empty() {
         return;
@@ -159,6 +159,15 @@ pub fn read_line_fd0() -> Line {
                 line.extend_from_slice(avail);
                 *pos = buf.len();
             }
+            if AFTER_EOF.with(|a| a.borrow().is_some()) {
+                drop(st);
+                take_deferred_eof();
+                return if line.is_empty() {
+                    Line::Eof
+                } else {
+                    Line::Text(line)
+                };
+            }
             buf.clear();
             *pos = 0;
             buf.resize(64 * 1024, 0);
@@ -190,6 +199,126 @@ pub fn read_line_fd0() -> Line {
                     Line::Text(line)
                 };
             }
+        }
+    })
+}
+
+/// One byte from standard input for the line editor.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Byte {
+    Byte(u8),
+    Eof,
+    Hangup,
+    /// Nothing arrived within the wait (only when a timeout was given).
+    Timeout,
+}
+
+/// Takes one byte from the shared stdin buffer, reading fd 0 when it is
+/// empty (all bytes read stay in the buffer: what follows a command line is
+/// there for the composer or the next prompt). With `timeout_ms`, gives up
+/// when nothing arrives in that time.
+pub fn read_byte(timeout_ms: Option<i32>) -> Byte {
+    STDIN_BUF.with(|cell| {
+        let mut st = cell.borrow_mut();
+        loop {
+            let (buf, pos) = &mut *st;
+            if *pos < buf.len() {
+                let b = buf[*pos];
+                *pos += 1;
+                return Byte::Byte(b);
+            }
+            if AFTER_EOF.with(|a| a.borrow().is_some()) {
+                drop(st);
+                take_deferred_eof();
+                return Byte::Eof;
+            }
+            if let Some(ms) = timeout_ms {
+                let mut pfd = libc::pollfd {
+                    fd: 0,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: poll on one valid pollfd.
+                let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+                if r == 0 {
+                    return Byte::Timeout;
+                }
+            }
+            buf.clear();
+            *pos = 0;
+            buf.resize(4096, 0);
+            // SAFETY: read(2) into our own buffer of the given length.
+            let n = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
+            if n < 0 {
+                buf.clear();
+                if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                    if hangup() {
+                        return Byte::Hangup;
+                    }
+                    continue;
+                }
+                return Byte::Eof;
+            }
+            buf.truncate(n as usize);
+            if n == 0 {
+                return Byte::Eof;
+            }
+        }
+    })
+}
+
+thread_local! {
+    /// Bytes after a ^D that arrived while the terminal was raw: the reader
+    /// sees end of input first (as the tty would have given it), then these.
+    static AFTER_EOF: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Bytes that arrived while the terminal was raw did not get the tty's
+/// line discipline (CR → NL, ^D as end of input); apply it to what is still
+/// buffered before going back to cooked mode, so the composer sees the lines
+/// as it would have.
+pub fn translate_pending_cr() {
+    STDIN_BUF.with(|cell| {
+        let mut st = cell.borrow_mut();
+        let (buf, pos) = &mut *st;
+        for b in buf[*pos..].iter_mut() {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+        if let Some(k) = buf[*pos..].iter().position(|&b| b == 4) {
+            let at = *pos + k;
+            let rest = buf[at + 1..].to_vec();
+            buf.truncate(at);
+            AFTER_EOF.with(|a| *a.borrow_mut() = Some(rest));
+        }
+    });
+}
+
+/// A ^D held back by `translate_pending_cr`: true (once) when the buffer is
+/// used up and end of input is due; the bytes after it become readable.
+fn take_deferred_eof() -> bool {
+    let Some(rest) = AFTER_EOF.with(|a| a.borrow_mut().take()) else {
+        return false;
+    };
+    STDIN_BUF.with(|cell| {
+        let mut st = cell.borrow_mut();
+        st.0 = rest;
+        st.1 = 0;
+    });
+    true
+}
+
+/// Takes the next buffered byte if it is `want` (never reads fd 0).
+pub fn take_buffered_if(want: u8) -> bool {
+    STDIN_BUF.with(|cell| {
+        let mut st = cell.borrow_mut();
+        let (buf, pos) = &mut *st;
+        if *pos < buf.len() && buf[*pos] == want {
+            *pos += 1;
+            true
+        } else {
+            false
         }
     })
 }

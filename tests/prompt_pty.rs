@@ -1,5 +1,5 @@
 //! The interactive `& ` prompt on a pseudo-terminal with the line editor
-//! (rustyline; TERM=xterm): the prompt, editing keys, history within a
+//! (TERM=xterm): the prompt, editing keys, history within a
 //! session and across sessions (the history file, mode 0600), ^C, ^D,
 //! `ignoreeof`, SIGHUP, ^Z, a `mail` command whose body is read from the
 //! same terminal, a multi-line paste and lines typed ahead while a command
@@ -361,7 +361,7 @@ fn suspend_key_and_stop_continue_resume_at_the_prompt() {
     let steps = [
         Expect("& "),
         Keys("pr"),
-        // ^Z: rustyline leaves raw mode and stops the process group (on
+        // ^Z: the editor leaves raw mode and stops the process (on
         // this pty the group is orphaned, so the kernel does not stop it);
         // it comes back to the line being edited.
         Ctrl('z'),
@@ -484,4 +484,41 @@ fn no_line_editor_on_a_dumb_terminal_or_a_pipe() {
     assert!(text.contains("unread\n& "), "{text:?}");
     assert!(!dir.join(".mailx_history").exists());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Keys that arrive in one burst with the Enter ending a command line (a
+/// fast typist, a paste without bracketing, `tmux send-keys 'p 1' Enter '='
+/// Enter 'q' Enter`) are all kept: the editor reads through the shared stdin
+/// buffer and leaves what follows the Enter there.
+#[test]
+fn keys_in_one_burst_with_the_enter_are_kept() {
+    let steps = [
+        Expect("& "),
+        Keys("p 2\r=\rp 3\rx\r"),
+        Expect("Body two."),
+        Expect("Body three."),
+    ];
+    let o = run(OURS, "", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+    assert!(o.screen.contains("\n2\n"), "{}", o.screen);
+}
+
+/// A `mail` command and its body typed in one burst: the body reaches the
+/// composer (the tty's CR → NL and ^D are applied to bytes read in raw mode).
+#[test]
+fn mail_command_and_body_in_one_burst() {
+    let dir = home("burst");
+    let steps = [
+        Expect("& "),
+        Keys("m bob@x\rhello body\rline2\r\x04"),
+        Expect("EOT"),
+        Expect("& "),
+        Keys("x\r"),
+    ];
+    std::fs::copy(fixture(), dir.join("box")).unwrap();
+    let o = run_in(&dir, OURS, "", "xterm", &steps);
+    assert_eq!(o.exit, Some(0), "{}", o.screen);
+    let sent = o.sent.clone().unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(sent.ends_with("\nhello body\nline2\n"), "{sent:?}");
 }

@@ -345,16 +345,17 @@ impl StdinSource {
     }
 
     /// The line editor when the prompt should use it now: created at the
-    /// first prompt on a terminal. Lines already in the shared buffer (the
-    /// rest of a paste) or typed ahead in the terminal's cooked queue are
-    /// read without it, so they are neither lost nor read twice.
+    /// first prompt on a terminal. It reads through the shared stdin buffer,
+    /// so lines already there (a paste, keys typed ahead) come in order.
     fn editor(&mut self, s: &Session) -> Option<&mut crate::lineedit::LineEditor> {
         if !self.editor_tried && crate::lineedit::wanted(s) {
             self.editor_tried = true;
             self.editor = crate::lineedit::LineEditor::new(s);
         }
         let ed = self.editor.as_mut()?;
-        if !s.interactive() || crate::signals::stdin_pending() || crate::signals::typed_ahead() {
+        // The editor reads through the shared stdin buffer, so lines already
+        // buffered or typed ahead go through it too, in order.
+        if !s.interactive() {
             return None;
         }
         Some(ed)
