@@ -7,6 +7,9 @@
 //! message text on a tty; we show real characters in a UTF-8 locale and
 //! escape control characters (other than tab and newline) as `^X`. Output
 //! to a pipe or file is the raw message.
+//!
+//! `print`/`type`/`more`/`page`/`top` show MIME messages decoded
+//! ([`decoded`]); `Print`/`Type`/`More`/`Page` and `pipe` keep the raw bytes.
 
 use super::{ReadState, state, state_mut};
 use crate::mailbox::{MsgFlags, RenderOptions, render_message};
@@ -26,6 +29,37 @@ pub fn render(
         ..Default::default()
     };
     render_message(&st.mb, i, st.flags(i), &opts, out)
+}
+
+/// The MIME-decoded form of message `i` (0-based) for `print`/`type`/
+/// `more`/`page`/`top` and `~m`/`~f`: encoded words in the headers shown,
+/// transfer encodings and charsets of text parts, other parts listed
+/// (`mimeview`). `None` when nothing needs decoding or the terminal is
+/// ASCII (C locale): the caller prints the raw rendering, as bsd-mailx.
+pub fn decoded(st: &ReadState, i: usize, ign: Option<&IgnoreTab>) -> Option<Vec<u8>> {
+    use crate::mimeview::{self, Term};
+    let t = mimeview::term();
+    if t == Term::Raw {
+        return None;
+    }
+    let mut rendered = Vec::new();
+    render(st, i, ign, &mut rendered).ok()?;
+    let hdr = st.mb.headers(i).ok()?;
+    let raw = st.mb.raw_message(i).ok()?;
+    let v = mimeview::decode_rendered(&rendered, &hdr, &raw, ign)?;
+    if t == Term::Utf8 {
+        return Some(v);
+    }
+    // A non-UTF-8 terminal: decoded (UTF-8) lines are converted, lines
+    // kept verbatim from the message stay as they are.
+    let mut out = Vec::with_capacity(v.len());
+    for line in v.split_inclusive(|&c| c == b'\n') {
+        match std::str::from_utf8(line) {
+            Ok(l) if !l.is_ascii() => out.extend(mimeview::to_terminal(l, t)),
+            _ => out.extend_from_slice(line),
+        }
+    }
+    Some(out)
 }
 
 /// Makes message text safe for a terminal (see the module comment).
@@ -99,7 +133,9 @@ pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool
         if !quiet {
             one.extend_from_slice(format!("Message {m}:\n").as_bytes());
         }
-        if render(st, m - 1, ign.as_ref(), &mut one).is_err() {
+        if doign && let Some(d) = decoded(st, m - 1, ign.as_ref()) {
+            one.extend_from_slice(&d);
+        } else if render(st, m - 1, ign.as_ref(), &mut one).is_err() {
             break;
         }
         if tty {
@@ -175,8 +211,16 @@ pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
         if !quiet {
             crate::outln!("Message {m}:");
         }
-        let c = st.mb.entry(m - 1).lines as i64;
-        let raw = st.mb.raw_message(m - 1).unwrap_or_default();
+        let mut c = st.mb.entry(m - 1).lines as i64;
+        // A MIME message shows its decoded lines (all headers, as the raw
+        // path); a plain one bsd-mailx's raw lines.
+        let raw = match decoded(st, m - 1, None) {
+            Some(d) => {
+                c = d.iter().filter(|&&b| b == b'\n').count() as i64;
+                d
+            }
+            None => st.mb.raw_message(m - 1).unwrap_or_default(),
+        };
         if !lineb {
             crate::outln!();
         }
