@@ -305,11 +305,37 @@ pub fn needs_decoding(raw: &[u8]) -> bool {
 /// Parses a message (headers and body, no From_ line) with mailparse,
 /// catching a panic. The closure gets the parsed message.
 pub fn with_parsed<R>(raw: &[u8], f: impl FnOnce(&ParsedMail<'_>) -> R) -> Option<R> {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    quietly(|| {
         let m = mailparse::parse_mail(raw).ok()?;
         Some(f(&m))
-    }));
-    r.ok().flatten()
+    })
+    .flatten()
+}
+
+/// Runs `f`, turning a panic into `None` without the panic message on
+/// stderr (a broken message must not print a Rust backtrace at the user).
+/// The program is single-threaded, so swapping the hook is safe; nested
+/// calls keep the outer silent hook.
+fn quietly<R>(f: impl FnOnce() -> R) -> Option<R> {
+    thread_local! {
+        static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+    let outer = DEPTH.with(|d| {
+        let v = d.get();
+        d.set(v + 1);
+        v == 0
+    });
+    let prev = outer.then(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        prev
+    });
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    if let Some(prev) = prev {
+        std::panic::set_hook(prev);
+    }
+    DEPTH.with(|d| d.set(d.get() - 1));
+    r.ok()
 }
 
 /// The message without its From_ line (mailparse wants headers first).
@@ -346,9 +372,8 @@ pub fn part_bytes(p: &ParsedMail<'_>) -> Vec<u8> {
             .unwrap_or(p.raw_bytes.len());
         return p.raw_bytes[start..].to_vec();
     }
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.get_body_raw()));
-    match r {
-        Ok(Ok(b)) => b,
+    match quietly(|| p.get_body_raw()) {
+        Some(Ok(b)) => b,
         _ => {
             use mailparse::body::Body;
             match p.get_body_encoded() {
