@@ -614,3 +614,26 @@ fn truncated_and_mangled_messages_never_panic() {
         }
     }
 }
+
+#[test]
+fn subject_search_finds_decoded_text() {
+    let t = text(&run(
+        "charsets.mbox",
+        "C.UTF-8",
+        "f /привет\nf /CAFÉ\nf /Caf=E9\n",
+    ));
+    let hits: Vec<&str> = t.lines().filter(|l| l.contains("Mon Mar")).collect();
+    assert_eq!(hits.len(), 3, "{t}");
+    assert!(
+        hits[0].contains("  3 sender3") && hits[0].ends_with("Привет"),
+        "{t}"
+    );
+    // Raw text still matches, as in bsd-mailx.
+    assert!(
+        hits[1].contains("Café crème") && hits[2].contains("Café crème"),
+        "{t}"
+    );
+    // The C locale searches the raw text only.
+    let t = text(&run("charsets.mbox", "C", "f /CAFÉ\n"));
+    assert!(t.contains("No applicable messages"), "{t}");
+}

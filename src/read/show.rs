@@ -90,6 +90,36 @@ pub fn tty_safe(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// [`tty_safe`] for decoded text: in a non-UTF-8 8-bit locale the text is
+/// already in the terminal's charset, so printable 8-bit bytes (0xA0 and
+/// up) are shown as they are; C0 controls and DEL become `^X`, the C1
+/// range 0x80–0x9F `M^X`. In other locales the same as [`tty_safe`].
+pub fn tty_safe_decoded(data: &[u8]) -> Vec<u8> {
+    if !matches!(crate::mimeview::term(), crate::mimeview::Term::Legacy(_)) {
+        return tty_safe(data);
+    }
+    legacy_safe(data)
+}
+
+fn legacy_safe(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    for &c in data {
+        match c {
+            b'\n' | b'\t' | 0x20..=0x7e | 0xa0..=0xff => out.push(c),
+            0x80..=0x9f => {
+                out.extend_from_slice(b"M^");
+                out.push((c & 0x7f) + b'@');
+            }
+            0x7f => out.extend_from_slice(b"^?"),
+            _ => {
+                out.push(b'^');
+                out.push(c + b'@');
+            }
+        }
+    }
+    out
+}
+
 /// bsd-mailx's `type1`: prints the messages (with `Message N:` lines unless
 /// `quiet`), through the pager when `page` or a long `crt` output asks for it.
 pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool {
@@ -133,13 +163,19 @@ pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool
         if !quiet {
             one.extend_from_slice(format!("Message {m}:\n").as_bytes());
         }
+        let mut was_decoded = false;
         if doign && let Some(d) = decoded(st, m - 1, ign.as_ref()) {
             one.extend_from_slice(&d);
+            was_decoded = true;
         } else if render(st, m - 1, ign.as_ref(), &mut one).is_err() {
             break;
         }
         if tty {
-            one = tty_safe(&one);
+            one = if was_decoded {
+                tty_safe_decoded(&one)
+            } else {
+                tty_safe(&one)
+            };
         }
         if use_pager {
             buf.extend_from_slice(&one);
@@ -214,12 +250,12 @@ pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
         let mut c = st.mb.entry(m - 1).lines as i64;
         // A MIME message shows its decoded lines (all headers, as the raw
         // path); a plain one bsd-mailx's raw lines.
-        let raw = match decoded(st, m - 1, None) {
+        let (raw, was_decoded) = match decoded(st, m - 1, None) {
             Some(d) => {
                 c = d.iter().filter(|&&b| b == b'\n').count() as i64;
-                d
+                (d, true)
             }
-            None => st.mb.raw_message(m - 1).unwrap_or_default(),
+            None => (st.mb.raw_message(m - 1).unwrap_or_default(), false),
         };
         if !lineb {
             crate::outln!();
@@ -237,7 +273,11 @@ pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
             let text = piece.strip_suffix(b"\n").unwrap_or(piece);
             let mut shown = text.to_vec();
             if tty {
-                shown = tty_safe(&shown);
+                shown = if was_decoded {
+                    tty_safe_decoded(&shown)
+                } else {
+                    tty_safe(&shown)
+                };
             }
             shown.push(b'\n');
             crate::output::bytes(&shown);
@@ -301,4 +341,15 @@ pub fn size(s: &Session, msgvec: &[usize]) -> bool {
         crate::outln!("{m}: {}/{}", e.lines, e.size);
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn legacy_terminal_escaping() {
+        assert_eq!(
+            super::legacy_safe(b"caf\xe9 \x1b[1m \x9b31m \x7f\tx\n"),
+            b"caf\xe9 ^[[1m M^[31m ^?\tx\n"
+        );
+    }
 }
