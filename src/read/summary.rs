@@ -12,8 +12,9 @@
 //!   bytes.
 //!
 //! For pure-ASCII headers both give bsd-mailx's bytes (apart from the three
-//! control characters above). [`decode_header`] is where RFC 2047 decoding
-//! of the sender and subject plugs in.
+//! control characters above). [`decode_header`] decodes RFC 2047 words in
+//! the sender and subject (`mimeview`) when the locale can show the result;
+//! bidi controls are shown as `\u{202E}` in a UTF-8 locale.
 
 use super::ReadState;
 use crate::mailbox::MsgFlags;
