@@ -117,6 +117,9 @@ pub enum CmdId {
     Followup,
     FollowupAll,
     Unalias,
+    // MIME additions (docs/COMPATIBILITY.md M-entries).
+    Attachments,
+    Detach,
 }
 
 /// One row of the table.
@@ -802,6 +805,25 @@ pub const COMMANDS: &[Command] = &[
         "name...",
         "remove aliases",
     ),
+    // MIME additions: appended so no bsd-mailx abbreviation changes.
+    c(
+        "attachments",
+        CmdId::Attachments,
+        MsgList,
+        0,
+        NotDeleted,
+        "[msglist]",
+        "list the MIME parts of messages, numbered for detach",
+    ),
+    c(
+        "detach",
+        CmdId::Detach,
+        RawList { min: 2, max: 3 },
+        0,
+        Any,
+        "[message] part file",
+        "save the decoded bytes of a MIME part to a new file",
+    ),
 ];
 
 /// Finds a command by a typed word: the first entry the word is a prefix of.
@@ -875,6 +897,12 @@ mod tests {
         assert_eq!(lookup("una").unwrap().name, "unalias");
         assert_eq!(lookup("#foo").unwrap().name, "#");
         assert!(lookup("foo").is_none());
+        // The MIME additions steal no abbreviation.
+        assert_eq!(lookup("a").unwrap().name, "alias");
+        assert_eq!(lookup("at").unwrap().name, "attachments");
+        assert_eq!(lookup("d").unwrap().name, "delete");
+        assert_eq!(lookup("de").unwrap().name, "delete");
+        assert_eq!(lookup("det").unwrap().name, "detach");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! - `mailbox`: the mbox engine (index, flags, rendering, locks, write-back).
 //! - `child`: the one owner of child processes; `pager`: paging text.
 //! - `output`: buffered stdout; `locale`: the charset; `util`: small helpers.
+//! - `mime`: outgoing MIME; `mimeview`: decoding received MIME for display.
 //! - `mailbox`: reading, indexing, locking and writing back mbox files.
 //! - `read`: read mode over an open mailbox (message lists, header summary,
 //!   display, saving, replies, quit).
@@ -29,6 +30,7 @@ pub mod locale;
 pub mod mailbox;
 pub mod manpage;
 pub mod mime;
+pub mod mimeview;
 pub mod names;
 pub mod output;
 pub mod pager;

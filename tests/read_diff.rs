@@ -976,6 +976,22 @@ struct OursCase {
 
 fn ours_only_cases() -> Vec<OursCase> {
     vec![
+        // MIME parts (tests/mime_view.rs has the MIME corpus).
+        OursCase {
+            name: "attachments_and_detach",
+            files: &[("intl.mbox", "box")],
+            args: FN,
+            rc: "",
+            script: "attachments 1\ndetach 1 1 body.txt\n",
+            locale: "C.UTF-8",
+            stdout_has: &[
+                "Message 1:\n#1 text/plain, 41 bytes\n",
+                "\"body.txt\" [New file] 41 bytes",
+            ],
+            status: 0,
+            file_has: &[("body.txt", "Body with \u{fc}mlauts")],
+            covers: &["attachments", "detach"],
+        },
         OursCase {
             name: "Save_by_sender",
             files: M3,

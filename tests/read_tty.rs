@@ -218,7 +218,9 @@ fn cases() -> Vec<TtyCase> {
             name: "message_text_on_a_utf8_terminal",
             fixture: "intl.mbox",
             args: &["-n", "-N", "-f", "box"],
-            rc: "",
+            // The From: field holds an encoded word, which we decode in a
+            // UTF-8 locale on purpose (docs/COMPATIBILITY.md M5).
+            rc: "ignore from\n",
             keys: &["p 1\n", "x\n"],
             rows: 24,
             cols: 80,

@@ -182,6 +182,8 @@ pub fn run(s: &mut Session, cmd: &Command, args: Args) -> CmdResult {
         Followup => res(reply::followup(s, &msgs, false)),
         FollowupAll => res(reply::followup(s, &msgs, true)),
         Mail => res(reply::mail(s, &text)),
+        Attachments => res(read::attach::attachments(s, &msgs)),
+        Detach => res(read::attach::detach(s, &words)),
         Edit => res(read::edit::edit(s, &msgs, false)),
         Visual => res(read::edit::edit(s, &msgs, true)),
         _ => super::settings::run(s, cmd, args),
@@ -520,6 +522,14 @@ pub fn interpolate(
         st.touch(m - 1);
         crate::outp!(" {m}");
         let f = st.flags(m - 1);
+        // ~m/~f quote the decoded text of a MIME message; ~M/~F the raw one.
+        if !all_headers && let Some(d) = show::decoded(st, m - 1, ign.as_ref()) {
+            match &prefix {
+                Some(p) => out.extend(crate::mimeview::prefix_lines(&d, p)),
+                None => out.extend(d),
+            }
+            continue;
+        }
         if let Err(e) = crate::mailbox::render_message(&st.mb, m - 1, f, &opts, &mut out) {
             crate::util::warn("temporary file", &e);
             return None;

@@ -11,8 +11,10 @@
 //! - `quit`: what happens to the mailbox when it is closed;
 //! - `setfile`: choosing and opening a mailbox;
 //! - `reply`: reply/Reply/followup/mail;
-//! - `edit`: edit/visual.
+//! - `edit`: edit/visual;
+//! - `attach`: attachments/detach (MIME parts).
 
+pub mod attach;
 pub mod edit;
 pub mod files;
 pub mod msglist;
@@ -102,6 +104,27 @@ impl ReadState {
         };
         h.hfield(name)
             .map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+    /// A header field's raw bytes (all occurrences joined by a space).
+    pub fn hfield_raw(&self, i: usize, name: &str) -> Option<Vec<u8>> {
+        // Fill the cache through hfield, then read the raw value.
+        self.hfield(i, name)?;
+        let c = self.header_cache.0.borrow();
+        c.as_ref().and_then(|(_, h)| h.hfield(name))
+    }
+    /// The Subject (or `Subj`) field, raw.
+    pub fn subject_raw(&self, i: usize) -> Option<Vec<u8>> {
+        self.hfield_raw(i, "subject")
+            .or_else(|| self.hfield_raw(i, "subj"))
+    }
+    /// The Subject decoded for display (RFC 2047, charsets) when the
+    /// terminal can show it; bsd-mailx's raw text in the C locale.
+    pub fn subject_decoded(&self, i: usize) -> Option<String> {
+        if crate::mimeview::term() == crate::mimeview::Term::Raw {
+            return self.subject(i);
+        }
+        self.subject_raw(i)
+            .map(|r| crate::mimeview::decode_words(&r))
     }
     /// The Subject (or `Subj`) field.
     pub fn subject(&self, i: usize) -> Option<String> {

@@ -169,6 +169,17 @@ fn contains_ci(hay: &str, needle: &str) -> bool {
         .contains(&needle.to_ascii_lowercase())
 }
 
+fn decoded_contains(st: &ReadState, i: usize, field: &str, needle: &str) -> bool {
+    if crate::mimeview::term() == crate::mimeview::Term::Raw {
+        return false;
+    }
+    st.hfield_raw(i, field).is_some_and(|raw| {
+        crate::mimeview::decode_words(&raw)
+            .to_lowercase()
+            .contains(&needle.to_lowercase())
+    })
+}
+
 fn matchsender(st: &ReadState, name: &str, i: usize) -> bool {
     if name.is_empty() {
         return false;
@@ -193,19 +204,22 @@ fn matchsubj(st: &mut ReadState, pat: &str, i: usize, searchheaders: bool) -> bo
     } else {
         st.lastscan = s.clone();
     }
-    let (field_val, needle) = if searchheaders && let Some(colon) = s.find(':') {
+    let (field, needle) = if searchheaders && let Some(colon) = s.find(':') {
         if s.len() >= 3 && s[..3].eq_ignore_ascii_case("to:") {
             return matchto(st, &s[colon + 1..], i);
         }
         let field = &s[..colon];
         let field = if field.is_empty() { "subject" } else { field };
-        (st.hfield(i, field), s[colon + 1..].to_string())
+        (field.to_string(), s[colon + 1..].to_string())
     } else {
-        (st.hfield(i, "subject"), s)
+        ("subject".to_string(), s)
     };
-    match field_val {
+    match st.hfield(i, &field) {
         None => false,
-        Some(v) => contains_ci(&v, &needle),
+        // The raw text (bsd-mailx), or the text as the summary shows it
+        // (RFC 2047 decoded, when the locale can show it: `/Grüße` finds
+        // `=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=`).
+        Some(v) => contains_ci(&v, &needle) || decoded_contains(st, i, &field, &needle),
     }
 }
 

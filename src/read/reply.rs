@@ -48,6 +48,17 @@ pub fn reedit(subj: Option<String>) -> Option<String> {
     Some(format!("Re: {s}"))
 }
 
+/// The subject a reply starts from: decoded (RFC 2047) when the terminal
+/// can show it, control characters made visible; the send side encodes it
+/// again. Raw in the C locale, as bsd-mailx.
+fn reply_subject(st: &super::ReadState, i: usize) -> Option<String> {
+    let d = st.subject_decoded(i)?;
+    if crate::mimeview::term() == crate::mimeview::Term::Raw {
+        return Some(d);
+    }
+    Some(super::summary::safe_text(d.as_bytes(), true))
+}
+
 /// Removes the user (login, alternates, and with `allnet` any
 /// `login@host`) from a list, unless `metoo` is set.
 fn delme(s: &Session, names: Vec<String>) -> Vec<String> {
@@ -116,7 +127,7 @@ fn respond_all(s: &mut Session, msgvec: &[usize], record: Option<String>) -> boo
         }
         np = split(&rcv);
     }
-    let subject = reedit(st.subject(m - 1));
+    let subject = reedit(reply_subject(st, m - 1));
     let cc = match (&replyto, st.hfield(m - 1, "cc")) {
         (None, Some(c)) => delme(s, split(&names::skin(&c))),
         _ => Vec::new(),
@@ -150,7 +161,7 @@ fn respond_senders(s: &mut Session, msgvec: &[usize], record: Option<String>) ->
     let first = msgvec[0];
     let h = Header {
         to,
-        subject: reedit(state(s).subject(first - 1)),
+        subject: reedit(reply_subject(state(s), first - 1)),
         // Debian sets In-Reply-To only when replying to one message.
         in_reply_to: if msgvec.len() == 1 {
             in_reply_to(s, first)

@@ -7,6 +7,9 @@
 //! message text on a tty; we show real characters in a UTF-8 locale and
 //! escape control characters (other than tab and newline) as `^X`. Output
 //! to a pipe or file is the raw message.
+//!
+//! `print`/`type`/`more`/`page`/`top` show MIME messages decoded
+//! ([`decoded`]); `Print`/`Type`/`More`/`Page` and `pipe` keep the raw bytes.
 
 use super::{ReadState, state, state_mut};
 use crate::mailbox::{MsgFlags, RenderOptions, render_message};
@@ -26,6 +29,37 @@ pub fn render(
         ..Default::default()
     };
     render_message(&st.mb, i, st.flags(i), &opts, out)
+}
+
+/// The MIME-decoded form of message `i` (0-based) for `print`/`type`/
+/// `more`/`page`/`top` and `~m`/`~f`: encoded words in the headers shown,
+/// transfer encodings and charsets of text parts, other parts listed
+/// (`mimeview`). `None` when nothing needs decoding or the terminal is
+/// ASCII (C locale): the caller prints the raw rendering, as bsd-mailx.
+pub fn decoded(st: &ReadState, i: usize, ign: Option<&IgnoreTab>) -> Option<Vec<u8>> {
+    use crate::mimeview::{self, Term};
+    let t = mimeview::term();
+    if t == Term::Raw {
+        return None;
+    }
+    let mut rendered = Vec::new();
+    render(st, i, ign, &mut rendered).ok()?;
+    let hdr = st.mb.headers(i).ok()?;
+    let raw = st.mb.raw_message(i).ok()?;
+    let v = mimeview::decode_rendered(&rendered, &hdr, &raw, ign)?;
+    if t == Term::Utf8 {
+        return Some(v);
+    }
+    // A non-UTF-8 terminal: decoded (UTF-8) lines are converted, lines
+    // kept verbatim from the message stay as they are.
+    let mut out = Vec::with_capacity(v.len());
+    for line in v.split_inclusive(|&c| c == b'\n') {
+        match std::str::from_utf8(line) {
+            Ok(l) if !l.is_ascii() => out.extend(mimeview::to_terminal(l, t)),
+            _ => out.extend_from_slice(line),
+        }
+    }
+    Some(out)
 }
 
 /// Makes message text safe for a terminal (see the module comment).
@@ -51,6 +85,36 @@ pub fn tty_safe(data: &[u8]) -> Vec<u8> {
         out.extend_from_slice(super::summary::safe_text(&body[seg_start..], utf8).as_bytes());
         if nl {
             out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// [`tty_safe`] for decoded text: in a non-UTF-8 8-bit locale the text is
+/// already in the terminal's charset, so printable 8-bit bytes (0xA0 and
+/// up) are shown as they are; C0 controls and DEL become `^X`, the C1
+/// range 0x80–0x9F `M^X`. In other locales the same as [`tty_safe`].
+pub fn tty_safe_decoded(data: &[u8]) -> Vec<u8> {
+    if !matches!(crate::mimeview::term(), crate::mimeview::Term::Legacy(_)) {
+        return tty_safe(data);
+    }
+    legacy_safe(data)
+}
+
+fn legacy_safe(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    for &c in data {
+        match c {
+            b'\n' | b'\t' | 0x20..=0x7e | 0xa0..=0xff => out.push(c),
+            0x80..=0x9f => {
+                out.extend_from_slice(b"M^");
+                out.push((c & 0x7f) + b'@');
+            }
+            0x7f => out.extend_from_slice(b"^?"),
+            _ => {
+                out.push(b'^');
+                out.push(c + b'@');
+            }
         }
     }
     out
@@ -99,11 +163,19 @@ pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool
         if !quiet {
             one.extend_from_slice(format!("Message {m}:\n").as_bytes());
         }
-        if render(st, m - 1, ign.as_ref(), &mut one).is_err() {
+        let mut was_decoded = false;
+        if doign && let Some(d) = decoded(st, m - 1, ign.as_ref()) {
+            one.extend_from_slice(&d);
+            was_decoded = true;
+        } else if render(st, m - 1, ign.as_ref(), &mut one).is_err() {
             break;
         }
         if tty {
-            one = tty_safe(&one);
+            one = if was_decoded {
+                tty_safe_decoded(&one)
+            } else {
+                tty_safe(&one)
+            };
         }
         if use_pager {
             buf.extend_from_slice(&one);
@@ -175,8 +247,16 @@ pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
         if !quiet {
             crate::outln!("Message {m}:");
         }
-        let c = st.mb.entry(m - 1).lines as i64;
-        let raw = st.mb.raw_message(m - 1).unwrap_or_default();
+        let mut c = st.mb.entry(m - 1).lines as i64;
+        // A MIME message shows its decoded lines (all headers, as the raw
+        // path); a plain one bsd-mailx's raw lines.
+        let (raw, was_decoded) = match decoded(st, m - 1, None) {
+            Some(d) => {
+                c = d.iter().filter(|&&b| b == b'\n').count() as i64;
+                (d, true)
+            }
+            None => (st.mb.raw_message(m - 1).unwrap_or_default(), false),
+        };
         if !lineb {
             crate::outln!();
         }
@@ -193,7 +273,11 @@ pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
             let text = piece.strip_suffix(b"\n").unwrap_or(piece);
             let mut shown = text.to_vec();
             if tty {
-                shown = tty_safe(&shown);
+                shown = if was_decoded {
+                    tty_safe_decoded(&shown)
+                } else {
+                    tty_safe(&shown)
+                };
             }
             shown.push(b'\n');
             crate::output::bytes(&shown);
@@ -257,4 +341,15 @@ pub fn size(s: &Session, msgvec: &[usize]) -> bool {
         crate::outln!("{m}: {}/{}", e.lines, e.size);
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn legacy_terminal_escaping() {
+        assert_eq!(
+            super::legacy_safe(b"caf\xe9 \x1b[1m \x9b31m \x7f\tx\n"),
+            b"caf\xe9 ^[[1m M^[31m ^?\tx\n"
+        );
+    }
 }

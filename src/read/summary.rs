@@ -12,17 +12,30 @@
 //!   bytes.
 //!
 //! For pure-ASCII headers both give bsd-mailx's bytes (apart from the three
-//! control characters above). [`decode_header`] is where RFC 2047 decoding
-//! of the sender and subject plugs in.
+//! control characters above). [`decode_header`] decodes RFC 2047 words in
+//! the sender and subject (`mimeview`) when the locale can show the result;
+//! bidi controls are shown as `\u{202E}` in a UTF-8 locale.
 
 use super::ReadState;
 use crate::mailbox::MsgFlags;
 use crate::session::Session;
 
-/// Hook for RFC 2047 decoding of a header value shown in the summary.
-/// Today it returns the value unchanged (bsd-mailx shows encoded words raw).
-pub fn decode_header(raw: &str) -> String {
-    raw.to_string()
+/// RFC 2047 decoding of a header value shown in the summary
+/// (`mimeview::decode_words`) when the terminal charset can show the
+/// result; in the C locale the value is unchanged (bsd-mailx shows encoded
+/// words raw). Returns the bytes to give to [`safe_text`].
+pub fn decode_header(raw: &[u8]) -> Vec<u8> {
+    use crate::mimeview::{Term, decode_words, term, to_terminal};
+    match term() {
+        Term::Raw => raw.to_vec(),
+        Term::Utf8 => decode_words(raw).into_bytes(),
+        // safe_text vis-encodes 8-bit bytes outside UTF-8 locales: show
+        // what is ASCII and `?` for the rest rather than M- sequences.
+        t @ Term::Legacy(_) => to_terminal(&decode_words(raw), t)
+            .into_iter()
+            .map(|c| if c.is_ascii() { c } else { b'?' })
+            .collect(),
+    }
 }
 
 /// vis(3) of one byte in a non-UTF-8 locale (libbsd strnvis with
@@ -92,6 +105,10 @@ fn push_chars(out: &mut String, s: &str) {
         } else if (0x80..0xa0).contains(&c) {
             out.push('M');
             ctl(out, (c & 0x7f) as u8);
+        } else if matches!(c, 0x202a..=0x202e | 0x2066..=0x2069) {
+            // Bidi embeddings, overrides and isolates would reorder the
+            // text around them (Trojan Source): shown, never applied.
+            out.push_str(&format!("\\u{{{c:04X}}}"));
         } else {
             out.push(ch);
         }
@@ -183,7 +200,7 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     let i = mesg - 1;
     let f = st.flags(i);
     let utf8 = crate::locale::is_utf8();
-    let subj = st.subject(i).unwrap_or_default();
+    let subj = st.subject_raw(i).unwrap_or_default();
     let curind = if st.dot == i { '>' } else { ' ' };
     let mut dispc = ' ';
     if f.contains(MsgFlags::SAVED) {
@@ -204,10 +221,12 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     // With `showname` the display name stands for the sender, also in the
     // "is it from me" test (Debian patch 11).
     let mut from = st.nameof(i, 0);
+    let mut from_bytes = from.clone().into_bytes();
     if s.is_set("showname")
         && let Some(n) = display_name(st, i)
     {
-        from = n;
+        from = String::from_utf8_lossy(&n).into_owned();
+        from_bytes = n;
     }
     let to = st.hfield(i, "to").map(|t| crate::names::skin(&t));
     let show_to = if from_me(s, &from) {
@@ -216,11 +235,11 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
         s.is_set("show-rcpt")
     };
     let (name, is_to) = match (&to, show_to) {
-        (Some(t), true) => (t.clone(), true),
-        _ => (from, false),
+        (Some(t), true) => (t.clone().into_bytes(), true),
+        _ => (from_bytes, false),
     };
-    let visname = safe_text(decode_header(&name).as_bytes(), utf8);
-    let vissub = safe_text(decode_header(&subj).as_bytes(), utf8);
+    let visname = safe_text(&decode_header(&name), utf8);
+    let vissub = safe_text(&decode_header(&subj), utf8);
     let date = st.from_date(i);
     let date = safe_text(&date, utf8);
     let e = st.mb.entry(i);
@@ -244,11 +263,18 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
 
 /// `showname`: the display-name part of the From: field (Debian patch 11):
 /// the text before `<`, without quotes. Other forms show the address.
-fn display_name(st: &ReadState, i: usize) -> Option<String> {
-    let from = st.hfield(i, "from")?;
-    let lt = from.find('<')?;
-    let name = from[..lt].trim().trim_matches('"').trim();
-    (!name.is_empty()).then(|| name.to_string())
+fn display_name(st: &ReadState, i: usize) -> Option<Vec<u8>> {
+    let from = st.hfield_raw(i, "from")?;
+    let lt = from.iter().position(|&c| c == b'<')?;
+    let mut name = from[..lt].trim_ascii();
+    while let Some(n) = name.strip_prefix(b"\"") {
+        name = n;
+    }
+    while let Some(n) = name.strip_suffix(b"\"") {
+        name = n;
+    }
+    let name = name.trim_ascii();
+    (!name.is_empty()).then(|| name.to_vec())
 }
 
 /// Prints the summary line of one message.
@@ -370,6 +396,14 @@ mod tests {
     fn utf8_shows_characters_and_escapes_controls() {
         assert_eq!(safe_text("Grüße\x1b\x08".as_bytes(), true), "Grüße^[^H");
         assert_eq!(safe_text(b"x\xc2\x85y\xffz", true), "xM^EyM^?z");
+    }
+
+    #[test]
+    fn bidi_controls_are_shown() {
+        assert_eq!(
+            safe_text("a\u{202E}b\u{2066}c".as_bytes(), true),
+            "a\\u{202E}b\\u{2066}c"
+        );
     }
 
     #[test]
