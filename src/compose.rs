@@ -175,6 +175,14 @@ fn print_message(h: &Header, body: &Body) -> io::Result<()> {
     out.push_str("MIME-Version: 1.0\n");
     out.push_str(&format!("Content-Type: text/plain; charset=\"{cs}\"\n"));
     out.push_str("Content-Transfer-Encoding: 8bit\n\n");
+    // On a terminal the text goes through `tty_safe`, as `print` does: a
+    // reply's subject and a `~m`/`~f` message come from someone else and
+    // must not send escape sequences to the terminal.
+    if std::io::stdout().is_terminal() {
+        let mut v = out.into_bytes();
+        body.copy_to(&mut v)?;
+        return crate::output::Stdout.write_all(&crate::read::show::tty_safe(&v));
+    }
     crate::outp!("{out}");
     body.copy_to(&mut crate::output::Stdout)
 }

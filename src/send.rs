@@ -28,6 +28,11 @@ pub struct Header {
     pub reply_to: Option<String>,
     /// Files to attach (`-A`, `~@`), already read.
     pub attachments: Vec<mime::Attachment>,
+    /// Addresses copied from a received message (by `reply` and friends).
+    /// They are data written by whoever sent that message, so they are
+    /// never delivered as `/file` or `|command` recipients, even with
+    /// `expandaddr` (CVE-2014-7844's reply vector; bsd-mailx runs them).
+    pub received: Vec<String>,
 }
 
 /// A message ready to go out: the header block and how to write the body.
@@ -474,9 +479,14 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
     // expandaddr: file and pipe recipients are delivered here and removed
     // from what sendmail sees (bsd-mailx left them in To:).
     let mut local = Vec::new();
+    // Addresses taken from a received message never qualify (see
+    // `Header::received`); they go to sendmail as plain addresses, as they
+    // would without expandaddr.
     if s.is_set("expandaddr") {
-        let (l, rest): (Vec<Name>, Vec<Name>) =
-            to.into_iter().partition(|n| is_file_or_pipe(&n.name));
+        let received: Vec<String> = h.received.iter().map(|r| one_line(r)).collect();
+        let (l, rest): (Vec<Name>, Vec<Name>) = to
+            .into_iter()
+            .partition(|n| is_file_or_pipe(&n.name) && !received.contains(&n.name));
         local = l;
         to = rest;
     }

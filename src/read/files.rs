@@ -144,9 +144,14 @@ pub fn save_by_sender(s: &mut Session, msgvec: &[usize], mark: bool) -> bool {
 }
 
 /// The login part of an address: `bob@example.org` → `bob`, `host!bob` → `bob`.
-/// Slashes are removed so the name stays one file name.
+/// Slashes are removed so the name stays one file name; so are control
+/// characters (C0, DEL, C1) and bidi controls, which come from a hostile
+/// sender and would otherwise reach the terminal in `"name" [New file]`.
 pub fn sender_login(addr: &str) -> String {
     let local = addr.split('@').next().unwrap_or("");
     let local = local.rsplit('!').next().unwrap_or(local);
-    local.replace('/', "")
+    local
+        .chars()
+        .filter(|&c| c != '/' && !c.is_control() && !super::summary::is_bidi_control(c))
+        .collect()
 }

@@ -6,6 +6,7 @@
 //! - in a UTF-8 locale, real characters are shown and fields are padded and
 //!   cut by display width ([`width`]); control characters are shown as `^X`
 //!   (bsd-mailx lets backspace, bell and CR through), C1 controls as `M^X`,
+//!   bidi embeddings, overrides and isolates as `<U+202E>`,
 //!   bytes that are not UTF-8 in vis(3) `M-x` form;
 //! - in any other locale, the bytes are encoded exactly as bsd-mailx's
 //!   `strnvis(VIS_SAFE|VIS_NOSLASH)` does, and fields are padded and cut by
@@ -82,6 +83,13 @@ pub fn safe_text(raw: &[u8], utf8: bool) -> String {
     out
 }
 
+/// The Unicode bidirectional embeddings, overrides and isolates
+/// (U+202A..U+202E, U+2066..U+2069): they change the display order of the
+/// text after them. The implicit marks (LRM, RLM, ALM) do not and are shown.
+pub fn is_bidi_control(ch: char) -> bool {
+    matches!(ch as u32, 0x202a..=0x202e | 0x2066..=0x2069)
+}
+
 fn push_chars(out: &mut String, s: &str) {
     for ch in s.chars() {
         let c = ch as u32;
@@ -92,6 +100,11 @@ fn push_chars(out: &mut String, s: &str) {
         } else if (0x80..0xa0).contains(&c) {
             out.push('M');
             ctl(out, (c & 0x7f) as u8);
+        } else if is_bidi_control(ch) {
+            // Shown, not obeyed: an override or isolate from a hostile
+            // message would reorder the rest of the line on the terminal
+            // (CVE-2021-42574, "Trojan Source").
+            out.push_str(&format!("<U+{c:04X}>"));
         } else {
             out.push(ch);
         }
