@@ -59,7 +59,14 @@ pub enum Compose {
 
 /// Reads a line for a prompt (Subject:, Cc:, ...); None at EOF.
 fn prompt_line(text: &str) -> Option<String> {
-    crate::outp!("{text}");
+    // `~h` shows the current values, which for a reply come from the
+    // received message: on a terminal, through the same filter as `print`.
+    if std::io::stdout().is_terminal() {
+        let safe = crate::read::show::tty_safe(text.as_bytes());
+        crate::outp!("{}", String::from_utf8_lossy(&safe));
+    } else {
+        crate::outp!("{text}");
+    }
     crate::output::flush();
     match signals::read_line_fd0() {
         Line::Text(mut t) => {

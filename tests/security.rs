@@ -654,8 +654,9 @@ fn terminal_violations(out: &[u8], utf8: bool) -> Vec<String> {
     bad
 }
 
-/// Every way read mode shows message text on a terminal, in a UTF-8 and in
-/// the C locale: no raw ESC, C1 or (UTF-8) bidi control reaches it.
+/// Every way read mode shows message text on a terminal (summary, `print`
+/// and friends, the reply preview, `~p`, `~m`, `~h`), in a UTF-8 and in the
+/// C locale: no raw ESC, C1 or (UTF-8) bidi control reaches it.
 #[test]
 fn terminal_escapes_never_reach_the_terminal() {
     for lang in ["C.UTF-8", "C"] {
@@ -679,6 +680,11 @@ fn terminal_escapes_never_reach_the_terminal() {
                 "~p\n",
                 "~m 1\n",
                 "~p\n",
+                "~h\n",
+                "\n",
+                "\n",
+                "\n",
+                "\n",
                 "~q\n",
                 "x\n",
             ],

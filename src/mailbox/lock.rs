@@ -398,10 +398,16 @@ fn helper_lock(
             .stderr(Stdio::null())
             .status()
             .map_err(|e| LockError::Dotlock(lock.to_path_buf(), e))?;
-        return match st.code() {
-            Some(0) => Ok(Some(Dot::Helper(helper.clone(), lock.to_path_buf()))),
-            _ => Err(LockError::DotlockBusy(lock.to_path_buf())),
-        };
+        // liblockfile's codes: 0 locked; 4 (L_MAXTRYS) busy until the end;
+        // 2/3 (L_TMPLOCK/L_TMPWRITE) the helper cannot create files there
+        // either (the directory is not writable for group mail): then, as
+        // without a helper, only the fcntl lock is kept, with a warning,
+        // rather than refusing to ever write the mailbox back.
+        match st.code() {
+            Some(0) => return Ok(Some(Dot::Helper(helper.clone(), lock.to_path_buf()))),
+            Some(2) | Some(3) => {}
+            _ => return Err(LockError::DotlockBusy(lock.to_path_buf())),
+        }
     }
     if !WARNED.swap(true, Ordering::Relaxed) {
         let _ = writeln!(

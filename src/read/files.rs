@@ -88,6 +88,7 @@ fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> 
         .open(path)
     {
         crate::util::warn("fopen", &e);
+        crate::util::note_write_failure();
         return false;
     }
     let ign: IgnoreTab = s.save_ignore.clone();
@@ -110,6 +111,7 @@ fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> 
     }
     if let Err(e) = crate::mailbox::write::append_messages(&st.mb, &which, path.as_ref(), &opts) {
         crate::util::warnx(&e.to_string());
+        crate::util::note_write_failure();
         return false;
     }
     if mode != Mode::Copy {
