@@ -385,6 +385,50 @@ mod tests {
         assert_eq!(safe_text(b"x\xc2\x85y\xffz", true), "xM^EyM^?z");
     }
 
+    /// Random bytes (a fixed LCG; the fuzz target `terminal_text` does the
+    /// same with coverage guidance): no ESC, C1 or bidi control survives.
+    #[test]
+    fn safe_text_never_emits_escapes() {
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as u8
+        };
+        let specials: [&[u8]; 6] = [
+            b"\x1b[31m",
+            b"\xc2\x9b",
+            b"\x9b",
+            b"\xe2\x80\xae",
+            b"\xe2\x81\xa6",
+            b"\xc2\x85",
+        ];
+        for _ in 0..5000 {
+            let mut v = Vec::new();
+            for _ in 0..(next() % 40) {
+                let r = next();
+                if r < 64 {
+                    v.extend_from_slice(specials[r as usize % specials.len()]);
+                } else {
+                    v.push(next());
+                }
+            }
+            let u = safe_text(&v, true);
+            assert!(!u.contains('\u{1b}'), "{v:?}");
+            assert!(
+                !u.chars()
+                    .any(|c| ('\u{80}'..'\u{a0}').contains(&c) || is_bidi_control(c)),
+                "{v:?} -> {u:?}"
+            );
+            let c = safe_text(&v, false);
+            assert!(
+                !c.bytes().any(|b| b == 0x1b || (0x80..0xa0).contains(&b)),
+                "{v:?} -> {c:?}"
+            );
+        }
+    }
+
     #[test]
     fn widths() {
         assert_eq!(width("abc"), 3);
