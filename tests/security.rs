@@ -660,6 +660,60 @@ fn cve_2017_5899_dotlock_path_is_mailbox_dot_lock() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// As an ordinary user, `MAIL` naming someone else's mailbox (here a
+/// root-owned, even world-writable, file) is ignored: we never open, lock
+/// (`<file>.lock`, through the setgid helper or not) or rewrite it.
+#[test]
+fn cve_2017_5899_mail_variable_cannot_aim_the_lock_at_anothers_mailbox() {
+    let Some(prefix) = unprivileged_prefix() else {
+        eprintln!("skipped: running as root and no setpriv to drop privileges");
+        return;
+    };
+    if prefix.is_empty() {
+        eprintln!("skipped: not root; this case needs a second user");
+        return;
+    }
+    let t = TempDir::new("sec");
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let other = t.join("other");
+    let text = msg("From: a@x\nSubject: s", "b");
+    std::fs::write(&other, &text).unwrap();
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let bin = t.join("mailx");
+    std::fs::copy(ours(), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut c = Command::new(&prefix[0]);
+    c.args(&prefix[1..])
+        .arg(&bin)
+        .arg("-n")
+        .env_clear()
+        .env("HOME", t.path())
+        .env("PATH", "/usr/bin:/bin")
+        .env("MAIL", &other)
+        .env("MAILRC", "/dev/null")
+        .current_dir(t.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        let _ = child.stdin.take().unwrap().write_all(b"d 1\nq\n");
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    if err.contains("setpriv:") {
+        eprintln!("skipped: setpriv cannot switch users here: {err}");
+        return;
+    }
+    assert_eq!(std::fs::read(&other).unwrap(), text.as_bytes(), "{err}");
+    assert!(!t.join("other.lock").exists());
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains(&other.display().to_string()),
+        "the other mailbox was opened"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Terminal escape injection
 // ---------------------------------------------------------------------------
