@@ -268,7 +268,9 @@ fn shim() -> Option<PathBuf> {
             eprintln!("skipped: no C compiler for the fault-injection shim");
             return None;
         }
-        let dir = std::env::temp_dir().join(format!("mailx-faultshim-{}", std::process::id()));
+        // Next to the test binary (target/<profile>/faultshim), not in /tmp.
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().unwrap().parent().unwrap().join("faultshim");
         std::fs::create_dir_all(&dir).unwrap();
         Some(compile_c(
             &dir,
