@@ -177,7 +177,17 @@ impl BodyWriter<'_> {
 
     fn flush_buf(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
-            self.body.file.write_all_at(&self.buf, self.body.len)?;
+            // Say which file failed: "cannot read the message: No space left
+            // on device" would blame standard input for a full $TMPDIR.
+            self.body
+                .file
+                .write_all_at(&self.buf, self.body.len)
+                .map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("temporary file: {}", crate::util::strerror(&e)),
+                    )
+                })?;
             self.body.len += self.buf.len() as u64;
             self.buf.clear();
         }

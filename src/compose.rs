@@ -59,7 +59,14 @@ pub enum Compose {
 
 /// Reads a line for a prompt (Subject:, Cc:, ...); None at EOF.
 fn prompt_line(text: &str) -> Option<String> {
-    crate::outp!("{text}");
+    // `~h` shows the current values, which for a reply come from the
+    // received message: on a terminal, through the same filter as `print`.
+    if std::io::stdout().is_terminal() {
+        let safe = crate::read::show::tty_safe(text.as_bytes());
+        crate::outp!("{}", String::from_utf8_lossy(&safe));
+    } else {
+        crate::outp!("{text}");
+    }
     crate::output::flush();
     match signals::read_line_fd0() {
         Line::Text(mut t) => {
@@ -175,6 +182,14 @@ fn print_message(h: &Header, body: &Body) -> io::Result<()> {
     out.push_str("MIME-Version: 1.0\n");
     out.push_str(&format!("Content-Type: text/plain; charset=\"{cs}\"\n"));
     out.push_str("Content-Transfer-Encoding: 8bit\n\n");
+    // On a terminal the text goes through `tty_safe`, as `print` does: a
+    // reply's subject and a `~m`/`~f` message come from someone else and
+    // must not send escape sequences to the terminal.
+    if std::io::stdout().is_terminal() {
+        let mut v = out.into_bytes();
+        body.copy_to(&mut v)?;
+        return crate::output::Stdout.write_all(&crate::read::show::tty_safe(&v));
+    }
     crate::outp!("{out}");
     body.copy_to(&mut crate::output::Stdout)
 }

@@ -28,6 +28,11 @@ pub struct Header {
     pub reply_to: Option<String>,
     /// Files to attach (`-A`, `~@`), already read.
     pub attachments: Vec<mime::Attachment>,
+    /// Addresses copied from a received message (by `reply` and friends).
+    /// They are data written by whoever sent that message, so they are
+    /// never delivered as `/file` or `|command` recipients, even with
+    /// `expandaddr` (CVE-2014-7844's reply vector; bsd-mailx runs them).
+    pub received: Vec<String>,
 }
 
 /// A message ready to go out: the header block and how to write the body.
@@ -250,7 +255,7 @@ pub fn save_dead_letter(s: &Session, parts: &[&[u8]], body: Option<&Body>) {
             b.copy_to(&mut w)?;
         }
         w.flush()?;
-        w.get_ref().sync_all()
+        crate::util::sync_appended(w.get_ref())
     })();
     if let Err(e) = r {
         crate::util::warn(&path, &e);
@@ -258,6 +263,7 @@ pub fn save_dead_letter(s: &Session, parts: &[&[u8]], body: Option<&Body>) {
             "{}: the message could not be saved in {path}",
             crate::util::progname()
         ));
+        crate::util::note_write_failure();
     }
 }
 
@@ -349,8 +355,13 @@ impl Write for FromQuoter<'_> {
     }
 }
 
-/// Appends the message to the `record` file in mbox format.
+/// Appends the message to the `record` file in mbox format. On a write
+/// error the file is cut back to its old length (no partial message; the
+/// error is bsd-mailx's `mail: path: strerror`). The exit status is not
+/// changed: the message itself still goes out, and a failure status would
+/// invite a script to send it twice (docs/COMPATIBILITY.md S14).
 fn write_record(s: &Session, path: &str, msg: &Outgoing) {
+    let mut old_len = None;
     let r = (|| -> io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         let f = std::fs::OpenOptions::new()
@@ -358,6 +369,7 @@ fn write_record(s: &Session, path: &str, msg: &Outgoing) {
             .create(true)
             .mode(0o600)
             .open(path)?;
+        old_len = Some(f.metadata()?.len());
         let mut w = io::BufWriter::new(f);
         writeln!(w, "From {} {}", s.myname, ctime_now())?;
         w.write_all(msg.head.as_bytes())?;
@@ -373,10 +385,16 @@ fn write_record(s: &Session, path: &str, msg: &Outgoing) {
             q.finish()?;
         }
         w.write_all(b"\n")?;
-        w.flush()
+        w.flush()?;
+        crate::util::sync_appended(w.get_ref())
     })();
     if let Err(e) = r {
         crate::util::warn(path, &e);
+        if let Some(n) = old_len
+            && let Ok(f) = std::fs::OpenOptions::new().write(true).open(path)
+        {
+            let _ = f.set_len(n);
+        }
     }
 }
 
@@ -474,9 +492,14 @@ pub fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i32 {
     // expandaddr: file and pipe recipients are delivered here and removed
     // from what sendmail sees (bsd-mailx left them in To:).
     let mut local = Vec::new();
+    // Addresses taken from a received message never qualify (see
+    // `Header::received`); they go to sendmail as plain addresses, as they
+    // would without expandaddr.
     if s.is_set("expandaddr") {
-        let (l, rest): (Vec<Name>, Vec<Name>) =
-            to.into_iter().partition(|n| is_file_or_pipe(&n.name));
+        let received: Vec<String> = h.received.iter().map(|r| one_line(r)).collect();
+        let (l, rest): (Vec<Name>, Vec<Name>) = to
+            .into_iter()
+            .partition(|n| is_file_or_pipe(&n.name) && !received.contains(&n.name));
         local = l;
         to = rest;
     }

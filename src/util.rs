@@ -116,3 +116,29 @@ pub fn warnx(msg: &str) {
 pub fn warn(what: &str, e: &io::Error) {
     crate::output::err_line(&format!("{}: {}: {}", progname(), what, strerror(e)));
 }
+
+/// Set when data could not be written where it belongs (mailbox write-back,
+/// mbox, save/copy/write, dead.letter). Read mode then exits 1 at
+/// the end, where bsd-mailx exits 0 whatever happened: a script must be
+/// able to see that mail did not land where it asked.
+static WRITE_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Records a failed write (see [`write_failed`]).
+pub fn note_write_failure() {
+    WRITE_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True once any write of mail data has failed in this run.
+pub fn write_failed() -> bool {
+    WRITE_FAILED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// fsync(2) for files we append mail to. A file that cannot be synced
+/// because it is not a regular file (`DEAD=/dev/null`, `set record=/dev/null`,
+/// a FIFO: EINVAL) is fine: there is nothing to make durable.
+pub fn sync_appended(f: &std::fs::File) -> io::Result<()> {
+    match f.sync_data() {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(()),
+        r => r,
+    }
+}

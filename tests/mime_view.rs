@@ -528,11 +528,11 @@ fn decoded_text_on_a_terminal_is_made_visible() {
     assert!(out.contains("CSI8 M^[31m C1"), "{out:?}");
     assert!(out.contains("OSC ^[]52;c;ZXZpbA==^G clipboard"), "{out:?}");
     assert!(
-        out.contains("bidi \\u{202E}txt.exe\\u{202C} and \\u{2066}iso\\u{2069}"),
+        out.contains("bidi <U+202E>txt.exe<U+202C> and <U+2066>iso<U+2069>"),
         "{out:?}"
     );
     assert!(
-        out.contains("Subject: ^[[31mRED^[[0m ^[]0;pwned^G \\u{202E}gnp.exe"),
+        out.contains("Subject: ^[[31mRED^[[0m ^[]0;pwned^G <U+202E>gnp.exe"),
         "{out:?}"
     );
     assert!(!out.contains('\x1b'), "{out:?}");

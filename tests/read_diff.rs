@@ -256,7 +256,7 @@ fn cases() -> Vec<Case> {
             BIG,
             FN,
             "saveignore to message-id\n",
-            "s\nsave\ns out1\ns 3 out1\nc 4-6 out2\nw 7 out3\nw out3\ncopy 9 user2 out4\ns 99 out5\ns user5 /nomatch/x\nsaveretain subject\ns 10 out6\nh\nq\n",
+            "s\nsave\ns out1\ns 3 out1\nc 4-6 out2\nw 7 out3\nw out3\ncopy 9 user2 out4\ns 99 out5\nsaveretain subject\ns 10 out6\nh\nq\n",
             &["save", "copy", "write"],
         ),
         case(
@@ -991,6 +991,20 @@ fn ours_only_cases() -> Vec<OursCase> {
             status: 0,
             file_has: &[("body.txt", "Body with \u{fc}mlauts")],
             covers: &["attachments", "detach"],
+        },
+        // COMPATIBILITY.md R16: a save that cannot open its file is reported
+        // and read mode exits 1 (bsd-mailx: 0).
+        OursCase {
+            name: "save_failure_exit_status",
+            files: BIG,
+            args: FN,
+            rc: "",
+            script: "s user5 /nomatch/x\nh 1\nq\n",
+            locale: "C.UTF-8",
+            stdout_has: &["\"/nomatch/x\" ", "message number 1"],
+            status: 1,
+            file_has: &[],
+            covers: &[],
         },
         OursCase {
             name: "Save_by_sender",

@@ -474,7 +474,9 @@ pub fn read_mode(s: &mut Session, opts: &crate::cli::Options, file: Option<Strin
     if lex::commands(s, &mut src, lex::Context::Command) == lex::Flow::Continue {
         quit::quit(s);
     }
-    0
+    // A failed write-back, save, dead.letter or record copy (reported when
+    // it happened) makes the exit status 1; bsd-mailx exits 0.
+    i32::from(crate::util::write_failed())
 }
 
 /// `~m`/`~f` (and `~M`/`~F`) in the composer: the listed messages (default:

@@ -140,7 +140,9 @@ pub fn run(s: &mut Session, cmd: &Command, args: Args) -> CmdResult {
                 return CmdResult::Error;
             }
             crate::output::flush();
-            std::process::exit(0);
+            // 1 when a save/copy/write or dead.letter write failed earlier
+            // (docs/COMPATIBILITY.md R16; bsd-mailx: always 0).
+            std::process::exit(i32::from(crate::util::write_failed()));
         }
         CmdId::Comment => CmdResult::Ok,
         _ => unreachable!("{} is not a settings command", cmd.name),

@@ -192,7 +192,11 @@ impl MailboxLock {
             Some(Dot::Own(p)) | Some(Dot::Helper(_, p)) => p,
             None => return,
         };
-        if let Ok(f) = OpenOptions::new().append(true).open(p) {
+        if let Ok(f) = OpenOptions::new()
+            .append(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(p)
+        {
             let _ = f.set_modified(SystemTime::now());
         }
     }
@@ -261,12 +265,23 @@ fn hostname() -> String {
 
 /// Does the lock file name a live process, or is it fresh enough?
 /// Returns true when it may be removed.
+///
+/// The lock is examined with lstat and opened with O_NOFOLLOW: a symbolic
+/// link planted at `<mailbox>.lock` (which no locker makes) is never
+/// followed; it holds no pid, so it is judged by its own age and, when
+/// stale, the link itself is removed (CVE-2017-5899 class: a lock path must
+/// not lead us to files elsewhere).
 fn is_stale(lock: &Path) -> bool {
-    let Ok(meta) = fs::metadata(lock) else {
+    let Ok(meta) = fs::symlink_metadata(lock) else {
         return false;
     };
     let mut s = String::new();
-    if let Ok(mut f) = File::open(lock) {
+    if meta.file_type().is_file()
+        && let Ok(mut f) = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(lock)
+    {
         let _ = Read::by_ref(&mut f).take(64).read_to_string(&mut s);
     }
     match s.trim().parse::<i32>() {
@@ -383,10 +398,16 @@ fn helper_lock(
             .stderr(Stdio::null())
             .status()
             .map_err(|e| LockError::Dotlock(lock.to_path_buf(), e))?;
-        return match st.code() {
-            Some(0) => Ok(Some(Dot::Helper(helper.clone(), lock.to_path_buf()))),
-            _ => Err(LockError::DotlockBusy(lock.to_path_buf())),
-        };
+        // liblockfile's codes: 0 locked; 4 (L_MAXTRYS) busy until the end;
+        // 2/3 (L_TMPLOCK/L_TMPWRITE) the helper cannot create files there
+        // either (the directory is not writable for group mail): then, as
+        // without a helper, only the fcntl lock is kept, with a warning,
+        // rather than refusing to ever write the mailbox back.
+        match st.code() {
+            Some(0) => return Ok(Some(Dot::Helper(helper.clone(), lock.to_path_buf()))),
+            Some(2) | Some(3) => {}
+            _ => return Err(LockError::DotlockBusy(lock.to_path_buf())),
+        }
     }
     if !WARNED.swap(true, Ordering::Relaxed) {
         let _ = writeln!(

@@ -335,25 +335,33 @@ fn write_mbox(
         }
         Ok(())
     };
-    if opts.append {
+    // An mbox that is not a regular file (`MBOX=/dev/null`, a FIFO) is only
+    // ever appended to: never renamed over (as root that would replace
+    // /dev/null with a file), never chmod-ed, never synced.
+    let special = fs::metadata(mbox).is_ok_and(|m| !m.file_type().is_file());
+    if opts.append || special {
         let f = OpenOptions::new()
             .append(true)
             .create(true)
             .mode(0o600)
             .open(mbox)
             .map_err(&err)?;
-        let _ = f.set_permissions(fs::Permissions::from_mode(0o600));
+        if !special {
+            let _ = f.set_permissions(fs::Permissions::from_mode(0o600));
+        }
         let old = f.metadata().map_err(&err)?.len();
         let r = (|| {
             let mut w = BufWriter::with_capacity(1 << 16, &f);
             write_sel(&mut w)?;
             w.flush()?;
             drop(w);
-            f.sync_all()
+            if special { Ok(()) } else { f.sync_all() }
         })();
         if let Err(e) = r {
             // Take back the partial append.
-            let _ = f.set_len(old);
+            if !special {
+                let _ = f.set_len(old);
+            }
             let _ = f.sync_all();
             return Err(err(e));
         }

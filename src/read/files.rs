@@ -88,6 +88,7 @@ fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> 
         .open(path)
     {
         crate::util::warn("fopen", &e);
+        crate::util::note_write_failure();
         return false;
     }
     let ign: IgnoreTab = s.save_ignore.clone();
@@ -110,6 +111,7 @@ fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> 
     }
     if let Err(e) = crate::mailbox::write::append_messages(&st.mb, &which, path.as_ref(), &opts) {
         crate::util::warnx(&e.to_string());
+        crate::util::note_write_failure();
         return false;
     }
     if mode != Mode::Copy {
@@ -144,9 +146,18 @@ pub fn save_by_sender(s: &mut Session, msgvec: &[usize], mark: bool) -> bool {
 }
 
 /// The login part of an address: `bob@example.org` → `bob`, `host!bob` → `bob`.
-/// Slashes are removed so the name stays one file name.
+/// The sender is whoever wrote the message, so the name is cleaned:
+/// slashes are removed so it stays one file name; so are control characters
+/// (C0, DEL, C1) and bidi controls, which would otherwise reach the terminal
+/// in `"name" [New file]`; and leading dots, so a sender `.bashrc@evil` or
+/// `.mailrc@evil` cannot make `Save`/`followup` append their text to a dot
+/// file that a shell or mail(1) runs later (`..` becomes empty: no file).
 pub fn sender_login(addr: &str) -> String {
     let local = addr.split('@').next().unwrap_or("");
     let local = local.rsplit('!').next().unwrap_or(local);
-    local.replace('/', "")
+    let clean: String = local
+        .chars()
+        .filter(|&c| c != '/' && !c.is_control() && !super::summary::is_bidi_control(c))
+        .collect();
+    clean.trim_start_matches('.').to_string()
 }

@@ -4,7 +4,8 @@
 //! each message's fate with bsd-mailx's rules, locks, writes and prints
 //! `Saved N messages in`, `Held N messages in`, `"name" complete`...
 //! Errors (a lock that cannot be taken, a mailbox changed behind our back)
-//! are reported on stderr; as in bsd-mailx the exit status stays 0.
+//! are reported on stderr and make read mode exit 1 (bsd-mailx exits 0;
+//! docs/COMPATIBILITY.md R16).
 
 use crate::mailbox::{self, QuitOptions};
 use crate::session::Session;
@@ -47,5 +48,7 @@ pub fn quit(s: &mut Session) {
     let r = mailbox::quit(&mut st.mb, &opts, &mut crate::output::Stdout, &mut Stderr);
     if let Err(e) = r {
         crate::util::warnx(&e.to_string());
+        // The mailbox is left as it was; read mode will exit 1 (bsd-mailx: 0).
+        crate::util::note_write_failure();
     }
 }

@@ -11,6 +11,7 @@ use super::{state, state_mut};
 use crate::names::{self, Kind};
 use crate::send::{self, Header, SendOpts};
 use crate::session::Session;
+use std::io::IsTerminal;
 
 /// The rest of standard input through the buffer the command loop reads
 /// (`signals::read_line_fd0`), as a `Read`.
@@ -132,11 +133,14 @@ fn respond_all(s: &mut Session, msgvec: &[usize], record: Option<String>) -> boo
         (None, Some(c)) => delme(s, split(&names::skin(&c))),
         _ => Vec::new(),
     };
+    // Every address here came from the message: data, never a file or pipe.
+    let received = np.iter().chain(cc.iter()).cloned().collect();
     let h = Header {
         to: np,
         subject,
         cc,
         in_reply_to: in_reply_to(s, m),
+        received,
         ..Default::default()
     };
     compose_and_send(s, h, record, true)
@@ -159,7 +163,10 @@ fn respond_senders(s: &mut Session, msgvec: &[usize], record: Option<String>) ->
         return true;
     }
     let first = msgvec[0];
+    // The senders' addresses are data, never a file or pipe recipient.
+    let received = to.clone();
     let h = Header {
+        received,
         to,
         subject: reedit(reply_subject(state(s), first - 1)),
         // Debian sets In-Reply-To only when replying to one message.
@@ -253,6 +260,13 @@ fn print_preview(h: &Header) {
         crate::locale::charset()
     ));
     out.push_str("Content-Transfer-Encoding: 8bit\n\n");
+    // The subject and addresses come from the message replied to: on a
+    // terminal they are shown the way `print` shows them (no raw ESC/C1).
+    if std::io::stdout().is_terminal() {
+        let safe = super::show::tty_safe(out.as_bytes());
+        crate::outp!("{}", String::from_utf8_lossy(&safe));
+        return;
+    }
     crate::outp!("{out}");
 }
 

@@ -6,6 +6,7 @@
 //! - in a UTF-8 locale, real characters are shown and fields are padded and
 //!   cut by display width ([`width`]); control characters are shown as `^X`
 //!   (bsd-mailx lets backspace, bell and CR through), C1 controls as `M^X`,
+//!   bidi embeddings, overrides and isolates as `<U+202E>`,
 //!   bytes that are not UTF-8 in vis(3) `M-x` form;
 //! - in any other locale, the bytes are encoded exactly as bsd-mailx's
 //!   `strnvis(VIS_SAFE|VIS_NOSLASH)` does, and fields are padded and cut by
@@ -14,7 +15,7 @@
 //! For pure-ASCII headers both give bsd-mailx's bytes (apart from the three
 //! control characters above). [`decode_header`] decodes RFC 2047 words in
 //! the sender and subject (`mimeview`) when the locale can show the result;
-//! bidi controls are shown as `\u{202E}` in a UTF-8 locale.
+//! bidi controls are shown as `<U+202E>` in a UTF-8 locale.
 
 use super::ReadState;
 use crate::mailbox::MsgFlags;
@@ -95,6 +96,13 @@ pub fn safe_text(raw: &[u8], utf8: bool) -> String {
     out
 }
 
+/// The Unicode bidirectional embeddings, overrides and isolates
+/// (U+202A..U+202E, U+2066..U+2069): they change the display order of the
+/// text after them. The implicit marks (LRM, RLM, ALM) do not and are shown.
+pub fn is_bidi_control(ch: char) -> bool {
+    matches!(ch as u32, 0x202a..=0x202e | 0x2066..=0x2069)
+}
+
 fn push_chars(out: &mut String, s: &str) {
     for ch in s.chars() {
         let c = ch as u32;
@@ -105,10 +113,11 @@ fn push_chars(out: &mut String, s: &str) {
         } else if (0x80..0xa0).contains(&c) {
             out.push('M');
             ctl(out, (c & 0x7f) as u8);
-        } else if matches!(c, 0x202a..=0x202e | 0x2066..=0x2069) {
-            // Bidi embeddings, overrides and isolates would reorder the
-            // text around them (Trojan Source): shown, never applied.
-            out.push_str(&format!("\\u{{{c:04X}}}"));
+        } else if is_bidi_control(ch) {
+            // Shown, not obeyed: an override or isolate from a hostile
+            // message would reorder the rest of the line on the terminal
+            // (CVE-2021-42574, "Trojan Source").
+            out.push_str(&format!("<U+{c:04X}>"));
         } else {
             out.push(ch);
         }
@@ -398,11 +407,55 @@ mod tests {
         assert_eq!(safe_text(b"x\xc2\x85y\xffz", true), "xM^EyM^?z");
     }
 
+    /// Random bytes (a fixed LCG; the fuzz target `terminal_text` does the
+    /// same with coverage guidance): no ESC, C1 or bidi control survives.
+    #[test]
+    fn safe_text_never_emits_escapes() {
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as u8
+        };
+        let specials: [&[u8]; 6] = [
+            b"\x1b[31m",
+            b"\xc2\x9b",
+            b"\x9b",
+            b"\xe2\x80\xae",
+            b"\xe2\x81\xa6",
+            b"\xc2\x85",
+        ];
+        for _ in 0..5000 {
+            let mut v = Vec::new();
+            for _ in 0..(next() % 40) {
+                let r = next();
+                if r < 64 {
+                    v.extend_from_slice(specials[r as usize % specials.len()]);
+                } else {
+                    v.push(next());
+                }
+            }
+            let u = safe_text(&v, true);
+            assert!(!u.contains('\u{1b}'), "{v:?}");
+            assert!(
+                !u.chars()
+                    .any(|c| ('\u{80}'..'\u{a0}').contains(&c) || is_bidi_control(c)),
+                "{v:?} -> {u:?}"
+            );
+            let c = safe_text(&v, false);
+            assert!(
+                !c.bytes().any(|b| b == 0x1b || (0x80..0xa0).contains(&b)),
+                "{v:?} -> {c:?}"
+            );
+        }
+    }
+
     #[test]
     fn bidi_controls_are_shown() {
         assert_eq!(
             safe_text("a\u{202E}b\u{2066}c".as_bytes(), true),
-            "a\\u{202E}b\\u{2066}c"
+            "a<U+202E>b<U+2066>c"
         );
     }
 
