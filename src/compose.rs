@@ -279,6 +279,7 @@ fn edit_body(s: &Session, body: &mut Body, visual: bool) -> io::Result<()> {
 /// The interactive composer.
 pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compose> {
     signals::install_interactive();
+    let _composing = io::stdin().is_terminal().then(signals::composing);
     let tty = io::stdin().is_terminal();
     if tty && h.subject.is_none() && (s.is_set("ask") || s.is_set("asksub")) {
         h.subject = Some(prompt_line("Subject: ").unwrap_or_default());

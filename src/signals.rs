@@ -77,6 +77,32 @@ pub fn install_interactive() {
     install(libc::SIGHUP, on_hup);
 }
 
+static CONTINUED: AtomicBool = AtomicBool::new(false);
+static COMPOSING: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_cont(_: libc::c_int) {
+    CONTINUED.store(true, Ordering::SeqCst);
+}
+
+/// While composing on a terminal: after a job-control stop (^Z, then `fg`)
+/// the composer prints `(continue)`, as bsd-mailx does. Returns a guard that
+/// ends this when dropped.
+pub fn composing() -> ComposingGuard {
+    install(libc::SIGCONT, on_cont);
+    CONTINUED.store(false, Ordering::SeqCst);
+    COMPOSING.store(true, Ordering::SeqCst);
+    ComposingGuard
+}
+
+/// See `composing`.
+pub struct ComposingGuard;
+
+impl Drop for ComposingGuard {
+    fn drop(&mut self) {
+        COMPOSING.store(false, Ordering::SeqCst);
+    }
+}
+
 /// Takes (and clears) a pending SIGINT.
 pub fn take_interrupt() -> bool {
     INTERRUPTED.swap(false, Ordering::SeqCst)
@@ -182,6 +208,10 @@ pub fn read_line_fd0() -> Line {
                     }
                     if take_interrupt() {
                         return Line::Interrupt;
+                    }
+                    if CONTINUED.swap(false, Ordering::SeqCst) && COMPOSING.load(Ordering::SeqCst) {
+                        crate::outln!("(continue)");
+                        crate::output::flush();
                     }
                     continue;
                 }

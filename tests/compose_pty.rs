@@ -13,6 +13,8 @@ enum Step {
     Expect(&'static str),
     Line(&'static str),
     Ctrl(char),
+    /// Sends a signal to the program (SIGCONT after a ^Z stop).
+    Signal(i32),
 }
 use Step::*;
 
@@ -84,6 +86,10 @@ fn drive(bin: &str, args: &[&str], rc: &str, steps: &[Step]) -> Outcome {
             }
             Ctrl(c) => {
                 p.send_control(*c).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Step::Signal(sig) => {
+                p.process_mut().signal((*sig).try_into().unwrap()).unwrap();
                 std::thread::sleep(std::time::Duration::from_millis(200));
             }
         }
@@ -215,4 +221,26 @@ fn tilde_q_saves_and_exits_zero() {
         assert_same(&ours, &theirs);
         assert_eq!(ours.dead.as_deref(), Some("partial\n"));
     }
+}
+
+/// ^Z while composing stops the program; after SIGCONT it prints
+/// `(continue)` and goes on collecting the same message.
+#[test]
+fn stop_and_continue_prints_continue() {
+    let steps = [
+        Line("line one"),
+        Ctrl('z'),
+        Step::Signal(libc::SIGCONT),
+        Expect("(continue)"),
+        Line("line two"),
+        Ctrl('d'),
+        Expect("EOT"),
+    ];
+    let ours = drive(
+        env!("CARGO_BIN_EXE_mailx"),
+        &["-n", "-s", "S", "to@x.org"],
+        "",
+        &steps,
+    );
+    assert!(ours.sent.unwrap().ends_with("\nline one\nline two\n"));
 }
