@@ -65,6 +65,22 @@ impl HeaderCache {
 }
 
 impl ReadState {
+    /// A fresh state over an indexed mailbox (`edit`: opened with -f).
+    pub fn new(mb: Mailbox, mailname: String, edit: bool) -> ReadState {
+        ReadState {
+            mb,
+            dot: 0,
+            sawcom: false,
+            edit,
+            mailname,
+            screen: 0,
+            lastcolmod: 0,
+            lastscan: String::new(),
+            placeholder: false,
+            header_cache: HeaderCache::default(),
+        }
+    }
+
     pub fn count(&self) -> usize {
         self.mb.len()
     }
@@ -191,18 +207,9 @@ pub fn ensure_state(s: &mut Session) {
         return;
     }
     if let Ok(mb) = Mailbox::from_bytes(b"") {
-        s.read = Some(Box::new(ReadState {
-            mb,
-            dot: 0,
-            sawcom: false,
-            edit: true,
-            mailname: String::new(),
-            screen: 0,
-            lastcolmod: 0,
-            lastscan: String::new(),
-            placeholder: true,
-            header_cache: HeaderCache::default(),
-        }));
+        let mut st = ReadState::new(mb, String::new(), true);
+        st.placeholder = true;
+        s.read = Some(Box::new(st));
     }
 }
 

@@ -205,7 +205,7 @@ fn matchsubj(st: &mut ReadState, pat: &str, i: usize, searchheaders: bool) -> bo
         st.lastscan = s.clone();
     }
     let (field, needle) = if searchheaders && let Some(colon) = s.find(':') {
-        if s.len() >= 3 && s[..3].eq_ignore_ascii_case("to:") {
+        if s.as_bytes().len() >= 3 && s.as_bytes()[..3].eq_ignore_ascii_case(b"to:") {
             return matchto(st, &s[colon + 1..], i);
         }
         let field = &s[..colon];
@@ -466,18 +466,11 @@ mod tests {
                 "From u{i}@x Mon Jan  1 10:00:00 2024\nFrom: User{i} <u{i}@x>\nSubject: subj {i}\n\nbody\n\n"
             ));
         }
-        ReadState {
-            mb: Mailbox::from_bytes(text.as_bytes()).unwrap(),
-            dot: 0,
-            sawcom: false,
-            edit: true,
-            mailname: "x".into(),
-            screen: 0,
-            lastcolmod: 0,
-            lastscan: String::new(),
-            placeholder: false,
-            header_cache: Default::default(),
-        }
+        ReadState::new(
+            Mailbox::from_bytes(text.as_bytes()).unwrap(),
+            "x".into(),
+            true,
+        )
     }
 
     const K: ListKind = ListKind {
@@ -521,5 +514,14 @@ mod tests {
         assert_eq!(getmsglist(&mut s, ":r", &K, false), None);
         assert_eq!(getmsglist(&mut s, ":x", &K, false), None);
         assert_eq!(getmsglist(&mut s, "nobody", &K, false), None);
+    }
+
+    /// Found by the msglist fuzz target: a multi-byte character right after
+    /// `/:` with searchheaders set split a character when checking for `to:`.
+    #[test]
+    fn search_with_multibyte_after_colon_does_not_panic() {
+        let mut s = st(3);
+        let _ = getmsglist(&mut s, "/:r\u{FFFD}", &K, true);
+        let _ = getmsglist(&mut s, "/t\u{E9}:x", &K, true);
     }
 }

@@ -73,18 +73,12 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
     }
     s.mailname = Some(path.clone());
     let count = mb.len();
-    s.read = Some(Box::new(ReadState {
-        mb,
-        dot: 0,
-        sawcom: false,
-        edit: isedit,
-        mailname: path,
-        screen,
-        lastcolmod,
-        lastscan,
-        placeholder: false,
-        header_cache: Default::default(),
-    }));
+    let mut st = ReadState::new(mb, path, isedit);
+    // The header screen and search state survive a file switch (bsd-mailx globals).
+    st.screen = screen;
+    st.lastcolmod = lastcolmod;
+    st.lastscan = lastscan;
+    s.read = Some(Box::new(st));
     if !isedit && count == 0 {
         return nomail(quiet_nomail);
     }
