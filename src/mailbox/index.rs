@@ -1230,6 +1230,15 @@ impl<'a> RangeReader<'a> {
     /// more than a multiple of 8191. A final `\r` is held back until the
     /// next byte is known.
     fn convert_crlf(&mut self) {
+        if !self.held_cr && memchr::memchr(b'\r', &self.buf).is_none() {
+            // Nothing to convert (the common case): only keep the length
+            // of the unfinished line for the fgets rule.
+            match memchr::memrchr(b'\n', &self.buf) {
+                Some(p) => self.line_len = (self.buf.len() - p - 1) as u64,
+                None => self.line_len += self.buf.len() as u64,
+            }
+            return;
+        }
         let src = std::mem::take(&mut self.buf);
         let mut v = Vec::with_capacity(src.len() + 1);
         let mut seg = 0usize; // start of the bytes not yet copied
