@@ -393,6 +393,39 @@ impl Mailbox {
 
     /// The header fields of message `i`, read from the file now.
     pub fn headers(&self, i: usize) -> io::Result<Headers> {
+        Ok(parse_headers(&self.header_block(i)?))
+    }
+
+    /// The header block of message `i` (as [`Mailbox::header_block`]) and
+    /// its From_ line (as [`Mailbox::from_line`]), with one read of the
+    /// file: what a header summary line needs.
+    pub fn header_block_and_from(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
+        let e = &self.msgs[i];
+        if self.edited.contains_key(&i) {
+            return Ok((self.header_block(i)?, self.from_line(i)?));
+        }
+        let mut v = vec![0u8; (e.header_end - e.offset) as usize];
+        self.file.read_exact_at(&mut v, e.offset)?;
+        let from_len = (e.from_len as usize).min(e.len as usize);
+        let Some(line) = v.get(..from_len) else {
+            return Ok((self.header_block(i)?, self.from_line(i)?));
+        };
+        // from_line reads the file's bytes as they are (no CRLF change).
+        let get = |(a, b): (u32, u32)| line.get(a as usize..b as usize).unwrap_or(&[]).to_vec();
+        let fl = FromLine {
+            sender: get(e.sender),
+            date: get(e.date),
+        };
+        if memchr::memchr(b'\r', &v).is_some() {
+            // CR bytes: convert with the reader's exact rules.
+            v = self.header_block(i)?;
+        }
+        Ok((v, fl))
+    }
+
+    /// The raw header block of message `i` (From_ line included, up to the
+    /// empty line; CRLF → LF), for [`header_fields`].
+    pub fn header_block(&self, i: usize) -> io::Result<Vec<u8>> {
         let raw = if let Some(c) = self.edited.get(&i) {
             let end = c
                 .windows(2)
@@ -408,7 +441,7 @@ impl Mailbox {
                 .read_to_end(&mut v)?;
             v
         };
-        Ok(parse_headers(&raw))
+        Ok(raw)
     }
 
     /// A reader over message `i`'s bytes with CRLF → LF, as bsd-mailx's
@@ -692,31 +725,48 @@ pub(crate) fn rand_u64() -> u64 {
 /// Parses a header block (From_ line first, CRLF already converted) as
 /// bsd-mailx's `gethfield` does.
 pub(crate) fn parse_headers(raw: &[u8]) -> Headers {
-    let mut lines: Vec<&[u8]> = raw.split(|&b| b == b'\n').collect();
-    if raw.ends_with(b"\n") {
-        lines.pop();
+    Headers {
+        fields: header_fields(raw)
+            .map(|f| {
+                (
+                    String::from_utf8_lossy(f.name).into_owned(),
+                    f.value().into_owned(),
+                )
+            })
+            .collect(),
     }
-    let mut h = Headers::default();
-    let mut i = 1; // skip the From_ line
-    while i < lines.len() {
-        let line = lines[i];
-        i += 1;
-        if line.is_empty() {
-            break;
+}
+
+/// One header field of a raw header block, not yet unfolded: the name and
+/// the raw text after the colon up to the end of its last continuation
+/// line (continuation lines separated by `\n`). Nothing is copied until
+/// [`RawField::value`] is asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct RawField<'a> {
+    /// The field name as in the file.
+    pub name: &'a [u8],
+    /// The text after the colon, continuation lines included (joined by
+    /// their `\n`), as in the header block.
+    pub raw: &'a [u8],
+}
+
+impl<'a> RawField<'a> {
+    /// The value unfolded as bsd-mailx's `gethfield` does: continuation
+    /// lines joined with one space, trailing blanks removed, leading white
+    /// space removed. Borrowed when the field is one line.
+    pub fn value(&self) -> std::borrow::Cow<'a, [u8]> {
+        let mut parts = self.raw.split(|&b| b == b'\n');
+        let first = parts.next().unwrap_or(&[]);
+        let first = trim_end_blanks_slice(first);
+        if !self.raw.contains(&b'\n') {
+            let k = first
+                .iter()
+                .position(|&b| !is_c_space(b))
+                .unwrap_or(first.len());
+            return std::borrow::Cow::Borrowed(&first[k..]);
         }
-        let mut c = 0;
-        while c < line.len() && (0x21..0x7f).contains(&line[c]) && line[c] != b':' {
-            c += 1;
-        }
-        if c == 0 || c >= line.len() || line[c] != b':' {
-            continue;
-        }
-        let name = String::from_utf8_lossy(&line[..c]).into_owned();
-        let mut val: Vec<u8> = line[c + 1..].to_vec();
-        trim_end_blanks(&mut val);
-        while i < lines.len() && matches!(lines[i].first(), Some(b' ' | b'\t')) {
-            let cont = lines[i];
-            i += 1;
+        let mut val = first.to_vec();
+        for cont in parts {
             let k = cont
                 .iter()
                 .position(|&b| b != b' ' && b != b'\t')
@@ -730,9 +780,68 @@ pub(crate) fn parse_headers(raw: &[u8]) -> Headers {
             .position(|&b| !is_c_space(b))
             .unwrap_or(val.len());
         val.drain(..k);
-        h.fields.push((name, val));
+        std::borrow::Cow::Owned(val)
     }
-    h
+}
+
+/// The header fields of a raw header block (From_ line first), in file
+/// order, with [`Mailbox::headers`]' rules: the block ends at the first
+/// empty line; a line that is not `name:` (name bytes 0x21..0x7e, no
+/// colon) is skipped; lines starting with a blank continue the field.
+pub fn header_fields(raw: &[u8]) -> impl Iterator<Item = RawField<'_>> + '_ {
+    // The end of the line starting at `p` (exclusive of the newline) and
+    // the start of the next line, or None past the end.
+    let line_at = move |p: usize| -> Option<(usize, usize)> {
+        if p >= raw.len() {
+            return None;
+        }
+        Some(match memchr::memchr(b'\n', &raw[p..]) {
+            Some(k) => (p + k, p + k + 1),
+            None => (raw.len(), raw.len()),
+        })
+    };
+    // Skip the From_ line.
+    let mut pos = line_at(0).map(|(_, n)| n).unwrap_or(raw.len());
+    let mut done = false;
+    std::iter::from_fn(move || {
+        while !done {
+            let (end, next) = line_at(pos)?;
+            let line = &raw[pos..end];
+            pos = next;
+            if line.is_empty() {
+                done = true;
+                return None;
+            }
+            let mut c = 0;
+            while c < line.len() && (0x21..0x7f).contains(&line[c]) && line[c] != b':' {
+                c += 1;
+            }
+            if c == 0 || c >= line.len() || line[c] != b':' {
+                continue;
+            }
+            let vstart = end - line.len() + c + 1;
+            let mut vend = end;
+            while let Some((e2, n2)) = line_at(pos) {
+                if !matches!(raw[pos], b' ' | b'\t') {
+                    break;
+                }
+                vend = e2;
+                pos = n2;
+            }
+            return Some(RawField {
+                name: &line[..c],
+                raw: &raw[vstart..vend],
+            });
+        }
+        None
+    })
+}
+
+fn trim_end_blanks_slice(mut v: &[u8]) -> &[u8] {
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
 }
 
 fn trim_end_blanks(v: &mut Vec<u8>) {
@@ -1121,6 +1230,15 @@ impl<'a> RangeReader<'a> {
     /// more than a multiple of 8191. A final `\r` is held back until the
     /// next byte is known.
     fn convert_crlf(&mut self) {
+        if !self.held_cr && memchr::memchr(b'\r', &self.buf).is_none() {
+            // Nothing to convert (the common case): only keep the length
+            // of the unfinished line for the fgets rule.
+            match memchr::memrchr(b'\n', &self.buf) {
+                Some(p) => self.line_len = (self.buf.len() - p - 1) as u64,
+                None => self.line_len += self.buf.len() as u64,
+            }
+            return;
+        }
         let src = std::mem::take(&mut self.buf);
         let mut v = Vec::with_capacity(src.len() + 1);
         let mut seg = 0usize; // start of the bytes not yet copied
@@ -1309,6 +1427,120 @@ mod tests {
         assert_eq!(h.get("subject"), Some(&b"a b c"[..]));
         assert_eq!(h.get("x-y"), Some(&b"z"[..]));
         assert_eq!(h.get("to"), Some(&b"q"[..]));
+    }
+
+    /// The eager parser `header_fields` replaced, kept as the reference.
+    fn parse_headers_reference(raw: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut lines: Vec<&[u8]> = raw.split(|&b| b == b'\n').collect();
+        if raw.ends_with(b"\n") {
+            lines.pop();
+        }
+        let mut out = Vec::new();
+        let mut i = 1;
+        while i < lines.len() {
+            let line = lines[i];
+            i += 1;
+            if line.is_empty() {
+                break;
+            }
+            let mut c = 0;
+            while c < line.len() && (0x21..0x7f).contains(&line[c]) && line[c] != b':' {
+                c += 1;
+            }
+            if c == 0 || c >= line.len() || line[c] != b':' {
+                continue;
+            }
+            let name = String::from_utf8_lossy(&line[..c]).into_owned();
+            let mut val: Vec<u8> = line[c + 1..].to_vec();
+            trim_end_blanks(&mut val);
+            while i < lines.len() && matches!(lines[i].first(), Some(b' ' | b'\t')) {
+                let cont = lines[i];
+                i += 1;
+                let k = cont
+                    .iter()
+                    .position(|&b| b != b' ' && b != b'\t')
+                    .unwrap_or(cont.len());
+                val.push(b' ');
+                val.extend_from_slice(&cont[k..]);
+                trim_end_blanks(&mut val);
+            }
+            let k = val
+                .iter()
+                .position(|&b| !is_c_space(b))
+                .unwrap_or(val.len());
+            val.drain(..k);
+            out.push((name, val));
+        }
+        out
+    }
+
+    #[test]
+    fn lazy_fields_equal_the_eager_parser() {
+        // Every sequence of up to 6 lines from a set of awkward pieces.
+        let pieces: [&[u8]; 12] = [
+            b"Subject: a  ",
+            b"   b",
+            b"\tc",
+            b"X-Y:z",
+            b"not a header",
+            b"To:  q",
+            b"",
+            b" \t",
+            b"Bad Name: v",
+            b":x",
+            b"E:",
+            b"F:\x0b\r v \t",
+        ];
+        let mut count = 0;
+        let mut stack = vec![Vec::<usize>::new()];
+        while let Some(seq) = stack.pop() {
+            for end in [&b""[..], b"\n"] {
+                let mut raw = b"From a@b Mon Jan  1 10:00:00 2001".to_vec();
+                for &k in &seq {
+                    raw.push(b'\n');
+                    raw.extend_from_slice(pieces[k]);
+                }
+                raw.extend_from_slice(end);
+                let lazy: Vec<(String, Vec<u8>)> = header_fields(&raw)
+                    .map(|f| {
+                        (
+                            String::from_utf8_lossy(f.name).into_owned(),
+                            f.value().into_owned(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(
+                    lazy,
+                    parse_headers_reference(&raw),
+                    "{:?}",
+                    String::from_utf8_lossy(&raw)
+                );
+                count += 1;
+            }
+            if seq.len() < 4 {
+                for k in 0..pieces.len() {
+                    let mut s = seq.clone();
+                    s.push(k);
+                    stack.push(s);
+                }
+            }
+        }
+        assert!(count > 20000);
+    }
+
+    #[test]
+    fn header_block_and_from_equal_the_separate_reads() {
+        let m = b"From a@b Mon Jan  1 10:00:00 2001\r\nSubject: x\r\n y\r\n\r\nbody\r\n\r\nFrom \"q r\"@s tty1 Tue Jan  2 10:00:00 2001\nTo: z\n\nb\n";
+        let mut mb = idx(m);
+        mb.replace_message(
+            1,
+            b"From e@f Wed Jan  3 10:00:00 2001\nSubject: e\n\nb\n".to_vec(),
+        );
+        for i in 0..mb.len() {
+            let (block, fl) = mb.header_block_and_from(i).unwrap();
+            assert_eq!(block, mb.header_block(i).unwrap());
+            assert_eq!(fl, mb.from_line(i).unwrap());
+        }
     }
 
     #[test]

@@ -127,7 +127,9 @@ pub mod render;
 pub mod write;
 
 pub use flags::MsgFlags;
-pub use index::{FromLine, Headers, LockedOpenError, Mailbox, MsgEntry, NotMbox};
+pub use index::{
+    FromLine, Headers, LockedOpenError, Mailbox, MsgEntry, NotMbox, RawField, header_fields,
+};
 pub use lock::{LockError, LockOptions, MailboxLock};
 pub use render::{RenderOptions, render_message};
 pub use write::{

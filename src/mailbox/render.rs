@@ -86,6 +86,22 @@ fn fgets(r: &mut dyn BufRead, line: &mut Vec<u8>) -> io::Result<usize> {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests compare the body fast path with the fgets loop.
+    static FORCE_SLOW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn force_slow() -> bool {
+    FORCE_SLOW.with(|f| f.get())
+}
+
+#[cfg(not(test))]
+fn force_slow() -> bool {
+    false
+}
+
 /// The counting writer used to report the bytes written.
 struct Counter<'a> {
     out: &'a mut dyn Write,
@@ -212,6 +228,60 @@ pub fn render_from(
         count -= 1;
     }
     let mut c = 0usize;
+    if !has_prefix && !opts.ignore_all && !force_slow() {
+        // Fast path for the common case (quit's rewrite, print): copy runs
+        // of whole lines straight from the reader's buffer, with the same
+        // result as the fgets loop below: a `>` before every fgets piece
+        // that starts with "From ". Lines longer than one fgets piece, and
+        // a line that does not end in the buffer, go through `fgets`.
+        let quoted = memchr::memmem::Finder::new(b"\nFrom ");
+        let piece = FGETS_CHUNK as usize;
+        while count > 0 {
+            let avail = r.fill_buf()?;
+            if avail.is_empty() {
+                break;
+            }
+            let chunk = &avail[..avail.len().min(count as usize)];
+            let (mut run, mut pos) = (0usize, 0usize);
+            // `pos` is a line start. The last newline within one piece's
+            // length from it ends a region of whole lines that are each
+            // one fgets piece; none → a longer (or unfinished) line.
+            while pos < chunk.len() {
+                let win = &chunk[pos..(pos + piece).min(chunk.len())];
+                let Some(q) = memchr::memrchr(b'\n', win) else {
+                    break;
+                };
+                let region = &chunk[pos..pos + q + 1];
+                if region.starts_with(b"From ") {
+                    w.put(&chunk[run..pos])?;
+                    w.put(b">")?;
+                    run = pos;
+                }
+                for j in quoted.find_iter(region) {
+                    let ls = pos + j + 1;
+                    w.put(&chunk[run..ls])?;
+                    w.put(b">")?;
+                    run = ls;
+                }
+                pos += q + 1;
+            }
+            w.put(&chunk[run..pos])?;
+            r.consume(pos);
+            count -= pos as i64;
+            if pos == 0 {
+                // One fgets piece the slow way.
+                let n = fgets(r, &mut line)?;
+                if n == 0 {
+                    break;
+                }
+                count -= n as i64;
+                if line.starts_with(b"From ") {
+                    w.put(b">")?;
+                }
+                w.put(&line)?;
+            }
+        }
+    }
     while count > 0 {
         c = fgets(r, &mut line)?;
         if c == 0 {
@@ -245,6 +315,64 @@ mod tests {
         let mut r: &[u8] = msg;
         render_from(&mut r, msg.len() as u64, flags, opts, &mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn body_fast_path_equals_fgets_loop() {
+        // Bodies with "From " at line starts, inside lines, at fgets piece
+        // boundaries of long lines, and at the reader's buffer boundaries;
+        // sizes that stop before the end (count) and after it.
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let parts: [&[u8]; 8] = [
+            b"From ",
+            b"x",
+            b"\n",
+            b"From x\n",
+            b" From ",
+            b"\n\n",
+            b"Fro",
+            b"m ",
+        ];
+        for case in 0..150 {
+            let mut m = b"From a@b Mon Jan  1 10:00:00 2001\nSubject: x\n\n".to_vec();
+            let n = next() % 60;
+            for _ in 0..n {
+                let k = next() % 10;
+                if k >= 8 {
+                    // A long run without newline, around the 8191 piece size.
+                    let len = [8185, 8190, 8191, 8192, 16382, 16383, 20000][(next() % 7) as usize];
+                    m.extend(std::iter::repeat_n(b'y', len));
+                } else {
+                    m.extend_from_slice(parts[k as usize]);
+                }
+            }
+            for size in [m.len() as u64, m.len() as u64 / 2, m.len() as u64 + 3] {
+                for cap in [3usize, 64, 8191, 1 << 16] {
+                    let run = |slow: bool| {
+                        FORCE_SLOW.with(|f| f.set(slow));
+                        let mut out = Vec::new();
+                        let mut r = std::io::BufReader::with_capacity(cap, &m[..]);
+                        let n = render_from(
+                            &mut r,
+                            size,
+                            MsgFlags::USED,
+                            &RenderOptions::default(),
+                            &mut out,
+                        )
+                        .unwrap();
+                        FORCE_SLOW.with(|f| f.set(false));
+                        (n, out)
+                    };
+                    assert_eq!(run(false), run(true), "case {case} size {size} cap {cap}");
+                }
+            }
+        }
     }
 
     #[test]

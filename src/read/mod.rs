@@ -48,14 +48,24 @@ pub struct ReadState {
     /// No mailbox is open yet (commands from an rc file): an empty stand-in,
     /// like bsd-mailx's zero-message state before `setfile`.
     pub placeholder: bool,
-    /// The header fields of the message looked at last (a summary line asks
-    /// for several fields of one message).
+    /// The raw header block of the message looked at last (a summary line
+    /// asks for several fields of one message).
     pub header_cache: HeaderCache,
 }
 
-/// A one-entry cache of parsed header fields.
+/// A one-entry cache of a message's header block, its From_ line and
+/// where its fields are.
 #[derive(Default)]
-pub struct HeaderCache(std::cell::RefCell<Option<(usize, std::rc::Rc<crate::mailbox::Headers>)>>);
+pub struct HeaderCache(std::cell::RefCell<Option<(usize, std::rc::Rc<CachedHeaders>)>>);
+
+/// The header block of one message, read once for all the fields a
+/// summary line or a reply asks for.
+pub struct CachedHeaders {
+    block: Vec<u8>,
+    from: crate::mailbox::FromLine,
+    /// `(name start, name end, raw start, raw end)` in `block`, in file order.
+    fields: Vec<(usize, usize, usize, usize)>,
+}
 
 impl HeaderCache {
     /// Forgets the cached message (after `edit` replaced one).
@@ -104,29 +114,59 @@ impl ReadState {
     /// A header field of message `i` as bsd-mailx's `hfield()` returns it
     /// (all occurrences joined by a space), as text.
     pub fn hfield(&self, i: usize, name: &str) -> Option<String> {
-        let cached = self
-            .header_cache
-            .0
-            .borrow()
-            .as_ref()
-            .and_then(|(k, h)| (*k == i).then(|| h.clone()));
-        let h = match cached {
-            Some(h) => h,
-            None => {
-                let h = std::rc::Rc::new(self.mb.headers(i).ok()?);
-                *self.header_cache.0.borrow_mut() = Some((i, h.clone()));
-                h
-            }
-        };
-        h.hfield(name)
-            .map(|v| String::from_utf8_lossy(&v).into_owned())
+        self.hfield_raw(i, name)
+            .map(|v| match String::from_utf8(v) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            })
     }
-    /// A header field's raw bytes (all occurrences joined by a space).
+    /// Message `i`'s header block, From_ line and field positions, read
+    /// from the file once and kept until another message is asked for.
+    fn cached_headers(&self, i: usize) -> Option<std::rc::Rc<CachedHeaders>> {
+        if let Some((k, h)) = self.header_cache.0.borrow().as_ref()
+            && *k == i
+        {
+            return Some(h.clone());
+        }
+        let (block, from) = self.mb.header_block_and_from(i).ok()?;
+        let base = block.as_ptr() as usize;
+        let fields = crate::mailbox::header_fields(&block)
+            .map(|f| {
+                let ns = f.name.as_ptr() as usize - base;
+                let rs = f.raw.as_ptr() as usize - base;
+                (ns, ns + f.name.len(), rs, rs + f.raw.len())
+            })
+            .collect();
+        let h = std::rc::Rc::new(CachedHeaders {
+            block,
+            from,
+            fields,
+        });
+        *self.header_cache.0.borrow_mut() = Some((i, h.clone()));
+        Some(h)
+    }
+    /// A header field's raw bytes, unfolded (all occurrences joined by a space).
     pub fn hfield_raw(&self, i: usize, name: &str) -> Option<Vec<u8>> {
-        // Fill the cache through hfield, then read the raw value.
-        self.hfield(i, name)?;
-        let c = self.header_cache.0.borrow();
-        c.as_ref().and_then(|(_, h)| h.hfield(name))
+        let h = self.cached_headers(i)?;
+        // Only the matching fields are unfolded and copied.
+        let mut out: Option<Vec<u8>> = None;
+        for &(ns, ne, rs, re) in &h.fields {
+            if !h.block[ns..ne].eq_ignore_ascii_case(name.as_bytes()) {
+                continue;
+            }
+            let f = crate::mailbox::RawField {
+                name: &h.block[ns..ne],
+                raw: &h.block[rs..re],
+            };
+            match &mut out {
+                None => out = Some(f.value().into_owned()),
+                Some(o) => {
+                    o.push(b' ');
+                    o.extend_from_slice(&f.value());
+                }
+            }
+        }
+        out
     }
     /// The Subject (or `Subj`) field, raw.
     pub fn subject_raw(&self, i: usize) -> Option<Vec<u8>> {
@@ -162,8 +202,9 @@ impl ReadState {
     /// The sender word of the From_ line, up to the first blank as
     /// bsd-mailx's `name1` takes it (a quoted `"a b"@x` gives `"a`).
     pub fn from_line_sender(&self, i: usize) -> String {
-        match self.mb.from_line(i) {
-            Ok(fl) => {
+        match self.cached_headers(i) {
+            Some(h) => {
+                let fl = &h.from;
                 let end = fl
                     .sender
                     .iter()
@@ -171,7 +212,7 @@ impl ReadState {
                     .unwrap_or(fl.sender.len());
                 String::from_utf8_lossy(&fl.sender[..end]).into_owned()
             }
-            Err(_) => String::new(),
+            None => String::new(),
         }
     }
     /// bsd-mailx's `nameof()`: the skinned sender; for `reptype` 0 a UUCP
@@ -195,7 +236,9 @@ impl ReadState {
     /// The date column of the header summary: everything after the sender
     /// on the From_ line.
     pub fn from_date(&self, i: usize) -> Vec<u8> {
-        self.mb.from_line(i).map(|f| f.date).unwrap_or_default()
+        self.cached_headers(i)
+            .map(|h| h.from.date.clone())
+            .unwrap_or_default()
     }
 }
 

@@ -205,7 +205,7 @@ fn matchsubj(st: &mut ReadState, pat: &str, i: usize, searchheaders: bool) -> bo
         st.lastscan = s.clone();
     }
     let (field, needle) = if searchheaders && let Some(colon) = s.find(':') {
-        if s.as_bytes().len() >= 3 && s.as_bytes()[..3].eq_ignore_ascii_case(b"to:") {
+        if s.len() >= 3 && s.as_bytes()[..3].eq_ignore_ascii_case(b"to:") {
             return matchto(st, &s[colon + 1..], i);
         }
         let field = &s[..colon];

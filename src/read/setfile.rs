@@ -96,6 +96,8 @@ pub fn incfile(s: &mut Session) -> Option<usize> {
     };
     let mut warn = Vec::new();
     let r = st.mb.incorporate_new_locked(&lock, &mut warn).ok();
+    // The last message may have been recounted with its new tail.
+    st.header_cache.clear();
     if !warn.is_empty() {
         crate::output::err_line(String::from_utf8_lossy(&warn).trim_end());
     }

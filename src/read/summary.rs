@@ -68,6 +68,10 @@ fn ctl(out: &mut String, c: u8) {
 
 /// Makes header text safe to show on a terminal (see the module comment).
 pub fn safe_text(raw: &[u8], utf8: bool) -> String {
+    if raw.iter().all(|&c| (0x20..0x7f).contains(&c) || c == b'\t') {
+        // Printable ASCII (the common case) is shown as it is in both modes.
+        return String::from_utf8(raw.to_vec()).unwrap_or_default();
+    }
     let mut out = String::with_capacity(raw.len());
     if !utf8 {
         for &c in raw {
@@ -129,8 +133,9 @@ fn push_chars(out: &mut String, s: &str) {
 /// and emoji, 1 otherwise.
 pub fn char_width(ch: char) -> usize {
     let c = ch as u32;
-    if c == 0 {
-        return 0;
+    if c < 0x300 {
+        // Latin: one column (NUL none); the tables below start at U+0300.
+        return usize::from(c != 0);
     }
     let zero = matches!(c,
         0x0300..=0x036f | 0x0483..=0x0489 | 0x0591..=0x05bd | 0x05bf | 0x05c1..=0x05c2
@@ -164,19 +169,30 @@ pub fn width(s: &str) -> usize {
 
 /// `%-W.Ws` (left) or `%W.Ws` (right): cut to `w` columns, pad to `w`.
 /// Counts bytes when `utf8` is false (as printf does), columns otherwise.
+#[cfg(test)]
 fn field(s: &str, w: usize, left: bool, utf8: bool) -> String {
+    let mut out = String::new();
+    push_field(&mut out, s, w, left, utf8);
+    out
+}
+
+/// [`field`] appended to `out`.
+fn push_field(out: &mut String, s: &str, w: usize, left: bool, utf8: bool) {
     let (cut, used) = cut_to(s, w, utf8);
-    let pad = " ".repeat(w - used);
+    let pad = w - used;
+    if !left {
+        out.extend(std::iter::repeat_n(' ', pad));
+    }
+    out.push_str(cut);
     if left {
-        format!("{cut}{pad}")
-    } else {
-        format!("{pad}{cut}")
+        out.extend(std::iter::repeat_n(' ', pad));
     }
 }
 
 /// The longest prefix of `s` that fits in `w` columns (or bytes), and its size.
 fn cut_to(s: &str, w: usize, utf8: bool) -> (&str, usize) {
-    if !utf8 {
+    if !utf8 || s.bytes().all(|b| b != 0 && b < 0x80) {
+        // ASCII without NUL: one column per byte.
         // The non-UTF-8 text is ASCII (vis output), so bytes are chars.
         let n = s.len().min(w);
         let mut n2 = n;
@@ -237,14 +253,18 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
         from = String::from_utf8_lossy(&n).into_owned();
         from_bytes = n;
     }
-    let to = st.hfield(i, "to").map(|t| crate::names::skin(&t));
-    let show_to = if from_me(s, &from) {
-        s.is_set("showto")
+    // The To: field and the "from me" test matter only with `showto` or
+    // `show-rcpt`: skip them otherwise (this line is made for every
+    // message of `from *`).
+    let (showto, show_rcpt) = (s.is_set("showto"), s.is_set("show-rcpt"));
+    let to = if showto || show_rcpt {
+        st.hfield(i, "to").map(|t| crate::names::skin(&t))
     } else {
-        s.is_set("show-rcpt")
+        None
     };
-    let (name, is_to) = match (&to, show_to) {
-        (Some(t), true) => (t.clone().into_bytes(), true),
+    let show_to = to.is_some() && if from_me(s, &from) { showto } else { show_rcpt };
+    let (name, is_to) = match (to, show_to) {
+        (Some(t), true) => (t.into_bytes(), true),
         _ => (from_bytes, false),
     };
     let visname = safe_text(&decode_header(&name), utf8);
@@ -252,22 +272,25 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     let date = st.from_date(i);
     let date = safe_text(&date, utf8);
     let e = st.mb.entry(i);
-    let mut line = String::new();
+    let mut line = String::with_capacity(64 + vissub.len());
     line.push(curind);
     line.push(dispc);
-    line.push_str(&format!("{mesg:3}"));
+    use std::fmt::Write as _;
+    let _ = write!(line, "{mesg:3}");
     if is_to {
         line.push_str(" TO ");
-        line.push_str(&field(&visname, 14, true, utf8));
+        push_field(&mut line, &visname, 14, true, utf8);
     } else {
         line.push(' ');
-        line.push_str(&field(&visname, 17, true, utf8));
+        push_field(&mut line, &visname, 17, true, utf8);
     }
     line.push_str("  ");
-    line.push_str(&field(&date, 16, false, utf8));
-    line.push_str(&format!(" {:4}/{:<5} ", e.lines, e.size));
+    push_field(&mut line, &date, 16, false, utf8);
+    let _ = write!(line, " {:4}/{:<5} ", e.lines, e.size);
     line.push_str(&vissub);
-    cut_to(&line, s.screen_width, utf8).0.to_string()
+    let n = cut_to(&line, s.screen_width, utf8).0.len();
+    line.truncate(n);
+    line
 }
 
 /// `showname`: the display-name part of the From: field (Debian patch 11):
@@ -288,8 +311,9 @@ fn display_name(st: &ReadState, i: usize) -> Option<Vec<u8>> {
 
 /// Prints the summary line of one message.
 pub fn printhead(s: &Session, mesg: usize) {
-    let line = headline(s, super::state(s), mesg);
-    crate::outln!("{line}");
+    let mut line = headline(s, super::state(s), mesg);
+    line.push('\n');
+    crate::output::bytes(line.as_bytes());
 }
 
 /// Headers per screen: `screen` if > 0, else the screen height − 4.

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Mailbox operations on a big mbox: ours (release) vs bsd-mailx vs s-nail vs
+# GNU mailutils, interleaved round by round (every round runs each operation
+# once for each program, so load from other jobs spreads over all of them).
+#
+# Usage: bash bench/mbox.sh            (from the repository root)
+# Environment:
+#   MSGS=100000        messages in the generated mailbox (about 1 GiB)
+#   ROUNDS=5           rounds for ours and bsd-mailx
+#   SLOW_ROUNDS=3      rounds for s-nail and mailutils (they take minutes)
+#   TIMEOUT=300        seconds before a run is killed (reported as "> N s")
+#   BOX=path           use this mailbox instead of generating one (it must be
+#                      bench/gen-mbox.py output: the checks use its subjects)
+#   KEEP=1             keep the work directory
+#   PROGRAMS="ours bsd-mailx s-nail mailutils"
+#
+# Operations (stdin of each program; output to a file, checked afterwards):
+#   list   `from *` then `x`        every header summary line
+#   last   `p $` then `x`           print the last message
+#   del    `d 1 3 5 ...` (100 numbers per line) then `q`: delete every
+#          other message and write the mailbox back
+# list and last read a root-owned 0444 copy (so no program writes it:
+# mailutils otherwise adds X-IMAPbase/X-UID headers even on `exit`); del gets
+# a fresh copy owned by the user for every run, made and fsynced before the
+# clock starts, and the result is checked (the messages with even numbers,
+# in order, must be left).
+#
+# Wall time: measured in Python around the run (includes the exec of
+# /usr/bin/time, setpriv and env: about a millisecond). Peak RSS: GNU time's
+# %M (setpriv and env exec the program in the same process). Needs `time`.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is not installed" >&2; exit 1; }
+cargo build --release --quiet
+
+MSGS=${MSGS:-100000}
+W=$(mktemp -d /tmp/mailx-mbox-bench.XXXXXX)
+if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$W"' EXIT; fi
+chmod 755 "$W"
+cp target/release/mailx "$W/mailx"
+mkdir -m 777 "$W/home" "$W/run"
+
+if [ -n "${BOX:-}" ]; then
+    cp "$BOX" "$W/ro.mbox"
+else
+    avail=$(df --output=avail -k /tmp | tail -1)
+    need=$(( MSGS * 11 * 5 ))   # KiB: the box, two copies, peers' temp copies
+    if [ "$avail" -lt "$need" ]; then
+        echo "not enough space in /tmp: ${avail} KiB free, ${need} KiB needed" >&2
+        exit 1
+    fi
+    python3 bench/gen-mbox.py "$W/ro.mbox" "$MSGS"
+fi
+chmod 444 "$W/ro.mbox"
+
+PRE=()
+if [ "$(id -u)" = 0 ]; then
+    PRE=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+    chown nobody:nogroup "$W/run"
+fi
+
+python3 - "$W" "${PROGRAMS:-ours bsd-mailx s-nail mailutils}" "${PRE[@]}" <<'PY'
+import os, re, resource, shutil, statistics, subprocess, sys, time, hashlib
+
+W = sys.argv[1]
+wanted = sys.argv[2].split()
+pre = sys.argv[3:]
+rounds_fast = int(os.environ.get("ROUNDS", "5"))
+rounds_slow = int(os.environ.get("SLOW_ROUNDS", "3"))
+timeout = float(os.environ.get("TIMEOUT", "300"))
+ro = f"{W}/ro.mbox"
+run = f"{W}/run"
+user = "nobody" if pre else os.environ.get("USER", "root")
+
+env = ["env", "-i", f"HOME={W}/home", f"USER={user}", f"LOGNAME={user}",
+       "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "MAILRC=/dev/null"]
+progs = {
+    "ours": [f"{W}/mailx", "-N", "-n", "-f"],
+    "bsd-mailx": ["/usr/bin/bsd-mailx", "-N", "-n", "-f"],
+    "s-nail": ["/usr/bin/s-nail", "-N", "-n", "-f"],
+    "mailutils": ["/usr/bin/mail.mailutils", "-N", "-n", "-f"],
+}
+progs = {k: v for k, v in progs.items() if k in wanted and os.path.exists(v[0])}
+slow = {"s-nail", "mailutils"}
+
+# Message count and subjects of the source box.
+data = open(ro, "rb").read()
+nums = [int(x) for x in re.findall(rb"\nSubject: [^\n]*#(\d+)\n", data)]
+n = len(nums)
+assert nums == list(range(1, n + 1)), "BOX is not bench/gen-mbox.py output"
+size = len(data)
+del data
+print(f"mailbox: {n} messages, {size} bytes ({size / 2**30:.2f} GiB)", flush=True)
+want_kept = hashlib.md5(b",".join(str(i).encode() for i in range(2, n + 1, 2))).hexdigest()
+
+dels = list(range(1, n + 1, 2))
+cmds = {
+    "list": "from *\nx\n",
+    "last": "p $\nx\n",
+    "del": "".join("d " + " ".join(map(str, dels[k:k + 100])) + "\n"
+                   for k in range(0, len(dels), 100)) + "q\n",
+}
+for op, text in cmds.items():
+    with open(f"{W}/{op}.cmd", "w") as f:
+        f.write(text)
+
+def check(op, out, box):
+    """None if the run did what it should, else a reason."""
+    if op == "list":
+        lines = open(out, "rb").read().count(b"\n")
+        return None if lines >= n else f"only {lines} lines"
+    if op == "last":
+        b = open(out, "rb").read()
+        return None if re.search(rb"\nSubject: [^\n]*#%d\n" % n, b) else "no last message"
+    b = open(box, "rb").read()
+    kept = re.findall(rb"\nSubject: [^\n]*#(\d+)\n", b)
+    h = hashlib.md5(b",".join(kept)).hexdigest()
+    return None if h == want_kept else f"{len(kept)} messages kept, not the even ones"
+
+def one(name, op):
+    out = f"{W}/out.{name}.{op}"
+    if op == "del":
+        box = f"{run}/box.mbox"
+        shutil.copyfile(ro, box)
+        os.chmod(box, 0o600)
+        if pre:
+            os.chown(box, 65534, 65534)
+        fd = os.open(box, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+        os.sync()
+    else:
+        box = ro
+    # /usr/bin/time reports the program's own peak RSS (wait4 from Python
+    # would count Python's pages: the kernel keeps the high-water mark
+    # across exec).
+    argv = ["/usr/bin/time", "-f", "%M", "-o", f"{W}/rss"] + pre + env + progs[name] + [box]
+    with open(f"{W}/{op}.cmd", "rb") as fin, open(out, "wb") as fout:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL)
+        killed = False
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - t0 > timeout:
+                p.kill()
+                killed = True
+                pid, status, ru = os.wait4(p.pid, 0)
+                break
+            time.sleep(0.002)
+        wall = time.perf_counter() - t0
+    try:
+        m = int(open(f"{W}/rss").read().split()[-1])
+    except (OSError, ValueError, IndexError):
+        m = 0
+    if killed:
+        res = (None, m, "timeout")
+    else:
+        res = (wall, m, check(op, out, box))
+    if op == "del":
+        for f in os.listdir(run):
+            os.unlink(os.path.join(run, f))
+    os.unlink(out)
+    return res
+
+results = {(p, op): [] for p in progs for op in cmds}
+rss = {(p, op): 0 for p in progs for op in cmds}
+errs = {}
+maxr = max(rounds_fast, rounds_slow)
+for r in range(maxr):
+    for op in cmds:
+        for name in progs:
+            if r >= (rounds_slow if name in slow else rounds_fast):
+                continue
+            if (name, op) in errs:
+                continue
+            wall, m, err = one(name, op)
+            tag = "" if err is None else f"  FAILED: {err}"
+            print(f"round {r + 1} {op:4s} {name:10s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB{tag}", flush=True)
+            rss[(name, op)] = max(rss[(name, op)], m)
+            if err == "timeout":
+                errs[(name, op)] = f"> {timeout:.0f} s"
+            elif err:
+                errs[(name, op)] = err
+            else:
+                results[(name, op)].append(wall)
+
+print()
+print("| operation | program | runs | median wall | ratio to ours | min | peak RSS |")
+print("|---|---|---|---|---|---|---|")
+for op in cmds:
+    base = statistics.median(results[("ours", op)]) if results.get(("ours", op)) else None
+    for name in progs:
+        t = results[(name, op)]
+        if (name, op) in errs:
+            print(f"| {op} | {name} | - | {errs[(name, op)]} | - | - | {rss[(name, op)] / 1024:.1f} MiB |")
+            continue
+        med = statistics.median(t)
+        ratio = f"{med / base:.1f}x" if base else "-"
+        print(f"| {op} | {name} | {len(t)} | {med:.3f} s | {ratio} | {min(t):.3f} s | {rss[(name, op)] / 1024:.1f} MiB |")
+PY
