@@ -159,20 +159,17 @@ fn print_message(h: &Header, body: &Body) -> io::Result<()> {
     crate::outln!("-------");
     crate::outln!("Message contains:");
     let mut out = String::new();
-    fn join(v: &[String]) -> Vec<&str> {
-        v.iter().map(|x| x.as_str()).collect()
-    }
     if !h.to.is_empty() {
-        out.push_str(&fmt_spaced("To:", &join(&h.to)));
+        out.push_str(&crate::names::fmt_list("To:", &h.to, false));
     }
     if let Some(subj) = &h.subject {
         out.push_str(&format!("Subject: {subj}\n"));
     }
     if !h.cc.is_empty() {
-        out.push_str(&fmt_spaced("Cc:", &join(&h.cc)));
+        out.push_str(&crate::names::fmt_list("Cc:", &h.cc, false));
     }
     if !h.bcc.is_empty() {
-        out.push_str(&fmt_spaced("Bcc:", &join(&h.bcc)));
+        out.push_str(&crate::names::fmt_list("Bcc:", &h.bcc, false));
     }
     for e in &h.extra {
         out.push_str(e);
@@ -192,25 +189,6 @@ fn print_message(h: &Header, body: &Body) -> io::Result<()> {
     }
     crate::outp!("{out}");
     body.copy_to(&mut crate::output::Stdout)
-}
-
-/// Address header without commas (bsd-mailx's `~p` form), folded at 72.
-fn fmt_spaced(label: &str, names: &[&str]) -> String {
-    let mut s = String::from(label);
-    let mut col = label.len();
-    for name in names {
-        col += 1;
-        if col + name.len() > 72 && col > 4 {
-            s.push_str("\n    ");
-            col = 4;
-        } else {
-            s.push(' ');
-        }
-        s.push_str(name);
-        col += name.len();
-    }
-    s.push('\n');
-    s
 }
 
 /// Counts lines and bytes as the `"file" L/C` messages show them.

@@ -92,23 +92,30 @@ pub fn elide(names: Vec<Name>) -> Vec<Name> {
 /// ", ", a new line with four spaces of indent before a name that would pass
 /// column 72.
 pub fn fmt_header(label: &str, names: &[&str]) -> String {
+    fmt_list(label, names, true)
+}
+
+/// bsd-mailx's fmt(): names after `label`, separated by ", " (`comma`) or by
+/// a blank (the `~p` and reply-preview form), folded before column 72.
+pub fn fmt_list<S: AsRef<str>>(label: &str, names: &[S], comma: bool) -> String {
     let mut s = String::from(label);
     let mut col = label.len();
     let n = names.len();
     for (i, name) in names.iter().enumerate() {
-        let comma = usize::from(i + 1 < n);
+        let name = name.as_ref();
+        let c = usize::from(comma && i + 1 < n);
         col += 1;
-        if col + name.len() + comma > 72 && col > 4 {
+        if col + name.len() + c > 72 && col > 4 {
             s.push_str("\n    ");
             col = 4;
         } else {
             s.push(' ');
         }
         s.push_str(name);
-        if comma == 1 {
+        if c == 1 {
             s.push(',');
         }
-        col += name.len() + comma;
+        col += name.len() + c;
     }
     s.push('\n');
     s

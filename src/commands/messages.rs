@@ -45,26 +45,13 @@ pub fn run(s: &mut Session, cmd: &Command, args: Args) -> CmdResult {
         Pipe => res(show::pipe(s, &msgs, &text)),
         Top => res(show::top(s, &msgs)),
         Size => res(show::size(s, &msgs)),
-        Touch => {
-            for &m in &msgs {
-                let st = read::state_mut(s);
-                st.dot = m - 1;
-                let f = st.flags_mut(m - 1);
-                f.insert(MsgFlags::TOUCH);
-                f.remove(MsgFlags::PRESERVE);
-            }
-            CmdResult::Ok
-        }
-        Mbox => {
-            for &m in &msgs {
-                let st = read::state_mut(s);
-                st.dot = m - 1;
-                let f = st.flags_mut(m - 1);
-                f.insert(MsgFlags::TOUCH | MsgFlags::MBOX);
-                f.remove(MsgFlags::PRESERVE);
-            }
-            CmdResult::Ok
-        }
+        Touch => mark(s, &msgs, MsgFlags::TOUCH, MsgFlags::PRESERVE),
+        Mbox => mark(
+            s,
+            &msgs,
+            MsgFlags::TOUCH | MsgFlags::MBOX,
+            MsgFlags::PRESERVE,
+        ),
         Preserve => {
             if read::state(s).edit {
                 crate::outln!("Cannot \"preserve\" in edit mode");
@@ -108,26 +95,13 @@ pub fn run(s: &mut Session, cmd: &Command, args: Args) -> CmdResult {
             }
             CmdResult::Ok
         }
-        Unread => {
-            for &m in &msgs {
-                let st = read::state_mut(s);
-                st.dot = m - 1;
-                let f = st.flags_mut(m - 1);
-                f.remove(MsgFlags::READ | MsgFlags::TOUCH);
-                f.insert(MsgFlags::STATUS);
-            }
-            CmdResult::Ok
-        }
-        New => {
-            for &m in &msgs {
-                let st = read::state_mut(s);
-                st.dot = m - 1;
-                let f = st.flags_mut(m - 1);
-                f.remove(MsgFlags::MBOX | MsgFlags::READ | MsgFlags::TOUCH);
-                f.insert(MsgFlags::NEW | MsgFlags::STATUS);
-            }
-            CmdResult::Ok
-        }
+        Unread => mark(s, &msgs, MsgFlags::STATUS, MsgFlags::READ | MsgFlags::TOUCH),
+        New => mark(
+            s,
+            &msgs,
+            MsgFlags::NEW | MsgFlags::STATUS,
+            MsgFlags::MBOX | MsgFlags::READ | MsgFlags::TOUCH,
+        ),
         Save => res(files::save1(s, &text, files::Mode::Save)),
         Copy => res(files::save1(s, &text, files::Mode::Copy)),
         Write => res(files::save1(s, &text, files::Mode::Write)),
@@ -197,6 +171,18 @@ fn shell_of(s: &Session) -> String {
         .to_string()
 }
 
+/// Sets and clears flags on each listed message, moving dot along (touch,
+/// mbox, unread, new).
+fn mark(s: &mut Session, msgs: &[usize], add: MsgFlags, clear: MsgFlags) -> CmdResult {
+    for &m in msgs {
+        let st = read::state_mut(s);
+        st.dot = m - 1;
+        let f = st.flags_mut(m - 1);
+        f.remove(clear);
+        f.insert(add);
+    }
+    CmdResult::Ok
+}
 /// `folders`: `cd <folder dir>; $LISTER [args]` through the shell.
 fn folders(s: &Session, args: &str) {
     let dir = crate::expand::folder_dir(s).unwrap_or_else(|| "$HOME".to_string());

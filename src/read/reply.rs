@@ -209,27 +209,6 @@ pub fn mail(s: &mut Session, args: &str) -> bool {
     true
 }
 
-/// An address line of the header preview: names separated by blanks, a new
-/// line indented by four spaces before a name that would pass column 72
-/// (bsd-mailx's `fmt` without commas).
-fn preview_line(label: &str, names: &[String]) -> String {
-    let mut s = String::from(label);
-    let mut col = label.len();
-    for name in names {
-        col += 1;
-        if col + name.len() > 72 && col > 4 {
-            s.push_str("\n    ");
-            col = 4;
-        } else {
-            s.push(' ');
-        }
-        s.push_str(name);
-        col += name.len();
-    }
-    s.push('\n');
-    s
-}
-
 /// The header block bsd-mailx shows before collecting a reply's body.
 fn print_preview(h: &Header) {
     let sorted = |v: &[String]| -> Vec<String> {
@@ -245,14 +224,14 @@ fn print_preview(h: &Header) {
     let mut out = String::new();
     let to = sorted(&h.to);
     if !to.is_empty() {
-        out.push_str(&preview_line("To:", &to));
+        out.push_str(&crate::names::fmt_list("To:", &to, false));
     }
     if let Some(subj) = &h.subject {
         out.push_str(&format!("Subject: {subj}\n"));
     }
     let cc = sorted(&h.cc);
     if !cc.is_empty() {
-        out.push_str(&preview_line("Cc:", &cc));
+        out.push_str(&crate::names::fmt_list("Cc:", &cc, false));
     }
     out.push_str("MIME-Version: 1.0\n");
     out.push_str(&format!(
