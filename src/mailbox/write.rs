@@ -12,14 +12,15 @@
 //! mailbox is touched, so a full disk or an I/O error leaves the original
 //! byte for byte. Then one of two methods replaces it:
 //!
-//! * **rename** (the directory is writable and we hold our own dotlock, or
-//!   it is a `-f` folder): the new content is written to a temporary file in
+//! * **rename** (a `-f` folder outside the spool directory, whose directory
+//!   is writable): the new content is written to a temporary file in
 //!   the same directory, fsynced, given the old owner, group and mode, and
 //!   renamed over the mailbox; then the directory is fsynced. A crash leaves
-//!   the old or the new file, never a cut one. MTAs that take the dotlock
-//!   before opening the mailbox (Postfix, Exim, procmail) see the new file.
-//! * **in place** (the directory is not writable, e.g. `/var/mail` for a
-//!   user, or [`RewriteMethod::InPlace`]): the new content is first written
+//!   the old or the new file, never a cut one.
+//! * **in place** (the system mailbox and anything in /var/mail — an MTA
+//!   may hold the old file open waiting for the lock, and must find it still
+//!   the mailbox — or a directory that is not writable, or
+//!   [`RewriteMethod::InPlace`]): the new content is first written
 //!   to a durable recovery file in `backup_dir` (the user's home or
 //!   `$TMPDIR`), fsynced, with the mailbox size at lock time in its first
 //!   line. Disk space for the new size is reserved with `posix_fallocate`,
@@ -591,6 +592,14 @@ impl Write for Tail<'_> {
 }
 
 /// Can we create files in `dir`?
+/// Is this the system spool directory (`/var/mail`, `/var/spool/mail`)?
+fn is_spool_dir(dir: &Path) -> bool {
+    ["/var/mail", "/var/spool/mail"].iter().any(|d| {
+        let d = Path::new(d);
+        dir == d || fs::canonicalize(d).is_ok_and(|c| c == dir)
+    })
+}
+
 fn dir_writable(dir: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
@@ -614,10 +623,16 @@ fn rewrite_mailbox(
     let real = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
     let dir = parent_dir(&real);
     let nlink = lock.file().metadata().map(|m| m.nlink()).unwrap_or(1);
+    // Never rename over a system mailbox (or anything in the spool
+    // directory): an MTA delivering to it may already hold the old file open
+    // waiting for the lock, and Postfix then defers that delivery ("target
+    // file status changed unexpectedly"). Those are rewritten in place, as
+    // bsd-mailx does, behind the durable recovery copy.
     let use_rename = opts.method == RewriteMethod::Auto
         && nlink == 1
         && dir_writable(&dir)
-        && (!opts.system || lock.own_dotlock());
+        && !opts.system
+        && !is_spool_dir(&dir);
     if use_rename {
         match rewrite_rename(mb, lock, cur, keep, &real, &dir) {
             Ok(()) => return Ok(()),
