@@ -96,6 +96,8 @@ pub const OPTS: &[OptSpec] = &[
 pub struct Options {
     pub debug: bool,
     pub skip_empty: bool,
+    /// `-e` (not `-E`) was given: without recipients, the POSIX mail check.
+    pub mail_check: bool,
     pub interactive: bool,
     pub ignore_interrupts: bool,
     pub noheader: bool,
@@ -231,7 +233,11 @@ pub fn parse(args: &[OsString], posixly_correct: bool) -> Result<Options, CliErr
 fn apply(o: &mut Options, c: char, arg: Option<String>) {
     let arg = arg.unwrap_or_default();
     match c {
-        'E' | 'e' => o.skip_empty = true,
+        'E' => o.skip_empty = true,
+        'e' => {
+            o.skip_empty = true;
+            o.mail_check = true;
+        }
         'I' => o.interactive = true,
         'N' => o.noheader = true,
         'a' => o.extra_headers.push(arg),
@@ -256,28 +262,6 @@ fn apply(o: &mut Options, c: char, arg: Option<String>) {
         'A' => o.attachments.push(arg),
         _ => unreachable!("letter {c} is in OPTS but not handled"),
     }
-}
-
-/// Letters that were given as `-e` (not `-E`) matter for the POSIX mail check;
-/// returns true when argv holds a bare `-e` cluster letter.
-pub fn has_lower_e(args: &[OsString]) -> bool {
-    for a in args {
-        let a = a.to_string_lossy();
-        if a == "--" {
-            break;
-        }
-        if a.starts_with('-') && !a.starts_with("--") {
-            for c in a[1..].chars() {
-                if c == 'e' {
-                    return true;
-                }
-                if spec(c).is_some_and(|s| s.takes_arg) {
-                    break;
-                }
-            }
-        }
-    }
-    false
 }
 
 #[cfg(test)]
@@ -336,5 +320,15 @@ mod tests {
     fn dash_alone_is_operand() {
         let o = p(&["-", "a"]).unwrap();
         assert_eq!(o.operands, ["-", "a"]);
+    }
+
+    #[test]
+    fn lower_e_is_the_mail_check_upper_e_is_not() {
+        let o = p(&["-e"]).unwrap();
+        assert!(o.skip_empty && o.mail_check);
+        let o = p(&["-E"]).unwrap();
+        assert!(o.skip_empty && !o.mail_check);
+        let o = p(&["-nNe"]).unwrap();
+        assert!(o.mail_check);
     }
 }

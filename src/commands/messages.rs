@@ -425,9 +425,8 @@ impl LineSource for StdinSource {
 /// Read mode entry point.
 pub fn read_mode(s: &mut Session, opts: &crate::cli::Options, file: Option<String>) -> i32 {
     let ef = file.unwrap_or_else(|| "%".to_string());
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     // POSIX -e: is there mail? Exit 0 if so, 1 if not; print nothing.
-    if opts.skip_empty && crate::cli::has_lower_e(&args) {
+    if opts.mail_check {
         return match setfile::setfile(s, &ef, true) {
             Ok(()) if read::state(s).count() > 0 => 0,
             _ => 1,
