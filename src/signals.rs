@@ -131,41 +131,6 @@ thread_local! {
     static STDIN_BUF: std::cell::RefCell<(Vec<u8>, usize)> = const { std::cell::RefCell::new((Vec::new(), 0)) };
 }
 
-/// True when the shared stdin buffer holds bytes not yet read (lines that
-/// came with the previous command line, such as the rest of a paste).
-pub fn stdin_pending() -> bool {
-    STDIN_BUF.with(|cell| {
-        let st = cell.borrow();
-        st.1 < st.0.len()
-    })
-}
-
-/// Puts bytes in front of what the shared stdin buffer holds, to be read
-/// next by `read_line_fd0` (the lines after the first of a multi-line paste
-/// at the line editor's prompt).
-pub fn unread_stdin(bytes: &[u8]) {
-    if bytes.is_empty() {
-        return;
-    }
-    STDIN_BUF.with(|cell| {
-        let mut st = cell.borrow_mut();
-        let (buf, pos) = &mut *st;
-        let mut v = Vec::with_capacity(bytes.len() + buf.len() - *pos);
-        v.extend_from_slice(bytes);
-        v.extend_from_slice(&buf[*pos..]);
-        *buf = v;
-        *pos = 0;
-    });
-}
-
-/// True when complete lines typed ahead wait in the terminal's input queue
-/// (FIONREAD counts only whole lines in canonical mode).
-pub fn typed_ahead() -> bool {
-    let mut n: libc::c_int = 0;
-    // SAFETY: FIONREAD stores an int count.
-    unsafe { libc::ioctl(0, libc::FIONREAD, &mut n) == 0 && n > 0 }
-}
-
 /// Reads one line from standard input through the one shared stdin buffer
 /// (the command loop and the composer both read through it, as bsd-mailx's
 /// stdio `stdin`), reporting SIGINT and SIGHUP that arrive while waiting.

@@ -6,6 +6,8 @@
 //! `$PAGER`, message text shown on a terminal, ^C at the prompt.
 //! Skipped when bsd-mailx is not installed or there are no ptys.
 
+mod common;
+use common::pty_drain;
 use std::collections::BTreeMap;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -17,34 +19,6 @@ const BSD: &str = "/usr/bin/bsd-mailx";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/read")
-}
-
-fn drain(master: i32, out: &mut Vec<u8>, ms: u64) {
-    let end = Instant::now() + Duration::from_millis(ms);
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return;
-        }
-        let mut pfd = libc::pollfd {
-            fd: master,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: poll/read on a valid fd into a local buffer.
-        unsafe {
-            if libc::poll(&mut pfd, 1, left.as_millis() as i32) <= 0 {
-                continue;
-            }
-            let mut buf = [0u8; 4096];
-            let n = libc::read(master, buf.as_mut_ptr().cast(), buf.len());
-            if n <= 0 {
-                std::thread::sleep(left.min(Duration::from_millis(20)));
-                continue;
-            }
-            out.extend_from_slice(&buf[..n as usize]);
-        }
-    }
 }
 
 struct TtyCase {
@@ -130,15 +104,15 @@ fn run_tty(prog: &Path, c: &TtyCase, tag: &str) -> Option<Outcome> {
     drop(cmd);
     drop(slave_fd);
     let mut out = Vec::new();
-    drain(master, &mut out, 300);
+    pty_drain(master, &mut out, 300);
     for k in c.keys {
-        drain(master, &mut out, 250);
+        pty_drain(master, &mut out, 250);
         // SAFETY: write to the master fd from a live slice.
         unsafe { libc::write(master, k.as_ptr().cast(), k.len()) };
     }
     let deadline = Instant::now() + Duration::from_secs(8);
     let status = loop {
-        drain(master, &mut out, 100);
+        pty_drain(master, &mut out, 100);
         if let Some(st) = child.try_wait().unwrap() {
             break st;
         }
@@ -147,7 +121,7 @@ fn run_tty(prog: &Path, c: &TtyCase, tag: &str) -> Option<Outcome> {
             break child.wait().unwrap();
         }
     };
-    drain(master, &mut out, 50);
+    pty_drain(master, &mut out, 50);
     // SAFETY: closing the master fd we opened.
     unsafe { libc::close(master) };
     let home_s = home.to_string_lossy().into_owned();

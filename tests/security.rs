@@ -117,34 +117,6 @@ struct Tty {
     status: Option<i32>,
 }
 
-fn drain(master: i32, out: &mut Vec<u8>, ms: u64) {
-    let end = Instant::now() + Duration::from_millis(ms);
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return;
-        }
-        let mut pfd = libc::pollfd {
-            fd: master,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: poll/read on a valid fd into a local buffer.
-        unsafe {
-            if libc::poll(&mut pfd, 1, left.as_millis() as i32) <= 0 {
-                continue;
-            }
-            let mut buf = [0u8; 4096];
-            let n = libc::read(master, buf.as_mut_ptr().cast(), buf.len());
-            if n <= 0 {
-                std::thread::sleep(left.min(Duration::from_millis(20)));
-                continue;
-            }
-            out.extend_from_slice(&buf[..n as usize]);
-        }
-    }
-}
-
 /// Runs our binary on a new pseudo-terminal (its controlling tty), typing
 /// `keys` one chunk at a time. None when there are no ptys.
 fn run_tty(
@@ -201,17 +173,17 @@ fn run_tty(
     drop(c);
     drop(slave_fd);
     let mut out = Vec::new();
-    drain(master, &mut out, 400);
+    pty_drain(master, &mut out, 400);
     let tp = t.path().display().to_string();
     for k in keys {
         let k = k.replace("$T", &tp);
         // SAFETY: write to the master fd from a live slice.
         unsafe { libc::write(master, k.as_ptr().cast(), k.len()) };
-        drain(master, &mut out, 300);
+        pty_drain(master, &mut out, 300);
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
-        drain(master, &mut out, 100);
+        pty_drain(master, &mut out, 100);
         if let Some(st) = child.try_wait().unwrap() {
             break st;
         }
@@ -220,7 +192,7 @@ fn run_tty(
             break child.wait().unwrap();
         }
     };
-    drain(master, &mut out, 50);
+    pty_drain(master, &mut out, 50);
     // SAFETY: closing the master fd we opened.
     unsafe { libc::close(master) };
     Some(Tty {

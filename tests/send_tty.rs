@@ -11,36 +11,6 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Reads whatever the master side has for `ms` milliseconds.
-fn drain(master: i32, out: &mut Vec<u8>, ms: u64) {
-    let end = Instant::now() + Duration::from_millis(ms);
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return;
-        }
-        let mut pfd = libc::pollfd {
-            fd: master,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: poll/read on a valid fd into a local buffer.
-        unsafe {
-            if libc::poll(&mut pfd, 1, left.as_millis() as i32) <= 0 {
-                continue;
-            }
-            let mut buf = [0u8; 4096];
-            let n = libc::read(master, buf.as_mut_ptr().cast(), buf.len());
-            if n <= 0 {
-                // EIO: the slave side is closed (the program exited).
-                std::thread::sleep(left.min(Duration::from_millis(20)));
-                continue;
-            }
-            out.extend_from_slice(&buf[..n as usize]);
-        }
-    }
-}
-
 /// Runs `prog` on a new pty with the given rc lines and keys; returns the outcome
 /// (stdout = everything the terminal showed).
 fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Option<Outcome> {
@@ -106,15 +76,15 @@ fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Option<Outcom
     let mut out = Vec::new();
     // Start-up gets longer, so the first key never arrives before the
     // signal handlers are in place.
-    drain(master, &mut out, 300);
+    pty_drain(master, &mut out, 300);
     for k in keys {
-        drain(master, &mut out, 300);
+        pty_drain(master, &mut out, 300);
         // SAFETY: write to the master fd from a live slice.
         unsafe { libc::write(master, k.as_ptr().cast(), k.len()) };
     }
     let deadline = Instant::now() + Duration::from_secs(5);
     let status = loop {
-        drain(master, &mut out, 100);
+        pty_drain(master, &mut out, 100);
         if let Some(st) = child.try_wait().unwrap() {
             break st;
         }
@@ -123,7 +93,7 @@ fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Option<Outcom
             break child.wait().unwrap();
         }
     };
-    drain(master, &mut out, 50);
+    pty_drain(master, &mut out, 50);
     // SAFETY: closing the master fd we opened.
     unsafe { libc::close(master) };
     Some(collect_outcome(&t, &status, out, Vec::new()))

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 pub const BSD_MAILX: &str = "/usr/bin/bsd-mailx";
 
@@ -450,4 +451,35 @@ pub fn unprivileged_prefix() -> Option<Vec<String>> {
         );
     }
     None
+}
+
+/// Reads what a pseudo-terminal master has to say for `ms` milliseconds
+/// (for the pty tests: read_tty, send_tty, security).
+pub fn pty_drain(master: i32, out: &mut Vec<u8>, ms: u64) {
+    let end = Instant::now() + Duration::from_millis(ms);
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        let mut pfd = libc::pollfd {
+            fd: master,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll/read on a valid fd into a local buffer.
+        unsafe {
+            if libc::poll(&mut pfd, 1, left.as_millis() as i32) <= 0 {
+                continue;
+            }
+            let mut buf = [0u8; 4096];
+            let n = libc::read(master, buf.as_mut_ptr().cast(), buf.len());
+            if n <= 0 {
+                // EIO: the slave side is closed (the program exited).
+                std::thread::sleep(left.min(Duration::from_millis(20)));
+                continue;
+            }
+            out.extend_from_slice(&buf[..n as usize]);
+        }
+    }
 }
