@@ -742,3 +742,126 @@ fn new_mail_and_inc_match_bsd_mailx() {
         }
     }
 }
+
+/// A mailbox big enough to be scanned by parallel threads (over 32 MiB)
+/// and a `from *` long enough for the header read-ahead thread: the whole
+/// summary, `p $` and the counts must be bsd-mailx's, byte for byte. The
+/// messages put `From ` lines that are not From_ lines, CRLF empty lines
+/// and long lines near every possible split point.
+#[test]
+fn big_mailbox_summary_matches_bsd_mailx() {
+    if !have_bsd() {
+        return;
+    }
+    let home = tmpdir("big");
+    let mut x: u64 = 0x0dd_ba11_c0ff_ee00;
+    let mut rnd = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut data: Vec<u8> = Vec::with_capacity(40 << 20);
+    let mut n = 0;
+    while data.len() < (36 << 20) {
+        n += 1;
+        let crlf = rnd(20) == 0;
+        let nl: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+        data.extend_from_slice(
+            format!(
+                "From user{}@example.org Mon Jan  1 10:00:{:02} 2001",
+                rnd(50),
+                n % 60
+            )
+            .as_bytes(),
+        );
+        data.extend_from_slice(nl);
+        data.extend_from_slice(
+            format!("From: User {} <u{}@example.org>", rnd(9), rnd(99)).as_bytes(),
+        );
+        data.extend_from_slice(nl);
+        data.extend_from_slice(format!("Subject: message {n} of the big box").as_bytes());
+        data.extend_from_slice(nl);
+        if rnd(3) == 0 {
+            data.extend_from_slice(b"Status: RO");
+            data.extend_from_slice(nl);
+        }
+        data.extend_from_slice(nl);
+        for _ in 0..rnd(120) {
+            match rnd(40) {
+                0 => {
+                    data.extend_from_slice(nl);
+                    data.extend_from_slice(b"From here on the text goes on");
+                    data.extend_from_slice(nl);
+                }
+                1 => {
+                    data.extend_from_slice(nl);
+                    data.extend_from_slice(b"From bare");
+                    data.extend_from_slice(nl);
+                }
+                2 => {
+                    data.extend(std::iter::repeat_n(b'L', 8180 + rnd(30) as usize));
+                    data.extend_from_slice(nl);
+                }
+                3 => data.extend_from_slice(b">From quoted\n"),
+                _ => {
+                    data.extend(std::iter::repeat_n(b'x', rnd(70) as usize));
+                    data.extend_from_slice(nl);
+                }
+            }
+        }
+        data.extend_from_slice(nl);
+    }
+    let p = home.join("big.mbox");
+    fs::write(&p, &data).unwrap();
+    let run_ours = |input: &str| -> Vec<u8> {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_mailx"));
+        c.env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", &home)
+            .env("MAILRC", "/dev/null")
+            .env("USER", "root")
+            .env("LANG", "C")
+            .args(["-n", "-N", "-f", p.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut ch = c.spawn().unwrap();
+        ch.stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        ch.wait_with_output().unwrap().stdout
+    };
+    for input in ["f *\nx\n", "p $\nx\n", "h $\nf 1-300\np 4000\nx\n"] {
+        // The banner names our version (an intended difference).
+        let skip_banner = |v: Vec<u8>| -> Vec<u8> {
+            match v.iter().position(|&c| c == b'\n') {
+                Some(k) if v.starts_with(b"Mail version ") => v[k + 1..].to_vec(),
+                _ => v,
+            }
+        };
+        let theirs = skip_banner(bsd(
+            &["-n", "-N", "-f", p.to_str().unwrap()],
+            input,
+            &home,
+            None,
+        ));
+        let ours = skip_banner(run_ours(input));
+        assert!(
+            theirs.len() > 100,
+            "{input:?}: bsd-mailx printed too little"
+        );
+        if ours != theirs {
+            let keep = home.join("ours.out");
+            fs::write(&keep, &ours).unwrap();
+            fs::write(home.join("theirs.out"), &theirs).unwrap();
+            panic!("{input:?}: output differs (kept in {})", home.display());
+        }
+    }
+    // `From here on …` after an empty line starts a message too.
+    let mb = Mailbox::open(&p).unwrap();
+    assert!(mb.len() > n, "{} messages, {n} written", mb.len());
+    fs::remove_dir_all(&home).unwrap();
+}

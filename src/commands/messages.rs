@@ -439,9 +439,11 @@ pub fn read_mode(s: &mut Session, opts: &crate::cli::Options, file: Option<Strin
         // POSIX -H: the header summary of every message; nothing changes.
         let st = read::state_mut(s);
         st.dot = usize::MAX;
-        for m in 1..=st.count() {
+        let all: Vec<usize> = (1..=st.count()).collect();
+        read::state(s).each_with_headers(&all, |m| {
             summary::printhead(s, m);
-        }
+            true
+        });
         return 0;
     }
     if !s.is_set("quiet") {

@@ -67,6 +67,30 @@ pub struct CachedHeaders {
     fields: Vec<(usize, usize, usize, usize)>,
 }
 
+impl CachedHeaders {
+    /// Reads message `i`'s header block and From_ line (one read of the
+    /// file) and finds its fields. `None` if the file cannot be read.
+    fn read(mb: &Mailbox, i: usize) -> Option<CachedHeaders> {
+        if i >= mb.len() {
+            return None;
+        }
+        let (block, from) = mb.header_block_and_from(i).ok()?;
+        let base = block.as_ptr() as usize;
+        let fields = crate::mailbox::header_fields(&block)
+            .map(|f| {
+                let ns = f.name.as_ptr() as usize - base;
+                let rs = f.raw.as_ptr() as usize - base;
+                (ns, ns + f.name.len(), rs, rs + f.raw.len())
+            })
+            .collect();
+        Some(CachedHeaders {
+            block,
+            from,
+            fields,
+        })
+    }
+}
+
 impl HeaderCache {
     /// Forgets the cached message (after `edit` replaced one).
     pub fn clear(&self) {
@@ -128,22 +152,66 @@ impl ReadState {
         {
             return Some(h.clone());
         }
-        let (block, from) = self.mb.header_block_and_from(i).ok()?;
-        let base = block.as_ptr() as usize;
-        let fields = crate::mailbox::header_fields(&block)
-            .map(|f| {
-                let ns = f.name.as_ptr() as usize - base;
-                let rs = f.raw.as_ptr() as usize - base;
-                (ns, ns + f.name.len(), rs, rs + f.raw.len())
-            })
-            .collect();
-        let h = std::rc::Rc::new(CachedHeaders {
-            block,
-            from,
-            fields,
-        });
+        let h = std::rc::Rc::new(CachedHeaders::read(&self.mb, i)?);
         *self.header_cache.0.borrow_mut() = Some((i, h.clone()));
         Some(h)
+    }
+    /// Puts message `i`'s header block, read ahead (see
+    /// [`ReadState::each_with_headers`]), in the cache.
+    fn prime_headers(&self, i: usize, h: CachedHeaders) {
+        *self.header_cache.0.borrow_mut() = Some((i, std::rc::Rc::new(h)));
+    }
+    /// Calls `each` with the message numbers of `list` in order, until it
+    /// returns false. For long lists (`from *`, `-H`) a second thread reads
+    /// and indexes the header blocks ahead, so the file reads overlap with
+    /// the formatting; `each` finds message `m`'s block in the cache.
+    pub fn each_with_headers(&self, list: &[usize], mut each: impl FnMut(usize) -> bool) {
+        /// Shorter lists are not worth a thread.
+        const PREFETCH_MIN: usize = 200;
+        if list.len() < PREFETCH_MIN {
+            for &m in list {
+                if !each(m) {
+                    break;
+                }
+            }
+            return;
+        }
+        /// Headers go over in batches (one wake-up per batch, not per message).
+        const BATCH: usize = 64;
+        type Batch = Vec<(usize, Option<CachedHeaders>)>;
+        let mb = &self.mb;
+        std::thread::scope(|sc| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+            let reader = std::thread::Builder::new().spawn_scoped(sc, move || {
+                for chunk in list.chunks(BATCH) {
+                    let batch: Batch = chunk
+                        .iter()
+                        .map(|&m| (m, m.checked_sub(1).and_then(|i| CachedHeaders::read(mb, i))))
+                        .collect();
+                    if tx.send(batch).is_err() {
+                        // The consumer stopped (^C).
+                        break;
+                    }
+                }
+            });
+            let mut ahead = Vec::new().into_iter();
+            for &m in list {
+                if reader.is_ok() {
+                    if ahead.len() == 0 {
+                        ahead = rx.recv().unwrap_or_default().into_iter();
+                    }
+                    if let Some((k, Some(h))) = ahead.next()
+                        && k == m
+                    {
+                        self.prime_headers(m - 1, h);
+                    }
+                }
+                if !each(m) {
+                    break;
+                }
+            }
+            drop(rx);
+        });
     }
     /// A header field's raw bytes, unfolded (all occurrences joined by a space).
     pub fn hfield_raw(&self, i: usize, name: &str) -> Option<Vec<u8>> {

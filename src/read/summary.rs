@@ -402,13 +402,19 @@ pub fn scroll(s: &mut Session, arg: &str) -> bool {
 
 /// `from`: the summary lines of the listed messages; dot goes to the last.
 pub fn from(s: &mut Session, msgvec: &[usize]) {
-    for &m in msgvec {
+    let mut interrupted = false;
+    super::state(s).each_with_headers(msgvec, |m| {
         if crate::signals::take_interrupt() {
             crate::output::flush();
             crate::output::err_line("Interrupt");
-            return;
+            interrupted = true;
+            return false;
         }
         printhead(s, m);
+        true
+    });
+    if interrupted {
+        return;
     }
     if let Some(&last) = msgvec.last() {
         super::state_mut(s).dot = last - 1;
