@@ -412,7 +412,7 @@ fn write_mbox(
             .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
-        let mut w = BufWriter::with_capacity(OUT_BUF, &f);
+        let mut w = BufWriter::with_capacity(OUT_BUF, StreamOut::new(&f, 0));
         write_sel(&mut w)?;
         if let Some(mut o) = old.as_ref() {
             io::copy(&mut o, &mut w)?;
@@ -561,6 +561,91 @@ fn produce(
     Ok(t.n)
 }
 
+/// Size of the regions of a new file whose write-back [`StreamOut`] starts
+/// as soon as they are written.
+const WRITEBACK_REGION: u64 = 8 << 20;
+
+/// Writes a new file sequentially and starts the write-back of each
+/// completed [`WRITEBACK_REGION`] at once (`sync_file_range`), waiting for
+/// the region before it, so the disk works while we write and little is
+/// left for the final `fsync` (which stays: only it makes the data
+/// durable). Errors of `sync_file_range` are returned (a write-back error
+/// it reports would not be reported again by `fsync` on this descriptor),
+/// except those saying it is not supported here, which turn it off.
+struct StreamOut<'f> {
+    f: &'f File,
+    /// File offset of the next byte written.
+    off: u64,
+    /// Write-back has been started for `[.., started)`.
+    started: u64,
+    enabled: bool,
+}
+
+impl<'f> StreamOut<'f> {
+    /// For `f` written from offset `off` on.
+    fn new(f: &'f File, off: u64) -> Self {
+        StreamOut {
+            f,
+            off,
+            started: off - off % WRITEBACK_REGION,
+            enabled: true,
+        }
+    }
+
+    fn sync_range(&mut self, off: u64, len: u64, flags: libc::c_uint) -> io::Result<()> {
+        if !self.enabled {
+            return Ok(());
+        }
+        // SAFETY: plain system call on an open descriptor; no memory is passed.
+        let r = unsafe {
+            libc::sync_file_range(
+                self.f.as_raw_fd(),
+                off as libc::off64_t,
+                len as libc::off64_t,
+                flags,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINVAL | libc::ESPIPE | libc::ENOSYS | libc::EOPNOTSUPP) => {
+                self.enabled = false;
+                Ok(())
+            }
+            Some(libc::EINTR) => Ok(()),
+            _ => Err(e),
+        }
+    }
+}
+
+impl Write for StreamOut<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        let n = (&*self.f).write(b)?;
+        self.off += n as u64;
+        while self.enabled && self.off - self.started >= WRITEBACK_REGION {
+            let a = self.started;
+            self.sync_range(a, WRITEBACK_REGION, libc::SYNC_FILE_RANGE_WRITE)?;
+            if a >= WRITEBACK_REGION {
+                // Bound the dirty pages: wait for the region before.
+                self.sync_range(
+                    a - WRITEBACK_REGION,
+                    WRITEBACK_REGION,
+                    libc::SYNC_FILE_RANGE_WAIT_BEFORE
+                        | libc::SYNC_FILE_RANGE_WRITE
+                        | libc::SYNC_FILE_RANGE_WAIT_AFTER,
+                )?;
+            }
+            self.started += WRITEBACK_REGION;
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A writer that remembers the last two bytes written.
 struct Tail<'a> {
     w: &'a mut dyn Write,
@@ -682,7 +767,7 @@ fn rewrite_rename(
         .open(&tmp)
         .map_err(fail)?;
     let r = (|| -> io::Result<()> {
-        let mut w = BufWriter::with_capacity(OUT_BUF, &f);
+        let mut w = BufWriter::with_capacity(OUT_BUF, StreamOut::new(&f, 0));
         produce(mb, lock.file(), cur, keep, &mut w)?;
         w.flush()?;
         drop(w);
@@ -792,7 +877,7 @@ fn rewrite_in_place(
             .truncate(true)
             .mode(0o600)
             .open(&partial)?;
-        let mut w = BufWriter::with_capacity(OUT_BUF, &f);
+        let mut w = BufWriter::with_capacity(OUT_BUF, StreamOut::new(&f, 0));
         w.write_all(header.as_bytes())?;
         let n = produce(mb, lock.file(), cur, keep, &mut w)?;
         w.flush()?;
@@ -1085,6 +1170,38 @@ mod tests {
                 assert!(fs::read(&p).unwrap() == want, "block {block} {method:?}");
             }
         }
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn stream_out_writes_everything() {
+        let d = dir();
+        let p = d.join("out");
+        let f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+            .unwrap();
+        let mut want = Vec::new();
+        {
+            let mut w = BufWriter::with_capacity(OUT_BUF, StreamOut::new(&f, 0));
+            let mut k = 0u32;
+            while want.len() < 3 * WRITEBACK_REGION as usize + 12345 {
+                let piece = format!("line {k} {}\n", "x".repeat((k % 3000) as usize));
+                w.write_all(piece.as_bytes()).unwrap();
+                want.extend_from_slice(piece.as_bytes());
+                k += 1;
+            }
+            w.flush().unwrap();
+            assert!(w.get_ref().started >= 3 * WRITEBACK_REGION);
+        }
+        f.sync_all().unwrap();
+        assert!(fs::read(&p).unwrap() == want);
+        // Not a regular file: sync_file_range is turned off, writes go on.
+        let null = OpenOptions::new().write(true).open("/dev/null").unwrap();
+        let mut s = StreamOut::new(&null, 0);
+        s.write_all(&vec![0u8; WRITEBACK_REGION as usize + 1])
+            .unwrap();
         fs::remove_dir_all(&d).unwrap();
     }
 
