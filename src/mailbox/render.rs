@@ -23,10 +23,10 @@
 //! lines behave the same. Output is raw bytes: the caller wraps `out` if it
 //! wants vis(3) encoding for a terminal.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, Write};
 
 use super::flags::MsgFlags;
-use super::index::{FGETS_CHUNK, Mailbox, is_c_space};
+use super::index::{FGETS_CHUNK, Mailbox, SeqReader, is_c_space};
 
 /// How to render a message.
 #[derive(Clone, Copy, Default)]
@@ -54,7 +54,22 @@ pub fn render_message(
     out: &mut dyn Write,
 ) -> io::Result<u64> {
     let size = mb.entry(i).size;
-    let mut r = BufReader::with_capacity(1 << 16, mb.message_reader(i));
+    let mut r = mb.message_bufread(i);
+    render_from(&mut r, size, flags, opts, out)
+}
+
+/// [`render_message`] reading through `seq` (from [`Mailbox::seq_reader`]):
+/// for many messages in increasing order, as quit's write-back does.
+pub(crate) fn render_message_seq(
+    mb: &Mailbox,
+    i: usize,
+    flags: MsgFlags,
+    opts: &RenderOptions<'_>,
+    seq: &mut SeqReader<'_>,
+    out: &mut dyn Write,
+) -> io::Result<u64> {
+    let size = mb.entry(i).size;
+    let mut r = mb.message_seq(i, seq);
     render_from(&mut r, size, flags, opts, out)
 }
 
@@ -372,6 +387,43 @@ mod tests {
                     assert_eq!(run(false), run(true), "case {case} size {size} cap {cap}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn seq_rendering_equals_rendering_the_copy() {
+        use crate::mailbox::index::{seq_reader_tests::mailbox, set_test_block};
+        for round in 0..4 {
+            // Bodies with `From ` lines, CRLF, long lines; read through
+            // blocks whose edges fall anywhere (in a `From `, in a CRLF).
+            let data = mailbox(round + 11, 60_000, false);
+            let mb = Mailbox::from_bytes(&data).unwrap();
+            let flags = [MsgFlags::USED, MsgFlags::USED | MsgFlags::READ];
+            for block in [0, 1, 3, 5, 6, 64, 8191, 8193] {
+                set_test_block(block);
+                let mut seq = mb.seq_reader(|i| i % 3 != 1);
+                for i in (0..mb.len()).filter(|&i| i % 3 != 1) {
+                    let f = flags[i % 2];
+                    let raw = mb.raw_message(i).unwrap();
+                    let want = render(&raw, f, &RenderOptions::default());
+                    let mut got = Vec::new();
+                    let n = render_message_seq(
+                        &mb,
+                        i,
+                        f,
+                        &RenderOptions::default(),
+                        &mut seq,
+                        &mut got,
+                    )
+                    .unwrap();
+                    assert_eq!(n, got.len() as u64);
+                    assert!(got == want, "round {round} block {block} msg {i}");
+                    let mut got2 = Vec::new();
+                    render_message(&mb, i, f, &RenderOptions::default(), &mut got2).unwrap();
+                    assert!(got2 == want, "round {round} block {block} msg {i}");
+                }
+            }
+            set_test_block(0);
         }
     }
 
