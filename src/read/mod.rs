@@ -75,6 +75,11 @@ impl CachedHeaders {
             return None;
         }
         let (block, from) = mb.header_block_and_from(i).ok()?;
+        Some(CachedHeaders::index(block, from))
+    }
+
+    /// Finds the fields of a header block.
+    fn index(block: Vec<u8>, from: crate::mailbox::FromLine) -> CachedHeaders {
         let base = block.as_ptr() as usize;
         let fields = crate::mailbox::header_fields(&block)
             .map(|f| {
@@ -83,11 +88,11 @@ impl CachedHeaders {
                 (ns, ns + f.name.len(), rs, rs + f.raw.len())
             })
             .collect();
-        Some(CachedHeaders {
+        CachedHeaders {
             block,
             from,
             fields,
-        })
+        }
     }
 }
 
@@ -177,16 +182,22 @@ impl ReadState {
             return;
         }
         /// Headers go over in batches (one wake-up per batch, not per message).
-        const BATCH: usize = 64;
-        type Batch = Vec<(usize, Option<CachedHeaders>)>;
+        const BATCH: usize = 256;
+        type Batch = Vec<(usize, Option<(Vec<u8>, crate::mailbox::FromLine)>)>;
         let mb = &self.mb;
         std::thread::scope(|sc| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
             let reader = std::thread::Builder::new().spawn_scoped(sc, move || {
                 for chunk in list.chunks(BATCH) {
                     let batch: Batch = chunk
                         .iter()
-                        .map(|&m| (m, m.checked_sub(1).and_then(|i| CachedHeaders::read(mb, i))))
+                        .map(|&m| {
+                            let h = m
+                                .checked_sub(1)
+                                .filter(|&i| i < mb.len())
+                                .and_then(|i| mb.header_block_and_from(i).ok());
+                            (m, h)
+                        })
                         .collect();
                     if tx.send(batch).is_err() {
                         // The consumer stopped (^C).
@@ -200,10 +211,10 @@ impl ReadState {
                     if ahead.len() == 0 {
                         ahead = rx.recv().unwrap_or_default().into_iter();
                     }
-                    if let Some((k, Some(h))) = ahead.next()
+                    if let Some((k, Some((block, from)))) = ahead.next()
                         && k == m
                     {
-                        self.prime_headers(m - 1, h);
+                        self.prime_headers(m - 1, CachedHeaders::index(block, from));
                     }
                 }
                 if !each(m) {
