@@ -248,11 +248,11 @@ impl Mailbox {
             edited: HashMap::new(),
             samples: Vec::new(),
         };
-        let (msgs, pre, end) = scan_parallel(&mb.file, meta.len())?;
-        mb.msgs = msgs;
-        mb.preamble = pre;
-        mb.scanned = end;
-        mb.samples.push((0, end, sample_hash(&mb.file, 0, end)?));
+        let scan = scan_parallel(&mb.file, meta.len())?;
+        mb.msgs = scan.msgs;
+        mb.preamble = scan.pre;
+        mb.scanned = scan.end;
+        mb.samples = scan.samples;
         Ok(mb)
     }
 
@@ -1206,24 +1206,41 @@ fn read_full_at(f: &File, buf: &mut [u8], off: u64) -> io::Result<usize> {
     Ok(n)
 }
 
+/// The result of indexing a whole file.
+pub(crate) struct Scan {
+    pub(crate) msgs: Vec<MsgEntry>,
+    /// Bytes before the first message.
+    pub(crate) pre: u64,
+    /// Where the scan ended (the file's size then).
+    pub(crate) end: u64,
+    /// `(start, end, hash)` of the sampled bytes of each scanned part, for
+    /// [`Mailbox::verify_unchanged`].
+    pub(crate) samples: Vec<(u64, u64, u64)>,
+}
+
 /// Indexes a whole file whose size was `size` when opened: split at
 /// [`split_point`]s into parts scanned by parallel threads, then joined.
-/// Returns the entries, the preamble length and the end offset. The result
-/// is the one a single sequential scan gives (a unit test compares them).
-pub(crate) fn scan_parallel(f: &File, size: u64) -> io::Result<(Vec<MsgEntry>, u64, u64)> {
+/// The entries are the ones a single sequential scan gives (a unit test
+/// compares them); each part also takes its byte samples.
+pub(crate) fn scan_parallel(f: &File, size: u64) -> io::Result<Scan> {
     scan_in_parts(f, size, scan_threads(size))
 }
 
 /// One sequential scan of the whole file.
-fn scan_whole(f: &File) -> io::Result<(Vec<MsgEntry>, u64, u64)> {
+fn scan_whole(f: &File) -> io::Result<Scan> {
     let mut sc = Scanner::new(0);
     let end = scan_file(f, 0, &mut sc)?;
     let (msgs, pre) = sc.finish(end);
-    Ok((msgs, pre, end))
+    Ok(Scan {
+        msgs,
+        pre,
+        end,
+        samples: vec![(0, end, sample_hash(f, 0, end)?)],
+    })
 }
 
 /// [`scan_parallel`] with a given number of parts.
-fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<(Vec<MsgEntry>, u64, u64)> {
+fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
     let mut starts = vec![0u64];
     for k in 1..parts {
         let from = size / parts as u64 * k as u64;
@@ -1241,7 +1258,8 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<(Vec<MsgEntry>
     if starts.len() == 1 {
         return scan_whole(f);
     }
-    let scan_part = |k: usize| -> io::Result<(Vec<MsgEntry>, u64, u64)> {
+    type Part = (Vec<MsgEntry>, u64, u64, u64);
+    let scan_part = |k: usize| -> io::Result<Part> {
         let start = starts[k];
         let limit = starts.get(k + 1).copied().unwrap_or(u64::MAX);
         let mut sc = if k == 0 {
@@ -1251,9 +1269,9 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<(Vec<MsgEntry>
         };
         let end = scan_range(f, start, limit, &mut sc)?;
         let (msgs, pre) = sc.finish(end);
-        Ok((msgs, pre, end))
+        Ok((msgs, pre, end, sample_hash(f, start, end)?))
     };
-    let results: Vec<io::Result<(Vec<MsgEntry>, u64, u64)>> = std::thread::scope(|s| {
+    let results: Vec<io::Result<Part>> = std::thread::scope(|s| {
         // Parts 1.. in new threads (or here, if a thread cannot be made),
         // part 0 in this one.
         let handles: Vec<_> = (1..starts.len())
@@ -1275,12 +1293,14 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<(Vec<MsgEntry>
     let mut msgs: Vec<MsgEntry> = Vec::new();
     let mut pre = 0;
     let mut end = 0;
+    let mut samples = Vec::new();
     for (k, r) in results.into_iter().enumerate() {
-        let (part, part_pre, part_end) = r?;
+        let (part, part_pre, part_end, hash) = r?;
         if starts.get(k + 1).is_some_and(|&next| part_end != next) {
             // The file shrank under us: the sequential scan sees it whole.
             return scan_whole(f);
         }
+        samples.push((starts[k], part_end, hash));
         end = part_end;
         if k == 0 {
             msgs = part;
@@ -1304,7 +1324,12 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<(Vec<MsgEntry>
         }
         msgs.extend(it);
     }
-    Ok((msgs, pre, end))
+    Ok(Scan {
+        msgs,
+        pre,
+        end,
+        samples,
+    })
 }
 
 /// Scans from `start` to the end of the file; returns the end offset.
@@ -2489,7 +2514,16 @@ mod crlf_chunk_tests {
                 split_rounds += 1;
             }
             for parts in 2..=4 {
-                let (got, pre, end) = scan_in_parts(mb.file(), data.len() as u64, parts).unwrap();
+                let Scan {
+                    msgs: got,
+                    pre,
+                    end,
+                    samples,
+                } = scan_in_parts(mb.file(), data.len() as u64, parts).unwrap();
+                // The samples cover the file without gaps.
+                assert_eq!(samples.first().map(|s| s.0), Some(0));
+                assert_eq!(samples.last().map(|s| s.1), Some(end));
+                assert!(samples.windows(2).all(|w| w[0].1 == w[1].0));
                 assert_eq!(end, data.len() as u64, "round {round} parts {parts}");
                 assert_eq!(pre, want_pre, "round {round} parts {parts}");
                 assert_eq!(got.len(), want.len(), "round {round} parts {parts}");
