@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+mod common;
+use common::rng;
 use mailx::mailbox::{
     Mailbox, MsgFlags, QuitOptions, RenderOptions, append_messages, quit, render::render_message,
 };
@@ -119,13 +121,7 @@ fn random_mailboxes_count_like_bsd_mailx() {
         return;
     }
     let home = tmpdir("rnd");
-    let mut x: u64 = 0x51f1_5eed_0bad_cafe;
-    let mut rnd = move |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n
-    };
+    let mut rnd = rng(0x51f1_5eed_0bad_cafe);
     let pieces: [&[u8]; 16] = [
         b"From a@b Mon Jan  1 10:00:00 2001\n",
         b"From a@b Mon Jan  1 10:00:00 2001\r\n",
@@ -754,13 +750,7 @@ fn big_mailbox_summary_matches_bsd_mailx() {
         return;
     }
     let home = tmpdir("big");
-    let mut x: u64 = 0x0dd_ba11_c0ff_ee00;
-    let mut rnd = move |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n
-    };
+    let mut rnd = rng(0x0dd_ba11_c0ff_ee00);
     let mut data: Vec<u8> = Vec::with_capacity(40 << 20);
     let mut n = 0;
     while data.len() < (36 << 20) {

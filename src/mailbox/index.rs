@@ -1889,7 +1889,8 @@ pub(crate) mod seq_reader_tests {
         v
     }
 
-    fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
+    /// A small xorshift generator: `rnd(n)` is in `0..n`.
+    pub(crate) fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
         let mut x = seed | 1;
         move |n| {
             x ^= x << 13;
@@ -2460,13 +2461,7 @@ mod crlf_chunk_tests {
     /// lines, before `From ` lines that are not From_ lines, in preambles).
     #[test]
     fn parallel_scan_equals_sequential() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut rnd = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rnd = super::seq_reader_tests::rng(0x9e37_79b9_7f4a_7c15);
         let pieces: [&[u8]; 13] = [
             b"From a@b Mon Jan  1 10:00:00 2001\n",
             b"From a@b Mon Jan  1 10:00:00 2001\r\n",
@@ -2540,13 +2535,7 @@ mod crlf_chunk_tests {
     /// path (`feed_bytes`) on any input, across read-buffer boundaries.
     #[test]
     fn bulk_scan_equals_line_by_line() {
-        let mut x: u64 = 0x1234_5678_9abc_def1;
-        let mut rnd = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rnd = super::seq_reader_tests::rng(0x1234_5678_9abc_def1);
         let pieces: [&[u8]; 10] = [
             b"From a@b Mon Jan  1 10:00:00 2001\n",
             b"From a@b Mon Jan  1 10:00:00 2001\r\n",

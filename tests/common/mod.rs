@@ -483,3 +483,15 @@ pub fn pty_drain(master: i32, out: &mut Vec<u8>, ms: u64) {
         }
     }
 }
+
+/// A small xorshift generator for reproducible random test inputs:
+/// `rnd(n)` is in `0..n`.
+pub fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut x = seed | 1;
+    move |n| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    }
+}
