@@ -824,7 +824,15 @@ fn big_mailbox_summary_matches_bsd_mailx() {
             .unwrap();
         ch.wait_with_output().unwrap().stdout
     };
-    for input in ["f *\nx\n", "p $\nx\n", "h $\nf 1-300\np 4000\nx\n"] {
+    for input in [
+        "f *\nx\n",
+        "p $\nx\n",
+        "h $\nf 1-300\np 4000\nx\n",
+        // The two-thread summary with showname, a deleted message, dot in
+        // the middle and messages read in this session.
+        "set showname\nd 7\np 900\nf *\nx\n",
+        "p 1000\nf 980-1300 4000-4400\nx\n",
+    ] {
         // The banner names our version (an intended difference).
         let skip_banner = |v: Vec<u8>| -> Vec<u8> {
             match v.iter().position(|&c| c == b'\n') {

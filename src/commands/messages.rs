@@ -440,10 +440,7 @@ pub fn read_mode(s: &mut Session, opts: &crate::cli::Options, file: Option<Strin
         let st = read::state_mut(s);
         st.dot = usize::MAX;
         let all: Vec<usize> = (1..=st.count()).collect();
-        read::state(s).each_with_headers(&all, |m| {
-            summary::printhead(s, m);
-            true
-        });
+        summary::print_lines(s, &all, false);
         return 0;
     }
     if !s.is_set("quiet") {

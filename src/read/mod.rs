@@ -70,12 +70,88 @@ pub struct CachedHeaders {
 impl CachedHeaders {
     /// Reads message `i`'s header block and From_ line (one read of the
     /// file) and finds its fields. `None` if the file cannot be read.
-    fn read(mb: &Mailbox, i: usize) -> Option<CachedHeaders> {
+    pub fn read(mb: &Mailbox, i: usize) -> Option<CachedHeaders> {
         if i >= mb.len() {
             return None;
         }
         let (block, from) = mb.header_block_and_from(i).ok()?;
         Some(CachedHeaders::index(block, from))
+    }
+
+    /// A header field's raw bytes, unfolded (all occurrences joined by a
+    /// space, as bsd-mailx's `hfield()`).
+    pub fn hfield_raw(&self, name: &str) -> Option<Vec<u8>> {
+        // Only the matching fields are unfolded and copied.
+        let mut out: Option<Vec<u8>> = None;
+        for &(ns, ne, rs, re) in &self.fields {
+            if !self.block[ns..ne].eq_ignore_ascii_case(name.as_bytes()) {
+                continue;
+            }
+            let f = crate::mailbox::RawField {
+                name: &self.block[ns..ne],
+                raw: &self.block[rs..re],
+            };
+            match &mut out {
+                None => out = Some(f.value().into_owned()),
+                Some(o) => {
+                    o.push(b' ');
+                    o.extend_from_slice(&f.value());
+                }
+            }
+        }
+        out
+    }
+    /// The Subject (or `Subj`) field, raw.
+    pub fn subject_raw(&self) -> Option<Vec<u8>> {
+        self.hfield_raw("subject")
+            .or_else(|| self.hfield_raw("subj"))
+    }
+    /// The sender word of the From_ line, up to the first blank as
+    /// bsd-mailx's `name1` takes it (a quoted `"a b"@x` gives `"a`).
+    pub fn from_line_sender(&self) -> String {
+        let fl = &self.from;
+        let end = fl
+            .sender
+            .iter()
+            .position(|&b| b == b' ' || b == b'\t')
+            .unwrap_or(fl.sender.len());
+        String::from_utf8_lossy(&fl.sender[..end]).into_owned()
+    }
+    /// bsd-mailx's `name1()`: From:, else (for `reptype` 0) Sender:, else the
+    /// From_ line's sender word.
+    pub fn name1(&self, reptype: u8) -> String {
+        if let Some(f) = self.hfield_raw("from") {
+            return lossy(f);
+        }
+        if reptype == 0
+            && let Some(f) = self.hfield_raw("sender")
+        {
+            return lossy(f);
+        }
+        self.from_line_sender()
+    }
+    /// bsd-mailx's `nameof()`: the skinned sender; for `reptype` 0 a UUCP
+    /// path `a!b!c` is shortened to its last two parts.
+    pub fn nameof(&self, reptype: u8) -> String {
+        let cp = crate::names::skin(&self.name1(reptype));
+        if reptype != 0 || cp.matches('!').count() < 2 {
+            return cp;
+        }
+        let b = cp.as_bytes();
+        let last = cp.rfind('!').unwrap_or(0);
+        let mut k = last.saturating_sub(1);
+        while k > 0 && b[k] != b'!' {
+            k -= 1;
+        }
+        if b[k] == b'!' {
+            return cp[k + 1..].to_string();
+        }
+        cp
+    }
+    /// The date column of the header summary: everything after the sender
+    /// on the From_ line.
+    pub fn from_date(&self) -> &[u8] {
+        &self.from.date
     }
 
     /// Finds the fields of a header block.
@@ -143,11 +219,7 @@ impl ReadState {
     /// A header field of message `i` as bsd-mailx's `hfield()` returns it
     /// (all occurrences joined by a space), as text.
     pub fn hfield(&self, i: usize, name: &str) -> Option<String> {
-        self.hfield_raw(i, name)
-            .map(|v| match String::from_utf8(v) {
-                Ok(s) => s,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            })
+        self.hfield_raw(i, name).map(lossy)
     }
     /// Message `i`'s header block, From_ line and field positions, read
     /// from the file once and kept until another message is asked for.
@@ -161,96 +233,13 @@ impl ReadState {
         *self.header_cache.0.borrow_mut() = Some((i, h.clone()));
         Some(h)
     }
-    /// Puts message `i`'s header block, read ahead (see
-    /// [`ReadState::each_with_headers`]), in the cache.
-    fn prime_headers(&self, i: usize, h: CachedHeaders) {
-        *self.header_cache.0.borrow_mut() = Some((i, std::rc::Rc::new(h)));
-    }
-    /// Calls `each` with the message numbers of `list` in order, until it
-    /// returns false. For long lists (`from *`, `-H`) a second thread reads
-    /// and indexes the header blocks ahead, so the file reads overlap with
-    /// the formatting; `each` finds message `m`'s block in the cache.
-    pub fn each_with_headers(&self, list: &[usize], mut each: impl FnMut(usize) -> bool) {
-        /// Shorter lists are not worth a thread.
-        const PREFETCH_MIN: usize = 200;
-        if list.len() < PREFETCH_MIN {
-            for &m in list {
-                if !each(m) {
-                    break;
-                }
-            }
-            return;
-        }
-        /// Headers go over in batches (one wake-up per batch, not per message).
-        const BATCH: usize = 256;
-        type Batch = Vec<(usize, Option<(Vec<u8>, crate::mailbox::FromLine)>)>;
-        let mb = &self.mb;
-        std::thread::scope(|sc| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
-            let reader = std::thread::Builder::new().spawn_scoped(sc, move || {
-                for chunk in list.chunks(BATCH) {
-                    let batch: Batch = chunk
-                        .iter()
-                        .map(|&m| {
-                            let h = m
-                                .checked_sub(1)
-                                .filter(|&i| i < mb.len())
-                                .and_then(|i| mb.header_block_and_from(i).ok());
-                            (m, h)
-                        })
-                        .collect();
-                    if tx.send(batch).is_err() {
-                        // The consumer stopped (^C).
-                        break;
-                    }
-                }
-            });
-            let mut ahead = Vec::new().into_iter();
-            for &m in list {
-                if reader.is_ok() {
-                    if ahead.len() == 0 {
-                        ahead = rx.recv().unwrap_or_default().into_iter();
-                    }
-                    if let Some((k, Some((block, from)))) = ahead.next()
-                        && k == m
-                    {
-                        self.prime_headers(m - 1, CachedHeaders::index(block, from));
-                    }
-                }
-                if !each(m) {
-                    break;
-                }
-            }
-            drop(rx);
-        });
-    }
     /// A header field's raw bytes, unfolded (all occurrences joined by a space).
     pub fn hfield_raw(&self, i: usize, name: &str) -> Option<Vec<u8>> {
-        let h = self.cached_headers(i)?;
-        // Only the matching fields are unfolded and copied.
-        let mut out: Option<Vec<u8>> = None;
-        for &(ns, ne, rs, re) in &h.fields {
-            if !h.block[ns..ne].eq_ignore_ascii_case(name.as_bytes()) {
-                continue;
-            }
-            let f = crate::mailbox::RawField {
-                name: &h.block[ns..ne],
-                raw: &h.block[rs..re],
-            };
-            match &mut out {
-                None => out = Some(f.value().into_owned()),
-                Some(o) => {
-                    o.push(b' ');
-                    o.extend_from_slice(&f.value());
-                }
-            }
-        }
-        out
+        self.cached_headers(i)?.hfield_raw(name)
     }
     /// The Subject (or `Subj`) field, raw.
     pub fn subject_raw(&self, i: usize) -> Option<Vec<u8>> {
-        self.hfield_raw(i, "subject")
-            .or_else(|| self.hfield_raw(i, "subj"))
+        self.cached_headers(i)?.subject_raw()
     }
     /// The Subject decoded for display (RFC 2047, charsets) when the
     /// terminal can show it; bsd-mailx's raw text in the C locale.
@@ -265,59 +254,30 @@ impl ReadState {
     pub fn subject(&self, i: usize) -> Option<String> {
         self.hfield(i, "subject").or_else(|| self.hfield(i, "subj"))
     }
-    /// bsd-mailx's `name1()`: From:, else (for `reptype` 0) Sender:, else the
-    /// From_ line's sender word.
+    /// bsd-mailx's `name1()` (see [`CachedHeaders::name1`]).
     pub fn name1(&self, i: usize, reptype: u8) -> String {
-        if let Some(f) = self.hfield(i, "from") {
-            return f;
-        }
-        if reptype == 0
-            && let Some(f) = self.hfield(i, "sender")
-        {
-            return f;
-        }
-        self.from_line_sender(i)
-    }
-    /// The sender word of the From_ line, up to the first blank as
-    /// bsd-mailx's `name1` takes it (a quoted `"a b"@x` gives `"a`).
-    pub fn from_line_sender(&self, i: usize) -> String {
-        match self.cached_headers(i) {
-            Some(h) => {
-                let fl = &h.from;
-                let end = fl
-                    .sender
-                    .iter()
-                    .position(|&b| b == b' ' || b == b'\t')
-                    .unwrap_or(fl.sender.len());
-                String::from_utf8_lossy(&fl.sender[..end]).into_owned()
-            }
-            None => String::new(),
-        }
-    }
-    /// bsd-mailx's `nameof()`: the skinned sender; for `reptype` 0 a UUCP
-    /// path `a!b!c` is shortened to its last two parts.
-    pub fn nameof(&self, i: usize, reptype: u8) -> String {
-        let cp = crate::names::skin(&self.name1(i, reptype));
-        if reptype != 0 || cp.matches('!').count() < 2 {
-            return cp;
-        }
-        let b = cp.as_bytes();
-        let last = cp.rfind('!').unwrap_or(0);
-        let mut k = last.saturating_sub(1);
-        while k > 0 && b[k] != b'!' {
-            k -= 1;
-        }
-        if b[k] == b'!' {
-            return cp[k + 1..].to_string();
-        }
-        cp
-    }
-    /// The date column of the header summary: everything after the sender
-    /// on the From_ line.
-    pub fn from_date(&self, i: usize) -> Vec<u8> {
         self.cached_headers(i)
-            .map(|h| h.from.date.clone())
+            .map(|h| h.name1(reptype))
             .unwrap_or_default()
+    }
+    /// bsd-mailx's `nameof()` (see [`CachedHeaders::nameof`]).
+    pub fn nameof(&self, i: usize, reptype: u8) -> String {
+        self.cached_headers(i)
+            .map(|h| h.nameof(reptype))
+            .unwrap_or_default()
+    }
+    /// Message `i`'s header block, read and indexed (cached); `None` if the
+    /// file cannot be read.
+    pub fn headers_of(&self, i: usize) -> Option<std::rc::Rc<CachedHeaders>> {
+        self.cached_headers(i)
+    }
+}
+
+/// Bytes as text, invalid UTF-8 replaced.
+fn lossy(v: Vec<u8>) -> String {
+    match String::from_utf8(v) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     }
 }
 

@@ -17,7 +17,7 @@
 //! the sender and subject (`mimeview`) when the locale can show the result;
 //! bidi controls are shown as `<U+202E>` in a UTF-8 locale.
 
-use super::ReadState;
+use super::{CachedHeaders, ReadState};
 use crate::mailbox::MsgFlags;
 use crate::session::Session;
 
@@ -220,13 +220,53 @@ fn from_me(s: &Session, from: &str) -> bool {
     !names.iter().any(|n| !crate::names::is_me(s, &n.name))
 }
 
+/// What a summary line depends on besides the message, taken from the
+/// session once (so lines can be made in another thread).
+pub struct LineCtx {
+    utf8: bool,
+    showname: bool,
+    showto: bool,
+    show_rcpt: bool,
+    width: usize,
+    /// The current message (0-based): its line starts with `>`.
+    dot: usize,
+}
+
+impl LineCtx {
+    pub fn new(s: &Session, st: &ReadState) -> LineCtx {
+        LineCtx {
+            utf8: crate::locale::is_utf8(),
+            showname: s.is_set("showname"),
+            showto: s.is_set("showto"),
+            show_rcpt: s.is_set("show-rcpt"),
+            width: s.screen_width,
+            dot: st.dot,
+        }
+    }
+}
+
 /// The summary line of message `mesg` (1-based), without the newline.
 pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
+    let ctx = LineCtx::new(s, st);
+    let h = st.headers_of(mesg - 1);
+    format_line(&ctx, &st.mb, mesg, h.as_deref(), &|from| from_me(s, from))
+}
+
+/// The summary line of message `mesg` of `mb` from its header block `h`
+/// (`None`: unreadable, shown with empty fields). `from_me` is asked only
+/// with `showto` or `show-rcpt`.
+fn format_line(
+    ctx: &LineCtx,
+    mb: &crate::mailbox::Mailbox,
+    mesg: usize,
+    h: Option<&CachedHeaders>,
+    from_me: &dyn Fn(&str) -> bool,
+) -> String {
     let i = mesg - 1;
-    let f = st.flags(i);
-    let utf8 = crate::locale::is_utf8();
-    let subj = st.subject_raw(i).unwrap_or_default();
-    let curind = if st.dot == i { '>' } else { ' ' };
+    let f = mb.flags(i);
+    let utf8 = ctx.utf8;
+    let subj = h.and_then(|h| h.subject_raw()).unwrap_or_default();
+    let curind = if ctx.dot == i { '>' } else { ' ' };
     let mut dispc = ' ';
     if f.contains(MsgFlags::SAVED) {
         dispc = '*';
@@ -245,10 +285,10 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     }
     // With `showname` the display name stands for the sender, also in the
     // "is it from me" test (Debian patch 11).
-    let mut from = st.nameof(i, 0);
+    let mut from = h.map(|h| h.nameof(0)).unwrap_or_default();
     let mut from_bytes = from.clone().into_bytes();
-    if s.is_set("showname")
-        && let Some(n) = display_name(st, i)
+    if ctx.showname
+        && let Some(n) = h.and_then(display_name)
     {
         from = String::from_utf8_lossy(&n).into_owned();
         from_bytes = n;
@@ -256,22 +296,26 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     // The To: field and the "from me" test matter only with `showto` or
     // `show-rcpt`: skip them otherwise (this line is made for every
     // message of `from *`).
-    let (showto, show_rcpt) = (s.is_set("showto"), s.is_set("show-rcpt"));
-    let to = if showto || show_rcpt {
-        st.hfield(i, "to").map(|t| crate::names::skin(&t))
+    let to = if ctx.showto || ctx.show_rcpt {
+        h.and_then(|h| h.hfield_raw("to"))
+            .map(|t| crate::names::skin(&String::from_utf8_lossy(&t)))
     } else {
         None
     };
-    let show_to = to.is_some() && if from_me(s, &from) { showto } else { show_rcpt };
+    let show_to = to.is_some()
+        && if from_me(&from) {
+            ctx.showto
+        } else {
+            ctx.show_rcpt
+        };
     let (name, is_to) = match (to, show_to) {
         (Some(t), true) => (t.into_bytes(), true),
         _ => (from_bytes, false),
     };
     let visname = safe_text(&decode_header(&name), utf8);
     let vissub = safe_text(&decode_header(&subj), utf8);
-    let date = st.from_date(i);
-    let date = safe_text(&date, utf8);
-    let e = st.mb.entry(i);
+    let date = safe_text(h.map(|h| h.from_date()).unwrap_or_default(), utf8);
+    let e = mb.entry(i);
     let mut line = String::with_capacity(64 + vissub.len());
     line.push(curind);
     line.push(dispc);
@@ -288,15 +332,15 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     push_field(&mut line, &date, 16, false, utf8);
     let _ = write!(line, " {:4}/{:<5} ", e.lines, e.size);
     line.push_str(&vissub);
-    let n = cut_to(&line, s.screen_width, utf8).0.len();
+    let n = cut_to(&line, ctx.width, utf8).0.len();
     line.truncate(n);
     line
 }
 
 /// `showname`: the display-name part of the From: field (Debian patch 11):
 /// the text before `<`, without quotes. Other forms show the address.
-fn display_name(st: &ReadState, i: usize) -> Option<Vec<u8>> {
-    let from = st.hfield_raw(i, "from")?;
+fn display_name(h: &CachedHeaders) -> Option<Vec<u8>> {
+    let from = h.hfield_raw("from")?;
     let lt = from.iter().position(|&c| c == b'<')?;
     let mut name = from[..lt].trim_ascii();
     while let Some(n) = name.strip_prefix(b"\"") {
@@ -307,6 +351,68 @@ fn display_name(st: &ReadState, i: usize) -> Option<Vec<u8>> {
     }
     let name = name.trim_ascii();
     (!name.is_empty()).then(|| name.to_vec())
+}
+
+/// Prints the summary lines of the messages of `list` (1-based) in order.
+/// Long lists are made by two threads, a batch each in turn (each reads
+/// its messages' header blocks and formats their lines), and printed by
+/// this one. With `interruptible`, ^C stops the listing (bsd-mailx's
+/// `Interrupt`); returns false then.
+pub fn print_lines(s: &Session, list: &[usize], interruptible: bool) -> bool {
+    /// Shorter lists, or `showto`/`show-rcpt` (they ask the session who
+    /// "me" is), are done here alone.
+    const PARALLEL_MIN: usize = 200;
+    const BATCH: usize = 256;
+    let st = super::state(s);
+    let ctx = LineCtx::new(s, st);
+    let print = |line: String| -> bool {
+        if interruptible && crate::signals::take_interrupt() {
+            crate::output::flush();
+            crate::output::err_line("Interrupt");
+            return false;
+        }
+        crate::output::bytes(line.as_bytes());
+        crate::output::bytes(b"\n");
+        true
+    };
+    if list.len() < PARALLEL_MIN || ctx.showto || ctx.show_rcpt {
+        return list.iter().all(|&m| print(headline(s, st, m)));
+    }
+    // The codeset is read with setlocale once, before any thread exists.
+    let _ = crate::locale::charset();
+    let mb = &st.mb;
+    let make = |chunk: &[usize]| -> Vec<String> {
+        chunk
+            .iter()
+            .map(|&m| {
+                let h = CachedHeaders::read(mb, m - 1);
+                format_line(&ctx, mb, m, h.as_ref(), &|_| false)
+            })
+            .collect()
+    };
+    std::thread::scope(|sc| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<String>>(2);
+        let make = &make;
+        let helper = std::thread::Builder::new().spawn_scoped(sc, move || {
+            for chunk in list.chunks(BATCH).skip(1).step_by(2) {
+                if tx.send(make(chunk)).is_err() {
+                    // The printer stopped (^C).
+                    break;
+                }
+            }
+        });
+        for (k, chunk) in list.chunks(BATCH).enumerate() {
+            let lines = if k % 2 == 1 && helper.is_ok() {
+                rx.recv().unwrap_or_else(|_| make(chunk))
+            } else {
+                make(chunk)
+            };
+            if !lines.into_iter().all(print) {
+                return false;
+            }
+        }
+        true
+    })
 }
 
 /// Prints the summary line of one message.
@@ -402,18 +508,7 @@ pub fn scroll(s: &mut Session, arg: &str) -> bool {
 
 /// `from`: the summary lines of the listed messages; dot goes to the last.
 pub fn from(s: &mut Session, msgvec: &[usize]) {
-    let mut interrupted = false;
-    super::state(s).each_with_headers(msgvec, |m| {
-        if crate::signals::take_interrupt() {
-            crate::output::flush();
-            crate::output::err_line("Interrupt");
-            interrupted = true;
-            return false;
-        }
-        printhead(s, m);
-        true
-    });
-    if interrupted {
+    if !print_lines(s, msgvec, true) {
         return;
     }
     if let Some(&last) = msgvec.last() {
