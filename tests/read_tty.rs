@@ -7,13 +7,11 @@
 //! Skipped when bsd-mailx is not installed or there are no ptys.
 
 mod common;
-use common::pty_drain;
+use common::{PtyScript, run_on_pty};
 use std::collections::BTreeMap;
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const BSD: &str = "/usr/bin/bsd-mailx";
 
@@ -53,30 +51,6 @@ fn run_tty(prog: &Path, c: &TtyCase, tag: &str) -> Option<Outcome> {
     std::fs::write(home.join(".mailrc"), c.rc).unwrap();
     let exe = home.join("bsd-mailx");
     std::os::unix::fs::symlink(prog, &exe).unwrap();
-    let ws = libc::winsize {
-        ws_row: c.rows,
-        ws_col: c.cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty fills two fds; we own both.
-    let r = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &ws,
-        )
-    };
-    if r != 0 {
-        eprintln!("skipped: openpty failed: no pseudo-terminals here");
-        let _ = std::fs::remove_dir_all(&home);
-        return None;
-    }
-    // SAFETY: the fd comes from openpty and is owned here.
-    let slave_fd = unsafe { OwnedFd::from_raw_fd(slave) };
     let mut cmd = Command::new(&exe);
     cmd.args(c.args)
         .env_clear()
@@ -88,42 +62,19 @@ fn run_tty(prog: &Path, c: &TtyCase, tag: &str) -> Option<Outcome> {
         .env("SHELL", "/bin/sh")
         .env("PAGER", "sed s/^/PG:/")
         .env("MAILRC", home.join(".mailrc"))
-        .current_dir(&home)
-        .stdin(Stdio::from(slave_fd.try_clone().unwrap()))
-        .stdout(Stdio::from(slave_fd.try_clone().unwrap()))
-        .stderr(Stdio::from(slave_fd.try_clone().unwrap()));
-    // SAFETY: setsid and TIOCSCTTY between fork and exec are async-signal-safe.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().unwrap();
-    drop(cmd);
-    drop(slave_fd);
-    let mut out = Vec::new();
-    pty_drain(master, &mut out, 300);
-    for k in c.keys {
-        pty_drain(master, &mut out, 250);
-        // SAFETY: write to the master fd from a live slice.
-        unsafe { libc::write(master, k.as_ptr().cast(), k.len()) };
-    }
-    let deadline = Instant::now() + Duration::from_secs(8);
-    let status = loop {
-        pty_drain(master, &mut out, 100);
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
+        .current_dir(&home);
+    let keys: Vec<&[u8]> = c.keys.iter().map(|k| k.as_bytes()).collect();
+    let script = PtyScript {
+        size: Some((c.rows, c.cols)),
+        keys: &keys,
+        first_ms: 550,
+        gap_ms: 250,
+        timeout: Duration::from_secs(8),
     };
-    pty_drain(master, &mut out, 50);
-    // SAFETY: closing the master fd we opened.
-    unsafe { libc::close(master) };
+    let Some((status, out)) = run_on_pty(cmd, &script) else {
+        let _ = std::fs::remove_dir_all(&home);
+        return None;
+    };
     let home_s = home.to_string_lossy().into_owned();
     let screen = String::from_utf8_lossy(&out)
         .replace(&home_s, "$HOME")

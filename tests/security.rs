@@ -12,12 +12,11 @@
 mod common;
 use common::*;
 
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -126,29 +125,6 @@ fn run_tty(
     lang: &str,
     keys: &[&str],
 ) -> Option<Tty> {
-    let ws = libc::winsize {
-        ws_row: 24,
-        ws_col: 200,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty fills two fds; we own both.
-    let r = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &ws,
-        )
-    };
-    if r != 0 {
-        eprintln!("skipped: openpty failed: no pseudo-terminals here");
-        return None;
-    }
-    // SAFETY: the fd comes from openpty and is owned here.
-    let slave_fd = unsafe { OwnedFd::from_raw_fd(slave) };
     let mut c = Command::new(ours());
     base_env(&mut c, t, lang);
     c.env("TERM", "dumb")
@@ -158,43 +134,20 @@ fn run_tty(
     for (k, v) in env {
         c.env(k, v);
     }
-    c.stdin(Stdio::from(slave_fd.try_clone().unwrap()))
-        .stdout(Stdio::from(slave_fd.try_clone().unwrap()))
-        .stderr(Stdio::from(slave_fd.try_clone().unwrap()));
-    // SAFETY: setsid and TIOCSCTTY between fork and exec are async-signal-safe.
-    unsafe {
-        c.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
-    let mut child = c.spawn().unwrap();
-    drop(c);
-    drop(slave_fd);
-    let mut out = Vec::new();
-    pty_drain(master, &mut out, 400);
     let tp = t.path().display().to_string();
-    for k in keys {
-        let k = k.replace("$T", &tp);
-        // SAFETY: write to the master fd from a live slice.
-        unsafe { libc::write(master, k.as_ptr().cast(), k.len()) };
-        pty_drain(master, &mut out, 300);
-    }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        pty_drain(master, &mut out, 100);
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
+    let keys: Vec<Vec<u8>> = keys
+        .iter()
+        .map(|k| k.replace("$T", &tp).into_bytes())
+        .collect();
+    let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
+    let script = PtyScript {
+        size: Some((24, 200)),
+        keys: &keys,
+        first_ms: 400,
+        gap_ms: 300,
+        timeout: Duration::from_secs(10),
     };
-    pty_drain(master, &mut out, 50);
-    // SAFETY: closing the master fd we opened.
-    unsafe { libc::close(master) };
+    let (status, out) = run_on_pty(c, &script)?;
     Some(Tty {
         out,
         status: status.code(),

@@ -5,11 +5,9 @@
 
 mod common;
 use common::*;
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// Runs `prog` on a new pty with the given rc lines and keys; returns the outcome
 /// (stdout = everything the terminal showed).
@@ -28,26 +26,6 @@ fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Option<Outcom
     };
     let exe = t.join("bsd-mailx");
     std::os::unix::fs::symlink(target, &exe).unwrap();
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty fills two fds; we own both.
-    let r = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    if r != 0 {
-        eprintln!(
-            "skipped: openpty failed ({}): no pseudo-terminals here",
-            std::io::Error::last_os_error()
-        );
-        return None;
-    }
-    // SAFETY: the fds come from openpty and are owned here.
-    let slave_fd = unsafe { OwnedFd::from_raw_fd(slave) };
     let mut c = Command::new(&exe);
     c.args(args)
         .env_clear()
@@ -58,44 +36,15 @@ fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Option<Outcom
         .env("TERM", "dumb")
         .env("MAILRC", t.join("rc"))
         .env("FAKESM_OUT", t.join("out"))
-        .current_dir(t.path())
-        .stdin(Stdio::from(slave_fd.try_clone().unwrap()))
-        .stdout(Stdio::from(slave_fd.try_clone().unwrap()))
-        .stderr(Stdio::from(slave_fd.try_clone().unwrap()));
-    // SAFETY: setsid and TIOCSCTTY between fork and exec are async-signal-safe.
-    unsafe {
-        c.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
-    let mut child = c.spawn().unwrap();
-    drop(c);
-    drop(slave_fd);
-    let mut out = Vec::new();
-    // Start-up gets longer, so the first key never arrives before the
-    // signal handlers are in place.
-    pty_drain(master, &mut out, 300);
-    for k in keys {
-        pty_drain(master, &mut out, 300);
-        // SAFETY: write to the master fd from a live slice.
-        unsafe { libc::write(master, k.as_ptr().cast(), k.len()) };
-    }
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        pty_drain(master, &mut out, 100);
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
+        .current_dir(t.path());
+    let script = PtyScript {
+        size: None,
+        keys,
+        first_ms: 600,
+        gap_ms: 300,
+        timeout: Duration::from_secs(5),
     };
-    pty_drain(master, &mut out, 50);
-    // SAFETY: closing the master fd we opened.
-    unsafe { libc::close(master) };
+    let (status, out) = run_on_pty(c, &script)?;
     Some(collect_outcome(&t, &status, out, Vec::new()))
 }
 

@@ -453,9 +453,98 @@ pub fn unprivileged_prefix() -> Option<Vec<String>> {
     None
 }
 
-/// Reads what a pseudo-terminal master has to say for `ms` milliseconds
-/// (for the pty tests: read_tty, send_tty, security).
-pub fn pty_drain(master: i32, out: &mut Vec<u8>, ms: u64) {
+/// How [`run_on_pty`] types: the terminal size (`None`: the kernel's
+/// default), the pause before the first key, between keys, and how long
+/// the program may run after the last one.
+pub struct PtyScript<'a> {
+    pub size: Option<(u16, u16)>,
+    pub keys: &'a [&'a [u8]],
+    pub first_ms: u64,
+    pub gap_ms: u64,
+    pub timeout: Duration,
+}
+
+/// Runs `cmd` on a new pseudo-terminal that is its controlling tty (stdin,
+/// stdout and stderr; a new session), types `script.keys` with pauses and
+/// waits for it to exit (killed after `script.timeout`). Returns its exit
+/// status and everything the terminal showed, or `None` when this machine
+/// has no pseudo-terminals. The pty tests (read_tty, send_tty, security)
+/// share it.
+pub fn run_on_pty(
+    mut cmd: Command,
+    script: &PtyScript<'_>,
+) -> Option<(std::process::ExitStatus, Vec<u8>)> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    let ws = script.size.map(|(rows, cols)| libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    });
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills two fds that we own; `ws` outlives the call.
+    let r = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            ws.as_ref().map_or(std::ptr::null(), |w| w as *const _),
+        )
+    };
+    if r != 0 {
+        eprintln!(
+            "skipped: openpty failed ({}): no pseudo-terminals here",
+            std::io::Error::last_os_error()
+        );
+        return None;
+    }
+    // SAFETY: the fd comes from openpty and is owned here.
+    let slave_fd = unsafe { OwnedFd::from_raw_fd(slave) };
+    cmd.stdin(Stdio::from(slave_fd.try_clone().unwrap()))
+        .stdout(Stdio::from(slave_fd.try_clone().unwrap()))
+        .stderr(Stdio::from(slave_fd.try_clone().unwrap()));
+    // SAFETY: setsid and TIOCSCTTY between fork and exec are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    drop(slave_fd);
+    let mut out = Vec::new();
+    // The first key never arrives before the signal handlers are in place.
+    pty_drain(master, &mut out, script.first_ms);
+    for (i, k) in script.keys.iter().enumerate() {
+        if i > 0 {
+            pty_drain(master, &mut out, script.gap_ms);
+        }
+        // SAFETY: write to the master fd from a live slice.
+        unsafe { libc::write(master, k.as_ptr().cast(), k.len()) };
+    }
+    let deadline = Instant::now() + script.timeout;
+    let status = loop {
+        pty_drain(master, &mut out, 100);
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+    };
+    pty_drain(master, &mut out, 50);
+    // SAFETY: closing the master fd we opened.
+    unsafe { libc::close(master) };
+    Some((status, out))
+}
+
+/// Reads what a pseudo-terminal master has to say for `ms` milliseconds.
+fn pty_drain(master: i32, out: &mut Vec<u8>, ms: u64) {
     let end = Instant::now() + Duration::from_millis(ms);
     loop {
         let left = end.saturating_duration_since(Instant::now());
