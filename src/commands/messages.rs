@@ -249,21 +249,20 @@ pub fn parse_args(s: &mut Session, cmd: &Command, rest: &str) -> Option<Args> {
                 .unwrap_or(cp.len());
             after = cp[end..].trim_start_matches(|c: char| c.is_ascii_whitespace());
         }
-        if list.is_empty() {
-            match msglist::first(st, cmd.msg) {
-                Some(m) => list.push(m),
-                None => {
-                    crate::outln!("No applicable messages");
-                    return None;
-                }
-            }
-        }
+        or_first(st, cmd, &mut list)?;
         return Some(Args::MsgsStr(list, after.to_string()));
     }
     let mut list = msglist::getmsglist(st, rest, &kind, searchheaders)?;
     if cmd.kind == ArgKind::NdmList {
         return Some(Args::Msgs(list));
     }
+    or_first(st, cmd, &mut list)?;
+    Some(Args::Msgs(list))
+}
+
+/// An empty message list means the command's default message (bsd-mailx's
+/// `first(f, m)`); with none, "No applicable messages" and `None`.
+fn or_first(st: &read::ReadState, cmd: &Command, list: &mut Vec<usize>) -> Option<()> {
     if list.is_empty() {
         match msglist::first(st, cmd.msg) {
             Some(m) => list.push(m),
@@ -273,7 +272,7 @@ pub fn parse_args(s: &mut Session, cmd: &Command, rest: &str) -> Option<Args> {
             }
         }
     }
-    Some(Args::Msgs(list))
+    Some(())
 }
 
 /// After a successful command: autoprint, and "a command was run" for `next`.

@@ -223,7 +223,7 @@ impl ReadState {
     }
     /// Message `i`'s header block, From_ line and field positions, read
     /// from the file once and kept until another message is asked for.
-    fn cached_headers(&self, i: usize) -> Option<std::rc::Rc<CachedHeaders>> {
+    pub fn cached_headers(&self, i: usize) -> Option<std::rc::Rc<CachedHeaders>> {
         if let Some((k, h)) = self.header_cache.0.borrow().as_ref()
             && *k == i
         {
@@ -265,11 +265,6 @@ impl ReadState {
         self.cached_headers(i)
             .map(|h| h.nameof(reptype))
             .unwrap_or_default()
-    }
-    /// Message `i`'s header block, read and indexed (cached); `None` if the
-    /// file cannot be read.
-    pub fn headers_of(&self, i: usize) -> Option<std::rc::Rc<CachedHeaders>> {
-        self.cached_headers(i)
     }
 }
 

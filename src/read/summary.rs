@@ -248,7 +248,7 @@ impl LineCtx {
 /// The summary line of message `mesg` (1-based), without the newline.
 pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     let ctx = LineCtx::new(s, st);
-    let h = st.headers_of(mesg - 1);
+    let h = st.cached_headers(mesg - 1);
     format_line(&ctx, &st.mb, mesg, h.as_deref(), &|from| from_me(s, from))
 }
 
