@@ -1192,15 +1192,23 @@ fn split_point(f: &File, from: u64, limit: u64) -> io::Result<Option<u64>> {
     Ok(None)
 }
 
+/// One `pread` (retried on EINTR); returns the bytes read (0 at the end).
+fn read_some_at(f: &File, buf: &mut [u8], off: u64) -> io::Result<usize> {
+    loop {
+        match f.read_at(buf, off) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
 /// `pread` until `buf` is full or the end of file; returns the bytes read.
 fn read_full_at(f: &File, buf: &mut [u8], off: u64) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
-        match f.read_at(&mut buf[n..], off + n as u64) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+        match read_some_at(f, &mut buf[n..], off + n as u64)? {
+            0 => break,
+            k => n += k,
         }
     }
     Ok(n)
@@ -1353,13 +1361,7 @@ pub(crate) fn scan_range(f: &File, start: u64, limit: u64, sc: &mut Scanner) -> 
         let n = if want == 0 {
             0
         } else {
-            loop {
-                match f.read_at(&mut buf[fill..fill + want], base + fill as u64) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            }
+            read_some_at(f, &mut buf[fill..fill + want], base + fill as u64)?
         };
         if n == 0 {
             // End of file.
@@ -1555,13 +1557,7 @@ impl Block {
             self.buf.resize(want, 0);
         }
         self.fill = 0;
-        let n = loop {
-            match f.read_at(&mut self.buf[..want], off) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
+        let n = read_some_at(f, &mut self.buf[..want], off)?;
         if n == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,

@@ -412,7 +412,7 @@ fn write_mbox(
             .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
-        let mut w = BufWriter::with_capacity(OUT_BUF, StreamOut::new(&f, 0));
+        let mut w = StreamOut::buffered(&f);
         write_sel(&mut w)?;
         if let Some(mut o) = old.as_ref() {
             io::copy(&mut o, &mut w)?;
@@ -582,14 +582,20 @@ struct StreamOut<'f> {
 }
 
 impl<'f> StreamOut<'f> {
-    /// For `f` written from offset `off` on.
-    fn new(f: &'f File, off: u64) -> Self {
+    /// For a new, empty file `f` written from its start.
+    fn new(f: &'f File) -> Self {
         StreamOut {
             f,
-            off,
-            started: off - off % WRITEBACK_REGION,
+            off: 0,
+            started: 0,
             enabled: true,
         }
+    }
+
+    /// [`StreamOut::new`] behind the write buffer every new mailbox file
+    /// is written through.
+    fn buffered(f: &'f File) -> BufWriter<Self> {
+        BufWriter::with_capacity(OUT_BUF, StreamOut::new(f))
     }
 
     fn sync_range(&mut self, off: u64, len: u64, flags: libc::c_uint) -> io::Result<()> {
@@ -767,7 +773,7 @@ fn rewrite_rename(
         .open(&tmp)
         .map_err(fail)?;
     let r = (|| -> io::Result<()> {
-        let mut w = BufWriter::with_capacity(OUT_BUF, StreamOut::new(&f, 0));
+        let mut w = StreamOut::buffered(&f);
         produce(mb, lock.file(), cur, keep, &mut w)?;
         w.flush()?;
         drop(w);
@@ -877,7 +883,7 @@ fn rewrite_in_place(
             .truncate(true)
             .mode(0o600)
             .open(&partial)?;
-        let mut w = BufWriter::with_capacity(OUT_BUF, StreamOut::new(&f, 0));
+        let mut w = StreamOut::buffered(&f);
         w.write_all(header.as_bytes())?;
         let n = produce(mb, lock.file(), cur, keep, &mut w)?;
         w.flush()?;
@@ -1184,7 +1190,7 @@ mod tests {
             .unwrap();
         let mut want = Vec::new();
         {
-            let mut w = BufWriter::with_capacity(OUT_BUF, StreamOut::new(&f, 0));
+            let mut w = StreamOut::buffered(&f);
             let mut k = 0u32;
             while want.len() < 3 * WRITEBACK_REGION as usize + 12345 {
                 let piece = format!("line {k} {}\n", "x".repeat((k % 3000) as usize));
@@ -1199,7 +1205,7 @@ mod tests {
         assert!(fs::read(&p).unwrap() == want);
         // Not a regular file: sync_file_range is turned off, writes go on.
         let null = OpenOptions::new().write(true).open("/dev/null").unwrap();
-        let mut s = StreamOut::new(&null, 0);
+        let mut s = StreamOut::new(&null);
         s.write_all(&vec![0u8; WRITEBACK_REGION as usize + 1])
             .unwrap();
         fs::remove_dir_all(&d).unwrap();
