@@ -6,49 +6,22 @@
 //! Postfix's global limits for a moment (cargo runs test binaries one at a
 //! time); the limits are restored even when the test fails.
 
-use std::net::TcpStream;
-use std::path::Path;
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The rig, with the sender user this test mails from.
 fn postfix_ready() -> bool {
-    let why = (|| {
-        // SAFETY: getuid has no preconditions.
-        if unsafe { libc::getuid() } != 0 {
-            return Some("not root".to_string());
-        }
-        for f in [
+    common::postfix_rig_ready(
+        &[
             "/usr/sbin/postfix",
             "/usr/sbin/sendmail",
             "/usr/sbin/postconf",
-        ] {
-            if !Path::new(f).exists() {
-                return Some(format!("{f} missing"));
-            }
-        }
-        if TcpStream::connect(("127.0.0.1", 25)).is_err() {
-            return Some("nothing listens on 127.0.0.1:25".into());
-        }
-        if !Command::new("id")
-            .arg("mxsender")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-        {
-            return Some("no user mxsender".into());
-        }
-        None
-    })();
-    match why {
-        None => true,
-        Some(w) if std::env::var_os("MAILX_REQUIRE_POSTFIX").is_some() => {
-            panic!("Postfix test rig required but not available: {w}")
-        }
-        Some(w) => {
-            eprintln!("SKIPPED: Postfix test rig not available ({w})");
-            false
-        }
-    }
+        ],
+        &[25],
+        &["mxsender"],
+    )
 }
 
 fn sh(cmd: &str) -> String {

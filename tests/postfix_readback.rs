@@ -27,10 +27,12 @@
 //! Postfix and the rig is shared; a per-user limit needs a separate local
 //! transport and user).
 
+mod common;
+
 use mailx::mailbox::{LockOptions, Mailbox};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::net::TcpStream;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -45,52 +47,17 @@ const FIRST: u32 = 40;
 const DURING: u32 = 60;
 const SESSIONS: u32 = 4;
 
-/// Is the Postfix rig there? Prints why not and returns false (or panics
-/// when MAILX_REQUIRE_POSTFIX is set).
+/// The rig, with the mailbox owner and the sender of this test.
 fn postfix_ready() -> bool {
-    let why = (|| {
-        // SAFETY: getuid has no preconditions.
-        if unsafe { libc::getuid() } != 0 {
-            return Some("not root".to_string());
-        }
-        for f in [
+    common::postfix_rig_ready(
+        &[
             "/usr/sbin/postfix",
             "/usr/sbin/sendmail",
             "/usr/sbin/postqueue",
-        ] {
-            if !Path::new(f).exists() {
-                return Some(format!("{f} missing"));
-            }
-        }
-        if TcpStream::connect(("127.0.0.1", 25)).is_err() {
-            return Some("nothing listens on 127.0.0.1:25".into());
-        }
-        for u in ["mxtest", "mxsender"] {
-            let ok = Command::new("id")
-                .arg(u)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !ok {
-                return Some(format!("no user {u}"));
-            }
-        }
-        None
-    })();
-    match why {
-        None => true,
-        Some(w) => {
-            let msg = format!(
-                "Postfix test rig not available ({w}); run `sudo bash scripts/postfix-test-setup.sh`"
-            );
-            if std::env::var_os("MAILX_REQUIRE_POSTFIX").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("SKIPPED: {msg}");
-            false
-        }
-    }
+        ],
+        &[25],
+        &["mxtest", "mxsender"],
+    )
 }
 
 fn bin() -> &'static str {

@@ -15,8 +15,10 @@
 //!
 //! Nothing connects anywhere but 127.0.0.1.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -623,40 +625,9 @@ fn bad_smtp_setting_fails_without_sending() {
 
 // ------------------------------------------------------ Postfix tests (rig)
 
-/// Is the Postfix rig there? Prints why not and returns false (or panics
-/// when MAILX_REQUIRE_POSTFIX is set).
+/// The rig, with its TLS listeners and the CA that signed their certificate.
 fn postfix_ready() -> bool {
-    let why = (|| {
-        // SAFETY: getuid has no preconditions.
-        if unsafe { libc::getuid() } != 0 {
-            return Some("not root".to_string());
-        }
-        if !Path::new(CA).exists() {
-            return Some(format!("{CA} missing"));
-        }
-        if !Path::new("/usr/sbin/postfix").exists() {
-            return Some("postfix not installed".into());
-        }
-        for port in [25, 2587, 2465] {
-            if TcpStream::connect(("127.0.0.1", port)).is_err() {
-                return Some(format!("nothing listens on 127.0.0.1:{port}"));
-            }
-        }
-        None
-    })();
-    match why {
-        None => true,
-        Some(w) => {
-            let msg = format!(
-                "Postfix test rig not available ({w}); run `sudo bash scripts/postfix-test-setup.sh`"
-            );
-            if std::env::var_os("MAILX_REQUIRE_POSTFIX").is_some() {
-                panic!("{msg}");
-            }
-            eprintln!("SKIPPED: {msg}");
-            false
-        }
-    }
+    common::postfix_rig_ready(&[CA, "/usr/sbin/postfix"], &[25, 2587, 2465], &[])
 }
 
 /// Waits (at most 20 s) until `mailbox` holds `n` messages with this exact

@@ -584,3 +584,48 @@ pub fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
         x % n
     }
 }
+
+/// Is the loopback Postfix rig of `scripts/postfix-test-setup.sh` there:
+/// running as root, with `files`, something listening on each of `ports`
+/// on 127.0.0.1 and the local `users`? Prints why not and returns false,
+/// or panics when `MAILX_REQUIRE_POSTFIX` is set (as `.ci/run` does).
+pub fn postfix_rig_ready(files: &[&str], ports: &[u16], users: &[&str]) -> bool {
+    let why = (|| {
+        // SAFETY: getuid has no preconditions.
+        if unsafe { libc::getuid() } != 0 {
+            return Some("not root".to_string());
+        }
+        if let Some(f) = files.iter().find(|f| !Path::new(f).exists()) {
+            return Some(format!("{f} missing"));
+        }
+        if let Some(p) = ports
+            .iter()
+            .find(|&&p| std::net::TcpStream::connect(("127.0.0.1", p)).is_err())
+        {
+            return Some(format!("nothing listens on 127.0.0.1:{p}"));
+        }
+        let exists = |u: &&str| {
+            Command::new("id")
+                .arg(u)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if let Some(u) = users.iter().find(|u| !exists(u)) {
+            return Some(format!("no user {u}"));
+        }
+        None
+    })();
+    let Some(w) = why else {
+        return true;
+    };
+    let msg = format!(
+        "Postfix test rig not available ({w}); run `sudo bash scripts/postfix-test-setup.sh`"
+    );
+    if std::env::var_os("MAILX_REQUIRE_POSTFIX").is_some() {
+        panic!("{msg}");
+    }
+    eprintln!("SKIPPED: {msg}");
+    false
+}
