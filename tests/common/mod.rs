@@ -1,4 +1,4 @@
-//! Shared helpers for the send-mode tests: private temporary directories, the
+//! Shared test helpers. For the send-mode tests: private temporary directories, the
 //! fake sendmail (`examples/fakesm.rs`), running `/usr/bin/bsd-mailx` or our
 //! binary in a clean environment, and comparing what they did.
 //!
@@ -6,6 +6,11 @@
 //! record land there), `rc` (MAILRC, pointing `sendmail` at the fake), `out/`
 //! (where the fake records argv and stdin) and a `bsd-mailx` symlink to our
 //! binary, so both programs print the same `bsd-mailx:` prefix.
+//!
+//! Also shared by the other test binaries: `run_on_pty` (a program on its
+//! own pseudo-terminal, keys typed with pauses), `postfix_rig_ready` (the
+//! loopback Postfix check), `rng` (reproducible random inputs), and the C
+//! shim helpers (`have_cc`, `compile_c`, `unprivileged_prefix`).
 
 #![allow(dead_code)]
 
