@@ -19,11 +19,11 @@
 
 pub mod child;
 pub mod cli;
-pub mod cmdtab;
+pub mod cmd;
 pub mod collect;
-pub mod commands;
 pub mod compose;
 pub mod expand;
+pub mod interp;
 pub mod lex;
 pub mod lineedit;
 pub mod locale;
@@ -43,6 +43,7 @@ pub mod user;
 pub mod util;
 pub mod vars;
 
+use interp::{ComposeHost, Ctx};
 use session::Session;
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -125,6 +126,8 @@ fn main_inner(args: &[OsString]) -> i32 {
         unsafe { std::env::remove_var("MAIL") };
     }
     let mut s = Session::new(myname, homedir);
+    // The open folder's state in read mode (none while sending).
+    let mut rd: Option<read::ReadState> = None;
     s.vars.import_env();
     if std::io::stdin().is_terminal() || opts.interactive {
         s.vars.set("interactive", "");
@@ -151,12 +154,24 @@ fn main_inner(args: &[OsString]) -> i32 {
     }
     s.rcvmode = to.is_empty();
     if !opts.no_system_rc {
-        lex::load(&mut s, "/etc/mail.rc");
+        interp::load(
+            &mut Ctx {
+                s: &mut s,
+                rd: &mut rd,
+            },
+            "/etc/mail.rc",
+        );
     }
     s.replyto_at_start = s.is_set("REPLYTO");
     let rc = std::env::var("MAILRC").unwrap_or_else(|_| "~/.mailrc".to_string());
     if let Ok(path) = expand::expand_quiet(&s, &rc) {
-        lex::load(&mut s, &path);
+        interp::load(
+            &mut Ctx {
+                s: &mut s,
+                rd: &mut rd,
+            },
+            &path,
+        );
     }
     for (n, v) in &opts.assignments {
         if n.is_empty() {
@@ -194,11 +209,19 @@ fn main_inner(args: &[OsString]) -> i32 {
         };
         return compose::send_from_command_line(
             &mut s,
+            &mut ComposeHost { rd: &mut rd },
             header,
             send::SendOpts {
                 dry_run: opts.debug,
             },
         );
     }
-    commands::messages::read_mode(&mut s, &opts, file)
+    interp::read_loop::read_mode(
+        &mut Ctx {
+            s: &mut s,
+            rd: &mut rd,
+        },
+        &opts,
+        file,
+    )
 }

@@ -4,8 +4,8 @@
 //! (regenerate with `UPDATE_MAN=1 cargo test --test manpage`).
 
 use crate::cli::OPTS;
-use crate::cmdtab::COMMANDS;
 use crate::compose::TILDE_ESCAPES;
+use crate::interp::table::COMMANDS;
 use crate::vars::{KNOWN, VarKind};
 
 /// Escapes text for roff: backslashes, leading dots and quotes, hyphens.
@@ -75,14 +75,14 @@ from a pipe or file, or with \\fBTERM=dumb\\fR, commands are read as plain lines
         m.push_str(&format!("{}.\n", esc(&capitalize(c.help))));
     }
     m.push_str(".SH TILDE ESCAPES\nWhile composing interactively, a line starting with the escape character (\\fB~\\fR) is a command:\n");
-    for (e, args, help) in TILDE_ESCAPES {
+    for e in TILDE_ESCAPES {
         m.push_str(".TP\n");
-        if args.is_empty() {
-            m.push_str(&format!(".B \"{}\"\n", esc(e)));
+        if e.args.is_empty() {
+            m.push_str(&format!(".B \"{}\"\n", esc(e.name)));
         } else {
-            m.push_str(&format!(".BI \"{}\" \" {}\"\n", esc(e), esc(args)));
+            m.push_str(&format!(".BI \"{}\" \" {}\"\n", esc(e.name), esc(e.args)));
         }
-        m.push_str(&format!("{}\n", esc(help)));
+        m.push_str(&format!("{}\n", esc(e.help)));
     }
     m.push_str(".SH VARIABLES\nSet with \\fBset\\fR in a start\\-up file or with \\fB\\-S\\fR. Of the environment, only \
 DEAD, EDITOR, LISTER, MBOX, PAGER, REPLYTO, SHELL and VISUAL are imported (plus HOME, USER, LOGNAME and MAIL, read directly).\n");

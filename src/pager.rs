@@ -15,11 +15,7 @@ pub fn pager_command(s: &Session) -> String {
 
 /// Pipes `text` through the pager and waits for it.
 pub fn page_text(s: &Session, text: &[u8]) {
-    let shell = s
-        .value("SHELL")
-        .filter(|v| !v.is_empty())
-        .unwrap_or("/bin/sh")
-        .to_string();
+    let shell = s.shell();
     let pager = pager_command(s);
     let _guard = crate::child::IgnoreInterrupts::new();
     match crate::child::spawn_with_stdin(&shell, &["-c", &pager]) {

@@ -81,8 +81,6 @@ pub struct Session {
     pub screen_height: usize,
     /// Rows of the real terminal (for crt).
     pub real_screen_height: usize,
-    /// The open mailbox and its read-mode state (None until read mode opens one).
-    pub read: Option<Box<crate::read::ReadState>>,
     /// `REPLYTO` was set once the environment and /etc/mail.rc were read.
     /// bsd-mailx takes its Reply-To at that point, so a `set REPLYTO` that
     /// only the user's rc file makes adds no Reply-To header.
@@ -110,7 +108,6 @@ impl Session {
             screen_width: 80,
             screen_height: 20,
             real_screen_height: 24,
-            read: None,
             replyto_at_start: true,
         }
     }
@@ -121,6 +118,14 @@ impl Session {
 
     pub fn is_set(&self, name: &str) -> bool {
         self.vars.is_set(name)
+    }
+
+    /// The user's shell: `$SHELL` when set and not empty, else `/bin/sh`.
+    pub fn shell(&self) -> String {
+        self.value("SHELL")
+            .filter(|v| !v.is_empty())
+            .unwrap_or("/bin/sh")
+            .to_string()
     }
 
     /// Whether prompts and tilde escapes are on (`interactive` is set).

@@ -19,7 +19,7 @@ fn man_page_matches_the_tables() {
 #[test]
 fn every_command_option_and_escape_is_in_the_page() {
     let page = mailx::manpage::render();
-    for c in mailx::cmdtab::COMMANDS {
+    for c in mailx::interp::table::COMMANDS {
         assert!(
             page.contains(&format!(".BI \"{}\"", c.name.replace('-', "\\-"))),
             "command {}",
@@ -33,7 +33,8 @@ fn every_command_option_and_escape_is_in_the_page() {
             o.letter
         );
     }
-    for (e, _, _) in mailx::compose::TILDE_ESCAPES {
+    for esc in mailx::compose::TILDE_ESCAPES {
+        let e = esc.name;
         assert!(page.contains(&format!("\"{e}\"")), "escape {e}");
     }
 }

@@ -906,9 +906,9 @@ fn read_mode_matches_bsd_mailx() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The commands `commands::dispatch` sends to the read-mode handlers.
+/// The commands whose handlers work on the open folder (all but `cmd::settings`).
 fn routed_to_messages() -> Vec<&'static str> {
-    use mailx::cmdtab::{COMMANDS, CmdId::*};
+    use mailx::interp::table::{COMMANDS, CmdId::*};
     COMMANDS
         .iter()
         .filter(|c| {

@@ -10,6 +10,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = mailx::cli::parse(&args, true);
     for line in s.lines() {
         let _ = mailx::lex::getrawlist(line);
-        let _ = mailx::cmdtab::lookup(line.split_whitespace().next().unwrap_or(""));
+        let _ = mailx::interp::table::lookup(line.split_whitespace().next().unwrap_or(""));
     }
 });

@@ -7,7 +7,7 @@ use std::io::Write;
 fuzz_target!(|data: &[u8]| {
     // Only lines naming settings commands are kept: the target checks the
     // interpreter, not commands that reach a shell or the file system.
-    use mailx::cmdtab::CmdId::*;
+    use mailx::interp::table::CmdId::*;
     let text: Vec<u8> = data
         .split(|b| *b == b'\n')
         .filter(|l| {
@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
                 .take_while(|c| !" \t0123456789$^.:/-+*'\"".contains(*c))
                 .collect();
             matches!(
-                mailx::cmdtab::lookup(&word).map(|c| c.id),
+                mailx::interp::table::lookup(&word).map(|c| c.id),
                 Some(
                     Set | Unset
                         | Alias
@@ -49,6 +49,8 @@ fuzz_target!(|data: &[u8]| {
     drop(f);
     let mut s = mailx::session::Session::new("fuzz".into(), Some("/nonexistent".into()));
     s.rcvmode = false;
-    mailx::lex::load(&mut s, path.to_str().unwrap());
+    let mut rd = None;
+    let mut cx = mailx::interp::Ctx { s: &mut s, rd: &mut rd };
+    mailx::interp::load(&mut cx, path.to_str().unwrap());
     mailx::output::discard();
 });

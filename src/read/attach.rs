@@ -2,7 +2,7 @@
 //! the `[-- #n ... --]` lines of `print` number them; `detach` writes the
 //! decoded bytes of one part to a new file. Parsing is `mimeview`'s.
 
-use super::{state, state_mut};
+use super::ReadState;
 use crate::mimeview::{self, Term};
 use crate::session::Session;
 use std::io::Write;
@@ -19,10 +19,9 @@ fn shown(text: &str) -> String {
 }
 
 /// `attachments [msglist]`: `Message N:` and one line per part.
-pub fn attachments(s: &mut Session, msgvec: &[usize]) -> bool {
-    let count = state(s).count();
+pub fn attachments(st: &mut ReadState, msgvec: &[usize]) -> bool {
+    let count = st.count();
     for &m in msgvec.iter().take(count) {
-        let st = state_mut(s);
         st.dot = m - 1;
         let raw = match st.mb.raw_message(m - 1) {
             Ok(r) => r,
@@ -53,12 +52,12 @@ pub fn attachments(s: &mut Session, msgvec: &[usize]) -> bool {
 
 /// `detach [message] part file`: the decoded bytes of one part to a new
 /// file (never overwriting one); prints `"file" [New file] N bytes`.
-pub fn detach(s: &mut Session, words: &[String]) -> bool {
+pub fn detach(s: &mut Session, st: &mut ReadState, words: &[String]) -> bool {
     let (msg, part, file) = match words {
-        [p, f] => (state(s).dot + 1, p.as_str(), f.as_str()),
+        [p, f] => (st.dot + 1, p.as_str(), f.as_str()),
         [m, p, f] => {
             let n = super::atoi(m);
-            let count = state(s).count() as i64;
+            let count = st.count() as i64;
             if n < 1 || n > count {
                 crate::outln!("{n}: Invalid message number");
                 return false;
@@ -67,7 +66,7 @@ pub fn detach(s: &mut Session, words: &[String]) -> bool {
         }
         _ => return false,
     };
-    if state(s).count() == 0 {
+    if st.count() == 0 {
         crate::outln!("No messages.");
         return false;
     }
@@ -76,7 +75,6 @@ pub fn detach(s: &mut Session, words: &[String]) -> bool {
         crate::outln!("\"{part}\": not a part number (see \"attachments\")");
         return false;
     }
-    let st = state_mut(s);
     st.dot = msg - 1;
     let raw = match st.mb.raw_message(msg - 1) {
         Ok(r) => r,

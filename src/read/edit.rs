@@ -6,7 +6,7 @@
 //! the editor finished within the same second (bsd-mailx compares
 //! modification times in seconds and loses such an edit).
 
-use super::{state, state_mut};
+use super::ReadState;
 use crate::session::Session;
 use std::io::Write;
 
@@ -34,9 +34,9 @@ fn ask(prompt: &str) -> Option<String> {
 }
 
 /// bsd-mailx's `edit1`.
-pub fn edit(s: &mut Session, msgvec: &[usize], visual: bool) -> bool {
+pub fn edit(s: &mut Session, st: &mut ReadState, msgvec: &[usize], visual: bool) -> bool {
     let editor = editor_for(s, visual);
-    let count = state(s).count();
+    let count = st.count();
     for (k, &m) in msgvec.iter().enumerate().take(count) {
         if k > 0 {
             let Some(ans) = ask(&format!("Edit message {m} [ynq]? ")) else {
@@ -48,7 +48,6 @@ pub fn edit(s: &mut Session, msgvec: &[usize], visual: bool) -> bool {
                 _ => {}
             }
         }
-        let st = state_mut(s);
         st.dot = m - 1;
         st.touch(m - 1);
         let content = match st.mb.raw_message(m - 1) {
@@ -93,7 +92,6 @@ pub fn edit(s: &mut Session, msgvec: &[usize], visual: bool) -> bool {
                 } else {
                     [new.as_slice(), b"\n\n"].concat()
                 };
-                let st = state_mut(s);
                 st.mb.replace_message(m - 1, new);
                 st.header_cache.clear();
             }

@@ -3,9 +3,9 @@
 //! `"file" [Appended]`), and the POSIX `Save`/`Copy`, which name the file
 //! after the sender's login (in the `folder` directory when `outfolder` is set).
 
+use super::ReadState;
+use super::msglist::MsgReq;
 use super::msglist::{self, ListKind};
-use super::{state, state_mut};
-use crate::cmdtab::MsgReq;
 use crate::mailbox::{MsgFlags, RenderOptions};
 use crate::session::{IgnoreTab, Session};
 
@@ -42,13 +42,13 @@ fn snarf(line: &str) -> Option<(&str, &str, bool)> {
 }
 
 /// `save`, `copy`, `write` with their raw argument string.
-pub fn save1(s: &mut Session, args: &str, mode: Mode) -> bool {
+pub fn save1(s: &mut Session, st: &mut ReadState, args: &str, mode: Mode) -> bool {
     let Some((list, file, has_list)) = snarf(args) else {
         return false;
     };
     let searchheaders = s.is_set("searchheaders");
     let msgvec = if !has_list {
-        match msglist::first(state(s), MsgReq::Normal) {
+        match msglist::first(st, MsgReq::Normal) {
             Some(m) => vec![m],
             None => {
                 crate::outln!("No messages to {}.", mode.name());
@@ -60,7 +60,7 @@ pub fn save1(s: &mut Session, args: &str, mode: Mode) -> bool {
             want_deleted: false,
             takes_names: true,
         };
-        match msglist::getmsglist(state_mut(s), list, &kind, searchheaders) {
+        match msglist::getmsglist(st, list, &kind, searchheaders) {
             Some(v) => v,
             None => return false,
         }
@@ -68,12 +68,18 @@ pub fn save1(s: &mut Session, args: &str, mode: Mode) -> bool {
     let Some(path) = crate::expand::expand(s, file) else {
         return false;
     };
-    write_messages(s, &msgvec, &path, mode)
+    write_messages(s, st, &msgvec, &path, mode)
 }
 
 /// Appends the messages to `path` (through the mailbox engine's
 /// `append_messages`) and prints the `"file" [..]` line.
-fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> bool {
+fn write_messages(
+    s: &mut Session,
+    st: &mut ReadState,
+    msgvec: &[usize],
+    path: &str,
+    mode: Mode,
+) -> bool {
     crate::outp!("\"{path}\" ");
     crate::output::flush();
     let disp = if std::path::Path::new(path).exists() {
@@ -104,7 +110,6 @@ fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> 
             ..Default::default()
         }
     };
-    let st = state_mut(s);
     let which: Vec<usize> = msgvec.iter().take(st.count()).map(|m| m - 1).collect();
     for &i in &which {
         st.touch(i);
@@ -125,11 +130,11 @@ fn write_messages(s: &mut Session, msgvec: &[usize], path: &str, mode: Mode) -> 
 
 /// POSIX `Save`/`Copy`: to a file named after the login part of the first
 /// message's sender, in the folder directory when `outfolder` is set.
-pub fn save_by_sender(s: &mut Session, msgvec: &[usize], mark: bool) -> bool {
+pub fn save_by_sender(s: &mut Session, st: &mut ReadState, msgvec: &[usize], mark: bool) -> bool {
     let Some(&first) = msgvec.first() else {
         return false;
     };
-    let sender = state(s).nameof(first - 1, 0);
+    let sender = st.nameof(first - 1, 0);
     let login = sender_login(&sender);
     if login.is_empty() {
         crate::outln!("No file specified.");
@@ -142,7 +147,13 @@ pub fn save_by_sender(s: &mut Session, msgvec: &[usize], mark: bool) -> bool {
     } else {
         login
     };
-    write_messages(s, msgvec, &path, if mark { Mode::Save } else { Mode::Copy })
+    write_messages(
+        s,
+        st,
+        msgvec,
+        &path,
+        if mark { Mode::Save } else { Mode::Copy },
+    )
 }
 
 /// The login part of an address: `bob@example.org` → `bob`, `host!bob` → `bob`.

@@ -19,6 +19,7 @@ pub mod edit;
 pub mod files;
 pub mod msglist;
 pub mod quit;
+pub mod quote;
 pub mod reply;
 pub mod setfile;
 pub mod show;
@@ -276,34 +277,19 @@ fn lossy(v: Vec<u8>) -> String {
     }
 }
 
-/// Makes sure a read state exists: before the mailbox is opened (rc files),
-/// an empty stand-in, so that `file`, `z`, `=`, `inc`... answer as bsd-mailx
-/// does with no messages.
-pub fn ensure_state(s: &mut Session) {
-    if s.read.is_some() {
-        return;
-    }
-    if let Ok(mb) = Mailbox::from_bytes(b"") {
-        let mut st = ReadState::new(mb, String::new(), true);
-        st.placeholder = true;
-        s.read = Some(Box::new(st));
-    }
-}
-
-/// The read state; commands only run in read mode once a mailbox is open.
-pub fn state(s: &Session) -> &ReadState {
-    s.read.as_deref().expect("read mode without a mailbox")
-}
-
-/// The read state, mutable.
-pub fn state_mut(s: &mut Session) -> &mut ReadState {
-    s.read.as_deref_mut().expect("read mode without a mailbox")
+/// The stand-in state for commands run before a mailbox is open (from an
+/// rc file): no messages, so that `file`, `z`, `=`, `inc`... answer as
+/// bsd-mailx does with no messages.
+pub fn placeholder() -> Option<ReadState> {
+    let mb = Mailbox::from_bytes(b"").ok()?;
+    let mut st = ReadState::new(mb, String::new(), true);
+    st.placeholder = true;
+    Some(st)
 }
 
 /// The file info line (bsd-mailx's `newfileinfo`) for messages from
 /// `from` on; returns the 1-based message a new dot should go to.
-pub fn newfileinfo(s: &Session, from: usize) -> usize {
-    let st = state(s);
+pub fn newfileinfo(s: &Session, st: &ReadState, from: usize) -> usize {
     let n = st.count();
     let mut mdot = None;
     for i in from..n {
@@ -373,12 +359,11 @@ pub fn newfileinfo(s: &Session, from: usize) -> usize {
 
 /// bsd-mailx's `announce()`: the file info line, dot on the first new (else
 /// unread) message, and the header screen that holds it unless `noheader`.
-pub fn announce(s: &mut Session) {
-    let mdot = newfileinfo(s, 0);
-    let st = state_mut(s);
+pub fn announce(s: &mut Session, st: &mut ReadState) {
+    let mdot = newfileinfo(s, st, 0);
     st.dot = mdot - 1;
     if st.count() > 0 && !s.is_set("noheader") {
-        summary::headers(s, &[mdot]);
+        summary::headers(s, st, &[mdot]);
     }
 }
 

@@ -4,7 +4,6 @@
 //! with every error text; and `first()`, the default message rule.
 
 use super::ReadState;
-use crate::cmdtab::MsgReq;
 use crate::mailbox::MsgFlags;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,6 +220,19 @@ fn matchsubj(st: &mut ReadState, pat: &str, i: usize, searchheaders: bool) -> bo
         // `=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=`).
         Some(v) => contains_ci(&v, &needle) || decoded_contains(st, i, &field, &needle),
     }
+}
+
+/// Which messages a message-list command may act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsgReq {
+    /// Any message that is not deleted (bsd-mailx MMNDEL).
+    NotDeleted,
+    /// Not deleted and not saved (MMNORM).
+    Normal,
+    /// Deleted messages only (`undelete`).
+    Deleted,
+    /// No restriction (`mbox`).
+    Any,
 }
 
 /// Is `t` a command whose list is a message list followed by a string (`pipe`)?

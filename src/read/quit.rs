@@ -7,6 +7,7 @@
 //! are reported on stderr and make read mode exit 1 (bsd-mailx exits 0;
 //! docs/COMPATIBILITY.md R16).
 
+use super::ReadState;
 use crate::mailbox::{self, QuitOptions};
 use crate::session::Session;
 use std::io::Write;
@@ -25,10 +26,7 @@ impl Write for Stderr {
 }
 
 /// Writes the state of the open mailbox back. Prints bsd-mailx's messages.
-pub fn quit(s: &mut Session) {
-    let Some(st) = s.read.as_deref() else {
-        return;
-    };
+pub fn quit(s: &Session, st: &mut ReadState) {
     if st.readonly() {
         return;
     }
@@ -44,7 +42,6 @@ pub fn quit(s: &mut Session) {
     opts.keepsave = s.is_set("keepsave");
     opts.append = s.is_set("append");
     opts.save_ignore = Some(&pred);
-    let st = s.read.as_deref_mut().expect("open mailbox");
     let r = mailbox::quit(&mut st.mb, &opts, &mut crate::output::Stdout, &mut Stderr);
     if let Err(e) = r {
         crate::util::warnx(&e.to_string());

@@ -4,40 +4,23 @@
 //! both swapped by `Replyall`; the POSIX `followup`/`Followup` (the same,
 //! recorded in a file named after the sender); and `mail`.
 //!
-//! The message body comes from `compose::collect_interactive`, which reads
-//! the rest of standard input when it is not a terminal (as bsd-mailx does).
+//! These work out the recipients, subject and references of the reply from
+//! the message; composing and sending it is `compose::compose_and_send`'s.
 
-use super::{state, state_mut};
+use super::ReadState;
+use crate::compose::Draft;
 use crate::names::{self, Kind};
-use crate::send::{self, Header, SendOpts};
+use crate::send::Header;
 use crate::session::Session;
-use std::io::IsTerminal;
 
-/// The rest of standard input through the buffer the command loop reads
-/// (`signals::read_line_fd0`), as a `Read`.
-struct SharedStdin;
-
-impl std::io::Read for SharedStdin {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        // Line by line is enough for a message body; a line longer than
-        // `out` is handed over in pieces through a small carry buffer.
-        thread_local! {
-            static CARRY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        CARRY.with(|c| {
-            let mut carry = c.borrow_mut();
-            if carry.is_empty() {
-                match crate::signals::read_line_fd0() {
-                    crate::signals::Line::Text(t) => *carry = t,
-                    _ => return Ok(0),
-                }
-            }
-            let n = carry.len().min(out.len());
-            out[..n].copy_from_slice(&carry[..n]);
-            carry.drain(..n);
-            Ok(n)
-        })
-    }
+/// What a reply command leads to.
+pub enum Reply {
+    /// A message to compose and send.
+    Compose(Box<Draft>),
+    /// Nothing to send (no sender found); not an error.
+    Nothing,
+    /// An error, already reported.
+    Failed,
 }
 
 /// `Re: ` in front unless the subject already starts with `re:` (any case).
@@ -76,39 +59,37 @@ fn split(list: &str) -> Vec<String> {
         .collect()
 }
 
-fn in_reply_to(s: &Session, m: usize) -> Option<String> {
-    state(s).hfield(m - 1, "message-id")
+fn in_reply_to(st: &ReadState, m: usize) -> Option<String> {
+    st.hfield(m - 1, "message-id")
 }
 
 /// `reply`/`respond` (or `Reply` with `Replyall`).
-pub fn respond(s: &mut Session, msgvec: &[usize]) -> bool {
+pub fn respond(s: &Session, st: &mut ReadState, msgvec: &[usize]) -> Reply {
     if s.is_set("Replyall") {
-        respond_senders(s, msgvec, None)
+        respond_senders(st, msgvec, None)
     } else {
-        respond_all(s, msgvec, None)
+        respond_all(s, st, msgvec, None)
     }
 }
 
 /// `Reply`/`Respond` (or `reply` with `Replyall`).
-pub fn respond_capital(s: &mut Session, msgvec: &[usize]) -> bool {
+pub fn respond_capital(s: &Session, st: &mut ReadState, msgvec: &[usize]) -> Reply {
     if s.is_set("Replyall") {
-        respond_all(s, msgvec, None)
+        respond_all(s, st, msgvec, None)
     } else {
-        respond_senders(s, msgvec, None)
+        respond_senders(st, msgvec, None)
     }
 }
 
 /// bsd-mailx's `_respond`: one message, to its sender and recipients.
-fn respond_all(s: &mut Session, msgvec: &[usize], record: Option<String>) -> bool {
+fn respond_all(s: &Session, st: &mut ReadState, msgvec: &[usize], record: Option<String>) -> Reply {
     if msgvec.len() > 1 {
         crate::outln!("Sorry, can't reply to multiple messages at once");
-        return false;
+        return Reply::Failed;
     }
     let m = msgvec[0];
-    let st = state_mut(s);
     st.touch(m - 1);
     st.dot = m - 1;
-    let st = state(s);
     let rcv = match st.hfield(m - 1, "from") {
         Some(f) => names::skin(&f),
         None => names::skin(&st.nameof(m - 1, 1)),
@@ -139,18 +120,21 @@ fn respond_all(s: &mut Session, msgvec: &[usize], record: Option<String>) -> boo
         to: np,
         subject,
         cc,
-        in_reply_to: in_reply_to(s, m),
+        in_reply_to: in_reply_to(st, m),
         received,
         ..Default::default()
     };
-    compose_and_send(s, h, record, true)
+    Reply::Compose(Box::new(Draft {
+        header: h,
+        record,
+        preview: true,
+    }))
 }
 
 /// bsd-mailx's `_Respond`: to the sender of every listed message.
-fn respond_senders(s: &mut Session, msgvec: &[usize], record: Option<String>) -> bool {
+fn respond_senders(st: &mut ReadState, msgvec: &[usize], record: Option<String>) -> Reply {
     let mut to = Vec::new();
     for &m in msgvec {
-        let st = state_mut(s);
         st.touch(m - 1);
         st.dot = m - 1;
         let cp = match st.hfield(m - 1, "from") {
@@ -160,7 +144,7 @@ fn respond_senders(s: &mut Session, msgvec: &[usize], record: Option<String>) ->
         to.extend(split(&cp));
     }
     if to.is_empty() {
-        return true;
+        return Reply::Nothing;
     }
     let first = msgvec[0];
     // The senders' addresses are data, never a file or pipe recipient.
@@ -168,22 +152,26 @@ fn respond_senders(s: &mut Session, msgvec: &[usize], record: Option<String>) ->
     let h = Header {
         received,
         to,
-        subject: reedit(reply_subject(state(s), first - 1)),
+        subject: reedit(reply_subject(st, first - 1)),
         // Debian sets In-Reply-To only when replying to one message.
         in_reply_to: if msgvec.len() == 1 {
-            in_reply_to(s, first)
+            in_reply_to(st, first)
         } else {
             None
         },
         ..Default::default()
     };
-    compose_and_send(s, h, record, true)
+    Reply::Compose(Box::new(Draft {
+        header: h,
+        record,
+        preview: true,
+    }))
 }
 
 /// POSIX `followup` (`all` false) and `Followup` (`all` true): reply, and
 /// record the message in a file named after the first message's sender.
-pub fn followup(s: &mut Session, msgvec: &[usize], all: bool) -> bool {
-    let sender = state(s).nameof(msgvec[0] - 1, 0);
+pub fn followup(s: &Session, st: &mut ReadState, msgvec: &[usize], all: bool) -> Reply {
+    let sender = st.nameof(msgvec[0] - 1, 0);
     let login = super::files::sender_login(&sender);
     let record = if s.is_set("outfolder")
         && let Some(dir) = crate::expand::folder_dir(s)
@@ -193,105 +181,20 @@ pub fn followup(s: &mut Session, msgvec: &[usize], all: bool) -> bool {
         login
     };
     if all {
-        respond_senders(s, msgvec, Some(record))
+        respond_senders(st, msgvec, Some(record))
     } else {
-        respond_senders(s, &msgvec[..1], Some(record))
+        respond_senders(st, &msgvec[..1], Some(record))
     }
 }
 
 /// `mail names`: compose a new message.
-pub fn mail(s: &mut Session, args: &str) -> bool {
-    let h = Header {
-        to: split(args),
-        ..Default::default()
-    };
-    compose_and_send(s, h, None, false);
-    true
-}
-
-/// The header block bsd-mailx shows before collecting a reply's body.
-fn print_preview(h: &Header) {
-    let sorted = |v: &[String]| -> Vec<String> {
-        names::elide(
-            v.iter()
-                .map(|n| names::Name::new(n.clone(), Kind::To))
-                .collect(),
-        )
-        .into_iter()
-        .map(|n| n.name)
-        .collect()
-    };
-    let mut out = String::new();
-    let to = sorted(&h.to);
-    if !to.is_empty() {
-        out.push_str(&crate::names::fmt_list("To:", &to, false));
+pub fn mail(args: &str) -> Draft {
+    Draft {
+        header: Header {
+            to: split(args),
+            ..Default::default()
+        },
+        record: None,
+        preview: false,
     }
-    if let Some(subj) = &h.subject {
-        out.push_str(&format!("Subject: {subj}\n"));
-    }
-    let cc = sorted(&h.cc);
-    if !cc.is_empty() {
-        out.push_str(&crate::names::fmt_list("Cc:", &cc, false));
-    }
-    out.push_str("MIME-Version: 1.0\n");
-    out.push_str(&format!(
-        "Content-Type: text/plain; charset=\"{}\"\n",
-        crate::locale::charset()
-    ));
-    out.push_str("Content-Transfer-Encoding: 8bit\n\n");
-    // The subject and addresses come from the message replied to: on a
-    // terminal they are shown the way `print` shows them (no raw ESC/C1).
-    if std::io::stdout().is_terminal() {
-        let safe = super::show::tty_safe(out.as_bytes());
-        crate::outp!("{}", String::from_utf8_lossy(&safe));
-        return;
-    }
-    crate::outp!("{out}");
-}
-
-/// Collects the body (showing the header first for replies, as bsd-mailx's
-/// `mail1(hp, printheaders)`) and sends.
-fn compose_and_send(s: &mut Session, mut h: Header, record: Option<String>, preview: bool) -> bool {
-    if preview {
-        print_preview(&h);
-    }
-    let body = if s.interactive() {
-        match crate::compose::collect_interactive(s, &mut h) {
-            Ok(crate::compose::Compose::Done(b)) => b,
-            Ok(crate::compose::Compose::Aborted) => return true,
-            Ok(crate::compose::Compose::HungUp) => {
-                crate::output::flush();
-                std::process::exit(1);
-            }
-            Err(e) => {
-                crate::util::warn("temporary file", &e);
-                return false;
-            }
-        }
-    } else {
-        // Not interactive: the body is the rest of standard input, as is.
-        crate::output::flush();
-        match crate::collect::collect_stream(&mut SharedStdin) {
-            Ok(b) => b,
-            Err(e) => {
-                crate::util::warn("cannot read the message", &e);
-                return false;
-            }
-        }
-    };
-
-    let saved = s.value("record").map(str::to_string);
-    if let Some(r) = &record {
-        s.vars.set("record", r);
-    }
-    send::mail1(s, h, body, SendOpts::default());
-    if record.is_some() {
-        match saved {
-            Some(v) => s.vars.set("record", &v),
-            None => {
-                s.vars.unset("record");
-            }
-        }
-    }
-    true
 }

@@ -3,7 +3,7 @@
 //! errors (`No mail for USER`, `mail: path: strerror`); closing the previous
 //! mailbox with the quit rules; and `inc` (new mail during the session).
 
-use super::{ReadState, newfileinfo, state_mut};
+use super::{ReadState, announce, newfileinfo};
 use crate::mailbox::Mailbox;
 use crate::session::Session;
 
@@ -19,7 +19,12 @@ pub enum OpenError {
 /// Opens `name` (before expansion) as the current mailbox. A previous
 /// mailbox is written back first. With `quiet_nomail` the `No mail for`
 /// message is not printed (for `-e`).
-pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), OpenError> {
+pub fn setfile(
+    s: &mut Session,
+    rd: &mut Option<ReadState>,
+    name: &str,
+    quiet_nomail: bool,
+) -> Result<(), OpenError> {
     let isedit = !name.starts_with('%');
     let who = if name.len() > 1 && name.starts_with('%') {
         name[1..].to_string()
@@ -45,15 +50,15 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
             return Err(OpenError::Failed);
         }
     };
-    let mb = if s.read.as_ref().is_some_and(|st| !st.placeholder) {
+    let mb = if let Some(old) = rd.as_mut().filter(|st| !st.placeholder) {
         // Write the current mailbox back first, then read the new one
         // afresh: it may be the same file, just rewritten.
         drop(mb);
-        super::quit::quit(s);
+        super::quit::quit(s, old);
         match Mailbox::open(&path) {
             Ok(mb) => mb,
             Err(e) => {
-                s.read = None;
+                *rd = None;
                 crate::util::warn(&path, &e);
                 return Err(OpenError::Failed);
             }
@@ -63,7 +68,7 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
     };
     // bsd-mailx keeps these in globals: they survive a switch of files.
     let (mut screen, mut lastcolmod, mut lastscan) = (0, 0, String::new());
-    if let Some(old) = s.read.take() {
+    if let Some(old) = rd.take() {
         screen = old.screen;
         lastcolmod = old.lastcolmod;
         lastscan = old.lastscan;
@@ -78,7 +83,7 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
     st.screen = screen;
     st.lastcolmod = lastcolmod;
     st.lastscan = lastscan;
-    s.read = Some(Box::new(st));
+    *rd = Some(st);
     if !isedit && count == 0 {
         return nomail(quiet_nomail);
     }
@@ -87,8 +92,7 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
 
 /// `inc`: takes in mail appended since the mailbox was read.
 /// Returns the number of new messages, or None on failure.
-pub fn incfile(s: &mut Session) -> Option<usize> {
-    let st = state_mut(s);
+pub fn incfile(st: &mut ReadState) -> Option<usize> {
     // bsd-mailx locks the mailbox while reading the new part.
     let lock = crate::mailbox::LockOptions {
         dotlock: !st.edit,
@@ -105,13 +109,13 @@ pub fn incfile(s: &mut Session) -> Option<usize> {
 }
 
 /// The `inc` command.
-pub fn inc(s: &mut Session) -> bool {
-    let before = super::state(s).count();
-    match incfile(s) {
+pub fn inc(s: &Session, st: &mut ReadState) -> bool {
+    let before = st.count();
+    match incfile(st) {
         Some(0) => crate::outln!("No new mail."),
         Some(_) => {
-            let mdot = newfileinfo(s, before);
-            state_mut(s).dot = mdot - 1;
+            let mdot = newfileinfo(s, st, before);
+            st.dot = mdot - 1;
         }
         None => crate::outln!("\"inc\" command failed..."),
     }
@@ -120,9 +124,8 @@ pub fn inc(s: &mut Session) -> bool {
 
 /// `file`/`folder` with no argument: the file info line; then new
 /// messages stop being new (bsd-mailx's `clearnew`).
-pub fn fileinfo(s: &mut Session) {
-    newfileinfo(s, 0);
-    let st = state_mut(s);
+pub fn fileinfo(s: &Session, st: &mut ReadState) {
+    newfileinfo(s, st, 0);
     for i in 0..st.count() {
         let f = st.flags_mut(i);
         if f.contains(crate::mailbox::MsgFlags::NEW) {
@@ -133,10 +136,12 @@ pub fn fileinfo(s: &mut Session) {
 }
 
 /// `file name`: write back the current mailbox and open another one.
-pub fn switch(s: &mut Session, name: &str) -> bool {
-    if setfile(s, name, false).is_err() {
+pub fn switch(s: &mut Session, rd: &mut Option<ReadState>, name: &str) -> bool {
+    if setfile(s, rd, name, false).is_err() {
         return false;
     }
-    super::announce(s);
+    if let Some(st) = rd.as_mut() {
+        announce(s, st);
+    }
     true
 }

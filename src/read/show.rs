@@ -11,7 +11,7 @@
 //! `print`/`type`/`more`/`page`/`top` show MIME messages decoded
 //! ([`decoded`]); `Print`/`Type`/`More`/`Page` and `pipe` keep the raw bytes.
 
-use super::{ReadState, state, state_mut};
+use super::ReadState;
 use crate::mailbox::{MsgFlags, RenderOptions, render_message};
 use crate::session::{IgnoreTab, Session};
 use std::io::{IsTerminal, Write};
@@ -122,14 +122,19 @@ fn legacy_safe(data: &[u8]) -> Vec<u8> {
 
 /// bsd-mailx's `type1`: prints the messages (with `Message N:` lines unless
 /// `quiet`), through the pager when `page` or a long `crt` output asks for it.
-pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool {
+pub fn type1(
+    s: &mut Session,
+    st: &mut ReadState,
+    msgvec: &[usize],
+    doign: bool,
+    page: bool,
+) -> bool {
     let interactive = s.interactive();
     let mut use_pager = false;
     if interactive && (page || s.is_set("crt")) {
         if page {
             use_pager = true;
         } else {
-            let st = state(s);
             let nlines: u64 = msgvec
                 .iter()
                 .take(st.count())
@@ -148,7 +153,7 @@ pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool
     let quiet = s.is_set("quiet");
     let ign = if doign { Some(s.ignore.clone()) } else { None };
     let mut buf: Vec<u8> = Vec::new();
-    let count = state(s).count();
+    let count = st.count();
     for &m in msgvec.iter().take(count) {
         // ^C between messages ends the command, as bsd-mailx's interrupt does.
         if crate::signals::take_interrupt() {
@@ -156,7 +161,6 @@ pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool
             crate::output::err_line("Interrupt");
             break;
         }
-        let st = state_mut(s);
         st.touch(m - 1);
         st.dot = m - 1;
         let mut one: Vec<u8> = Vec::new();
@@ -195,12 +199,8 @@ pub fn type1(s: &mut Session, msgvec: &[usize], doign: bool, page: bool) -> bool
 
 /// `pipe`/`|`: every listed message, all headers, into `$SHELL -c cmd`.
 /// The child's real exit status is reported.
-pub fn pipe(s: &mut Session, msgvec: &[usize], cmd: &str) -> bool {
-    let shell = s
-        .value("SHELL")
-        .filter(|v| !v.is_empty())
-        .unwrap_or("/bin/sh")
-        .to_string();
+pub fn pipe(s: &mut Session, st: &mut ReadState, msgvec: &[usize], cmd: &str) -> bool {
+    let shell = s.shell();
     let _guard = crate::child::IgnoreInterrupts::new();
     let mut child = match crate::child::spawn_with_stdin(&shell, &["-c", cmd]) {
         Ok(c) => c,
@@ -209,10 +209,9 @@ pub fn pipe(s: &mut Session, msgvec: &[usize], cmd: &str) -> bool {
             return true;
         }
     };
-    let count = state(s).count();
+    let count = st.count();
     if let Some(mut stdin) = child.stdin.take() {
         for &m in msgvec.iter().take(count) {
-            let st = state_mut(s);
             st.touch(m - 1);
             st.dot = m - 1;
             if render(st, m - 1, None, &mut stdin).is_err() {
@@ -222,13 +221,13 @@ pub fn pipe(s: &mut Session, msgvec: &[usize], cmd: &str) -> bool {
         }
     }
     let r = crate::child::wait(&mut child);
-    crate::commands::settings::report_child(r, &shell);
+    crate::cmd::shell::report_child(r, &shell);
     true
 }
 
 /// `top`: `Message N:` and the first `toplines` (default 5) + 1 lines,
 /// unfiltered.
-pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
+pub fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
     let mut topl: i64 = 5;
     if let Some(v) = s.value("toplines") {
         topl = super::atoi(v);
@@ -239,9 +238,8 @@ pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
     let quiet = s.is_set("quiet");
     let tty = std::io::stdout().is_terminal();
     let mut lineb = true;
-    let count = state(s).count();
+    let count = st.count();
     for &m in msgvec.iter().take(count) {
-        let st = state_mut(s);
         st.touch(m - 1);
         st.dot = m - 1;
         if !quiet {
@@ -291,8 +289,7 @@ pub fn top(s: &mut Session, msgvec: &[usize]) -> bool {
 /// `next`: with a list, the first listed message after dot (wrapping);
 /// without, the next undeleted, unsaved message (the current one when no
 /// command has run yet).
-pub fn next(s: &mut Session, msgvec: &[usize]) -> bool {
-    let st = state_mut(s);
+pub fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
     if !msgvec.is_empty() {
         let mdot = st.dot + 1;
         let start = msgvec.iter().position(|&m| m > mdot).unwrap_or(0);
@@ -303,7 +300,7 @@ pub fn next(s: &mut Session, msgvec: &[usize]) -> bool {
             if !st.flags(m - 1).contains(MsgFlags::DELETED) {
                 st.dot = m - 1;
                 let d = st.dot + 1;
-                return type1(s, &[d], true, false);
+                return type1(s, st, &[d], true, false);
             }
             k = (k + 1) % n;
             if k == start {
@@ -330,12 +327,11 @@ pub fn next(s: &mut Session, msgvec: &[usize]) -> bool {
         }
     }
     let d = st.dot + 1;
-    type1(s, &[d], true, false)
+    type1(s, st, &[d], true, false)
 }
 
 /// `size`: `N: LINES/BYTES` per message.
-pub fn size(s: &Session, msgvec: &[usize]) -> bool {
-    let st = state(s);
+pub fn size(st: &ReadState, msgvec: &[usize]) -> bool {
     for &m in msgvec {
         let e = st.mb.entry(m - 1);
         crate::outln!("{m}: {}/{}", e.lines, e.size);

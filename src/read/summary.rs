@@ -358,12 +358,11 @@ fn display_name(h: &CachedHeaders) -> Option<Vec<u8>> {
 /// its messages' header blocks and formats their lines), and printed by
 /// this one. With `interruptible`, ^C stops the listing (bsd-mailx's
 /// `Interrupt`); returns false then.
-pub fn print_lines(s: &Session, list: &[usize], interruptible: bool) -> bool {
+pub fn print_lines(s: &Session, st: &ReadState, list: &[usize], interruptible: bool) -> bool {
     /// Shorter lists, or `showto`/`show-rcpt` (they ask the session who
     /// "me" is), are done here alone.
     const PARALLEL_MIN: usize = 200;
     const BATCH: usize = 256;
-    let st = super::state(s);
     let ctx = LineCtx::new(s, st);
     let print = |line: String| -> bool {
         if interruptible && crate::signals::take_interrupt() {
@@ -416,8 +415,8 @@ pub fn print_lines(s: &Session, list: &[usize], interruptible: bool) -> bool {
 }
 
 /// Prints the summary line of one message.
-pub fn printhead(s: &Session, mesg: usize) {
-    let mut line = headline(s, super::state(s), mesg);
+pub fn printhead(s: &Session, st: &mut ReadState, mesg: usize) {
+    let mut line = headline(s, st, mesg);
     line.push('\n');
     crate::output::bytes(line.as_bytes());
 }
@@ -435,9 +434,8 @@ pub fn screensize(s: &Session) -> usize {
 
 /// `headers`: the screen holding the first listed message. Returns false
 /// (an error) when the screen is empty.
-pub fn headers(s: &mut Session, msgvec: &[usize]) -> bool {
+pub fn headers(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
     let size = screensize(s);
-    let st = super::state_mut(s);
     let count = st.count();
     let n = msgvec.first().copied().unwrap_or(0);
     if n != 0 && size > 0 {
@@ -469,7 +467,7 @@ pub fn headers(s: &mut Session, msgvec: &[usize]) -> bool {
             crate::output::err_line("\nInterrupt");
             break;
         }
-        printhead(s, m);
+        printhead(s, st, m);
     }
     if shown == 0 {
         crate::outln!("No more mail.");
@@ -479,9 +477,8 @@ pub fn headers(s: &mut Session, msgvec: &[usize]) -> bool {
 }
 
 /// `z`, `z+`, `z-`.
-pub fn scroll(s: &mut Session, arg: &str) -> bool {
+pub fn scroll(s: &mut Session, st: &mut ReadState, arg: &str) -> bool {
     let size = screensize(s);
-    let st = super::state_mut(s);
     let maxscreen = st.count().saturating_sub(1).checked_div(size).unwrap_or(0);
     match arg.chars().next() {
         None | Some('+') => {
@@ -503,16 +500,16 @@ pub fn scroll(s: &mut Session, arg: &str) -> bool {
             return false;
         }
     }
-    headers(s, &[0])
+    headers(s, st, &[0])
 }
 
 /// `from`: the summary lines of the listed messages; dot goes to the last.
-pub fn from(s: &mut Session, msgvec: &[usize]) {
-    if !print_lines(s, msgvec, true) {
+pub fn from(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) {
+    if !print_lines(s, st, msgvec, true) {
         return;
     }
     if let Some(&last) = msgvec.last() {
-        super::state_mut(s).dot = last - 1;
+        st.dot = last - 1;
     }
 }
 

@@ -1,0 +1,73 @@
+//! Files and folders: `save`, `copy`, `write`, the POSIX `Save`/`Copy`,
+//! `file`/`folder`, `folders`, `inc`, `quit`.
+
+use super::{on_state, with_state};
+use crate::interp::{Args, CmdResult, Ctx};
+use crate::read::files::{self, Mode};
+use crate::read::{quit as close, setfile};
+use crate::{child, expand};
+
+pub fn save(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    on_state(cx, |s, st| files::save1(s, st, a.text(), Mode::Save))
+}
+
+pub fn copy(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    on_state(cx, |s, st| files::save1(s, st, a.text(), Mode::Copy))
+}
+
+pub fn write(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    on_state(cx, |s, st| files::save1(s, st, a.text(), Mode::Write))
+}
+
+/// `Save`: to a file named after the sender.
+pub fn save_by_sender(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    on_state(cx, |s, st| files::save_by_sender(s, st, a.msgs(), true))
+}
+
+/// `Copy`: to a file named after the sender.
+pub fn copy_by_sender(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    on_state(cx, |s, st| files::save_by_sender(s, st, a.msgs(), false))
+}
+
+/// `file`/`folder`: with no argument the file info line, otherwise switch.
+pub fn file(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    match a.words().first() {
+        None => on_state(cx, |s, st| {
+            setfile::fileinfo(s, st);
+            true
+        }),
+        Some(name) => {
+            if cx.rd.is_none() {
+                *cx.rd = crate::read::placeholder();
+            }
+            CmdResult::from_ok(setfile::switch(cx.s, cx.rd, name))
+        }
+    }
+}
+
+/// `folders`: `cd <folder dir>; $LISTER [args]` through the shell.
+pub fn folders(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    let s = &*cx.s;
+    let dir = expand::folder_dir(s).unwrap_or_else(|| "$HOME".to_string());
+    let lister = s.value("LISTER").unwrap_or("/bin/ls");
+    let cmd = format!("cd {dir}; {lister} {}", a.text());
+    let _ = child::run_shell(&s.shell(), &cmd);
+    CmdResult::Ok
+}
+
+pub fn inc(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
+    on_state(cx, |s, st| setfile::inc(s, st))
+}
+
+pub fn quit(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
+    if cx.s.sourcing > 0 {
+        // bsd-mailx: quit while sourcing ends that file only.
+        return CmdResult::Error;
+    }
+    with_state(cx, |s, st| {
+        close::quit(s, st);
+        CmdResult::Quit
+    });
+    *cx.rd = None;
+    CmdResult::Quit
+}

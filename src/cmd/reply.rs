@@ -1,0 +1,51 @@
+//! Composing from read mode: `reply`/`respond`, `Reply`/`Respond`,
+//! `followup`/`Followup`, `mail`. `read::reply` works out the draft from
+//! the message; the composer collects the body (running `~:` commands and
+//! `~m` quotes through the interpreter) and sends.
+
+use crate::compose::{self, Draft};
+use crate::interp::{Args, CmdResult, ComposeHost, Ctx};
+use crate::read::ReadState;
+use crate::read::reply::{self, Reply};
+use crate::session::Session;
+
+/// Works out a draft on the open folder, then composes and sends it.
+fn reply_with(cx: &mut Ctx<'_>, plan: impl FnOnce(&Session, &mut ReadState) -> Reply) -> CmdResult {
+    if cx.rd.is_none() {
+        *cx.rd = crate::read::placeholder();
+    }
+    let Some(st) = cx.rd.as_mut() else {
+        return CmdResult::Error;
+    };
+    match plan(cx.s, st) {
+        Reply::Compose(draft) => send(cx, *draft),
+        Reply::Nothing => CmdResult::Ok,
+        Reply::Failed => CmdResult::Error,
+    }
+}
+
+fn send(cx: &mut Ctx<'_>, draft: Draft) -> CmdResult {
+    let mut host = ComposeHost { rd: cx.rd };
+    CmdResult::from_ok(compose::compose_and_send(cx.s, &mut host, draft))
+}
+
+pub fn reply(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    reply_with(cx, |s, st| reply::respond(s, st, a.msgs()))
+}
+
+pub fn reply_senders(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    reply_with(cx, |s, st| reply::respond_capital(s, st, a.msgs()))
+}
+
+pub fn followup(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    reply_with(cx, |s, st| reply::followup(s, st, a.msgs(), false))
+}
+
+pub fn followup_all(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    reply_with(cx, |s, st| reply::followup(s, st, a.msgs(), true))
+}
+
+pub fn mail(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    send(cx, reply::mail(a.text()));
+    CmdResult::Ok
+}

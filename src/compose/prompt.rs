@@ -1,0 +1,161 @@
+//! What the composer shows and asks around the body: header prompts
+//! (`Subject:` with `ask`, `~h`, `askcc`/`askbcc`), the header preview a
+//! reply starts with, and `~p`'s view of the message so far.
+
+use crate::collect::Body;
+use crate::names::{self, Kind};
+use crate::read::show::tty_safe;
+use crate::send::Header;
+use crate::signals::{self, Line};
+use crate::{locale, outp, output};
+use std::io::{self, IsTerminal, Write};
+
+/// Reads a line for a prompt (Subject:, Cc:, ...); None at EOF.
+pub(super) fn prompt_line(text: &str) -> Option<String> {
+    // `~h` shows the current values, which for a reply come from the
+    // received message: on a terminal, through the same filter as `print`.
+    if io::stdout().is_terminal() {
+        let safe = tty_safe(text.as_bytes());
+        outp!("{}", String::from_utf8_lossy(&safe));
+    } else {
+        outp!("{text}");
+    }
+    output::flush();
+    match signals::read_line_fd0() {
+        Line::Text(mut t) => {
+            if t.last() == Some(&b'\n') {
+                t.pop();
+            }
+            Some(String::from_utf8_lossy(&t).into_owned())
+        }
+        _ => None,
+    }
+}
+
+/// Splits a typed recipient line (blanks and commas) into names.
+pub(super) fn typed_names(line: &str) -> Vec<String> {
+    names::extract(line, Kind::To)
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
+}
+
+/// `~h`: prompts for To, Subject, Cc and Bcc, each pre-filled with its value.
+pub(super) fn grab_headers(h: &mut Header) {
+    if let Some(l) = prompt_line(&format!("To: {}", prefill(&h.to.join(" ")))) {
+        h.to = typed_names(&l);
+    }
+    if let Some(l) = prompt_line(&format!(
+        "Subject: {}",
+        prefill(h.subject.as_deref().unwrap_or(""))
+    )) {
+        h.subject = Some(l);
+    }
+    if let Some(l) = prompt_line(&format!("Cc: {}", prefill(&h.cc.join(" ")))) {
+        h.cc = typed_names(&l);
+    }
+    if let Some(l) = prompt_line(&format!("Bcc: {}", prefill(&h.bcc.join(" ")))) {
+        h.bcc = typed_names(&l);
+    }
+}
+
+fn prefill(v: &str) -> String {
+    if v.is_empty() {
+        String::new()
+    } else {
+        format!("{v} ")
+    }
+}
+
+/// At the end of the body: the `Cc:` (pre-filled) and `Bcc:` prompts of
+/// `askcc`/`askbcc`.
+pub(super) fn ask_cc_bcc(h: &mut Header, ask_cc: bool, ask_bcc: bool) {
+    if ask_cc {
+        let cur = h.cc.join(" ");
+        if let Some(l) = prompt_line(&format!("Cc: {}", prefill(&cur))) {
+            h.cc = typed_names(&l);
+        }
+    }
+    if ask_bcc && let Some(l) = prompt_line("Bcc: ") {
+        h.bcc.extend(typed_names(&l));
+    }
+}
+
+/// The MIME lines `~p` and the reply preview show after the header.
+fn mime_lines(out: &mut String) {
+    out.push_str("MIME-Version: 1.0\n");
+    out.push_str(&format!(
+        "Content-Type: text/plain; charset=\"{}\"\n",
+        locale::charset()
+    ));
+    out.push_str("Content-Transfer-Encoding: 8bit\n\n");
+}
+
+/// The header block bsd-mailx shows before collecting a reply's body.
+pub(super) fn print_preview(h: &Header) {
+    let sorted = |v: &[String]| -> Vec<String> {
+        names::elide(
+            v.iter()
+                .map(|n| names::Name::new(n.clone(), Kind::To))
+                .collect(),
+        )
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
+    };
+    let mut out = String::new();
+    let to = sorted(&h.to);
+    if !to.is_empty() {
+        out.push_str(&names::fmt_list("To:", &to, false));
+    }
+    if let Some(subj) = &h.subject {
+        out.push_str(&format!("Subject: {subj}\n"));
+    }
+    let cc = sorted(&h.cc);
+    if !cc.is_empty() {
+        out.push_str(&names::fmt_list("Cc:", &cc, false));
+    }
+    mime_lines(&mut out);
+    // The subject and addresses come from the message replied to: on a
+    // terminal they are shown the way `print` shows them (no raw ESC/C1).
+    if io::stdout().is_terminal() {
+        let safe = tty_safe(out.as_bytes());
+        outp!("{}", String::from_utf8_lossy(&safe));
+        return;
+    }
+    outp!("{out}");
+}
+
+/// `~p`: the message so far.
+pub(super) fn print_message(h: &Header, body: &Body) -> io::Result<()> {
+    crate::outln!("-------");
+    crate::outln!("Message contains:");
+    let mut out = String::new();
+    if !h.to.is_empty() {
+        out.push_str(&names::fmt_list("To:", &h.to, false));
+    }
+    if let Some(subj) = &h.subject {
+        out.push_str(&format!("Subject: {subj}\n"));
+    }
+    if !h.cc.is_empty() {
+        out.push_str(&names::fmt_list("Cc:", &h.cc, false));
+    }
+    if !h.bcc.is_empty() {
+        out.push_str(&names::fmt_list("Bcc:", &h.bcc, false));
+    }
+    for e in &h.extra {
+        out.push_str(e);
+        out.push('\n');
+    }
+    mime_lines(&mut out);
+    // On a terminal the text goes through `tty_safe`, as `print` does: a
+    // reply's subject and a `~m`/`~f` message come from someone else and
+    // must not send escape sequences to the terminal.
+    if io::stdout().is_terminal() {
+        let mut v = out.into_bytes();
+        body.copy_to(&mut v)?;
+        return output::Stdout.write_all(&tty_safe(&v));
+    }
+    outp!("{out}");
+    body.copy_to(&mut output::Stdout)
+}
