@@ -39,7 +39,7 @@ Every send reports exactly what sendmail did: a failure prints \\fICan't send ma
 (with the exit code when there is one), exits 1 and appends the whole message to \\fIdead.letter\\fR.\n.PP\n\
 Without recipients, \\fBmail\\fR reads the system mailbox (or the file given with \\fB\\-f\\fR), prints a \
 header summary and reads commands. On a terminal the \\fB&\\fR prompt is a line editor (emacs keys, \
-arrows, Ctrl\\-R search) with a history kept across sessions in \\fI~/.mailx_history\\fR (see \\fBhistory\\-file\\fR); \
+arrows) with a history kept across sessions in \\fI~/.mailx_history\\fR (see \\fBhistory\\-file\\fR); \
 from a pipe or file, or with \\fBTERM=dumb\\fR, commands are read as plain lines.\n",
     );
     m.push_str(".SH OPTIONS\n");
