@@ -2,11 +2,11 @@
 //! interactive (a terminal, `-I` or `set interactive`), with the
 //! Subject/Cc/Bcc prompts, `.`/EOF handling, interrupts and tilde escapes.
 //!
-//! Tilde escapes are recognised only here, never in `collect::collect_stream`
+//! Tilde escapes are recognised only here, never in `body::collect_stream`
 //! (piped input), so data can never run commands (CVE-2002-1271 class).
 
-use crate::collect::{self, Body};
-use crate::send::{self, Header, SendOpts};
+use crate::send::body::{self, Body};
+use crate::send::{self, Header, SendOpts, dead_letter, mime};
 use crate::session::Session;
 use crate::signals::{self, Line};
 use std::io::{self, IsTerminal, Write};
@@ -30,12 +30,12 @@ pub fn send_from_command_line(s: &mut Session, header: Header, opts: SendOpts) -
         // honours nosave and exits 0; SIGHUP always saves and exits 1).
         signals::install_interactive();
         let stop = || signals::interrupt_pending() || signals::hangup();
-        match collect::collect_stream_interruptible(&mut io::stdin().lock(), &stop) {
+        match body::collect_stream_interruptible(&mut io::stdin().lock(), &stop) {
             Ok((b, false)) => b,
             Ok((b, true)) => {
                 let hup = signals::hangup();
                 if b.len > 0 && (hup || !s.is_set("nosave")) {
-                    send::save_dead_letter(s, &[], Some(&b));
+                    dead_letter::save(s, &b);
                 }
                 return i32::from(hup);
             }
@@ -296,13 +296,13 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
                     continue;
                 }
                 if !s.is_set("nosave") {
-                    send::save_dead_letter(s, &[], Some(&body));
+                    dead_letter::save(s, &body);
                 }
                 return Ok(Compose::Aborted);
             }
             Line::Hangup => {
                 if !s.is_set("nosave") {
-                    send::save_dead_letter(s, &[], Some(&body));
+                    dead_letter::save(s, &body);
                 }
                 return Ok(Compose::HungUp);
             }
@@ -356,7 +356,7 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
             b'b' => h.bcc.extend(typed_names(&arg)),
             b's' => h.subject = Some(arg.clone()),
             b'R' => h.reply_to = Some(arg.clone()),
-            b'd' => match send::dead_letter_path(s) {
+            b'd' => match dead_letter::path(s) {
                 Some(p) => read_file_into(s, &mut body, &p)?,
                 None => crate::output::err_line("No home directory: no dead.letter to read"),
             },
@@ -430,7 +430,7 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
             b'q' => {
                 crate::output::err_line("Interrupt");
                 if !s.is_set("nosave") {
-                    send::save_dead_letter(s, &[], Some(&body));
+                    dead_letter::save(s, &body);
                 }
                 return Ok(Compose::Aborted);
             }
@@ -445,7 +445,7 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
                     let Some(path) = crate::expand::expand(s, name) else {
                         continue;
                     };
-                    match crate::mime::load_attachment(&path) {
+                    match mime::load_attachment(&path) {
                         Ok(a) => {
                             crate::outln!(
                                 "\"{}\" attached ({}, {} bytes)",

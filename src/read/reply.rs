@@ -271,7 +271,7 @@ fn compose_and_send(s: &mut Session, mut h: Header, record: Option<String>, prev
     } else {
         // Not interactive: the body is the rest of standard input, as is.
         crate::output::flush();
-        match crate::collect::collect_stream(&mut SharedStdin) {
+        match crate::send::body::collect_stream(&mut SharedStdin) {
             Ok(b) => b,
             Err(e) => {
                 crate::util::warn("cannot read the message", &e);
