@@ -8,13 +8,15 @@ use crate::expand;
 use crate::output;
 use crate::session::Session;
 use crate::transport::Content;
+use crate::user;
 use crate::util;
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
 /// The dead.letter path (`DEAD`, relative to home; default `~/dead.letter`).
-/// None when it is relative and there is no home directory (HOME unset or
-/// empty): never fall back to `/dead.letter`.
+/// The home is `$HOME`, or the password entry's when HOME is unset (see
+/// [`user::files_home`]). None when it is relative and there is no home
+/// (`HOME=` set empty): never fall back to `/dead.letter`.
 pub(crate) fn path(s: &Session) -> Option<String> {
     let rel = match s.value("DEAD") {
         Some(d) if !d.is_empty() => {
@@ -26,8 +28,7 @@ pub(crate) fn path(s: &Session) -> Option<String> {
         }
         _ => "dead.letter".to_string(),
     };
-    let home = s.homedir.clone().filter(|h| !h.is_empty());
-    home.map(|h| format!("{h}/{rel}"))
+    user::files_home(s).map(|h| format!("{h}/{rel}"))
 }
 
 /// Appends `what` to dead.letter (created mode 0600), durably; a failure is

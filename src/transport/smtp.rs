@@ -24,6 +24,7 @@
 use super::Message;
 use crate::names::{self, Name};
 use crate::session::Session;
+use crate::user;
 
 /// Where to submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,7 +371,7 @@ pub(crate) fn netrc_lookup(text: &str, host: &str, user: Option<&str>) -> Option
 fn netrc_credentials(s: &Session, host: &str, user: Option<&str>) -> Option<(String, String)> {
     let path = match std::env::var("NETRC") {
         Ok(p) if !p.is_empty() => p,
-        _ => format!("{}/.netrc", s.homedir.as_deref()?),
+        _ => format!("{}/.netrc", user::files_home(s)?),
     };
     let text = std::fs::read_to_string(path).ok()?;
     netrc_lookup(&text, host, user)
