@@ -37,7 +37,7 @@ pub mod read;
 pub mod send;
 pub mod session;
 pub mod signals;
-pub mod transport;
+pub(crate) mod transport;
 pub mod user;
 pub mod util;
 pub mod vars;
