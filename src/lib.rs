@@ -6,13 +6,14 @@
 //! - `cmdtab`: the one table of commands; `lex`: the command interpreter;
 //!   `commands`: the handlers.
 //! - `expand`: file-name expansion; `names`: address lists and aliases.
-//! - `collect`: reading a body; `compose`: the interactive composer;
-//!   `send`: headers, sendmail, record and dead.letter; `transport`: sendmail
-//!   or built-in SMTP submission (`transport::smtp`, cargo feature `smtp`).
+//! - `compose`: the interactive composer; `send`: the outgoing message built
+//!   once (body, headers, outgoing MIME), record and dead.letter; `transport`:
+//!   the sendmail program or built-in SMTP submission (`transport::smtp`,
+//!   cargo feature `smtp`), taking the finished message.
 //! - `mailbox`: the mbox engine (index, flags, rendering, locks, write-back).
 //! - `child`: the one owner of child processes; `pager`: paging text.
 //! - `output`: buffered stdout; `locale`: the charset; `util`: small helpers.
-//! - `mime`: outgoing MIME; `mimeview`: decoding received MIME for display.
+//! - `mimeview`: decoding received MIME for display.
 //! - `mailbox`: reading, indexing, locking and writing back mbox files.
 //! - `read`: read mode over an open mailbox (message lists, header summary,
 //!   display, saving, replies, quit).
@@ -20,7 +21,6 @@
 pub mod child;
 pub mod cli;
 pub mod cmd;
-pub mod collect;
 pub mod compose;
 pub mod expand;
 pub mod interp;
@@ -29,7 +29,6 @@ pub mod lineedit;
 pub mod locale;
 pub mod mailbox;
 pub mod manpage;
-pub mod mime;
 pub mod mimeview;
 pub mod names;
 pub mod output;
@@ -38,7 +37,7 @@ pub mod read;
 pub mod send;
 pub mod session;
 pub mod signals;
-pub mod transport;
+pub(crate) mod transport;
 pub mod user;
 pub mod util;
 pub mod vars;
@@ -186,7 +185,7 @@ fn main_inner(args: &[OsString]) -> i32 {
         let mut attachments = Vec::new();
         for a in &opts.attachments {
             let path = expand::expand_quiet(&s, a).unwrap_or_else(|_| a.clone());
-            match mime::load_attachment(&path) {
+            match send::mime::load_attachment(&path) {
                 Ok(att) => attachments.push(att),
                 Err(e) => {
                     util::warn(&path, &e);

@@ -63,11 +63,7 @@ fn history_path(s: &Session) -> Option<PathBuf> {
             let v = v.to_string();
             crate::expand::expand_quiet(s, &v).ok().map(PathBuf::from)
         }
-        None => s
-            .homedir
-            .as_deref()
-            .filter(|h| !h.is_empty())
-            .map(|h| PathBuf::from(h).join(DEFAULT_HISTORY)),
+        None => crate::user::files_home(s).map(|h| PathBuf::from(h).join(DEFAULT_HISTORY)),
     }
 }
 

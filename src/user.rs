@@ -42,6 +42,33 @@ pub fn identify(u: Option<&str>) -> Result<(String, Option<String>), String> {
     Ok((name, home))
 }
 
+/// The home directory the user's own files live in (dead.letter, the line
+/// editor's history, `.netrc`): `$HOME`, or when HOME is unset (cron jobs,
+/// init scripts) the password entry's home of the real uid, as glibc's `~`
+/// expansion falls back to (so bsd-mailx writes `~/dead.letter` there, and
+/// `~/.mailrc` and `~/mbox` are found there through `wordexp`). An empty
+/// `HOME=` means no home. `s.homedir` itself stays `$HOME` (`-d` prints
+/// `homedir = NONE`, `cd` without an argument fails, as in bsd-mailx).
+pub(crate) fn files_home(s: &Session) -> Option<String> {
+    home_for_files(
+        s.homedir.as_deref(),
+        std::env::var_os("HOME").is_some(),
+        || passwd_entry(None).map(|p| p.1),
+    )
+}
+
+fn home_for_files(
+    homedir: Option<&str>,
+    home_set: bool,
+    passwd_home: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    match homedir.filter(|h| !h.is_empty()) {
+        Some(h) => Some(h.to_string()),
+        None if home_set => None,
+        None => passwd_home().filter(|h| !h.is_empty()),
+    }
+}
+
 /// Reads the terminal size of stdout: 80×24 when it is not a terminal.
 pub fn set_screen_size(s: &mut Session) {
     let (mut rows, mut cols) = (0u16, 0u16);
@@ -56,4 +83,19 @@ pub fn set_screen_size(s: &mut Session) {
     s.real_screen_height = if rows == 0 { 24 } else { rows as usize };
     s.screen_width = if cols == 0 { 80 } else { cols as usize };
     s.screen_height = s.real_screen_height;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_for_files_falls_back_only_when_home_is_unset() {
+        let pw = || Some("/home/pw".to_string());
+        assert_eq!(home_for_files(Some("/h"), true, pw).as_deref(), Some("/h"));
+        assert_eq!(home_for_files(None, false, pw).as_deref(), Some("/home/pw"));
+        assert_eq!(home_for_files(None, true, pw), None);
+        assert_eq!(home_for_files(None, false, || None), None);
+        assert_eq!(home_for_files(None, false, || Some(String::new())), None);
+    }
 }

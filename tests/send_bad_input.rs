@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 const BODY: &[u8] = b"precious text\n";
@@ -328,4 +329,189 @@ fn unreadable_stdin_is_an_error_not_an_empty_message() {
         "mailx: cannot read the message: Is a directory\n"
     );
     assert!(!t.join("out/argv").exists(), "nothing may be sent");
+}
+
+/// A throwaway user whose password entry's home is `home`, made with
+/// useradd and removed with userdel when dropped (root only).
+struct PasswdUser {
+    name: String,
+    gid: String,
+    spool_existed: bool,
+}
+
+impl PasswdUser {
+    /// None (after a notice, or a panic with `MAILX_REQUIRE_ALL=1`) when not
+    /// root or without useradd/userdel/setpriv.
+    fn new(home: &std::path::Path) -> Option<PasswdUser> {
+        let missing = ["/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/bin/setpriv"]
+            .into_iter()
+            .find(|p| !std::path::Path::new(p).exists());
+        // SAFETY: geteuid has no preconditions.
+        let why = if unsafe { libc::geteuid() } != 0 {
+            Some("not root (a user with a chosen passwd home is needed)".to_string())
+        } else {
+            missing.map(|p| format!("{p} is missing"))
+        };
+        if let Some(why) = why {
+            if std::env::var_os("MAILX_REQUIRE_ALL").is_some_and(|v| v == "1") {
+                panic!("MAILX_REQUIRE_ALL=1 and {why}");
+            }
+            eprintln!("skipped: {why}");
+            return None;
+        }
+        let name = format!("mxh{}", std::process::id());
+        let spool_existed = std::path::Path::new(&format!("/var/mail/{name}")).exists();
+        // -M: the home is ours to create; -N: no user group to clean up.
+        let ok = Command::new("/usr/sbin/useradd")
+            .args(["-M", "-N", "-s", "/bin/sh", "-d"])
+            .arg(home)
+            .arg(&name)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "useradd {name} failed");
+        // From here on, dropping `user` removes the account again.
+        let mut user = PasswdUser {
+            gid: String::new(),
+            name,
+            spool_existed,
+        };
+        let gid = Command::new("id")
+            .args(["-g", &user.name])
+            .output()
+            .unwrap();
+        user.gid = String::from_utf8_lossy(&gid.stdout).trim().to_string();
+        std::fs::create_dir(home).unwrap();
+        let ok = Command::new("chown")
+            .arg(format!("{}:{}", user.name, user.gid))
+            .arg(home)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "chown {}", home.display());
+        Some(user)
+    }
+
+    /// `setpriv` to run a command as this user.
+    fn command(&self, program: &std::path::Path) -> Command {
+        let mut c = Command::new("/usr/bin/setpriv");
+        c.arg(format!("--reuid={}", self.name))
+            .arg(format!("--regid={}", self.gid))
+            .args(["--clear-groups", "--"])
+            .arg(program);
+        c
+    }
+}
+
+impl Drop for PasswdUser {
+    fn drop(&mut self) {
+        let _ = Command::new("/usr/sbin/userdel").arg(&self.name).status();
+        if !self.spool_existed {
+            let _ = std::fs::remove_file(format!("/var/mail/{}", self.name));
+        }
+    }
+}
+
+/// With HOME unset (cron jobs, init scripts) the user's files are in the
+/// password entry's home, as glibc's `~` expansion finds it for bsd-mailx:
+/// `~/.mailrc` is read there and, when sendmail fails, the whole message is
+/// saved in `~/dead.letter` there (it used to be lost: `no home directory:
+/// the message could not be saved in dead.letter`). Compared with bsd-mailx
+/// when it is installed. With `HOME=` (set, empty) there is still no home.
+/// Needs root: the user is made with useradd, its home in the temp dir.
+#[test]
+fn home_unset_dead_letter_goes_to_the_passwd_home() {
+    let t = TempDir::new("pwhome");
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let home = t.join("home");
+    let Some(user) = PasswdUser::new(&home) else {
+        return;
+    };
+    // Copies in the 0755 temp dir: the checkout may be unreadable to the user.
+    let bin = t.join("mailx");
+    std::fs::copy(ours(), &bin).unwrap();
+    let sm = t.join("failsm");
+    std::fs::write(&sm, "#!/bin/sh\nexit 75\n").unwrap();
+    std::fs::set_permissions(&sm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mailrc = home.join(".mailrc");
+    std::fs::write(&mailrc, format!("set sendmail={}\n", sm.display())).unwrap();
+    std::fs::set_permissions(&mailrc, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let dead = home.join("dead.letter");
+
+    // The recipient cannot exist (RFC 2606), should a real sendmail ever run.
+    let want = format!("To: nobody@invalid\nSubject: S\n{}\n", mime_trio("UTF-8"));
+    let want = [want.as_bytes(), BODY].concat();
+    let send = |prog: &std::path::Path, home_env: Option<&str>| {
+        let mut c = user.command(prog);
+        c.args(["-s", "S", "nobody@invalid"])
+            .env_clear()
+            .env("USER", &user.name)
+            .env("PATH", "/usr/bin:/bin")
+            .env("LANG", "C.UTF-8")
+            .current_dir(t.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(h) = home_env {
+            // `~/.mailrc` would be `/.mailrc`: name it.
+            c.env("HOME", h).env("MAILRC", &mailrc);
+        }
+        let mut child = c.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(BODY).unwrap();
+        let o = child.wait_with_output().unwrap();
+        let saved = std::fs::read(&dead).ok();
+        let _ = std::fs::remove_file(&dead);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).replace(&*bin.to_string_lossy(), "mailx"),
+            saved,
+        )
+    };
+
+    let (code, err, saved) = send(&bin, None);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        err,
+        "Can't send mail: sendmail process failed with error code 75\n"
+    );
+    assert_eq!(
+        saved.as_deref(),
+        Some(&want[..]),
+        "the whole message in the passwd home's dead.letter"
+    );
+
+    // `-f` without a file is `~/mbox`, in the same home.
+    let o = user
+        .command(&bin)
+        .args(["-n", "-f"])
+        .env_clear()
+        .env("USER", &user.name)
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir(t.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!(
+            "mailx: {}/mbox: No such file or directory\n",
+            home.display()
+        )
+    );
+
+    // An empty HOME is no home: nothing is written, and the reason is given.
+    let (code, err, saved) = send(&bin, Some(""));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no home directory"), "{err}");
+    assert_eq!(saved, None);
+
+    if Path::new(BSD_MAILX).exists() {
+        let (code, err, saved) = send(Path::new(BSD_MAILX), None);
+        assert_eq!(code, Some(1), "bsd-mailx: {err}");
+        assert_eq!(
+            err,
+            "Can't send mail: sendmail process failed with error code 75\n"
+        );
+        assert_eq!(saved.as_deref(), Some(&want[..]), "bsd-mailx");
+    } else {
+        eprintln!("bsd-mailx not installed: compared with the expected bytes only");
+    }
 }

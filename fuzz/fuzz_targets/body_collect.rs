@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let body = mailx::collect::collect_stream(&mut &data[..]).unwrap();
+    let body = mailx::send::body::collect_stream(&mut &data[..]).unwrap();
     let out = body.to_vec().unwrap();
     let mut want = Vec::new();
     let mut i = 0;

@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     if s.contains(['\r', '\n']) {
         return;
     }
-    let enc = mailx::mime::encode_words(&s);
+    let enc = mailx::send::mime::encode_words(&s);
     if s.is_ascii() {
         assert_eq!(enc, s);
         return;
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         back.extend(data_decode(b64));
     }
     assert_eq!(String::from_utf8(back).unwrap(), s);
-    let _ = mailx::mime::encode_address(&s);
+    let _ = mailx::send::mime::encode_address(&s);
 });
 
 fn data_decode(b64: &str) -> Vec<u8> {

@@ -6,8 +6,8 @@
 use super::prompt::{ask_cc_bcc, prompt_line};
 use super::tilde::{self, Step, Typed};
 use super::{Compose, Host};
-use crate::collect::Body;
-use crate::send::{self, Header};
+use crate::send::body::Body;
+use crate::send::{Header, dead_letter};
 use crate::session::Session;
 use crate::signals::{self, Line};
 use crate::{outln, output};
@@ -100,13 +100,13 @@ fn read_body(c: &mut Composer<'_>) -> io::Result<Result<End, Compose>> {
                     continue;
                 }
                 if !c.s.is_set("nosave") {
-                    send::save_dead_letter(c.s, &[], Some(&c.body));
+                    dead_letter::save(c.s, &c.body);
                 }
                 return Ok(Err(Compose::Aborted));
             }
             Line::Hangup => {
                 if !c.s.is_set("nosave") {
-                    send::save_dead_letter(c.s, &[], Some(&c.body));
+                    dead_letter::save(c.s, &c.body);
                 }
                 return Ok(Err(Compose::HungUp));
             }

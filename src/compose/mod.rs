@@ -21,8 +21,8 @@ mod tilde;
 pub use collect::collect_interactive;
 pub use tilde::{Escape, TILDE_ESCAPES};
 
-use crate::collect::{self as body, Body};
-use crate::send::{self, Header, SendOpts};
+use crate::send::body::{self, Body};
+use crate::send::{self, Header, SendOpts, dead_letter};
 use crate::session::Session;
 use crate::signals;
 use crate::util;
@@ -90,7 +90,7 @@ pub fn send_from_command_line(
             Ok((b, true)) => {
                 let hup = signals::hangup();
                 if b.len > 0 && (hup || !s.is_set("nosave")) {
-                    send::save_dead_letter(s, &[], Some(&b));
+                    dead_letter::save(s, &b);
                 }
                 return i32::from(hup);
             }

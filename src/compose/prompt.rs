@@ -2,10 +2,10 @@
 //! (`Subject:` with `ask`, `~h`, `askcc`/`askbcc`), the header preview a
 //! reply starts with, and `~p`'s view of the message so far.
 
-use crate::collect::Body;
 use crate::names::{self, Kind};
 use crate::read::show::tty_safe;
 use crate::send::Header;
+use crate::send::body::Body;
 use crate::signals::{self, Line};
 use crate::{locale, outp, output};
 use std::io::{self, IsTerminal, Write};

@@ -7,9 +7,10 @@ use super::collect::Composer;
 use super::prompt::{grab_headers, print_message, typed_names};
 use crate::child::{self, Exit};
 use crate::cmd::shell::report_child;
-use crate::collect::Body;
+use crate::send::body::Body;
+use crate::send::{dead_letter, mime};
 use crate::session::Session;
-use crate::{expand, mime, outln, outp, output, send, util};
+use crate::{expand, outln, outp, output, util};
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -161,7 +162,7 @@ fn reply_to(c: &mut Composer<'_>, t: &Typed) -> io::Result<Step> {
 }
 
 fn dead_letter(c: &mut Composer<'_>, _: &Typed) -> io::Result<Step> {
-    match send::dead_letter_path(c.s) {
+    match dead_letter::path(c.s) {
         Some(p) => read_file_into(&mut c.body, &p)?,
         None => output::err_line("No home directory: no dead.letter to read"),
     }
@@ -253,7 +254,7 @@ fn pipe(c: &mut Composer<'_>, t: &Typed) -> io::Result<Step> {
 fn abort_save(c: &mut Composer<'_>, _: &Typed) -> io::Result<Step> {
     output::err_line("Interrupt");
     if !c.s.is_set("nosave") {
-        send::save_dead_letter(c.s, &[], Some(&c.body));
+        dead_letter::save(c.s, &c.body);
     }
     Ok(Step::Stop(Compose::Aborted))
 }

@@ -1,23 +1,69 @@
-//! How a composed message leaves this machine: the sendmail program (the
-//! default, run by `send::mail1` exactly as bsd-mailx does) or built-in SMTP
+//! How a finished message leaves this machine: the sendmail program (the
+//! default, run exactly as bsd-mailx does; `sendmail`) or built-in SMTP
 //! submission (`smtp`, cargo feature `smtp`).
+//!
+//! `send` builds the message once, as a [`Message`], and hands it here; this
+//! module never calls back into `send`. A failure is reported on stderr
+//! (`Can't send mail: …`) and returned as [`Failed`]; saving the message in
+//! dead.letter is the caller's job.
 //!
 //! SMTP is chosen by the `smtp` variable (`host[:port]`, `smtp://host[:port]`,
 //! `smtps://host[:port]`) or by a `sendmail` variable holding an `smtp://` or
 //! `smtps://` URL (as GNU mailutils and s-nail accept). `smtp` wins when both
 //! are set. Anything else means the sendmail program.
 
-pub mod smtp;
+pub(crate) mod sendmail;
+pub(crate) mod smtp;
 
 use crate::names::Name;
-use crate::send::Header;
-use crate::send::Outgoing;
+use crate::output;
 use crate::session::Session;
+use std::io::{self, Write};
+
+/// Text that can write itself: a message body, or a whole message.
+pub(crate) trait Content {
+    fn write_to(&self, w: &mut dyn Write) -> io::Result<()>;
+}
+
+/// A finished outgoing message, exactly as every sink gets it: the
+/// transports here, and `send`'s record copy, local file and pipe
+/// recipients and dead.letter.
+pub(crate) struct Message<'a> {
+    /// The `from` variable (`-r`) on one line: the From: header's value and,
+    /// skinned, the envelope sender. None: the login name is the sender.
+    pub from: Option<String>,
+    /// The envelope recipients: every To, Cc and Bcc name after alias
+    /// expansion and elision.
+    pub recipients: Vec<Name>,
+    /// The header block, ending with its blank line, as sendmail reads it
+    /// (Bcc: included; `sendmail -t` removes it, SMTP drops it here).
+    pub head: String,
+    /// Everything after the header block.
+    pub body: &'a dyn Content,
+}
+
+impl Message<'_> {
+    /// The whole message into a writer.
+    pub fn write_all(&self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(self.head.as_bytes())?;
+        self.body.write_to(w)
+    }
+}
+
+impl Content for Message<'_> {
+    fn write_to(&self, w: &mut dyn Write) -> io::Result<()> {
+        self.write_all(w)
+    }
+}
+
+/// A send that failed; the reason has been printed.
+#[derive(Debug)]
+pub(crate) struct Failed;
 
 /// The chosen way out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transport {
-    /// Run the program the `sendmail` variable names (send.rs).
+pub(crate) enum Transport {
+    /// Run the program the `sendmail` variable names.
     Sendmail,
     /// Submit over SMTP to this server.
     Smtp(smtp::Target),
@@ -25,7 +71,7 @@ pub enum Transport {
 
 /// Reads the variables. An `smtp` setting that cannot be parsed is an error
 /// (the message must not silently go another way).
-pub fn select(s: &Session) -> Result<Transport, String> {
+pub(crate) fn select(s: &Session) -> Result<Transport, String> {
     if let Some(v) = s.vars.nonempty("smtp") {
         return smtp::Target::parse(v, false).map(Transport::Smtp);
     }
@@ -38,46 +84,45 @@ pub fn select(s: &Session) -> Result<Transport, String> {
     Ok(Transport::Sendmail)
 }
 
-/// For `-d`: what would be done instead of printing sendmail's arguments,
-/// when SMTP is selected (None: the sendmail path prints its own line).
-pub fn dry_run_line(s: &Session) -> Option<String> {
+/// For `-d`: the line printed instead of sending (sendmail's arguments, or
+/// the SMTP server).
+pub(crate) fn dry_run_line(s: &Session, msg: &Message) -> String {
     match select(s) {
-        Ok(Transport::Sendmail) => None,
-        Ok(Transport::Smtp(t)) => Some(format!(
+        Ok(Transport::Sendmail) => sendmail::dry_run_line(s, msg),
+        Ok(Transport::Smtp(t)) => format!(
             "SMTP server: {}://{}",
             if t.implicit_tls { "smtps" } else { "smtp" },
             t.display()
-        )),
-        Err(e) => Some(e),
+        ),
+        Err(e) => e,
     }
 }
 
-/// Called by `send::mail1` where it would run sendmail. Returns None when the
-/// sendmail program is to be used; otherwise sends over SMTP and returns the
-/// number of errors (0 or 1). On failure each reason is printed as
-/// `Can't send mail: SMTP ...` and the whole message (`head` as composed, with
-/// its Bcc:, and the body) is appended to dead.letter.
-pub fn try_smtp(s: &Session, h: &Header, to: &[Name], msg: &Outgoing) -> Option<i32> {
+/// Sends the message the way the variables choose. On failure each reason
+/// has been printed (`Can't send mail: …`) when this returns.
+pub(crate) fn send(s: &Session, msg: &Message) -> Result<(), Failed> {
     let result = match select(s) {
-        Ok(Transport::Sendmail) => return None,
-        Ok(Transport::Smtp(t)) => smtp::send(s, &t, h, to, msg),
+        Ok(Transport::Sendmail) => return sendmail::send(s, msg),
+        Ok(Transport::Smtp(t)) => smtp::send(s, &t, msg),
         Err(e) => Err(vec![e]),
     };
-    match result {
-        Ok(()) => Some(0),
-        Err(lines) => {
-            for l in lines {
-                crate::output::err_line(&format!("Can't send mail: {l}"));
-            }
-            crate::send::save_message_dead_letter(s, msg);
-            Some(1)
+    result.map_err(|lines| {
+        for l in lines {
+            output::err_line(&format!("Can't send mail: {l}"));
         }
-    }
+        Failed
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Content for &[u8] {
+        fn write_to(&self, w: &mut dyn Write) -> io::Result<()> {
+            w.write_all(self)
+        }
+    }
 
     fn sess() -> Session {
         Session::new("alice".into(), Some("/nonexistent".into()))
@@ -114,5 +159,23 @@ mod tests {
         );
         s.vars.set("smtp", "relay:notaport");
         assert!(select(&s).is_err());
+    }
+
+    #[test]
+    fn dry_run_names_the_way_out() {
+        let body: &[u8] = b"";
+        let msg = Message {
+            from: Some("Alice <a@x>".into()),
+            recipients: Vec::new(),
+            head: String::new(),
+            body: &body,
+        };
+        let mut s = sess();
+        assert_eq!(
+            dry_run_line(&s, &msg),
+            "Sendmail arguments: \"sendmail\" \"-i\" \"-t\" \"-f\" \"a@x\""
+        );
+        s.vars.set("smtp", "smtps://relay");
+        assert_eq!(dry_run_line(&s, &msg), "SMTP server: smtps://relay:465");
     }
 }

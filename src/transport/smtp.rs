@@ -6,10 +6,10 @@
 //! greeting and EHLO, STARTTLS (whenever offered; required by
 //! `smtp-use-starttls`; `smtps://` is TLS from the first byte), AUTH PLAIN or
 //! LOGIN (`smtp-auth-user`, `smtp-auth-password`, or `~/.netrc`), MAIL FROM,
-//! one RCPT TO per To/Cc/Bcc recipient, DATA. The message is the header text
-//! of the sendmail path without Bcc:, plus From:/Date:/Message-ID: when
-//! missing (a local sendmail adds those; an SMTP relay need not), then the
-//! body; LF becomes CRLF here and lettre's codec dot-stuffs. Every connect
+//! one RCPT TO per To/Cc/Bcc recipient, DATA. The message is the finished
+//! message's header text without its Bcc: field, plus From:/Date:/Message-ID:
+//! when missing (a local sendmail adds those; an SMTP relay need not), then
+//! the body; LF becomes CRLF here and lettre's codec dot-stuffs. Every connect
 //! and every reply waits at most `smtp-timeout` seconds (default 60).
 //!
 //! Variables: `smtp`, `sendmail` (URL form), `smtp-use-starttls`,
@@ -17,13 +17,18 @@
 //! `smtp-ca-file` (extra PEM roots to trust), `smtp-timeout`, `netrc-lookup`,
 //! `hostname` (EHLO name and domain for bare local names).
 
+// Without the `smtp` feature only `Target` and the error-returning `send`
+// are used.
+#![cfg_attr(not(feature = "smtp"), allow(dead_code))]
+
+use super::Message;
 use crate::names::{self, Name};
-use crate::send::Header;
 use crate::session::Session;
+use crate::user;
 
 /// Where to submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     pub host: String,
     pub port: u16,
     /// `smtps://`: TLS from the start (port 465 by default).
@@ -37,7 +42,7 @@ impl Target {
     /// Parses `host[:port]`, `smtp://host[:port]` or `smtps://host[:port]`,
     /// with optional `user[:password]@` and an IPv6 `[addr]`. `url_only`:
     /// the scheme is required (the `sendmail` variable).
-    pub fn parse(v: &str, url_only: bool) -> Result<Target, String> {
+    pub(crate) fn parse(v: &str, url_only: bool) -> Result<Target, String> {
         let bad = |why: &str| format!("SMTP: bad server \"{v}\": {why}");
         let t = v.trim();
         let lower = t.to_ascii_lowercase();
@@ -96,7 +101,7 @@ impl Target {
     }
 
     /// `host:port` (IPv6 in brackets) for messages.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
         } else {
@@ -104,7 +109,6 @@ impl Target {
         }
     }
 
-    #[cfg_attr(not(feature = "smtp"), allow(dead_code))]
     fn is_loopback(&self) -> bool {
         self.host.eq_ignore_ascii_case("localhost")
             || self
@@ -136,7 +140,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// The host name: the `hostname` variable, else the kernel's node name.
-pub fn hostname(s: &Session) -> String {
+pub(crate) fn hostname(s: &Session) -> String {
     if let Some(h) = s.vars.nonempty("hostname") {
         return h.to_string();
     }
@@ -165,16 +169,17 @@ fn envelope_address(name: &str, host: &str) -> String {
     }
 }
 
-/// The envelope sender: `-r`/`from` (skinned, qualified), else login@host.
-pub fn envelope_from(s: &Session, host: &str) -> String {
-    match s.vars.nonempty("from") {
-        Some(f) => envelope_address(&crate::send::one_line(f), host),
+/// The envelope sender: the message's `from` (skinned, qualified), else
+/// login@host.
+pub(crate) fn envelope_from(s: &Session, msg: &Message, host: &str) -> String {
+    match &msg.from {
+        Some(f) => envelope_address(f, host),
         None => format!("{}@{}", s.myname, host),
     }
 }
 
 /// The envelope recipients: every To/Cc/Bcc name, bare and qualified, once each.
-pub fn envelope_recipients(to: &[Name], host: &str) -> Vec<String> {
+pub(crate) fn envelope_recipients(to: &[Name], host: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for n in to {
         let a = envelope_address(&n.name, host);
@@ -192,7 +197,7 @@ fn header_is(line: &str, field: &str) -> bool {
 }
 
 /// An RFC 5322 date for now, in local time with its offset.
-pub fn rfc5322_date() -> String {
+pub(crate) fn rfc5322_date() -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -222,7 +227,7 @@ pub fn rfc5322_date() -> String {
 }
 
 /// A new, unique Message-ID: `<time.pid.random@host>`.
-pub fn message_id(host: &str) -> String {
+pub(crate) fn message_id(host: &str) -> String {
     use std::io::Read;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -251,21 +256,30 @@ pub fn message_id(host: &str) -> String {
     )
 }
 
-/// The header for the DATA phase: the sendmail path's header text without
-/// Bcc:, with From:, Date: and Message-ID: added when missing. LF line ends;
-/// ends with the blank line.
-pub fn smtp_header(
-    s: &Session,
-    h: &Header,
-    host: &str,
-    plan: &crate::mime::BodyPlan,
-    boundary: Option<&str>,
-) -> String {
-    let mut h2 = h.clone();
-    h2.bcc.clear();
-    h2.extra.retain(|e| !header_is(e, "Bcc"));
-    let mut head = crate::send::header_text(s, &h2, plan, boundary);
-    head.pop(); // the blank line
+/// A header block without its `Bcc:` fields (each with its continuation
+/// lines), and without the blank line that ends it.
+fn without_bcc(head: &str) -> String {
+    let mut out = String::with_capacity(head.len());
+    let mut in_bcc = false;
+    for line in head.split_inclusive('\n') {
+        if line == "\n" {
+            break;
+        }
+        if !line.starts_with([' ', '\t']) {
+            in_bcc = header_is(line, "Bcc");
+        }
+        if !in_bcc {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The header for the DATA phase: the finished message's header text
+/// without Bcc:, with From:, Date: and Message-ID: added when missing. LF
+/// line ends; ends with the blank line.
+pub(crate) fn smtp_header(s: &Session, head: &str, host: &str) -> String {
+    let head = without_bcc(head);
     let has = |f: &str| head.lines().any(|l| header_is(l, f));
     let mut add = String::new();
     if !has("From") {
@@ -285,7 +299,7 @@ pub fn smtp_header(
 
 /// Converts LF line ends to CRLF (a CR already before an LF is kept). The
 /// final CRLF is left off: the DATA terminator `CRLF . CRLF` supplies it.
-pub fn to_crlf_for_data(data: &[u8]) -> Vec<u8> {
+pub(crate) fn to_crlf_for_data(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 32 + 8);
     let mut prev = 0u8;
     for &b in data {
@@ -304,7 +318,7 @@ pub fn to_crlf_for_data(data: &[u8]) -> Vec<u8> {
 /// Finds `login`/`password` for `host` in a netrc file (`machine`, `default`,
 /// `login`, `password`, `account`, `macdef`). With `user` given, only an entry
 /// with that login (or none) matches.
-pub fn netrc_lookup(text: &str, host: &str, user: Option<&str>) -> Option<(String, String)> {
+pub(crate) fn netrc_lookup(text: &str, host: &str, user: Option<&str>) -> Option<(String, String)> {
     let mut toks = text.split_ascii_whitespace();
     let mut entries: Vec<(Option<String>, Option<String>, Option<String>)> = Vec::new();
     while let Some(t) = toks.next() {
@@ -354,11 +368,10 @@ pub fn netrc_lookup(text: &str, host: &str, user: Option<&str>) -> Option<(Strin
         })
 }
 
-#[cfg_attr(not(feature = "smtp"), allow(dead_code))]
 fn netrc_credentials(s: &Session, host: &str, user: Option<&str>) -> Option<(String, String)> {
     let path = match std::env::var("NETRC") {
         Ok(p) if !p.is_empty() => p,
-        _ => format!("{}/.netrc", s.homedir.as_deref()?),
+        _ => format!("{}/.netrc", user::files_home(s)?),
     };
     let text = std::fs::read_to_string(path).ok()?;
     netrc_lookup(&text, host, user)
@@ -367,7 +380,6 @@ fn netrc_credentials(s: &Session, host: &str, user: Option<&str>) -> Option<(Str
 /// The login to use, if any: `smtp-auth-user` / URL user with
 /// `smtp-auth-password` / URL password / netrc; with neither user nor
 /// password, netrc only when `netrc-lookup` is set.
-#[cfg_attr(not(feature = "smtp"), allow(dead_code))]
 fn credentials(s: &Session, t: &Target) -> Result<Option<(String, String)>, String> {
     let user = s
         .vars
@@ -396,13 +408,7 @@ fn credentials(s: &Session, t: &Target) -> Result<Option<(String, String)>, Stri
 /// Sends the message over SMTP. Err holds one line per failure (without the
 /// `Can't send mail: ` prefix).
 #[cfg(not(feature = "smtp"))]
-pub fn send(
-    _s: &Session,
-    t: &Target,
-    _h: &Header,
-    _to: &[Name],
-    _msg: &crate::send::Outgoing,
-) -> Result<(), Vec<String>> {
+pub(crate) fn send(_s: &Session, t: &Target, _msg: &Message) -> Result<(), Vec<String>> {
     Err(vec![format!(
         "SMTP to {}: this mailx was built without SMTP support (cargo feature \"smtp\")",
         t.display()
@@ -410,11 +416,12 @@ pub fn send(
 }
 
 #[cfg(feature = "smtp")]
-pub use client::send;
+pub(crate) use client::send;
 
 #[cfg(feature = "smtp")]
 mod client {
     use super::*;
+    use crate::{expand, output, util};
     use lettre::Address;
     use lettre::transport::smtp::Error as SmtpError;
     use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -455,7 +462,7 @@ mod client {
                     return format!("timed out (no answer within {} s)", limit.as_secs_f64());
                 }
                 if io.raw_os_error().is_some() {
-                    return crate::util::strerror(io);
+                    return util::strerror(io);
                 }
             }
             last = Some(err.to_string());
@@ -474,9 +481,9 @@ mod client {
     fn tls_parameters(s: &Session, t: &Target) -> Result<TlsParameters, String> {
         let mut b = TlsParameters::builder(t.host.clone());
         if let Some(path) = s.vars.nonempty("smtp-ca-file") {
-            let path = crate::expand::expand_quiet(s, path).unwrap_or_else(|_| path.to_string());
+            let path = expand::expand_quiet(s, path).unwrap_or_else(|_| path.to_string());
             let pem = std::fs::read(&path)
-                .map_err(|e| format!("SMTP smtp-ca-file {path}: {}", crate::util::strerror(&e)))?;
+                .map_err(|e| format!("SMTP smtp-ca-file {path}: {}", util::strerror(&e)))?;
             let cert = Certificate::from_pem(&pem)
                 .map_err(|_| format!("SMTP smtp-ca-file {path}: no PEM certificate in it"))?;
             b = b.add_root_certificate(cert);
@@ -503,22 +510,16 @@ mod client {
 
     /// Sends the message over SMTP. Err holds one line per failure (without
     /// the `Can't send mail: ` prefix); the caller saves dead.letter.
-    pub fn send(
-        s: &Session,
-        t: &Target,
-        h: &Header,
-        to: &[Name],
-        msg: &crate::send::Outgoing,
-    ) -> Result<(), Vec<String>> {
+    pub(crate) fn send(s: &Session, t: &Target, msg: &Message) -> Result<(), Vec<String>> {
         let one = |m: String| vec![m];
         let host = hostname(s);
         let server = t.display();
         let limit = timeout(s);
 
         // Everything that can fail without the network first.
-        let from = envelope_from(s, &host);
+        let from = envelope_from(s, msg, &host);
         let from_addr = parse_address(&from, "sender").map_err(one)?;
-        let rcpts = envelope_recipients(to, &host);
+        let rcpts = envelope_recipients(&msg.recipients, &host);
         if rcpts.is_empty() {
             return Err(one("SMTP: no recipients".into()));
         }
@@ -529,13 +530,10 @@ mod client {
             .map_err(one)?;
         let creds = credentials(s, t).map_err(one)?;
         let mechs = mechanisms(s).map_err(one)?;
-        let mut raw = smtp_header(s, h, &host, &msg.plan, msg.boundary.as_deref()).into_bytes();
-        msg.write_body(&mut raw).map_err(|e| {
-            one(format!(
-                "SMTP: reading the message: {}",
-                crate::util::strerror(&e)
-            ))
-        })?;
+        let mut raw = smtp_header(s, &msg.head, &host).into_bytes();
+        msg.body
+            .write_to(&mut raw)
+            .map_err(|e| one(format!("SMTP: reading the message: {}", util::strerror(&e))))?;
         let data = to_crlf_for_data(&raw);
         drop(raw);
         let tls = if t.implicit_tls {
@@ -549,7 +547,7 @@ mod client {
             Ok(std::net::IpAddr::V6(a)) => ClientId::Ipv6(a),
             Err(_) => ClientId::Domain(host.clone()),
         };
-        crate::output::flush();
+        output::flush();
         let mut conn = SmtpConnection::connect(
             (t.host.as_str(), t.port),
             Some(limit),
@@ -677,11 +675,22 @@ mod client {
 mod tests {
     use super::*;
     use crate::names::Kind;
+    use crate::transport::Content;
+    use std::io::{self, Write};
 
-    fn plan() -> crate::mime::BodyPlan {
-        crate::mime::BodyPlan {
-            charset: "UTF-8".into(),
-            quoted_printable: false,
+    struct Empty;
+    impl Content for Empty {
+        fn write_to(&self, _w: &mut dyn Write) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn msg(from: Option<&str>) -> Message<'static> {
+        Message {
+            from: from.map(str::to_string),
+            recipients: Vec::new(),
+            head: String::new(),
+            body: &Empty,
         }
     }
 
@@ -705,12 +714,15 @@ mod tests {
 
     #[test]
     fn envelope() {
-        let mut s = Session::new("alice".into(), None);
-        assert_eq!(envelope_from(&s, "h.example"), "alice@h.example");
-        s.vars.set("from", "Bob Smith <bob>");
-        assert_eq!(envelope_from(&s, "h.example"), "bob@h.example");
-        s.vars.set("from", "bob@x.org (Bob)");
-        assert_eq!(envelope_from(&s, "h.example"), "bob@x.org");
+        let s = Session::new("alice".into(), None);
+        assert_eq!(
+            envelope_from(&s, &msg(None), "h.example"),
+            "alice@h.example"
+        );
+        let m = msg(Some("Bob Smith <bob>"));
+        assert_eq!(envelope_from(&s, &m, "h.example"), "bob@h.example");
+        let m = msg(Some("bob@x.org (Bob)"));
+        assert_eq!(envelope_from(&s, &m, "h.example"), "bob@x.org");
         let to = vec![
             Name::new("Carol <carol@x.org>", Kind::To),
             Name::new("dave", Kind::Cc),
@@ -725,29 +737,29 @@ mod tests {
 
     #[test]
     fn header_drops_bcc_and_adds_missing_fields() {
-        let mut s = Session::new("alice".into(), None);
-        s.vars.set("from", "Alice <a@x>");
-        let h = Header {
-            to: vec!["b@x".into()],
-            bcc: vec!["secret@x".into()],
-            subject: Some("S".into()),
-            extra: vec![
-                "BCC: other@x".into(),
-                "Date: Mon, 1 Jan 2024 00:00:00 +0000".into(),
-            ],
-            ..Default::default()
-        };
-        let head = smtp_header(&s, &h, "h.example", &plan(), None);
-        assert!(!head.to_ascii_lowercase().contains("bcc"), "{head}");
-        assert!(!head.contains("secret"));
-        assert!(head.starts_with("Message-ID: <"), "{head}");
-        assert!(head.contains("@h.example>\n"));
-        assert_eq!(head.matches("Date:").count(), 1);
-        assert!(head.contains("From: Alice <a@x>\n"));
-        assert!(head.ends_with("\n\n"));
+        let s = Session::new("alice".into(), None);
+        // A Bcc: folded over three lines, and one given with -a.
+        let head = "From: Alice <a@x>\nTo: b@x\nSubject: S\n\
+                    Bcc: secret@x, =?UTF-8?B?SsO2cmc=?=\n <j@x>,\n    more@x\n\
+                    BCC : other@x\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\
+                    MIME-Version: 1.0\n\n";
+        let out = smtp_header(&s, head, "h.example");
+        assert!(!out.to_ascii_lowercase().contains("bcc"), "{out}");
+        assert!(!out.contains("secret") && !out.contains("j@x") && !out.contains("more"));
+        assert!(out.starts_with("Message-ID: <"), "{out}");
+        assert!(out.contains("@h.example>\n"));
+        assert_eq!(out.matches("Date:").count(), 1);
+        assert!(
+            out.ends_with(
+                "From: Alice <a@x>\nTo: b@x\nSubject: S\n\
+                 Date: Mon, 1 Jan 2024 00:00:00 +0000\nMIME-Version: 1.0\n\n"
+            ),
+            "{out}"
+        );
         let s2 = Session::new("zed".into(), None);
-        let head = smtp_header(&s2, &Header::default(), "h", &plan(), None);
-        assert!(head.starts_with("From: zed@h\nDate: "), "{head}");
+        let out = smtp_header(&s2, "MIME-Version: 1.0\n\n", "h");
+        assert!(out.starts_with("From: zed@h\nDate: "), "{out}");
+        assert!(out.ends_with("\nMIME-Version: 1.0\n\n"), "{out}");
     }
 
     #[test]

@@ -1,27 +1,29 @@
 //! MIME for outgoing mail: RFC 2047 encoded words for non-ASCII header text,
-//! the body's charset and transfer encoding, and multipart/mixed with
-//! attachments (`-A file`, `~@ file`).
+//! the body's charset and transfer encoding, and the body as it goes out
+//! ([`MimeBody`]: the planned encoding, or multipart/mixed with attachments
+//! from `-A file` and `~@ file`).
 //!
 //! The rule kept from bsd-mailx: a 7-bit body with lines of at most 998 bytes
 //! and pure-ASCII headers goes out exactly as bsd-mailx sends it (8bit, the
 //! locale's charset). Everything here only acts on what bsd-mailx would have
 //! sent raw.
 
-use crate::collect::Body;
+use super::body::Body;
+use crate::transport::Content;
 use std::io::{self, Write};
 
 /// Longest line RFC 5322 allows, without CRLF.
-pub const MAX_LINE: usize = 998;
+pub(crate) const MAX_LINE: usize = 998;
 
 /// How the body goes out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BodyPlan {
+pub(crate) struct BodyPlan {
     pub charset: String,
     pub quoted_printable: bool,
 }
 
 impl BodyPlan {
-    pub fn transfer_encoding(&self) -> &'static str {
+    pub(crate) fn transfer_encoding(&self) -> &'static str {
         if self.quoted_printable {
             "quoted-printable"
         } else {
@@ -38,7 +40,7 @@ fn is_8bit_charset(cs: &str) -> bool {
 }
 
 /// Chooses charset and transfer encoding from what the body's bytes are.
-pub fn plan_body(body: &Body, locale_charset: &str) -> io::Result<BodyPlan> {
+pub(crate) fn plan_body(body: &Body, locale_charset: &str) -> io::Result<BodyPlan> {
     let charset = if !body.eightbit {
         locale_charset.to_string()
     } else if body.is_valid_utf8()? {
@@ -127,7 +129,7 @@ pub struct Attachment {
 
 /// Reads an attachment, refusing what cannot be read; the type comes from
 /// the name, else from the content (text when it is valid UTF-8 without NULs).
-pub fn load_attachment(path: &str) -> io::Result<Attachment> {
+pub(crate) fn load_attachment(path: &str) -> io::Result<Attachment> {
     let md = std::fs::metadata(path)?;
     if md.is_dir() {
         return Err(io::Error::from_raw_os_error(libc::EISDIR));
@@ -174,7 +176,7 @@ fn disposition_param(param: &str, name: &str) -> String {
 }
 
 /// A boundary that cannot occur in base64 or quoted-printable lines.
-pub fn new_boundary() -> String {
+pub(crate) fn new_boundary() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -183,7 +185,7 @@ pub fn new_boundary() -> String {
 }
 
 /// Writes the body in the planned transfer encoding.
-pub fn write_body(body: &Body, plan: &BodyPlan, w: &mut dyn Write) -> io::Result<()> {
+fn write_body(body: &Body, plan: &BodyPlan, w: &mut dyn Write) -> io::Result<()> {
     if !plan.quoted_printable {
         return body.copy_to(w);
     }
@@ -204,7 +206,7 @@ pub fn write_body(body: &Body, plan: &BodyPlan, w: &mut dyn Write) -> io::Result
 }
 
 /// Writes one attachment part (headers and base64 text, 76 columns).
-pub fn write_attachment(a: &Attachment, boundary: &str, w: &mut dyn Write) -> io::Result<()> {
+fn write_attachment(a: &Attachment, boundary: &str, w: &mut dyn Write) -> io::Result<()> {
     let name = file_name(&a.path);
     writeln!(w, "--{boundary}")?;
     let name_param = if name.is_ascii() {
@@ -226,6 +228,46 @@ pub fn write_attachment(a: &Attachment, boundary: &str, w: &mut dyn Write) -> io
         w.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// The body of an outgoing message as it is sent: the collected text in its
+/// planned transfer encoding, or, with attachments, the multipart/mixed
+/// parts after the header block.
+pub(crate) struct MimeBody<'a> {
+    pub body: &'a Body,
+    pub plan: BodyPlan,
+    pub attachments: &'a [Attachment],
+    /// Set when there are attachments.
+    pub boundary: Option<String>,
+}
+
+impl Content for MimeBody<'_> {
+    fn write_to(&self, w: &mut dyn Write) -> io::Result<()> {
+        let Some(b) = &self.boundary else {
+            return write_body(self.body, &self.plan, w);
+        };
+        if self.body.len > 0 {
+            writeln!(w, "--{b}")?;
+            writeln!(
+                w,
+                "Content-Type: text/plain; charset=\"{}\"",
+                self.plan.charset
+            )?;
+            writeln!(
+                w,
+                "Content-Transfer-Encoding: {}",
+                self.plan.transfer_encoding()
+            )?;
+            writeln!(w)?;
+            write_body(self.body, &self.plan, w)?;
+            // The line break before a boundary belongs to the boundary (RFC 2046).
+            writeln!(w)?;
+        }
+        for a in self.attachments {
+            write_attachment(a, b, w)?;
+        }
+        writeln!(w, "--{b}--")
+    }
 }
 
 #[cfg(test)]

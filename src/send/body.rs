@@ -1,4 +1,5 @@
-//! Collecting the body of a message being sent.
+//! The body of a message being sent, held in an unlinked temporary file,
+//! and collecting it from a pipe or file.
 //!
 //! From a pipe or file (not interactive) the body is streamed into a private
 //! temporary file: CRLF becomes LF, every other byte (NUL included) is kept,
@@ -6,6 +7,8 @@
 //! (no tilde escapes, a lone `.` is text; CVE-2002-1271). Memory stays bounded
 //! whatever the size. The interactive composer lives in `compose`.
 
+use crate::transport::Content;
+use crate::util;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
@@ -24,9 +27,9 @@ pub struct Body {
 
 impl Body {
     /// An empty body in a new temporary file.
-    pub fn new() -> io::Result<Body> {
+    pub(crate) fn new() -> io::Result<Body> {
         Ok(Body {
-            file: crate::util::anon_temp_file("Rs")?,
+            file: util::anon_temp_file("Rs")?,
             len: 0,
             eightbit: false,
             max_line: 0,
@@ -35,7 +38,7 @@ impl Body {
     }
 
     /// Copies the whole body into `w` (reads at offsets: no shared file position).
-    pub fn copy_to(&self, w: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn copy_to(&self, w: &mut dyn Write) -> io::Result<()> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut off = 0u64;
         while off < self.len {
@@ -51,7 +54,7 @@ impl Body {
 
     /// True when the body is valid UTF-8 (checked in chunks, carrying an
     /// incomplete character across chunk ends).
-    pub fn is_valid_utf8(&self) -> io::Result<bool> {
+    pub(crate) fn is_valid_utf8(&self) -> io::Result<bool> {
         let mut buf = vec![0u8; 64 * 1024 + 4];
         let mut carry = 0usize;
         let mut off = 0u64;
@@ -77,7 +80,10 @@ impl Body {
     }
 
     /// Calls `f` for each line (with its newline) in order, one line in memory at a time.
-    pub fn for_each_line(&self, f: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+    pub(crate) fn for_each_line(
+        &self,
+        f: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut line: Vec<u8> = Vec::new();
         let mut off = 0u64;
@@ -110,7 +116,7 @@ impl Body {
     }
 
     /// A writer that appends normalised text (CRLF → LF, stats kept).
-    pub fn writer(&mut self) -> BodyWriter<'_> {
+    pub(crate) fn writer(&mut self) -> BodyWriter<'_> {
         let at = self.len;
         BodyWriter {
             body: self,
@@ -122,7 +128,7 @@ impl Body {
     }
 
     /// Appends text (CRLF → LF) at the end.
-    pub fn append(&mut self, data: &[u8]) -> io::Result<()> {
+    pub(crate) fn append(&mut self, data: &[u8]) -> io::Result<()> {
         let mut w = self.writer();
         w.write_all(data)?;
         w.flush_buf()?;
@@ -136,7 +142,7 @@ impl Body {
     }
 
     /// Replaces the content with `data` (used after an edit or a filter).
-    pub fn replace(&mut self, data: &[u8]) -> io::Result<()> {
+    pub(crate) fn replace(&mut self, data: &[u8]) -> io::Result<()> {
         self.file.set_len(0)?;
         self.len = 0;
         self.eightbit = false;
@@ -148,8 +154,14 @@ impl Body {
     }
 }
 
+impl Content for Body {
+    fn write_to(&self, w: &mut dyn Write) -> io::Result<()> {
+        self.copy_to(w)
+    }
+}
+
 /// Appends to a `Body`, converting CRLF to LF and keeping statistics.
-pub struct BodyWriter<'a> {
+pub(crate) struct BodyWriter<'a> {
     body: &'a mut Body,
     pending_cr: bool,
     line_len: usize,
@@ -183,10 +195,7 @@ impl BodyWriter<'_> {
                 .file
                 .write_all_at(&self.buf, self.body.len)
                 .map_err(|e| {
-                    io::Error::new(
-                        e.kind(),
-                        format!("temporary file: {}", crate::util::strerror(&e)),
-                    )
+                    io::Error::new(e.kind(), format!("temporary file: {}", util::strerror(&e)))
                 })?;
             self.body.len += self.buf.len() as u64;
             self.buf.clear();
@@ -198,7 +207,7 @@ impl BodyWriter<'_> {
     /// is dropped like the CR of a CRLF, since the last line gets its newline
     /// here (bsd-mailx strips one trailing CR from every line it reads,
     /// the final unterminated one included: `end\r` at EOF → `end\n`).
-    pub fn finish(mut self) -> io::Result<()> {
+    pub(crate) fn finish(mut self) -> io::Result<()> {
         if self.pending_cr {
             self.pending_cr = false;
             self.push(b'\n');
@@ -210,7 +219,7 @@ impl BodyWriter<'_> {
 
     /// Ends an interrupted body: only complete lines are kept (bsd-mailx
     /// reads line by line, so a partial last line was never collected).
-    pub fn finish_complete_lines(mut self) -> io::Result<()> {
+    pub(crate) fn finish_complete_lines(mut self) -> io::Result<()> {
         self.flush_buf()?;
         self.body.file.set_len(self.last_line_end)?;
         self.body.len = self.last_line_end;
@@ -253,7 +262,7 @@ pub fn collect_stream(input: &mut dyn Read) -> io::Result<Body> {
 /// `stop()` becomes true (checked after every read, including one cut
 /// short by a signal: EINTR). Returns the body and whether it was stopped;
 /// a stopped body holds only its complete lines.
-pub fn collect_stream_interruptible(
+pub(crate) fn collect_stream_interruptible(
     input: &mut dyn Read,
     stop: &dyn Fn() -> bool,
 ) -> io::Result<(Body, bool)> {
