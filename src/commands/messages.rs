@@ -9,7 +9,7 @@
 use super::{Args, CmdResult};
 use crate::cmdtab::{ArgKind, CmdId, Command, MsgReq, flags};
 use crate::lex::{self, LineSource};
-use crate::mailbox::MsgFlags;
+use crate::mailbox::{MsgFlags, RenderOptions, render_message};
 use crate::read::{self, files, msglist, quit, reply, setfile, show, summary};
 use crate::session::Session;
 
@@ -495,7 +495,7 @@ pub fn interpolate(
         indent.then(|| s.value("indentprefix").unwrap_or("\t").as_bytes().to_vec());
     let ign = (!all_headers).then(|| s.ignore.clone());
     let pred = |name: &str| ign.as_ref().is_some_and(|t| t.hides(name));
-    let opts = crate::mailbox::RenderOptions {
+    let opts = RenderOptions {
         ignore: if ign.is_some() { Some(&pred) } else { None },
         prefix: prefix.as_deref(),
         ..Default::default()
@@ -515,7 +515,7 @@ pub fn interpolate(
             }
             continue;
         }
-        if let Err(e) = crate::mailbox::render_message(&st.mb, m - 1, f, &opts, &mut out) {
+        if let Err(e) = render_message(&*st.mb, m - 1, f, &opts, &mut out) {
             crate::util::warn("temporary file", &e);
             return None;
         }

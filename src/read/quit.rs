@@ -7,7 +7,7 @@
 //! are reported on stderr and make read mode exit 1 (bsd-mailx exits 0;
 //! docs/COMPATIBILITY.md R16).
 
-use crate::mailbox::{self, QuitOptions};
+use crate::mailbox::QuitOptions;
 use crate::session::Session;
 use std::io::Write;
 
@@ -45,7 +45,7 @@ pub fn quit(s: &mut Session) {
     opts.append = s.is_set("append");
     opts.save_ignore = Some(&pred);
     let st = s.read.as_deref_mut().expect("open mailbox");
-    let r = mailbox::quit(&mut st.mb, &opts, &mut crate::output::Stdout, &mut Stderr);
+    let r = st.mb.quit(&opts, &mut crate::output::Stdout, &mut Stderr);
     if let Err(e) = r {
         crate::util::warnx(&e.to_string());
         // The mailbox is left as it was; read mode will exit 1 (bsd-mailx: 0).

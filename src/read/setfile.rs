@@ -4,7 +4,7 @@
 //! mailbox with the quit rules; and `inc` (new mail during the session).
 
 use super::{ReadState, newfileinfo, state_mut};
-use crate::mailbox::Mailbox;
+use crate::mailbox::{LockOptions, MsgFlags, open_folder};
 use crate::session::Session;
 
 /// Why a mailbox could not be opened (the message was already printed).
@@ -35,7 +35,7 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
     let Some(path) = crate::expand::expand(s, name) else {
         return Err(OpenError::Failed);
     };
-    let mb = match Mailbox::open(&path) {
+    let mb = match open_folder(path.as_ref()) {
         Ok(mb) => mb,
         Err(e) => {
             if !isedit && e.kind() == std::io::ErrorKind::NotFound {
@@ -50,7 +50,7 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
         // afresh: it may be the same file, just rewritten.
         drop(mb);
         super::quit::quit(s);
-        match Mailbox::open(&path) {
+        match open_folder(path.as_ref()) {
             Ok(mb) => mb,
             Err(e) => {
                 s.read = None;
@@ -90,12 +90,12 @@ pub fn setfile(s: &mut Session, name: &str, quiet_nomail: bool) -> Result<(), Op
 pub fn incfile(s: &mut Session) -> Option<usize> {
     let st = state_mut(s);
     // bsd-mailx locks the mailbox while reading the new part.
-    let lock = crate::mailbox::LockOptions {
+    let lock = LockOptions {
         dotlock: !st.edit,
         ..Default::default()
     };
     let mut warn = Vec::new();
-    let r = st.mb.incorporate_new_locked(&lock, &mut warn).ok();
+    let r = st.mb.incorporate(&lock, &mut warn).ok();
     // The last message may have been recounted with its new tail.
     st.header_cache.clear();
     if !warn.is_empty() {
@@ -125,9 +125,9 @@ pub fn fileinfo(s: &mut Session) {
     let st = state_mut(s);
     for i in 0..st.count() {
         let f = st.flags_mut(i);
-        if f.contains(crate::mailbox::MsgFlags::NEW) {
-            f.remove(crate::mailbox::MsgFlags::NEW);
-            f.insert(crate::mailbox::MsgFlags::STATUS);
+        if f.contains(MsgFlags::NEW) {
+            f.remove(MsgFlags::NEW);
+            f.insert(MsgFlags::STATUS);
         }
     }
 }
