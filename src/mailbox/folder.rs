@@ -45,13 +45,23 @@
 //! | [`incorporate`](Folder::incorporate) | `inc` and autoinc: takes in mail that arrived since the folder was opened, numbered after the others; returns how many. `lock` is for formats that lock (mbox); others ignore it |
 //! | [`quit`](Folder::quit) | closes the session: decides each message's fate from its flags (bsd-mailx's rules, see `write::plan`), moves messages to the mbox file, writes the folder back, prints bsd-mailx's messages; a read-only folder is left alone |
 //!
-//! The mbox-only operations stay behind these methods: the check that the
-//! file still holds what was indexed (under the lock, inside `quit`), the
-//! preamble, the scanned length and the open descriptor are internal to
-//! [`Mailbox`].
+//! The defaults (`is_empty`, `header_block_and_envelope`, `headers`,
+//! `raw_message`) are generic; mbox overrides `header_block_and_envelope`
+//! (one read for both) and `raw_message` (no second buffer). What is
+//! mbox-specific stays behind these methods: the check that the file still
+//! holds what was indexed (under the lock, inside `quit`), the preamble,
+//! the scanned length and the open descriptor are internal to [`Mailbox`].
+//! In the arguments, [`LockOptions`] and the `lock`, `backup_dir` and
+//! `method` fields of [`QuitOptions`] are for formats that lock and rewrite
+//! a file (mbox); a format without them ignores them. `hold`, `keepsave`,
+//! `append`, the mbox path and `save_ignore` are POSIX's and apply to
+//! every format (the flag rules are in `write::plan`).
 //!
 //! Per-message calls are virtual (one call per message for the summary),
-//! never per byte: readers are handed out whole.
+//! never per byte: readers are handed out whole. Methods that read take
+//! `&self` and the trait is `Sync`, because a long header summary is made
+//! by two threads; a format that reads through a connection (IMAP) keeps
+//! it behind a lock, or fetches what the summary needs when it opens.
 //!
 //! # How read mode uses it
 //!

@@ -3,7 +3,7 @@
 //! the lazy reads of one message (From_ line, header block, bytes with
 //! CRLF → LF), `edit`'s replacement, `inc`, and the check, before writing
 //! back, that the file still holds what was indexed. Mbox is the first
-//! implementation of [`Folder`](super::Folder) (see `folder`).
+//! implementation of [`Folder`] (see `folder`).
 //!
 //! The indexing rules are bsd-mailx's (`setptr` in fio.c, `ishead`/`parse`
 //! in head.c, with Debian's date check turned off); the scanner is in
@@ -386,7 +386,7 @@ impl Mailbox {
     }
 
     /// The raw header block of message `i` (From_ line included, up to the
-    /// empty line; CRLF → LF), for [`header_fields`].
+    /// empty line; CRLF → LF), for [`header_fields`](super::header_fields).
     pub(crate) fn header_block(&self, i: usize) -> io::Result<Vec<u8>> {
         let raw = if let Some(c) = self.edited.get(&i) {
             let end = c

@@ -81,7 +81,7 @@ pub enum RewriteMethod {
     InPlace,
 }
 
-/// Settings for [`quit`].
+/// Settings for [`quit()`].
 #[derive(Clone)]
 pub struct QuitOptions<'a> {
     /// True for the system mailbox (`quit()` semantics: mbox, hold, locks);
@@ -130,7 +130,7 @@ impl QuitOptions<'_> {
     }
 }
 
-/// What [`quit`] did.
+/// What [`quit()`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QuitOutcome {
     /// Messages written to mbox.
