@@ -30,12 +30,18 @@
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
+
+use rustix::fs::FlockOperation;
+use rustix::io::Errno;
+use rustix::process::Pid;
+
+use super::hash::rand_u64;
+use crate::util::{progname, strerror};
 
 /// liblockfile's helper program.
 pub const DOTLOCKFILE: &str = "/usr/bin/dotlockfile";
@@ -87,16 +93,13 @@ impl fmt::Display for LockError {
                 "Cannot create lockfile {}: Failed after max tries.",
                 p.display()
             ),
-            LockError::Dotlock(p, e) => write!(
-                f,
-                "Cannot create lockfile {}: {}",
-                p.display(),
-                crate::util::strerror(e)
-            ),
+            LockError::Dotlock(p, e) => {
+                write!(f, "Cannot create lockfile {}: {}", p.display(), strerror(e))
+            }
             LockError::FcntlBusy(p) => {
                 write!(f, "{}: Unable to lock mailbox: timed out", p.display())
             }
-            LockError::Io(p, e) => write!(f, "{}: {}", p.display(), crate::util::strerror(e)),
+            LockError::Io(p, e) => write!(f, "{}: {}", p.display(), strerror(e)),
         }
     }
 }
@@ -149,7 +152,7 @@ impl MailboxLock {
         };
         let mut sleep = Duration::from_millis(5);
         loop {
-            match fcntl_lock(&guard.file, libc::F_WRLCK) {
+            match fcntl_lock(&guard.file, FlockOperation::NonBlockingLockExclusive) {
                 Ok(()) => break,
                 Err(e)
                     if matches!(
@@ -206,7 +209,7 @@ impl Drop for MailboxLock {
     fn drop(&mut self) {
         // Release fcntl first (explicitly; closing would do it too), then
         // the dotlock, the reverse order of taking them.
-        let _ = fcntl_lock(&self.file, libc::F_UNLCK);
+        let _ = fcntl_lock(&self.file, FlockOperation::NonBlockingUnlock);
         if let Some(d) = self.dot.take() {
             remove_dot(d);
         }
@@ -230,24 +233,19 @@ fn remove_dot(d: Dot) {
     }
 }
 
-/// `F_SETLK` over the whole file with lock type `ty`.
-fn fcntl_lock(f: &File, ty: libc::c_int) -> io::Result<()> {
-    // SAFETY: `flock` is a plain C struct; all-zero is a valid value, and
-    // we set the fields F_SETLK reads. The descriptor is owned by `f`, so it
-    // is open for the duration of the call.
-    let r = unsafe {
-        let mut fl: libc::flock = std::mem::zeroed();
-        fl.l_type = ty as libc::c_short;
-        fl.l_whence = libc::SEEK_SET as libc::c_short;
-        fl.l_start = 0;
-        fl.l_len = 0;
-        libc::fcntl(f.as_raw_fd(), libc::F_SETLK, &fl)
-    };
-    if r == -1 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
+/// `F_SETLK` over the whole file (`l_whence = SEEK_SET`, `l_start = 0`,
+/// `l_len = 0`; a process-associated lock, not an OFD lock): rustix's
+/// non-blocking operations are exactly that call.
+fn fcntl_lock(f: &File, op: FlockOperation) -> io::Result<()> {
+    rustix::fs::fcntl_lock(f, op).map_err(io::Error::from)
+}
+
+/// True when no process `pid` exists (`kill(pid, 0)` fails with ESRCH);
+/// false for a live process, one we may not signal, or an invalid pid.
+pub(crate) fn process_is_gone(pid: i32) -> bool {
+    pid > 0
+        && Pid::from_raw(pid)
+            .is_some_and(|p| rustix::process::test_kill_process(p) == Err(Errno::SRCH))
 }
 
 /// The dotlock name for a mailbox.
@@ -285,11 +283,7 @@ fn is_stale(lock: &Path) -> bool {
         let _ = Read::by_ref(&mut f).take(64).read_to_string(&mut s);
     }
     match s.trim().parse::<i32>() {
-        Ok(pid) if pid > 0 => {
-            // SAFETY: kill with signal 0 only checks that the process exists.
-            let r = unsafe { libc::kill(pid, 0) };
-            r == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
-        }
+        Ok(pid) if pid > 0 => process_is_gone(pid),
         _ => meta
             .modified()
             .ok()
@@ -312,7 +306,7 @@ fn dotlock(
     let tmp = dir.join(format!(
         ".lk{:05}{:x}{}",
         std::process::id(),
-        super::index::rand_u64() & 0xffff,
+        rand_u64() & 0xffff,
         hostname()
     ));
     let mut sleep = Duration::from_millis(10);
@@ -413,9 +407,9 @@ fn helper_lock(
         let _ = writeln!(
             warn,
             "{}: cannot create lock file {}: {}; using only fcntl locking",
-            crate::util::progname(),
+            progname(),
             lock.display(),
-            crate::util::strerror(&why)
+            strerror(&why)
         );
     }
     Ok(None)
@@ -426,8 +420,7 @@ mod tests {
     use super::*;
 
     fn tmpdir() -> PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("mailx-lock-{}", super::super::index::rand_u64()));
+        let d = std::env::temp_dir().join(format!("mailx-lock-{}", rand_u64()));
         fs::create_dir_all(&d).unwrap();
         d
     }

@@ -25,8 +25,12 @@
 
 use std::io::{self, BufRead, Write};
 
+use super::fields::is_c_space;
 use super::flags::MsgFlags;
-use super::index::{FGETS_CHUNK, Mailbox, SeqReader, is_c_space};
+use super::folder::Folder;
+use super::mbox::Mailbox;
+use super::reader::SeqReader;
+use super::scan::FGETS_CHUNK;
 
 /// How to render a message.
 #[derive(Clone, Copy, Default)]
@@ -44,18 +48,18 @@ pub struct RenderOptions<'a> {
     pub skip_from_line: bool,
 }
 
-/// Writes message `i` of `mb` with flags `flags` to `out`. Returns the
-/// number of bytes written.
+/// Writes message `i` of the folder `mb` (any format) with flags `flags`
+/// to `out`. Returns the number of bytes written.
 pub fn render_message(
-    mb: &Mailbox,
+    mb: &dyn Folder,
     i: usize,
     flags: MsgFlags,
     opts: &RenderOptions<'_>,
     out: &mut dyn Write,
 ) -> io::Result<u64> {
-    let size = mb.entry(i).size;
-    let mut r = mb.message_bufread(i);
-    render_from(&mut r, size, flags, opts, out)
+    let size = mb.size(i);
+    let mut r = mb.open_message(i)?;
+    render_from(&mut *r, size, flags, opts, out)
 }
 
 /// [`render_message`] reading through `seq` (from [`Mailbox::seq_reader`]):
@@ -132,7 +136,7 @@ impl Counter<'_> {
 
 /// `render_message` over any reader holding the message (LF endings);
 /// `size` is the message's byte count.
-pub fn render_from(
+pub(crate) fn render_from(
     r: &mut dyn BufRead,
     size: u64,
     flags: MsgFlags,
@@ -392,7 +396,8 @@ mod tests {
 
     #[test]
     fn seq_rendering_equals_rendering_the_copy() {
-        use crate::mailbox::index::{seq_reader_tests::mailbox, set_test_block};
+        use crate::mailbox::reader::set_test_block;
+        use crate::mailbox::testutil::mailbox;
         for round in 0..4 {
             // Bodies with `From ` lines, CRLF, long lines; read through
             // blocks whose edges fall anywhere (in a `From `, in a CRLF).

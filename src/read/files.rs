@@ -6,7 +6,7 @@
 use super::ReadState;
 use super::msglist::MsgReq;
 use super::msglist::{self, ListKind};
-use crate::mailbox::{MsgFlags, RenderOptions};
+use crate::mailbox::{MsgFlags, RenderOptions, append_messages};
 use crate::session::{IgnoreTab, Session};
 
 /// Which of the three commands.
@@ -114,7 +114,7 @@ fn write_messages(
     for &i in &which {
         st.touch(i);
     }
-    if let Err(e) = crate::mailbox::write::append_messages(&st.mb, &which, path.as_ref(), &opts) {
+    if let Err(e) = append_messages(&*st.mb, &which, path.as_ref(), &opts) {
         crate::util::warnx(&e.to_string());
         crate::util::note_write_failure();
         return false;

@@ -25,12 +25,13 @@ pub mod setfile;
 pub mod show;
 pub mod summary;
 
-use crate::mailbox::{Mailbox, MsgFlags};
+use crate::mailbox::{Folder, FromLine, Mailbox, MsgFlags, RawField, header_fields};
 use crate::session::Session;
 
 /// The open mailbox and the read-mode bookkeeping around it.
 pub struct ReadState {
-    pub mb: Mailbox,
+    /// The open folder (any format: read mode uses only the `Folder` trait).
+    pub mb: Box<dyn Folder>,
     /// The current message ("dot"), 0-based. Meaningless when there are no messages.
     pub dot: usize,
     /// A command other than a transparent one has run since the file was opened
@@ -63,7 +64,7 @@ pub struct HeaderCache(std::cell::RefCell<Option<(usize, std::rc::Rc<CachedHeade
 /// summary line or a reply asks for.
 pub struct CachedHeaders {
     block: Vec<u8>,
-    from: crate::mailbox::FromLine,
+    from: FromLine,
     /// `(name start, name end, raw start, raw end)` in `block`, in file order.
     fields: Vec<(usize, usize, usize, usize)>,
 }
@@ -71,11 +72,11 @@ pub struct CachedHeaders {
 impl CachedHeaders {
     /// Reads message `i`'s header block and From_ line (one read of the
     /// file) and finds its fields. `None` if the file cannot be read.
-    pub fn read(mb: &Mailbox, i: usize) -> Option<CachedHeaders> {
+    pub fn read(mb: &dyn Folder, i: usize) -> Option<CachedHeaders> {
         if i >= mb.len() {
             return None;
         }
-        let (block, from) = mb.header_block_and_from(i).ok()?;
+        let (block, from) = mb.header_block_and_envelope(i).ok()?;
         Some(CachedHeaders::index(block, from))
     }
 
@@ -88,7 +89,7 @@ impl CachedHeaders {
             if !self.block[ns..ne].eq_ignore_ascii_case(name.as_bytes()) {
                 continue;
             }
-            let f = crate::mailbox::RawField {
+            let f = RawField {
                 name: &self.block[ns..ne],
                 raw: &self.block[rs..re],
             };
@@ -156,9 +157,9 @@ impl CachedHeaders {
     }
 
     /// Finds the fields of a header block.
-    fn index(block: Vec<u8>, from: crate::mailbox::FromLine) -> CachedHeaders {
+    fn index(block: Vec<u8>, from: FromLine) -> CachedHeaders {
         let base = block.as_ptr() as usize;
-        let fields = crate::mailbox::header_fields(&block)
+        let fields = header_fields(&block)
             .map(|f| {
                 let ns = f.name.as_ptr() as usize - base;
                 let rs = f.raw.as_ptr() as usize - base;
@@ -181,10 +182,10 @@ impl HeaderCache {
 }
 
 impl ReadState {
-    /// A fresh state over an indexed mailbox (`edit`: opened with -f).
-    pub fn new(mb: Mailbox, mailname: String, edit: bool) -> ReadState {
+    /// A fresh state over an open folder (`edit`: opened with -f).
+    pub fn new(mb: impl Into<Box<dyn Folder>>, mailname: String, edit: bool) -> ReadState {
         ReadState {
-            mb,
+            mb: mb.into(),
             dot: 0,
             sawcom: false,
             edit,
@@ -230,7 +231,7 @@ impl ReadState {
         {
             return Some(h.clone());
         }
-        let h = std::rc::Rc::new(CachedHeaders::read(&self.mb, i)?);
+        let h = std::rc::Rc::new(CachedHeaders::read(&*self.mb, i)?);
         *self.header_cache.0.borrow_mut() = Some((i, h.clone()));
         Some(h)
     }

@@ -8,7 +8,7 @@
 //! docs/COMPATIBILITY.md R16).
 
 use super::ReadState;
-use crate::mailbox::{self, QuitOptions};
+use crate::mailbox::QuitOptions;
 use crate::session::Session;
 use std::io::Write;
 
@@ -42,7 +42,7 @@ pub fn quit(s: &Session, st: &mut ReadState) {
     opts.keepsave = s.is_set("keepsave");
     opts.append = s.is_set("append");
     opts.save_ignore = Some(&pred);
-    let r = mailbox::quit(&mut st.mb, &opts, &mut crate::output::Stdout, &mut Stderr);
+    let r = st.mb.quit(&opts, &mut crate::output::Stdout, &mut Stderr);
     if let Err(e) = r {
         crate::util::warnx(&e.to_string());
         // The mailbox is left as it was; read mode will exit 1 (bsd-mailx: 0).

@@ -58,7 +58,7 @@ pub fn interpolate(
             }
             continue;
         }
-        if let Err(e) = render_message(&st.mb, m - 1, f, &opts, &mut out) {
+        if let Err(e) = render_message(&*st.mb, m - 1, f, &opts, &mut out) {
             util::warn("temporary file", &e);
             return None;
         }

@@ -4,7 +4,7 @@
 //! mailbox with the quit rules; and `inc` (new mail during the session).
 
 use super::{ReadState, announce, newfileinfo};
-use crate::mailbox::Mailbox;
+use crate::mailbox::{LockOptions, MsgFlags, open_folder};
 use crate::session::Session;
 
 /// Why a mailbox could not be opened (the message was already printed).
@@ -40,7 +40,7 @@ pub fn setfile(
     let Some(path) = crate::expand::expand(s, name) else {
         return Err(OpenError::Failed);
     };
-    let mb = match Mailbox::open(&path) {
+    let mb = match open_folder(path.as_ref()) {
         Ok(mb) => mb,
         Err(e) => {
             if !isedit && e.kind() == std::io::ErrorKind::NotFound {
@@ -55,7 +55,7 @@ pub fn setfile(
         // afresh: it may be the same file, just rewritten.
         drop(mb);
         super::quit::quit(s, old);
-        match Mailbox::open(&path) {
+        match open_folder(path.as_ref()) {
             Ok(mb) => mb,
             Err(e) => {
                 *rd = None;
@@ -94,12 +94,12 @@ pub fn setfile(
 /// Returns the number of new messages, or None on failure.
 pub fn incfile(st: &mut ReadState) -> Option<usize> {
     // bsd-mailx locks the mailbox while reading the new part.
-    let lock = crate::mailbox::LockOptions {
+    let lock = LockOptions {
         dotlock: !st.edit,
         ..Default::default()
     };
     let mut warn = Vec::new();
-    let r = st.mb.incorporate_new_locked(&lock, &mut warn).ok();
+    let r = st.mb.incorporate(&lock, &mut warn).ok();
     // The last message may have been recounted with its new tail.
     st.header_cache.clear();
     if !warn.is_empty() {
@@ -128,9 +128,9 @@ pub fn fileinfo(s: &Session, st: &mut ReadState) {
     newfileinfo(s, st, 0);
     for i in 0..st.count() {
         let f = st.flags_mut(i);
-        if f.contains(crate::mailbox::MsgFlags::NEW) {
-            f.remove(crate::mailbox::MsgFlags::NEW);
-            f.insert(crate::mailbox::MsgFlags::STATUS);
+        if f.contains(MsgFlags::NEW) {
+            f.remove(MsgFlags::NEW);
+            f.insert(MsgFlags::STATUS);
         }
     }
 }

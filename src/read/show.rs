@@ -28,7 +28,7 @@ pub fn render(
         ignore: if ign.is_some() { Some(&pred) } else { None },
         ..Default::default()
     };
-    render_message(&st.mb, i, st.flags(i), &opts, out)
+    render_message(&*st.mb, i, st.flags(i), &opts, out)
 }
 
 /// The MIME-decoded form of message `i` (0-based) for `print`/`type`/
@@ -138,7 +138,7 @@ pub fn type1(
             let nlines: u64 = msgvec
                 .iter()
                 .take(st.count())
-                .map(|&m| st.mb.entry(m - 1).lines)
+                .map(|&m| st.mb.lines(m - 1))
                 .sum();
             let crt = s.value("crt").unwrap_or("");
             let limit = if crt.is_empty() {
@@ -245,7 +245,7 @@ pub fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
         if !quiet {
             crate::outln!("Message {m}:");
         }
-        let mut c = st.mb.entry(m - 1).lines as i64;
+        let mut c = st.mb.lines(m - 1) as i64;
         // A MIME message shows its decoded lines (all headers, as the raw
         // path); a plain one bsd-mailx's raw lines.
         let (raw, was_decoded) = match decoded(st, m - 1, None) {
@@ -333,8 +333,7 @@ pub fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
 /// `size`: `N: LINES/BYTES` per message.
 pub fn size(st: &ReadState, msgvec: &[usize]) -> bool {
     for &m in msgvec {
-        let e = st.mb.entry(m - 1);
-        crate::outln!("{m}: {}/{}", e.lines, e.size);
+        crate::outln!("{m}: {}/{}", st.mb.lines(m - 1), st.mb.size(m - 1));
     }
     true
 }

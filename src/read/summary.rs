@@ -18,7 +18,7 @@
 //! bidi controls are shown as `<U+202E>` in a UTF-8 locale.
 
 use super::{CachedHeaders, ReadState};
-use crate::mailbox::MsgFlags;
+use crate::mailbox::{Folder, MsgFlags};
 use crate::session::Session;
 
 /// RFC 2047 decoding of a header value shown in the summary
@@ -249,7 +249,7 @@ impl LineCtx {
 pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     let ctx = LineCtx::new(s, st);
     let h = st.cached_headers(mesg - 1);
-    format_line(&ctx, &st.mb, mesg, h.as_deref(), &|from| from_me(s, from))
+    format_line(&ctx, &*st.mb, mesg, h.as_deref(), &|from| from_me(s, from))
 }
 
 /// The summary line of message `mesg` of `mb` from its header block `h`
@@ -257,7 +257,7 @@ pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
 /// with `showto` or `show-rcpt`.
 fn format_line(
     ctx: &LineCtx,
-    mb: &crate::mailbox::Mailbox,
+    mb: &dyn Folder,
     mesg: usize,
     h: Option<&CachedHeaders>,
     from_me: &dyn Fn(&str) -> bool,
@@ -315,7 +315,6 @@ fn format_line(
     let visname = safe_text(&decode_header(&name), utf8);
     let vissub = safe_text(&decode_header(&subj), utf8);
     let date = safe_text(h.map(|h| h.from_date()).unwrap_or_default(), utf8);
-    let e = mb.entry(i);
     let mut line = String::with_capacity(64 + vissub.len());
     line.push(curind);
     line.push(dispc);
@@ -330,7 +329,7 @@ fn format_line(
     }
     line.push_str("  ");
     push_field(&mut line, &date, 16, false, utf8);
-    let _ = write!(line, " {:4}/{:<5} ", e.lines, e.size);
+    let _ = write!(line, " {:4}/{:<5} ", mb.lines(i), mb.size(i));
     line.push_str(&vissub);
     let n = cut_to(&line, ctx.width, utf8).0.len();
     line.truncate(n);
@@ -379,7 +378,7 @@ pub fn print_lines(s: &Session, st: &ReadState, list: &[usize], interruptible: b
     }
     // The codeset is read with setlocale once, before any thread exists.
     let _ = crate::locale::charset();
-    let mb = &st.mb;
+    let mb = &*st.mb;
     let make = |chunk: &[usize]| -> Vec<String> {
         chunk
             .iter()

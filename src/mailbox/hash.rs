@@ -1,0 +1,61 @@
+//! Hashing without a dependency: 64-bit FNV-1a (From_ line fingerprints,
+//! recovery file names), the sampled-byte hash that notices a mailbox
+//! changed in place behind our back, and a random-ish number for the names
+//! of temporary and lock files. Used by the mbox index, `lock` and `write`.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+
+/// Distance between sampled windows, and their size.
+pub(crate) const SAMPLE_STEP: u64 = 1 << 16;
+const SAMPLE_LEN: u64 = 64;
+
+/// A hash of sampled bytes of `[start, end)`: 64 bytes every 64 KiB plus
+/// the last 64 bytes (about 16,000 small reads per GiB).
+pub(crate) fn sample_hash(f: &File, start: u64, end: u64) -> io::Result<u64> {
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut buf = [0u8; SAMPLE_LEN as usize];
+    let mix = |h: &mut u64, b: &[u8]| {
+        for &x in b {
+            *h ^= x as u64;
+            *h = h.wrapping_mul(0x100000001b3);
+        }
+    };
+    let mut k = start.div_ceil(SAMPLE_STEP) * SAMPLE_STEP;
+    while k + SAMPLE_LEN <= end {
+        f.read_exact_at(&mut buf, k)?;
+        mix(&mut h, &buf);
+        k += SAMPLE_STEP;
+    }
+    let tail = (end - start).min(SAMPLE_LEN);
+    if tail > 0 {
+        f.read_exact_at(&mut buf[..tail as usize], end - tail)?;
+        mix(&mut h, &buf[..tail as usize]);
+    }
+    Ok(h)
+}
+
+/// 64-bit FNV-1a.
+pub(crate) fn fnv(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for &x in b {
+        h ^= x as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// A random-ish number for temporary names (no dependency needed).
+pub(crate) fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
