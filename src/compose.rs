@@ -8,7 +8,9 @@
 use crate::collect::{self, Body};
 use crate::send::{self, Header, SendOpts};
 use crate::session::Session;
-use crate::signals::{self, Line};
+use crate::term::signals;
+use crate::term::stdin::{Line, read_line_fd0};
+use crate::term::text::tty_safe;
 use std::io::{self, IsTerminal, Write};
 
 /// Send mode from the command line: collect the body, then send.
@@ -62,13 +64,13 @@ fn prompt_line(text: &str) -> Option<String> {
     // `~h` shows the current values, which for a reply come from the
     // received message: on a terminal, through the same filter as `print`.
     if std::io::stdout().is_terminal() {
-        let safe = crate::read::show::tty_safe(text.as_bytes());
+        let safe = tty_safe(text.as_bytes());
         crate::outp!("{}", String::from_utf8_lossy(&safe));
     } else {
         crate::outp!("{text}");
     }
     crate::output::flush();
-    match signals::read_line_fd0() {
+    match read_line_fd0() {
         Line::Text(mut t) => {
             if t.last() == Some(&b'\n') {
                 t.pop();
@@ -185,7 +187,7 @@ fn print_message(h: &Header, body: &Body) -> io::Result<()> {
     if std::io::stdout().is_terminal() {
         let mut v = out.into_bytes();
         body.copy_to(&mut v)?;
-        return crate::output::Stdout.write_all(&crate::read::show::tty_safe(&v));
+        return crate::output::Stdout.write_all(&tty_safe(&v));
     }
     crate::outp!("{out}");
     body.copy_to(&mut crate::output::Stdout)
@@ -273,7 +275,7 @@ pub fn collect_interactive(s: &mut Session, h: &mut Header) -> io::Result<Compos
     // `~.` ends the message without the "EOT" that EOF and "." print.
     let mut quiet_end = false;
     loop {
-        let raw = match signals::read_line_fd0() {
+        let raw = match read_line_fd0() {
             Line::Text(t) => t,
             Line::Eof => {
                 eofcount += 1;

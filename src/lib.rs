@@ -17,16 +17,15 @@
 //! - `read`: read mode over an open mailbox (message lists, header summary,
 //!   display, saving, replies, quit).
 
-pub mod child;
+pub(crate) mod child;
 pub mod cli;
 pub mod cmdtab;
 pub mod collect;
 pub mod commands;
 pub mod compose;
-pub mod expand;
+pub(crate) mod expand;
 pub mod lex;
-pub mod lineedit;
-pub mod locale;
+pub(crate) mod locale;
 pub mod mailbox;
 pub mod manpage;
 pub mod mime;
@@ -37,10 +36,11 @@ pub mod pager;
 pub mod read;
 pub mod send;
 pub mod session;
-pub mod signals;
+pub(crate) mod sys;
+pub mod term;
 pub mod transport;
-pub mod user;
-pub mod util;
+pub(crate) mod user;
+pub(crate) mod util;
 pub mod vars;
 
 use session::Session;
@@ -121,8 +121,7 @@ fn main_inner(args: &[OsString]) -> i32 {
         }
     };
     if opts.user.is_some() {
-        // SAFETY: single-threaded at start-up.
-        unsafe { std::env::remove_var("MAIL") };
+        sys::remove_env_at_startup("MAIL");
     }
     let mut s = Session::new(myname, homedir);
     s.vars.import_env();
@@ -141,7 +140,7 @@ fn main_inner(args: &[OsString]) -> i32 {
     if opts.skip_empty {
         s.vars.set("skipempty", "");
     }
-    user::set_screen_size(&mut s);
+    term::winsize::set_screen_size(&mut s);
     if opts.debug {
         outln!(
             "user = {}, homedir = {}",

@@ -12,6 +12,7 @@ use crate::collect::Body;
 use crate::mime;
 use crate::names::{self, Kind, Name};
 use crate::session::Session;
+use crate::sys::localtime_now;
 use std::io::{self, Write};
 
 /// The header fields of an outgoing message.
@@ -283,21 +284,24 @@ pub fn save_message_dead_letter(s: &Session, msg: &Outgoing) {
     }
 }
 
+/// The local time now as strftime's `%a %b %e %H:%M:%S %Y` in the C
+/// locale (LC_TIME is never set), for From_ lines.
 fn ctime_now() -> String {
-    // SAFETY: time(NULL) and localtime_r into a zeroed struct; strftime into a sized buffer.
-    unsafe {
-        let t = libc::time(std::ptr::null_mut());
-        let mut tm: libc::tm = std::mem::zeroed();
-        libc::localtime_r(&t, &mut tm);
-        let mut buf = [0u8; 64];
-        let n = libc::strftime(
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            c"%a %b %e %H:%M:%S %Y".as_ptr(),
-            &tm,
-        );
-        String::from_utf8_lossy(&buf[..n]).into_owned()
-    }
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let tm = localtime_now();
+    format!(
+        "{} {} {:>2} {:02}:{:02}:{:02} {}",
+        DAYS[tm.tm_wday.rem_euclid(7) as usize],
+        MONTHS[tm.tm_mon.rem_euclid(12) as usize],
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        tm.tm_year + 1900
+    )
 }
 
 /// Writes `body` with every line starting `From ` quoted as `>From ` (mbox format).

@@ -12,6 +12,10 @@ use crate::lex::{self, LineSource};
 use crate::mailbox::MsgFlags;
 use crate::read::{self, files, msglist, quit, reply, setfile, show, summary};
 use crate::session::Session;
+use crate::term::lineedit::{Got, LineEditor, wanted};
+use crate::term::signals::install_interactive;
+use crate::term::stdin::{Line, read_line_fd0};
+use crate::term::winsize::set_screen_size;
 
 fn res(ok: bool) -> CmdResult {
     if ok { CmdResult::Ok } else { CmdResult::Error }
@@ -308,7 +312,7 @@ pub fn before_prompt(s: &mut Session) {
 
 /// Command lines from standard input, the only one: on a terminal through
 /// the line editor (`lineedit`), otherwise through the stdin buffer shared
-/// with the composer (`signals::read_line_fd0`), so a reply's body is read
+/// with the composer (`term::stdin::read_line_fd0`), so a reply's body is read
 /// from the same stream. Prints or passes the `& ` prompt, and handles
 /// `ignoreeof`, ^C at the prompt and hangup.
 struct StdinSource {
@@ -316,7 +320,7 @@ struct StdinSource {
     /// The `& ` prompt is due before the next line (not for a line that
     /// continues one ending in a backslash).
     prompt_due: bool,
-    editor: Option<crate::lineedit::LineEditor>,
+    editor: Option<LineEditor>,
     /// The editor was tried (created or failed): never again.
     editor_tried: bool,
 }
@@ -334,10 +338,10 @@ impl StdinSource {
     /// The line editor when the prompt should use it now: created at the
     /// first prompt on a terminal. It reads through the shared stdin buffer,
     /// so lines already there (a paste, keys typed ahead) come in order.
-    fn editor(&mut self, s: &Session) -> Option<&mut crate::lineedit::LineEditor> {
-        if !self.editor_tried && crate::lineedit::wanted(s) {
+    fn editor(&mut self, s: &Session) -> Option<&mut LineEditor> {
+        if !self.editor_tried && wanted(s) {
             self.editor_tried = true;
-            self.editor = crate::lineedit::LineEditor::new(s);
+            self.editor = LineEditor::new(s);
         }
         let ed = self.editor.as_mut()?;
         // The editor reads through the shared stdin buffer, so lines already
@@ -348,16 +352,14 @@ impl StdinSource {
         Some(ed)
     }
 
-    fn read(&mut self, s: &mut Session) -> crate::signals::Line {
-        use crate::lineedit::Got;
-        use crate::signals::{Line, read_line_fd0};
+    fn read(&mut self, s: &mut Session) -> Line {
         let prompt = std::mem::take(&mut self.prompt_due) && s.read.is_some() && s.interactive();
         if self.editor(s).is_some() {
             let ed = self.editor.as_mut().expect("editor");
             let got = ed.read(if prompt { "& " } else { "" });
             // The window may have changed size (SIGWINCH) since the last
             // command: the command about to run uses the current size.
-            crate::user::set_screen_size(s);
+            set_screen_size(s);
             return match got {
                 Got::Line(t) => Line::Text(t.into_bytes()),
                 Got::Eof => Line::Eof,
@@ -384,7 +386,6 @@ impl LineSource for StdinSource {
     }
 
     fn next_line(&mut self, s: &mut Session) -> Option<String> {
-        use crate::signals::Line;
         loop {
             match self.read(s) {
                 Line::Text(mut buf) => {
@@ -451,7 +452,7 @@ pub fn read_mode(s: &mut Session, opts: &crate::cli::Options, file: Option<Strin
     read::announce(s);
     crate::output::flush();
     if s.interactive() {
-        crate::signals::install_interactive();
+        install_interactive();
     }
     let mut src = StdinSource::new();
     if lex::commands(s, &mut src, lex::Context::Command) == lex::Flow::Continue {

@@ -8,6 +8,7 @@
 
 use super::{state, state_mut};
 use crate::session::Session;
+use crate::term::stdin::{Line, read_line_fd0};
 use std::io::Write;
 
 fn editor_for(s: &Session, visual: bool) -> String {
@@ -27,8 +28,8 @@ fn editor_for(s: &Session, visual: bool) -> String {
 fn ask(prompt: &str) -> Option<String> {
     crate::outp!("{prompt}");
     crate::output::flush();
-    match crate::signals::read_line_fd0() {
-        crate::signals::Line::Text(t) => Some(String::from_utf8_lossy(&t).into_owned()),
+    match read_line_fd0() {
+        Line::Text(t) => Some(String::from_utf8_lossy(&t).into_owned()),
         _ => None,
     }
 }

@@ -8,6 +8,7 @@ use super::{state, state_mut};
 use crate::cmdtab::MsgReq;
 use crate::mailbox::{MsgFlags, RenderOptions};
 use crate::session::{IgnoreTab, Session};
+use crate::term::text::is_bidi_control;
 
 /// Which of the three commands.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -157,7 +158,7 @@ pub fn sender_login(addr: &str) -> String {
     let local = local.rsplit('!').next().unwrap_or(local);
     let clean: String = local
         .chars()
-        .filter(|&c| c != '/' && !c.is_control() && !super::summary::is_bidi_control(c))
+        .filter(|&c| c != '/' && !c.is_control() && !is_bidi_control(c))
         .collect();
     clean.trim_start_matches('.').to_string()
 }

@@ -11,10 +11,12 @@ use super::{state, state_mut};
 use crate::names::{self, Kind};
 use crate::send::{self, Header, SendOpts};
 use crate::session::Session;
+use crate::term::stdin::{Line, read_line_fd0};
+use crate::term::text::{safe_text, tty_safe};
 use std::io::IsTerminal;
 
 /// The rest of standard input through the buffer the command loop reads
-/// (`signals::read_line_fd0`), as a `Read`.
+/// (`term::stdin::read_line_fd0`), as a `Read`.
 struct SharedStdin;
 
 impl std::io::Read for SharedStdin {
@@ -27,8 +29,8 @@ impl std::io::Read for SharedStdin {
         CARRY.with(|c| {
             let mut carry = c.borrow_mut();
             if carry.is_empty() {
-                match crate::signals::read_line_fd0() {
-                    crate::signals::Line::Text(t) => *carry = t,
+                match read_line_fd0() {
+                    Line::Text(t) => *carry = t,
                     _ => return Ok(0),
                 }
             }
@@ -57,7 +59,7 @@ fn reply_subject(st: &super::ReadState, i: usize) -> Option<String> {
     if crate::mimeview::term() == crate::mimeview::Term::Raw {
         return Some(d);
     }
-    Some(super::summary::safe_text(d.as_bytes(), true))
+    Some(safe_text(d.as_bytes(), true))
 }
 
 /// Removes the user (login, alternates, and with `allnet` any
@@ -242,7 +244,7 @@ fn print_preview(h: &Header) {
     // The subject and addresses come from the message replied to: on a
     // terminal they are shown the way `print` shows them (no raw ESC/C1).
     if std::io::stdout().is_terminal() {
-        let safe = super::show::tty_safe(out.as_bytes());
+        let safe = tty_safe(out.as_bytes());
         crate::outp!("{}", String::from_utf8_lossy(&safe));
         return;
     }
