@@ -271,25 +271,8 @@ pub fn shell_escape(s: &mut Session, cmd: &str) {
     crate::outln!("!");
 }
 
-/// Prints bsd-mailx's messages for a child that failed; nothing for success.
-pub fn report_child(r: std::io::Result<crate::child::Exit>, program: &str) -> bool {
-    match r {
-        Ok(crate::child::Exit::Code(0)) => true,
-        Ok(crate::child::Exit::Code(n)) => {
-            crate::outln!("Fatal error, process exited with code {n}.");
-            false
-        }
-        Ok(crate::child::Exit::Signal(_)) => {
-            crate::outln!("Fatal error in process.");
-            false
-        }
-        Err(e) => {
-            crate::util::warn(program, &e);
-            crate::outln!("Fatal error in process.");
-            false
-        }
-    }
-}
+/// Moved to `child` (it belongs with the children); kept here for callers.
+pub(crate) use crate::child::report_child;
 
 /// bsd-mailx's bangexp: unescaped `!` becomes the last shell command.
 pub fn bang_expand(s: &mut Session, cmd: &str) -> Option<String> {
