@@ -12,7 +12,10 @@
 //! No child gets a `pre_exec` closure: signals a child must ignore are set
 //! to SIG_IGN in our process around the spawn ([`IgnoreSignals`]; an ignored
 //! disposition survives exec) and restored at once, so std can start every
-//! child with `posix_spawn` (a vfork-style clone) instead of fork.
+//! child with `posix_spawn` (a vfork-style clone) instead of fork. (glibc's
+//! posix_spawn also leaves its two internal signals, 32 and 33, ignored in
+//! the child: signals no application can use, and glibc installs its own
+//! handler before it uses them. Every child std spawns has that.)
 //!
 //! The API, by what the caller wants:
 //! - [`spawn_sendmail`]: sendmail with its stdin from a pipe, the terminal's
