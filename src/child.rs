@@ -48,7 +48,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
-/// How a child ended.
+/// How a child ended. (`pub`: `send::run_sendmail`, still `pub`, returns it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Exited with this status code.

@@ -158,7 +158,7 @@ pub(crate) fn tty_safe(data: &[u8]) -> Vec<u8> {
             _ => (line, false),
         };
         let mut seg_start = 0;
-        // Tabs stay; everything else goes through the summary's encoder.
+        // Tabs stay; everything else goes through safe_text.
         for (k, &b) in body.iter().enumerate() {
             if b == b'\t' {
                 out.extend_from_slice(safe_text(&body[seg_start..k], utf8).as_bytes());
