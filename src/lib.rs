@@ -18,15 +18,14 @@
 //! - `read`: read mode over an open mailbox (message lists, header summary,
 //!   display, saving, replies, quit).
 
-pub mod child;
+pub(crate) mod child;
 pub mod cli;
 pub mod cmd;
 pub mod compose;
-pub mod expand;
+pub(crate) mod expand;
 pub mod interp;
 pub mod lex;
-pub mod lineedit;
-pub mod locale;
+pub(crate) mod locale;
 pub mod mailbox;
 pub mod manpage;
 pub mod mimeview;
@@ -36,10 +35,11 @@ pub mod pager;
 pub mod read;
 pub mod send;
 pub mod session;
-pub mod signals;
+pub(crate) mod sys;
+pub mod term;
 pub(crate) mod transport;
-pub mod user;
-pub mod util;
+pub(crate) mod user;
+pub(crate) mod util;
 pub mod vars;
 
 use interp::{ComposeHost, Ctx};
@@ -121,8 +121,7 @@ fn main_inner(args: &[OsString]) -> i32 {
         }
     };
     if opts.user.is_some() {
-        // SAFETY: single-threaded at start-up.
-        unsafe { std::env::remove_var("MAIL") };
+        sys::remove_env_at_startup("MAIL");
     }
     let mut s = Session::new(myname, homedir);
     // The open folder's state in read mode (none while sending).
@@ -143,7 +142,7 @@ fn main_inner(args: &[OsString]) -> i32 {
     if opts.skip_empty {
         s.vars.set("skipempty", "");
     }
-    user::set_screen_size(&mut s);
+    term::winsize::set_screen_size(&mut s);
     if opts.debug {
         outln!(
             "user = {}, homedir = {}",

@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 use std::io::{self, Write};
+use std::os::fd::{AsFd, BorrowedFd};
 
 struct Out {
     buf: Vec<u8>,
@@ -20,23 +21,20 @@ thread_local! {
 
 const LIMIT: usize = 64 * 1024;
 
-fn write_fd(fd: i32, mut data: &[u8]) -> io::Result<()> {
+/// write(2) of all of `data` straight to `fd` (no std buffer in between),
+/// retried on EINTR.
+fn write_fd(fd: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
     while !data.is_empty() {
-        // SAFETY: plain write(2) on a valid slice; the fd is the process's stdout.
-        let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
+        match rustix::io::write(fd, data) {
+            Ok(n) => data = &data[n..],
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
         }
-        data = &data[n as usize..];
     }
     Ok(())
 }
 
-/// Appends bytes to standard output.
+/// Appends bytes to standard output (public: the exported `outln!` uses it).
 pub fn bytes(data: &[u8]) {
     OUT.with(|o| {
         let mut o = o.borrow_mut();
@@ -54,14 +52,14 @@ fn flush_inner(o: &mut Out) {
     if o.buf.is_empty() {
         return;
     }
-    if write_fd(1, &o.buf).is_err() {
+    if write_fd(io::stdout().as_fd(), &o.buf).is_err() {
         o.broken = true;
     }
     o.buf.clear();
 }
 
 /// Writes everything buffered so far to fd 1.
-pub fn flush() {
+pub(crate) fn flush() {
     OUT.with(|o| flush_inner(&mut o.borrow_mut()));
 }
 
@@ -71,7 +69,7 @@ pub fn discard() {
 }
 
 /// True once a write to stdout failed (the reader went away).
-pub fn is_broken() -> bool {
+pub(crate) fn is_broken() -> bool {
     OUT.with(|o| o.borrow().broken)
 }
 
@@ -109,10 +107,10 @@ macro_rules! outln {
 }
 
 /// Writes a message to stderr after flushing stdout, so the two keep their order on a terminal.
-pub fn err_line(msg: &str) {
+pub(crate) fn err_line(msg: &str) {
     flush();
     let mut s = String::with_capacity(msg.len() + 1);
     s.push_str(msg);
     s.push('\n');
-    let _ = write_fd(2, s.as_bytes());
+    let _ = write_fd(io::stderr().as_fd(), s.as_bytes());
 }

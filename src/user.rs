@@ -1,34 +1,14 @@
-//! Who the user is (login name, home directory) and the terminal's size.
+//! Who the user is: the login name and home directory.
 
 use crate::session::Session;
-use std::ffi::{CStr, CString};
-
-fn passwd_entry(name: Option<&str>) -> Option<(String, String)> {
-    // SAFETY: getpwnam/getpwuid return a pointer to static storage or NULL;
-    // we copy the fields out at once and are single-threaded at start-up.
-    unsafe {
-        let pw = match name {
-            Some(n) => {
-                let c = CString::new(n).ok()?;
-                libc::getpwnam(c.as_ptr())
-            }
-            None => libc::getpwuid(libc::getuid()),
-        };
-        if pw.is_null() {
-            return None;
-        }
-        let name = CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned();
-        let dir = CStr::from_ptr((*pw).pw_dir).to_string_lossy().into_owned();
-        Some((name, dir))
-    }
-}
+use crate::sys::passwd_name_dir;
 
 /// The login name and home directory: `-u user` (which must exist), else
 /// `$USER`, `$LOGNAME`, the password entry of the real uid. Home is `$HOME`.
-pub fn identify(u: Option<&str>) -> Result<(String, Option<String>), String> {
+pub(crate) fn identify(u: Option<&str>) -> Result<(String, Option<String>), String> {
     let home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
     if let Some(u) = u {
-        if passwd_entry(Some(u)).is_none() {
+        if passwd_name_dir(Some(u)).is_none() {
             return Err(format!("\"{u}\" is not a user of this system"));
         }
         return Ok((u.to_string(), home));
@@ -37,7 +17,7 @@ pub fn identify(u: Option<&str>) -> Result<(String, Option<String>), String> {
         .ok()
         .filter(|v| !v.is_empty())
         .or_else(|| std::env::var("LOGNAME").ok().filter(|v| !v.is_empty()))
-        .or_else(|| passwd_entry(None).map(|p| p.0))
+        .or_else(|| passwd_name_dir(None).map(|p| p.0))
         .ok_or_else(|| "Who are you?".to_string())?;
     Ok((name, home))
 }
@@ -53,7 +33,7 @@ pub(crate) fn files_home(s: &Session) -> Option<String> {
     home_for_files(
         s.homedir.as_deref(),
         std::env::var_os("HOME").is_some(),
-        || passwd_entry(None).map(|p| p.1),
+        || passwd_name_dir(None).map(|p| p.1),
     )
 }
 
@@ -67,22 +47,6 @@ fn home_for_files(
         None if home_set => None,
         None => passwd_home().filter(|h| !h.is_empty()),
     }
-}
-
-/// Reads the terminal size of stdout: 80×24 when it is not a terminal.
-pub fn set_screen_size(s: &mut Session) {
-    let (mut rows, mut cols) = (0u16, 0u16);
-    // SAFETY: TIOCGWINSZ fills a winsize struct; on error we keep zeros.
-    unsafe {
-        let mut ws: libc::winsize = std::mem::zeroed();
-        if libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) == 0 {
-            rows = ws.ws_row;
-            cols = ws.ws_col;
-        }
-    }
-    s.real_screen_height = if rows == 0 { 24 } else { rows as usize };
-    s.screen_width = if cols == 0 { 80 } else { cols as usize };
-    s.screen_height = s.real_screen_height;
 }
 
 #[cfg(test)]

@@ -1,7 +1,13 @@
 //! Small shared helpers: the program name used in messages and libc's error texts.
 
-use std::io;
+use crate::output;
+use crate::sys;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 static PROGNAME: OnceLock<String> = OnceLock::new();
 static ARGV0: OnceLock<String> = OnceLock::new();
@@ -9,7 +15,7 @@ static ARGV0: OnceLock<String> = OnceLock::new();
 /// argv[0] exactly as given: glibc getopt prefixes its messages with it
 /// (`/usr/bin/mail: invalid option -- 'x'`), while the usage text and all
 /// other messages use the basename.
-pub fn argv0() -> &'static str {
+pub(crate) fn argv0() -> &'static str {
     ARGV0
         .get()
         .map(|s| s.as_str())
@@ -17,7 +23,7 @@ pub fn argv0() -> &'static str {
 }
 
 /// Records the basename the program was invoked as (`mail`, `Mail`, `mailx`, ...).
-pub fn set_progname(argv0: &str) {
+pub(crate) fn set_progname(argv0: &str) {
     let _ = ARGV0.set(argv0.to_string());
     let base = argv0.rsplit('/').next().unwrap_or(argv0);
     let _ = PROGNAME.set(if base.is_empty() {
@@ -28,45 +34,32 @@ pub fn set_progname(argv0: &str) {
 }
 
 /// The basename used as the prefix of error messages.
-pub fn progname() -> &'static str {
+pub(crate) fn progname() -> &'static str {
     PROGNAME.get().map(|s| s.as_str()).unwrap_or("mail")
 }
 
 /// libc's text for an error, without Rust's "(os error N)" suffix, as err(3) prints it.
-pub fn strerror(err: &io::Error) -> String {
-    match err.raw_os_error() {
-        Some(code) => {
-            // SAFETY: strerror returns a pointer to a NUL-terminated static or
-            // thread-local string; we copy it out at once.
-            let p = unsafe { libc::strerror(code) };
-            if p.is_null() {
-                return err.to_string();
-            }
-            unsafe { std::ffi::CStr::from_ptr(p) }
-                .to_string_lossy()
-                .into_owned()
-        }
-        None => err.to_string(),
-    }
+pub(crate) fn strerror(err: &io::Error) -> String {
+    err.raw_os_error()
+        .and_then(sys::strerror)
+        .unwrap_or_else(|| err.to_string())
 }
 
 /// Creates a private (0600, O_EXCL) temporary file in `$TMPDIR` (or /tmp),
 /// unlinks its name at once and returns it open for reading and writing.
-pub fn anon_temp_file(tag: &str) -> io::Result<std::fs::File> {
+pub(crate) fn anon_temp_file(tag: &str) -> io::Result<File> {
     let (f, path) = named_temp_file(tag)?;
     let _ = std::fs::remove_file(&path);
     Ok(f)
 }
 
 /// Creates a private (0600, O_EXCL) temporary file and returns it with its path.
-pub fn named_temp_file(tag: &str) -> io::Result<(std::fs::File, std::path::PathBuf)> {
-    use std::os::unix::fs::OpenOptionsExt;
-    use std::sync::atomic::{AtomicU32, Ordering};
+pub(crate) fn named_temp_file(tag: &str) -> io::Result<(File, PathBuf)> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::var_os("TMPDIR")
         .filter(|d| !d.is_empty())
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from("/tmp"));
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
     let mut last = None;
     for _ in 0..100 {
         let nanos = std::time::SystemTime::now()
@@ -76,7 +69,7 @@ pub fn named_temp_file(tag: &str) -> io::Result<(std::fs::File, std::path::PathB
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = format!("mail.{tag}{}.{:08x}{:04x}", std::process::id(), nanos, n);
         let path = dir.join(name);
-        match std::fs::OpenOptions::new()
+        match OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
@@ -93,10 +86,8 @@ pub fn named_temp_file(tag: &str) -> io::Result<(std::fs::File, std::path::PathB
 }
 
 /// Appends bytes to a file created with mode 0600 when new.
-pub fn append_private(path: &str, data: &[&[u8]]) -> io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
+pub(crate) fn append_private(path: &str, data: &[&[u8]]) -> io::Result<()> {
+    let mut f = OpenOptions::new()
         .append(true)
         .create(true)
         .mode(0o600)
@@ -108,35 +99,35 @@ pub fn append_private(path: &str, data: &[&[u8]]) -> io::Result<()> {
 }
 
 /// Prints `prog: msg` on stderr (err(3)'s warnx).
-pub fn warnx(msg: &str) {
-    crate::output::err_line(&format!("{}: {}", progname(), msg));
+pub(crate) fn warnx(msg: &str) {
+    output::err_line(&format!("{}: {}", progname(), msg));
 }
 
 /// Prints `prog: what: strerror` on stderr (err(3)'s warn).
-pub fn warn(what: &str, e: &io::Error) {
-    crate::output::err_line(&format!("{}: {}: {}", progname(), what, strerror(e)));
+pub(crate) fn warn(what: &str, e: &io::Error) {
+    output::err_line(&format!("{}: {}: {}", progname(), what, strerror(e)));
 }
 
 /// Set when data could not be written where it belongs (mailbox write-back,
 /// mbox, save/copy/write, dead.letter). Read mode then exits 1 at
 /// the end, where bsd-mailx exits 0 whatever happened: a script must be
 /// able to see that mail did not land where it asked.
-static WRITE_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static WRITE_FAILED: AtomicBool = AtomicBool::new(false);
 
 /// Records a failed write (see [`write_failed`]).
-pub fn note_write_failure() {
-    WRITE_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+pub(crate) fn note_write_failure() {
+    WRITE_FAILED.store(true, Ordering::Relaxed);
 }
 
 /// True once any write of mail data has failed in this run.
-pub fn write_failed() -> bool {
-    WRITE_FAILED.load(std::sync::atomic::Ordering::Relaxed)
+pub(crate) fn write_failed() -> bool {
+    WRITE_FAILED.load(Ordering::Relaxed)
 }
 
 /// fsync(2) for files we append mail to. A file that cannot be synced
 /// because it is not a regular file (`DEAD=/dev/null`, `set record=/dev/null`,
 /// a FIFO: EINVAL) is fine: there is nothing to make durable.
-pub fn sync_appended(f: &std::fs::File) -> io::Result<()> {
+pub(crate) fn sync_appended(f: &File) -> io::Result<()> {
     match f.sync_data() {
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(()),
         r => r,

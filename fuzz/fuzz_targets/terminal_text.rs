@@ -1,10 +1,10 @@
-//! The terminal filter (`read::summary::safe_text`, behind `print`, the
+//! The terminal filter (`term::text::safe_text`, behind `print`, the
 //! header summary, the reply preview and `~p` on a terminal): whatever bytes
 //! a hostile message holds, the output never contains ESC, a C1 control
 //! (raw byte or UTF-8 character) or a bidi override/isolate.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mailx::read::summary::{is_bidi_control, safe_text};
+use mailx::term::text::{is_bidi_control, safe_text};
 
 fuzz_target!(|data: &[u8]| {
     let u = safe_text(data, true);

@@ -2,9 +2,10 @@
 //! history expansion) and `sh`/`shell` (an interactive shell), and how a
 //! child's failure is reported.
 
+use crate::child::{self, report_child};
 use crate::interp::{Args, CmdResult, Ctx};
 use crate::session::Session;
-use crate::{child, outln, output, util};
+use crate::{outln, output, util};
 use std::process::Command;
 
 /// `!command` typed as a command (`shell` in the table).
@@ -32,26 +33,6 @@ pub fn shell_escape(s: &mut Session, cmd: &str) {
     let shell = s.shell();
     report_child(child::run_shell(&shell, &cmd), &shell);
     outln!("!");
-}
-
-/// Prints bsd-mailx's messages for a child that failed; nothing for success.
-pub fn report_child(r: std::io::Result<child::Exit>, program: &str) -> bool {
-    match r {
-        Ok(child::Exit::Code(0)) => true,
-        Ok(child::Exit::Code(n)) => {
-            outln!("Fatal error, process exited with code {n}.");
-            false
-        }
-        Ok(child::Exit::Signal(_)) => {
-            outln!("Fatal error in process.");
-            false
-        }
-        Err(e) => {
-            util::warn(program, &e);
-            outln!("Fatal error in process.");
-            false
-        }
-    }
 }
 
 /// bsd-mailx's bangexp: unescaped `!` becomes the last shell command.

@@ -9,7 +9,8 @@ use super::{Compose, Host};
 use crate::send::body::Body;
 use crate::send::{Header, dead_letter};
 use crate::session::Session;
-use crate::signals::{self, Line};
+use crate::term::signals;
+use crate::term::stdin::{Line, read_line_fd0};
 use crate::{outln, output};
 use std::io::{self, IsTerminal};
 
@@ -77,7 +78,7 @@ fn read_body(c: &mut Composer<'_>) -> io::Result<Result<End, Compose>> {
     let mut eofcount = 0;
     let mut had_interrupt = false;
     loop {
-        let raw = match signals::read_line_fd0() {
+        let raw = match read_line_fd0() {
             Line::Text(t) => t,
             Line::Eof => {
                 eofcount += 1;

@@ -24,7 +24,8 @@ pub use tilde::{Escape, TILDE_ESCAPES};
 use crate::send::body::{self, Body};
 use crate::send::{self, Header, SendOpts, dead_letter};
 use crate::session::Session;
-use crate::signals;
+use crate::term::signals;
+use crate::term::stdin::{Line, read_line_fd0};
 use crate::util;
 use std::io;
 
@@ -157,7 +158,7 @@ pub fn compose_and_send(s: &mut Session, host: &mut dyn Host, draft: Draft) -> b
 }
 
 /// The rest of standard input through the buffer the command loop reads
-/// (`signals::read_line_fd0`), as a `Read`.
+/// (`term::stdin::read_line_fd0`), as a `Read`.
 struct SharedStdin;
 
 impl std::io::Read for SharedStdin {
@@ -170,8 +171,8 @@ impl std::io::Read for SharedStdin {
         CARRY.with(|c| {
             let mut carry = c.borrow_mut();
             if carry.is_empty() {
-                match signals::read_line_fd0() {
-                    signals::Line::Text(t) => *carry = t,
+                match read_line_fd0() {
+                    Line::Text(t) => *carry = t,
                     _ => return Ok(0),
                 }
             }

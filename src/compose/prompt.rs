@@ -3,10 +3,10 @@
 //! reply starts with, and `~p`'s view of the message so far.
 
 use crate::names::{self, Kind};
-use crate::read::show::tty_safe;
 use crate::send::Header;
 use crate::send::body::Body;
-use crate::signals::{self, Line};
+use crate::term::stdin::{Line, read_line_fd0};
+use crate::term::text::tty_safe;
 use crate::{locale, outp, output};
 use std::io::{self, IsTerminal, Write};
 
@@ -21,7 +21,7 @@ pub(super) fn prompt_line(text: &str) -> Option<String> {
         outp!("{text}");
     }
     output::flush();
-    match signals::read_line_fd0() {
+    match read_line_fd0() {
         Line::Text(mut t) => {
             if t.last() == Some(&b'\n') {
                 t.pop();

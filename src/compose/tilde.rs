@@ -5,8 +5,7 @@
 use super::Compose;
 use super::collect::Composer;
 use super::prompt::{grab_headers, print_message, typed_names};
-use crate::child::{self, Exit};
-use crate::cmd::shell::report_child;
+use crate::child::{self, report_child};
 use crate::send::body::Body;
 use crate::send::{dead_letter, mime};
 use crate::session::Session;
@@ -14,7 +13,6 @@ use crate::{expand, outln, outp, output, util};
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::process::{Command, Stdio};
 
 /// What the collect loop does after an escape.
 pub(super) enum Step {
@@ -175,7 +173,7 @@ fn read(c: &mut Composer<'_>, t: &Typed) -> io::Result<Step> {
     if arg.is_empty() {
         outln!("Interpolate what file?");
     } else if let Some(cmdline) = arg.strip_prefix('!') {
-        match filter(c.s, cmdline, b"") {
+        match child::filter(&c.s.shell(), cmdline, b"") {
             Ok((out, st)) => {
                 if report_child(Ok(st), "") {
                     let (l, n) = count(&out);
@@ -236,7 +234,7 @@ fn edit(c: &mut Composer<'_>, t: &Typed) -> io::Result<Step> {
 
 fn pipe(c: &mut Composer<'_>, t: &Typed) -> io::Result<Step> {
     let data = c.body.to_vec()?;
-    match filter(c.s, &t.raw, &data) {
+    match child::filter(&c.s.shell(), &t.raw, &data) {
         Ok((out, st)) => {
             if report_child(Ok(st), "") {
                 if out.is_empty() {
@@ -301,32 +299,6 @@ fn count(data: &[u8]) -> (usize, usize) {
     (memchr::memchr_iter(b'\n', data).count(), data.len())
 }
 
-/// Runs `$SHELL -c cmd` with `input` on stdin and returns its output and status.
-fn filter(s: &Session, cmd: &str, input: &[u8]) -> io::Result<(Vec<u8>, Exit)> {
-    output::flush();
-    let sh = s.shell();
-    let mut c = Command::new(&sh)
-        .arg("-c")
-        .arg(cmd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut stdin = c.stdin.take();
-    let data = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        if let Some(i) = stdin.as_mut() {
-            let _ = i.write_all(&data);
-        }
-    });
-    let mut out = Vec::new();
-    if let Some(mut o) = c.stdout.take() {
-        io::Read::read_to_end(&mut o, &mut out)?;
-    }
-    let _ = writer.join();
-    let st = child::wait(&mut c)?;
-    Ok((out, st))
-}
-
 /// Runs an editor on the body (`~e`/`~v`), through a private temporary file.
 fn edit_body(s: &Session, body: &mut Body, visual: bool) -> io::Result<()> {
     let (var, default) = if visual {
@@ -343,11 +315,7 @@ fn edit_body(s: &Session, body: &mut Body, visual: bool) -> io::Result<()> {
     body.copy_to(&mut f)?;
     f.flush()?;
     drop(f);
-    let r = child::run_foreground(
-        Command::new("/bin/sh")
-            .arg("-c")
-            .arg(format!("{editor} {}", path.display())),
-    );
+    let r = child::run_shell("/bin/sh", &format!("{editor} {}", path.display()));
     let result = match r {
         Ok(_) => {
             let data = fs::read(&path)?;

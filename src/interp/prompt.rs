@@ -7,7 +7,9 @@ use super::Ctx;
 use super::source::LineSource;
 use crate::read::setfile;
 use crate::session::Session;
-use crate::{lineedit, outln, outp, output, signals, user};
+use crate::term::winsize::set_screen_size;
+use crate::term::{lineedit, stdin};
+use crate::{outln, outp, output};
 
 /// Before each prompt: `autoinc` when interactive. The prompt itself is
 /// printed (or handed to the line editor) by `StdinSource`.
@@ -22,7 +24,7 @@ fn before_prompt(cx: &mut Ctx<'_>) {
 
 /// Command lines from standard input, the only one: on a terminal through
 /// the line editor (`lineedit`), otherwise through the stdin buffer shared
-/// with the composer (`signals::read_line_fd0`), so a reply's body is read
+/// with the composer (`term::stdin::read_line_fd0`), so a reply's body is read
 /// from the same stream. Prints or passes the `& ` prompt, and handles
 /// `ignoreeof`, ^C at the prompt and hangup.
 pub(super) struct StdinSource {
@@ -62,16 +64,16 @@ impl StdinSource {
         Some(ed)
     }
 
-    fn read(&mut self, s: &mut Session, reading: bool) -> signals::Line {
+    fn read(&mut self, s: &mut Session, reading: bool) -> stdin::Line {
         use lineedit::Got;
-        use signals::{Line, read_line_fd0};
+        use stdin::{Line, read_line_fd0};
         let prompt = std::mem::take(&mut self.prompt_due) && reading && s.interactive();
         if self.editor(s).is_some() {
             let ed = self.editor.as_mut().expect("editor");
             let got = ed.read(if prompt { "& " } else { "" });
             // The window may have changed size (SIGWINCH) since the last
             // command: the command about to run uses the current size.
-            user::set_screen_size(s);
+            set_screen_size(s);
             return match got {
                 Got::Line(t) => Line::Text(t.into_bytes()),
                 Got::Eof => Line::Eof,
@@ -98,7 +100,7 @@ impl LineSource for StdinSource {
     }
 
     fn next_line(&mut self, cx: &mut Ctx<'_>) -> Option<String> {
-        use signals::Line;
+        use stdin::Line;
         loop {
             let reading = cx.rd.is_some();
             match self.read(cx.s, reading) {

@@ -9,7 +9,8 @@ use super::{Context, Ctx, Flow};
 use crate::cli::Options;
 use crate::cmd::settings::VERSION;
 use crate::read::{self, quit, setfile, summary};
-use crate::{outln, output, signals, util};
+use crate::term::signals;
+use crate::{outln, output, util};
 
 /// Read mode entry point.
 pub fn read_mode(cx: &mut Ctx<'_>, opts: &Options, file: Option<String>) -> i32 {

@@ -27,12 +27,12 @@
 //!
 //! Both locks are released when the [`MailboxLock`] is dropped.
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -41,6 +41,7 @@ use rustix::io::Errno;
 use rustix::process::Pid;
 
 use super::hash::rand_u64;
+use crate::child::{self, Exit};
 use crate::util::{progname, strerror};
 
 /// liblockfile's helper program.
@@ -222,13 +223,7 @@ fn remove_dot(d: Dot) {
             let _ = fs::remove_file(p);
         }
         Dot::Helper(helper, p) => {
-            let _ = Command::new(helper)
-                .arg("-u")
-                .arg(&p)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            let _ = child::run_quiet(&helper, [OsStr::new("-u"), p.as_os_str()]);
         }
     }
 }
@@ -381,25 +376,24 @@ fn helper_lock(
             retries += 1;
             total += 5 * retries;
         }
-        let st = Command::new(helper)
-            .arg("-l")
-            .arg("-r")
-            .arg(retries.to_string())
-            .arg("-p")
-            .arg(lock)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
+        let retries = retries.to_string();
+        let args = [
+            OsStr::new("-l"),
+            OsStr::new("-r"),
+            OsStr::new(&retries),
+            OsStr::new("-p"),
+            lock.as_os_str(),
+        ];
+        let st = child::run_quiet(helper, args)
             .map_err(|e| LockError::Dotlock(lock.to_path_buf(), e))?;
         // liblockfile's codes: 0 locked; 4 (L_MAXTRYS) busy until the end;
         // 2/3 (L_TMPLOCK/L_TMPWRITE) the helper cannot create files there
         // either (the directory is not writable for group mail): then, as
         // without a helper, only the fcntl lock is kept, with a warning,
         // rather than refusing to ever write the mailbox back.
-        match st.code() {
-            Some(0) => return Ok(Some(Dot::Helper(helper.clone(), lock.to_path_buf()))),
-            Some(2) | Some(3) => {}
+        match st {
+            Exit::Code(0) => return Ok(Some(Dot::Helper(helper.clone(), lock.to_path_buf()))),
+            Exit::Code(2 | 3) => {}
             _ => return Err(LockError::DotlockBusy(lock.to_path_buf())),
         }
     }

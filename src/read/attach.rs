@@ -5,6 +5,7 @@
 use super::ReadState;
 use crate::mimeview::{self, Term};
 use crate::session::Session;
+use crate::term::text::safe_text;
 use std::io::Write;
 
 /// Text from a message made safe for the terminal (any locale).
@@ -15,7 +16,7 @@ fn shown(text: &str) -> String {
         Term::Utf8 => text.as_bytes().to_vec(),
         _ => mimeview::to_terminal(text, Term::Raw),
     };
-    super::summary::safe_text(&bytes, utf8)
+    safe_text(&bytes, utf8)
 }
 
 /// `attachments [msglist]`: `Message N:` and one line per part.

@@ -8,6 +8,7 @@
 
 use super::ReadState;
 use crate::session::Session;
+use crate::term::stdin::{Line, read_line_fd0};
 use std::io::Write;
 
 fn editor_for(s: &Session, visual: bool) -> String {
@@ -27,8 +28,8 @@ fn editor_for(s: &Session, visual: bool) -> String {
 fn ask(prompt: &str) -> Option<String> {
     crate::outp!("{prompt}");
     crate::output::flush();
-    match crate::signals::read_line_fd0() {
-        crate::signals::Line::Text(t) => Some(String::from_utf8_lossy(&t).into_owned()),
+    match read_line_fd0() {
+        Line::Text(t) => Some(String::from_utf8_lossy(&t).into_owned()),
         _ => None,
     }
 }
@@ -74,12 +75,10 @@ pub fn edit(s: &mut Session, st: &mut ReadState, msgvec: &[usize], visual: bool)
         if words.is_empty() {
             words.push(editor.clone());
         }
-        let mut cmd = std::process::Command::new(&words[0]);
-        cmd.args(&words[1..]).arg(&path);
         // As Debian's bsd-mailx: an editor that exits with an error still
         // leaves its edit, which is kept, silently. Only an editor that
         // cannot be started is reported.
-        if let Err(e) = crate::child::run_foreground(&mut cmd) {
+        if let Err(e) = crate::child::run_editor(&words, &path) {
             crate::util::warn(&words[0], &e);
         }
         match std::fs::read(&path) {

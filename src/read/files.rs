@@ -8,6 +8,7 @@ use super::msglist::MsgReq;
 use super::msglist::{self, ListKind};
 use crate::mailbox::{MsgFlags, RenderOptions, append_messages};
 use crate::session::{IgnoreTab, Session};
+use crate::term::text::is_bidi_control;
 
 /// Which of the three commands.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -168,7 +169,7 @@ pub fn sender_login(addr: &str) -> String {
     let local = local.rsplit('!').next().unwrap_or(local);
     let clean: String = local
         .chars()
-        .filter(|&c| c != '/' && !c.is_control() && !super::summary::is_bidi_control(c))
+        .filter(|&c| c != '/' && !c.is_control() && !is_bidi_control(c))
         .collect();
     clean.trim_start_matches('.').to_string()
 }

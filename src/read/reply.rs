@@ -12,6 +12,7 @@ use crate::compose::Draft;
 use crate::names::{self, Kind};
 use crate::send::Header;
 use crate::session::Session;
+use crate::term::text::safe_text;
 
 /// What a reply command leads to.
 pub enum Reply {
@@ -40,7 +41,7 @@ fn reply_subject(st: &super::ReadState, i: usize) -> Option<String> {
     if crate::mimeview::term() == crate::mimeview::Term::Raw {
         return Some(d);
     }
-    Some(super::summary::safe_text(d.as_bytes(), true))
+    Some(safe_text(d.as_bytes(), true))
 }
 
 /// Removes the user (login, alternates, and with `allnet` any

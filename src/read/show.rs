@@ -3,7 +3,7 @@
 //! (all headers, to `$SHELL -c command` through `child`), `top`, `next`,
 //! and `size`.
 //!
-//! Output to a terminal goes through [`tty_safe`]: bsd-mailx vis-encodes
+//! Output to a terminal goes through [`tty_safe`] (`term::text`): bsd-mailx vis-encodes
 //! message text on a tty; we show real characters in a UTF-8 locale and
 //! escape control characters (other than tab and newline) as `^X`. Output
 //! to a pipe or file is the raw message.
@@ -14,6 +14,8 @@
 use super::ReadState;
 use crate::mailbox::{MsgFlags, RenderOptions, render_message};
 use crate::session::{IgnoreTab, Session};
+use crate::term::signals::take_interrupt;
+use crate::term::text::{tty_safe, tty_safe_decoded};
 use std::io::{IsTerminal, Write};
 
 /// Renders message `i` (0-based) with a header filter into `out`.
@@ -62,64 +64,6 @@ pub fn decoded(st: &ReadState, i: usize, ign: Option<&IgnoreTab>) -> Option<Vec<
     Some(out)
 }
 
-/// Makes message text safe for a terminal (see the module comment).
-pub fn tty_safe(data: &[u8]) -> Vec<u8> {
-    let utf8 = crate::locale::is_utf8();
-    let mut out = Vec::with_capacity(data.len());
-    for line in data.split_inclusive(|&b| b == b'\n') {
-        let (body, nl) = match line.last() {
-            Some(b'\n') => (&line[..line.len() - 1], true),
-            _ => (line, false),
-        };
-        let mut seg_start = 0;
-        // Tabs stay; everything else goes through the summary's encoder.
-        for (k, &b) in body.iter().enumerate() {
-            if b == b'\t' {
-                out.extend_from_slice(
-                    super::summary::safe_text(&body[seg_start..k], utf8).as_bytes(),
-                );
-                out.push(b'\t');
-                seg_start = k + 1;
-            }
-        }
-        out.extend_from_slice(super::summary::safe_text(&body[seg_start..], utf8).as_bytes());
-        if nl {
-            out.push(b'\n');
-        }
-    }
-    out
-}
-
-/// [`tty_safe`] for decoded text: in a non-UTF-8 8-bit locale the text is
-/// already in the terminal's charset, so printable 8-bit bytes (0xA0 and
-/// up) are shown as they are; C0 controls and DEL become `^X`, the C1
-/// range 0x80–0x9F `M^X`. In other locales the same as [`tty_safe`].
-pub fn tty_safe_decoded(data: &[u8]) -> Vec<u8> {
-    if !matches!(crate::mimeview::term(), crate::mimeview::Term::Legacy(_)) {
-        return tty_safe(data);
-    }
-    legacy_safe(data)
-}
-
-fn legacy_safe(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    for &c in data {
-        match c {
-            b'\n' | b'\t' | 0x20..=0x7e | 0xa0..=0xff => out.push(c),
-            0x80..=0x9f => {
-                out.extend_from_slice(b"M^");
-                out.push((c & 0x7f) + b'@');
-            }
-            0x7f => out.extend_from_slice(b"^?"),
-            _ => {
-                out.push(b'^');
-                out.push(c + b'@');
-            }
-        }
-    }
-    out
-}
-
 /// bsd-mailx's `type1`: prints the messages (with `Message N:` lines unless
 /// `quiet`), through the pager when `page` or a long `crt` output asks for it.
 pub fn type1(
@@ -156,7 +100,7 @@ pub fn type1(
     let count = st.count();
     for &m in msgvec.iter().take(count) {
         // ^C between messages ends the command, as bsd-mailx's interrupt does.
-        if crate::signals::take_interrupt() {
+        if take_interrupt() {
             crate::output::flush();
             crate::output::err_line("Interrupt");
             break;
@@ -221,7 +165,7 @@ pub fn pipe(s: &mut Session, st: &mut ReadState, msgvec: &[usize], cmd: &str) ->
         }
     }
     let r = crate::child::wait(&mut child);
-    crate::cmd::shell::report_child(r, &shell);
+    crate::child::report_child(r, &shell);
     true
 }
 
@@ -336,15 +280,4 @@ pub fn size(st: &ReadState, msgvec: &[usize]) -> bool {
         crate::outln!("{m}: {}/{}", st.mb.lines(m - 1), st.mb.size(m - 1));
     }
     true
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn legacy_terminal_escaping() {
-        assert_eq!(
-            super::legacy_safe(b"caf\xe9 \x1b[1m \x9b31m \x7f\tx\n"),
-            b"caf\xe9 ^[[1m M^[31m ^?\tx\n"
-        );
-    }
 }

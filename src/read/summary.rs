@@ -2,9 +2,9 @@
 //! `"%c%c%3d %-17.17s  %16.16s %4d/%-5d %s"` cut to the screen width), the
 //! screens of them (`headers`, `z`), and `from`.
 //!
-//! Text shown in the line goes through [`safe_text`]:
+//! Text shown in the line goes through [`safe_text`] (`term::text`):
 //! - in a UTF-8 locale, real characters are shown and fields are padded and
-//!   cut by display width ([`width`]); control characters are shown as `^X`
+//!   cut by display width ([`char_width`]); control characters are shown as `^X`
 //!   (bsd-mailx lets backspace, bell and CR through), C1 controls as `M^X`,
 //!   bidi embeddings, overrides and isolates as `<U+202E>`,
 //!   bytes that are not UTF-8 in vis(3) `M-x` form;
@@ -20,6 +20,8 @@
 use super::{CachedHeaders, ReadState};
 use crate::mailbox::{Folder, MsgFlags};
 use crate::session::Session;
+use crate::term::signals::take_interrupt;
+use crate::term::text::{char_width, safe_text};
 
 /// RFC 2047 decoding of a header value shown in the summary
 /// (`mimeview::decode_words`) when the terminal charset can show the
@@ -37,134 +39,6 @@ pub fn decode_header(raw: &[u8]) -> Vec<u8> {
             .map(|c| if c.is_ascii() { c } else { b'?' })
             .collect(),
     }
-}
-
-/// vis(3) of one byte in a non-UTF-8 locale (libbsd strnvis with
-/// VIS_SAFE|VIS_NOSLASH).
-fn vis_byte(out: &mut String, c: u8) {
-    match c {
-        b'\n' | b'\t' | 8 | 7 | b'\r' => out.push(c as char),
-        0x20..=0x7e => out.push(c as char),
-        0..=0x1f | 0x7f => ctl(out, c),
-        _ => {
-            let low = c & 0x7f;
-            if low == b' ' {
-                out.push_str(&format!("\\{:03o}", c));
-            } else if low < 0x20 || low == 0x7f {
-                out.push('M');
-                ctl(out, low);
-            } else {
-                out.push_str("M-");
-                out.push(low as char);
-            }
-        }
-    }
-}
-
-fn ctl(out: &mut String, c: u8) {
-    out.push('^');
-    out.push(if c == 0x7f { '?' } else { (c + b'@') as char });
-}
-
-/// Makes header text safe to show on a terminal (see the module comment).
-pub fn safe_text(raw: &[u8], utf8: bool) -> String {
-    if raw.iter().all(|&c| (0x20..0x7f).contains(&c) || c == b'\t') {
-        // Printable ASCII (the common case) is shown as it is in both modes.
-        return String::from_utf8(raw.to_vec()).unwrap_or_default();
-    }
-    let mut out = String::with_capacity(raw.len());
-    if !utf8 {
-        for &c in raw {
-            vis_byte(&mut out, c);
-        }
-        return out;
-    }
-    let mut rest = raw;
-    while !rest.is_empty() {
-        match std::str::from_utf8(rest) {
-            Ok(s) => {
-                push_chars(&mut out, s);
-                break;
-            }
-            Err(e) => {
-                let (good, bad) = rest.split_at(e.valid_up_to());
-                push_chars(&mut out, std::str::from_utf8(good).unwrap_or(""));
-                let n = e.error_len().unwrap_or(bad.len()).max(1);
-                for &c in &bad[..n] {
-                    vis_byte(&mut out, c);
-                }
-                rest = &bad[n..];
-            }
-        }
-    }
-    out
-}
-
-/// The Unicode bidirectional embeddings, overrides and isolates
-/// (U+202A..U+202E, U+2066..U+2069): they change the display order of the
-/// text after them. The implicit marks (LRM, RLM, ALM) do not and are shown.
-pub fn is_bidi_control(ch: char) -> bool {
-    matches!(ch as u32, 0x202a..=0x202e | 0x2066..=0x2069)
-}
-
-fn push_chars(out: &mut String, s: &str) {
-    for ch in s.chars() {
-        let c = ch as u32;
-        if ch == '\t' || ch == '\n' {
-            out.push(ch);
-        } else if c < 0x20 || c == 0x7f {
-            ctl(out, c as u8);
-        } else if (0x80..0xa0).contains(&c) {
-            out.push('M');
-            ctl(out, (c & 0x7f) as u8);
-        } else if is_bidi_control(ch) {
-            // Shown, not obeyed: an override or isolate from a hostile
-            // message would reorder the rest of the line on the terminal
-            // (CVE-2021-42574, "Trojan Source").
-            out.push_str(&format!("<U+{c:04X}>"));
-        } else {
-            out.push(ch);
-        }
-    }
-}
-
-/// Display width of a character on a terminal: 0 for combining marks and
-/// zero-width characters, 2 for East Asian wide and fullwidth characters
-/// and emoji, 1 otherwise.
-pub fn char_width(ch: char) -> usize {
-    let c = ch as u32;
-    if c < 0x300 {
-        // Latin: one column (NUL none); the tables below start at U+0300.
-        return usize::from(c != 0);
-    }
-    let zero = matches!(c,
-        0x0300..=0x036f | 0x0483..=0x0489 | 0x0591..=0x05bd | 0x05bf | 0x05c1..=0x05c2
-        | 0x05c4..=0x05c5 | 0x05c7 | 0x0610..=0x061a | 0x064b..=0x065f | 0x0670
-        | 0x06d6..=0x06dc | 0x06df..=0x06e4 | 0x06e7..=0x06e8 | 0x06ea..=0x06ed
-        | 0x0900..=0x0902 | 0x093a | 0x093c | 0x0941..=0x0948 | 0x094d | 0x0951..=0x0957
-        | 0x0e31 | 0x0e34..=0x0e3a | 0x0e47..=0x0e4e | 0x1ab0..=0x1aff | 0x1dc0..=0x1dff
-        | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x20d0..=0x20ff
-        | 0xfe00..=0xfe0f | 0xfe20..=0xfe2f | 0xfeff | 0xe0100..=0xe01ef);
-    if zero {
-        return 0;
-    }
-    let wide = matches!(c,
-        0x1100..=0x115f | 0x231a..=0x231b | 0x2329..=0x232a | 0x23e9..=0x23ec | 0x23f0
-        | 0x23f3 | 0x25fd..=0x25fe | 0x2614..=0x2615 | 0x2648..=0x2653 | 0x267f | 0x2693
-        | 0x26a1 | 0x26aa..=0x26ab | 0x26bd..=0x26be | 0x26c4..=0x26c5 | 0x26ce | 0x26d4
-        | 0x26ea | 0x26f2..=0x26f3 | 0x26f5 | 0x26fa | 0x26fd | 0x2705 | 0x270a..=0x270b
-        | 0x2728 | 0x274c | 0x274e | 0x2753..=0x2755 | 0x2757 | 0x2795..=0x2797 | 0x27b0
-        | 0x27bf | 0x2b1b..=0x2b1c | 0x2b50 | 0x2b55 | 0x2e80..=0x303e | 0x3041..=0x33ff
-        | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xa000..=0xa4cf | 0xa960..=0xa97f
-        | 0xac00..=0xd7a3 | 0xf900..=0xfaff | 0xfe10..=0xfe19 | 0xfe30..=0xfe6f
-        | 0xff00..=0xff60 | 0xffe0..=0xffe6 | 0x1f300..=0x1f64f | 0x1f900..=0x1f9ff
-        | 0x1f680..=0x1f6ff | 0x20000..=0x2fffd | 0x30000..=0x3fffd);
-    if wide { 2 } else { 1 }
-}
-
-/// Display width of a string.
-pub fn width(s: &str) -> usize {
-    s.chars().map(char_width).sum()
 }
 
 /// `%-W.Ws` (left) or `%W.Ws` (right): cut to `w` columns, pad to `w`.
@@ -364,7 +238,7 @@ pub fn print_lines(s: &Session, st: &ReadState, list: &[usize], interruptible: b
     const BATCH: usize = 256;
     let ctx = LineCtx::new(s, st);
     let print = |line: String| -> bool {
-        if interruptible && crate::signals::take_interrupt() {
+        if interruptible && take_interrupt() {
             crate::output::flush();
             crate::output::err_line("Interrupt");
             return false;
@@ -461,7 +335,7 @@ pub fn headers(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
     }
     for m in out {
         // ^C stops the listing (bsd-mailx's hdrint).
-        if crate::signals::take_interrupt() {
+        if take_interrupt() {
             crate::output::flush();
             crate::output::err_line("\nInterrupt");
             break;
@@ -517,74 +391,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vis_matches_libbsd_in_c_locale() {
-        let raw = b"A\x01B\x7fC\x80D\xa0E\xc3\xbcF\x08G\x1bH\\";
-        assert_eq!(safe_text(raw, false), "A^AB^?CM^@D\\240EM-CM-<F\x08G^[H\\");
-    }
-
-    #[test]
-    fn utf8_shows_characters_and_escapes_controls() {
-        assert_eq!(safe_text("Grüße\x1b\x08".as_bytes(), true), "Grüße^[^H");
-        assert_eq!(safe_text(b"x\xc2\x85y\xffz", true), "xM^EyM^?z");
-    }
-
-    /// Random bytes (a fixed LCG; the fuzz target `terminal_text` does the
-    /// same with coverage guidance): no ESC, C1 or bidi control survives.
-    #[test]
-    fn safe_text_never_emits_escapes() {
-        let mut x: u64 = 0x9e3779b97f4a7c15;
-        let mut next = || {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) as u8
-        };
-        let specials: [&[u8]; 6] = [
-            b"\x1b[31m",
-            b"\xc2\x9b",
-            b"\x9b",
-            b"\xe2\x80\xae",
-            b"\xe2\x81\xa6",
-            b"\xc2\x85",
-        ];
-        for _ in 0..5000 {
-            let mut v = Vec::new();
-            for _ in 0..(next() % 40) {
-                let r = next();
-                if r < 64 {
-                    v.extend_from_slice(specials[r as usize % specials.len()]);
-                } else {
-                    v.push(next());
-                }
-            }
-            let u = safe_text(&v, true);
-            assert!(!u.contains('\u{1b}'), "{v:?}");
-            assert!(
-                !u.chars()
-                    .any(|c| ('\u{80}'..'\u{a0}').contains(&c) || is_bidi_control(c)),
-                "{v:?} -> {u:?}"
-            );
-            let c = safe_text(&v, false);
-            assert!(
-                !c.bytes().any(|b| b == 0x1b || (0x80..0xa0).contains(&b)),
-                "{v:?} -> {c:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn bidi_controls_are_shown() {
-        assert_eq!(
-            safe_text("a\u{202E}b\u{2066}c".as_bytes(), true),
-            "a<U+202E>b<U+2066>c"
-        );
-    }
-
-    #[test]
     fn widths() {
-        assert_eq!(width("abc"), 3);
-        assert_eq!(width("中文"), 4);
-        assert_eq!(width("e\u{301}"), 1);
         assert_eq!(field("中文字", 5, true, true), "中文 ");
         assert_eq!(field("ab", 4, false, true), "  ab");
     }

@@ -5,26 +5,30 @@
 
 use crate::expand;
 use crate::session::Session;
+use crate::sys::localtime_now;
 use crate::transport::Message;
 use crate::util;
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
+/// The local time now as strftime's `%a %b %e %H:%M:%S %Y` in the C
+/// locale (LC_TIME is never set), for From_ lines.
 fn ctime_now() -> String {
-    // SAFETY: time(NULL) and localtime_r into a zeroed struct; strftime into a sized buffer.
-    unsafe {
-        let t = libc::time(std::ptr::null_mut());
-        let mut tm: libc::tm = std::mem::zeroed();
-        libc::localtime_r(&t, &mut tm);
-        let mut buf = [0u8; 64];
-        let n = libc::strftime(
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            c"%a %b %e %H:%M:%S %Y".as_ptr(),
-            &tm,
-        );
-        String::from_utf8_lossy(&buf[..n]).into_owned()
-    }
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let tm = localtime_now();
+    format!(
+        "{} {} {:>2} {:02}:{:02}:{:02} {}",
+        DAYS[tm.tm_wday.rem_euclid(7) as usize],
+        MONTHS[tm.tm_mon.rem_euclid(12) as usize],
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        tm.tm_year + 1900
+    )
 }
 
 /// The mbox separator for a message we send now: `From login ctime\n`.

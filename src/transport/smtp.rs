@@ -24,6 +24,7 @@
 use super::Message;
 use crate::names::{self, Name};
 use crate::session::Session;
+use crate::sys::localtime_now;
 use crate::user;
 
 /// Where to submit.
@@ -144,17 +145,13 @@ pub(crate) fn hostname(s: &Session) -> String {
     if let Some(h) = s.vars.nonempty("hostname") {
         return h.to_string();
     }
-    // SAFETY: uname fills a zeroed utsname; nodename is NUL-terminated.
-    unsafe {
-        let mut u: libc::utsname = std::mem::zeroed();
-        if libc::uname(&mut u) == 0 {
-            let n = std::ffi::CStr::from_ptr(u.nodename.as_ptr()).to_string_lossy();
-            if !n.is_empty() {
-                return n.into_owned();
-            }
-        }
+    let u = rustix::system::uname();
+    let n = u.nodename().to_string_lossy();
+    if n.is_empty() {
+        "localhost".to_string()
+    } else {
+        n.into_owned()
     }
-    "localhost".to_string()
 }
 
 /// A bare address for the envelope: skinned, `\name` unescaped, a local
@@ -202,13 +199,7 @@ pub(crate) fn rfc5322_date() -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    // SAFETY: time(NULL) and localtime_r into a zeroed struct.
-    let tm = unsafe {
-        let t = libc::time(std::ptr::null_mut());
-        let mut tm: libc::tm = std::mem::zeroed();
-        libc::localtime_r(&t, &mut tm);
-        tm
-    };
+    let tm = localtime_now();
     let off = tm.tm_gmtoff / 60;
     let (sign, off) = if off < 0 { ('-', -off) } else { ('+', off) };
     format!(

@@ -2,9 +2,9 @@
 //! and the kernel's write-back of each finished region started at once
 //! (`sync_file_range`), so little is left for the final `fsync`.
 
+use crate::sys;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::os::fd::AsRawFd;
 
 /// The write buffer for the new mailbox (and mbox) content. Larger ones
 /// measured slower: the copy into the page cache then reads the buffer
@@ -48,11 +48,17 @@ impl<'f> StreamOut<'f> {
         BufWriter::with_capacity(OUT_BUF, StreamOut::new(f))
     }
 
-    fn sync_range(&mut self, off: u64, len: u64, flags: libc::c_uint) -> io::Result<()> {
+    /// Starts the write-back of a range; with `wait`, waits for it too.
+    fn sync_range(&mut self, off: u64, len: u64, wait: bool) -> io::Result<()> {
         if !self.enabled {
             return Ok(());
         }
-        let Err(e) = sync_file_range(self.f, off, len, flags) else {
+        let r = if wait {
+            sys::sync_file_range_wait(self.f, off, len)
+        } else {
+            sys::sync_file_range(self.f, off, len)
+        };
+        let Err(e) = r else {
             return Ok(());
         };
         match e.raw_os_error() {
@@ -66,41 +72,16 @@ impl<'f> StreamOut<'f> {
     }
 }
 
-/// `sync_file_range(2)` on `f` (rustix does not offer it).
-fn sync_file_range(f: &File, off: u64, len: u64, flags: libc::c_uint) -> io::Result<()> {
-    // SAFETY: a plain system call on the descriptor `f` keeps open for the
-    // duration of the call; no memory is passed.
-    let r = unsafe {
-        libc::sync_file_range(
-            f.as_raw_fd(),
-            off as libc::off64_t,
-            len as libc::off64_t,
-            flags,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
 impl Write for StreamOut<'_> {
     fn write(&mut self, b: &[u8]) -> io::Result<usize> {
         let n = (&*self.f).write(b)?;
         self.off += n as u64;
         while self.enabled && self.off - self.started >= WRITEBACK_REGION {
             let a = self.started;
-            self.sync_range(a, WRITEBACK_REGION, libc::SYNC_FILE_RANGE_WRITE)?;
+            self.sync_range(a, WRITEBACK_REGION, false)?;
             if a >= WRITEBACK_REGION {
                 // Bound the dirty pages: wait for the region before.
-                self.sync_range(
-                    a - WRITEBACK_REGION,
-                    WRITEBACK_REGION,
-                    libc::SYNC_FILE_RANGE_WAIT_BEFORE
-                        | libc::SYNC_FILE_RANGE_WRITE
-                        | libc::SYNC_FILE_RANGE_WAIT_AFTER,
-                )?;
+                self.sync_range(a - WRITEBACK_REGION, WRITEBACK_REGION, true)?;
             }
             self.started += WRITEBACK_REGION;
         }

@@ -3,12 +3,12 @@
 //!
 //! It is used only when standard input and output are both terminals,
 //! `interactive` is set and `TERM` is not a dumb terminal; otherwise the
-//! prompt reads plain lines through `signals::read_line_fd0` and prints
+//! prompt reads plain lines through `term::stdin::read_line_fd0` and prints
 //! exactly what bsd-mailx prints.
 //!
 //! The editor puts the terminal in raw mode only while it reads one command
 //! line, and reads its bytes through the program's one shared stdin buffer
-//! (`signals::read_byte`), so whatever follows the Enter key — keys typed
+//! (`term::stdin::read_byte`), so whatever follows the Enter key — keys typed
 //! ahead, the rest of a paste, the body of a message for a `mail` command —
 //! stays in that buffer for the composer or the next prompt: nothing typed is
 //! ever lost or read twice. (A general line-editing crate reads the terminal
@@ -18,19 +18,27 @@
 //! ^F/Right, ^K, ^U, ^W, ^L, ^P/Up and ^N/Down (history), ^C (abandon the
 //! line), ^D (end of input on an empty line, else delete), ^Z (stop).
 
+use super::signals::line_editing;
+use super::stdin::{Byte, read_byte, take_buffered_if, translate_pending_cr};
+use super::text::width;
+use crate::expand::expand_quiet;
+use crate::output;
 use crate::session::Session;
-use crate::signals::{self, Byte};
-use std::io::IsTerminal;
+use rustix::process::{Signal, getpid, kill_process};
+use rustix::termios::{
+    InputModes, LocalModes, OptionalActions, SpecialCodeIndex, Termios, tcgetattr, tcsetattr,
+};
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 
 /// The history file used when `history-file` is not set.
-pub const DEFAULT_HISTORY: &str = ".mailx_history";
+pub(crate) const DEFAULT_HISTORY: &str = ".mailx_history";
 /// Entries kept when `history-size` is not set.
-pub const DEFAULT_HISTORY_SIZE: usize = 500;
+pub(crate) const DEFAULT_HISTORY_SIZE: usize = 500;
 
 /// What reading a command line gave.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Got {
+pub(crate) enum Got {
     /// The line, without its newline.
     Line(String),
     Eof,
@@ -38,7 +46,7 @@ pub enum Got {
 }
 
 /// True when the prompt should use the line editor (see the module comment).
-pub fn wanted(s: &Session) -> bool {
+pub(crate) fn wanted(s: &Session) -> bool {
     s.interactive()
         && std::io::stdin().is_terminal()
         && std::io::stdout().is_terminal()
@@ -61,54 +69,51 @@ fn history_path(s: &Session) -> Option<PathBuf> {
         Some("") => None,
         Some(v) => {
             let v = v.to_string();
-            crate::expand::expand_quiet(s, &v).ok().map(PathBuf::from)
+            expand_quiet(s, &v).ok().map(PathBuf::from)
         }
         None => crate::user::files_home(s).map(|h| PathBuf::from(h).join(DEFAULT_HISTORY)),
     }
 }
 
-pub struct LineEditor {
+/// The editor and its history (see the module comment).
+pub(crate) struct LineEditor {
     history: Vec<String>,
     max: usize,
     file: Option<PathBuf>,
 }
 
 /// The terminal's current mode, to restore after reading a line.
-fn get_mode() -> Option<libc::termios> {
-    // SAFETY: tcgetattr fills a zeroed termios on success.
-    unsafe {
-        let mut t: libc::termios = std::mem::zeroed();
-        (libc::tcgetattr(0, &mut t) == 0).then_some(t)
-    }
+fn get_mode() -> Option<Termios> {
+    tcgetattr(io::stdin()).ok()
 }
 
-fn set_mode(t: &libc::termios) {
-    // SAFETY: tcsetattr with a termios obtained from tcgetattr. TCSADRAIN
-    // never discards typed-ahead input.
-    unsafe {
-        libc::tcsetattr(0, libc::TCSADRAIN, t);
-    }
+fn set_mode(t: &Termios) {
+    // TCSADRAIN never discards typed-ahead input.
+    let _ = tcsetattr(io::stdin(), OptionalActions::Drain, t);
 }
 
 /// Raw mode for editing: no echo, no line discipline, keys as bytes (^C, ^Z
 /// included), output processing kept.
-fn raw_from(cooked: &libc::termios) -> libc::termios {
-    let mut r = *cooked;
-    r.c_lflag &= !(libc::ICANON | libc::ECHO | libc::ISIG | libc::IEXTEN);
-    r.c_iflag &= !(libc::IXON | libc::ICRNL | libc::INLCR | libc::IGNCR);
-    r.c_cc[libc::VMIN] = 1;
-    r.c_cc[libc::VTIME] = 0;
+fn raw_from(cooked: &Termios) -> Termios {
+    let mut r = cooked.clone();
+    r.local_modes &=
+        !(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG | LocalModes::IEXTEN);
+    r.input_modes &=
+        !(InputModes::IXON | InputModes::ICRNL | InputModes::INLCR | InputModes::IGNCR);
+    r.special_codes[SpecialCodeIndex::VMIN] = 1;
+    r.special_codes[SpecialCodeIndex::VTIME] = 0;
     r
 }
 
 fn term_write(s: &str) {
-    crate::output::bytes(s.as_bytes());
-    crate::output::flush();
+    output::bytes(s.as_bytes());
+    output::flush();
 }
 
-fn width(chars: &[char]) -> usize {
+/// Display width of the characters from the cursor to the end of the line.
+fn chars_width(chars: &[char]) -> usize {
     let s: String = chars.iter().collect();
-    crate::read::summary::width(&s)
+    width(&s)
 }
 
 /// Reads the rest of a UTF-8 sequence started by `first`.
@@ -121,8 +126,8 @@ fn utf8_char(first: u8) -> Option<char> {
     };
     let mut v = vec![first];
     for _ in 0..n {
-        match signals::read_byte(Some(100)) {
-            Byte::Byte(b) if b & 0xc0 == 0x80 => v.push(b),
+        match read_byte(Some(100)) {
+            Byte::Got(b) if b & 0xc0 == 0x80 => v.push(b),
             _ => return None,
         }
     }
@@ -142,8 +147,8 @@ enum Key {
 }
 
 fn escape_sequence() -> Key {
-    let b = match signals::read_byte(Some(50)) {
-        Byte::Byte(b) => b,
+    let b = match read_byte(Some(50)) {
+        Byte::Got(b) => b,
         _ => return Key::Other,
     };
     if b != b'[' && b != b'O' {
@@ -151,9 +156,9 @@ fn escape_sequence() -> Key {
     }
     let mut params = Vec::new();
     loop {
-        match signals::read_byte(Some(50)) {
-            Byte::Byte(c) if c.is_ascii_digit() || c == b';' => params.push(c),
-            Byte::Byte(c) => {
+        match read_byte(Some(50)) {
+            Byte::Got(c) if c.is_ascii_digit() || c == b';' => params.push(c),
+            Byte::Got(c) => {
                 let p = String::from_utf8_lossy(&params).into_owned();
                 return match (c, p.as_str()) {
                     (b'A', _) => Key::Up,
@@ -175,7 +180,7 @@ fn escape_sequence() -> Key {
 
 impl LineEditor {
     /// Creates the editor and loads the history file (a missing file is fine).
-    pub fn new(s: &Session) -> Option<Self> {
+    pub(crate) fn new(s: &Session) -> Option<Self> {
         get_mode()?;
         let max = s
             .value("history-size")
@@ -203,7 +208,7 @@ impl LineEditor {
         s.push_str(prompt);
         s.extend(line.iter());
         s.push_str("\x1b[K");
-        let back = width(&line[cur..]);
+        let back = chars_width(&line[cur..]);
         if back > 0 {
             s.push_str(&format!("\x1b[{back}D"));
         }
@@ -211,33 +216,33 @@ impl LineEditor {
     }
 
     /// Reads one command line with `prompt`.
-    pub fn read(&mut self, prompt: &str) -> Got {
-        crate::output::flush();
+    pub(crate) fn read(&mut self, prompt: &str) -> Got {
+        output::flush();
         let Some(cooked) = get_mode() else {
             return Got::Eof;
         };
-        signals::line_editing(true);
+        line_editing(true);
         set_mode(&raw_from(&cooked));
         term_write(prompt);
         let got = self.edit(prompt, &cooked);
-        signals::translate_pending_cr();
+        translate_pending_cr();
         set_mode(&cooked);
-        signals::line_editing(false);
+        line_editing(false);
         if let Got::Line(l) = &got {
             self.remember(l);
         }
         got
     }
 
-    fn edit(&mut self, prompt: &str, cooked: &libc::termios) -> Got {
+    fn edit(&mut self, prompt: &str, cooked: &Termios) -> Got {
         let mut line: Vec<char> = Vec::new();
         let mut cur = 0usize;
         // Position in the history while browsing it, and the line being typed.
         let mut hpos = self.history.len();
         let mut typed: Vec<char> = Vec::new();
         loop {
-            let b = match signals::read_byte(None) {
-                Byte::Byte(b) => b,
+            let b = match read_byte(None) {
+                Byte::Got(b) => b,
                 Byte::Eof | Byte::Timeout => {
                     term_write("\n");
                     return if line.is_empty() {
@@ -248,7 +253,7 @@ impl LineEditor {
                 }
                 Byte::Hangup => {
                     set_mode(cooked);
-                    crate::output::flush();
+                    output::flush();
                     std::process::exit(1);
                 }
             };
@@ -256,7 +261,7 @@ impl LineEditor {
                 b'\r' | b'\n' => {
                     // A CR LF pair (some pastes) is one Enter.
                     if b == b'\r' {
-                        signals::take_buffered_if(b'\n');
+                        take_buffered_if(b'\n');
                     }
                     term_write("\n");
                     return Got::Line(line.iter().collect());
@@ -277,10 +282,8 @@ impl LineEditor {
                 0x1a => {
                     set_mode(cooked);
                     term_write("\n");
-                    // SAFETY: raising SIGTSTP on ourselves; the default action stops the process.
-                    unsafe {
-                        libc::raise(libc::SIGTSTP);
-                    }
+                    // SIGTSTP to ourselves: the default action stops the process.
+                    let _ = kill_process(getpid(), Signal::TSTP);
                     set_mode(&raw_from(cooked));
                     term_write(prompt);
                 }
@@ -379,7 +382,7 @@ impl LineEditor {
     /// Adds a command line to the history and appends it to the file
     /// (created 0600), so an exit without `quit` keeps it. A line typed with
     /// a leading blank stays out of the history.
-    pub fn remember(&mut self, line: &str) {
+    pub(crate) fn remember(&mut self, line: &str) {
         if line.trim().is_empty() || line.starts_with(' ') || self.max == 0 {
             return;
         }
