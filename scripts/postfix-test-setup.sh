@@ -14,7 +14,9 @@
 #     config (no IMAP/POP3 listeners), one passwd-file user.
 #   - A test CA and a server certificate for localhost / 127.0.0.1 / the host
 #     name, made with openssl, in $TLS_DIR (tests trust ca.pem via smtp-ca-file).
-#   - Local users mxtest (receives the test mail) and mxsender (receives bounces).
+#   - Local users mxtest (receives the test mail), mxsender (receives bounces)
+#     and mxfull (its mailbox is filled up by tests/postfix_bounce.rs), each
+#     with a home of its own under /home.
 #   - The SASL login mxtest / mxtest-secret.
 #
 # Installing postfix replaces exim4-daemon-* (both provide mail-transport-agent);
@@ -75,11 +77,18 @@ if [ -s /run/dovecot/master.pid ] && kill -0 "$(cat /run/dovecot/master.pid)" 2>
 fi
 
 # --- users ----------------------------------------------------------------
-for u in mxtest mxsender; do
+for u in mxtest mxsender mxfull; do
     if ! id "$u" >/dev/null 2>&1; then
         useradd --create-home --shell /usr/sbin/nologin "$u"
     fi
 done
+# Earlier versions of tests/postfix_bounce.rs made mxfull themselves, with
+# the home /nonexistent: give it a real one (no test needs a missing home).
+if [ "$(getent passwd mxfull | cut -d: -f6)" != /home/mxfull ]; then
+    usermod --home /home/mxfull mxfull
+    mkdir -p /home/mxfull
+    chown mxfull: /home/mxfull
+fi
 
 # Start each setup with empty test mailboxes (the tests look for unique
 # subjects, so old mail would only make the files grow).
@@ -88,6 +97,8 @@ for u in mxtest mxsender; do
         : >"/var/mail/$u"
     fi
 done
+# mxfull's mailbox exists only while tests/postfix_bounce.rs runs.
+rm -f /var/mail/mxfull
 
 # --- certificates ---------------------------------------------------------
 # rustls (webpki) refuses a CA certificate used as the server certificate, so

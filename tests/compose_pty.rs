@@ -2,12 +2,16 @@
 //! side with /usr/bin/bsd-mailx: prompts, `.`, EOF, two-^C abort with
 //! dead.letter, `~p`, `~v` with a scripted editor. Each case runs both
 //! programs with the same keystrokes and compares what sendmail received,
-//! dead.letter and the exit status.
+//! dead.letter and the exit status. The comparisons are skipped when
+//! bsd-mailx is not installed (failed under `MAILX_REQUIRE_ALL=1`).
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{Pty, Req, TempDir, bsd_mailx, require};
+use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
-const BSD: &str = "/usr/bin/bsd-mailx";
+const OURS: &str = env!("CARGO_BIN_EXE_mailx");
 
 enum Step {
     Expect(&'static str),
@@ -21,26 +25,10 @@ use Step::*;
 struct Outcome {
     sent: Option<String>,
     dead: Option<String>,
-    exit: String,
+    /// The exit code (None: killed by a signal).
+    exit: Option<i32>,
+    /// Everything the terminal showed (echo off).
     transcript: String,
-}
-
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "mailx-pty-{}-{}-{}",
-        tag,
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
 }
 
 fn write_exec(path: &Path, text: &str) {
@@ -48,8 +36,12 @@ fn write_exec(path: &Path, text: &str) {
     Command::new("chmod").arg("755").arg(path).status().unwrap();
 }
 
-fn drive(bin: &str, args: &[&str], rc: &str, steps: &[Step]) -> Outcome {
-    let dir = tempdir(Path::new(bin).file_name().unwrap().to_str().unwrap());
+/// Runs `bin` on a pty and plays the steps; None without ptys.
+fn drive(bin: &Path, args: &[&str], rc: &str, steps: &[Step]) -> Option<Outcome> {
+    let dir = TempDir::new(&format!(
+        "pty-{}",
+        bin.file_name().unwrap().to_str().unwrap()
+    ));
     let sm = dir.join("fakesm");
     write_exec(&sm, &format!("#!/bin/sh\ncat > {}/sent\n", dir.display()));
     let editor = dir.join("editor");
@@ -69,56 +61,49 @@ fn drive(bin: &str, args: &[&str], rc: &str, steps: &[Step]) -> Outcome {
         .env("EDITOR", &editor)
         .env("LANG", "C.UTF-8")
         .env_remove("LC_ALL");
-    let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).expect("spawn on a pty");
-    let mut transcript = String::new();
+    let mut p = Pty::spawn(cmd, None, false)?;
     for st in steps {
         match st {
             Expect(s) => {
-                transcript.push_str(
-                    &p.exp_string(s)
-                        .unwrap_or_else(|e| panic!("{bin}: waiting for {s:?}: {e}")),
-                );
-                transcript.push_str(s);
+                if let Err(e) = p.expect(s) {
+                    panic!("{}: {e}", bin.display());
+                }
             }
             Line(l) => {
-                p.send_line(l).unwrap();
-                std::thread::sleep(std::time::Duration::from_millis(100));
+                p.send_line(l);
+                std::thread::sleep(Duration::from_millis(100));
             }
             Ctrl(c) => {
-                p.send_control(*c).unwrap();
-                std::thread::sleep(std::time::Duration::from_millis(200));
+                p.ctrl(*c);
+                std::thread::sleep(Duration::from_millis(200));
             }
             Step::Signal(sig) => {
-                p.process_mut().signal((*sig).try_into().unwrap()).unwrap();
-                std::thread::sleep(std::time::Duration::from_millis(200));
+                p.signal(*sig);
+                std::thread::sleep(Duration::from_millis(200));
             }
         }
     }
-    transcript.push_str(&p.exp_eof().unwrap_or_default());
-    let status = p
-        .process()
-        .wait()
-        .map(|s| format!("{s:?}"))
-        .unwrap_or_default();
-    // The pid differs between runs; keep only the status part.
-    let exit = status.rsplit(',').next().unwrap_or("").trim().to_string();
-    let out = Outcome {
+    let (status, screen) = p.finish(Duration::from_secs(10));
+    Some(Outcome {
         sent: std::fs::read_to_string(dir.join("sent")).ok(),
         dead: std::fs::read_to_string(dir.join("dead.letter")).ok(),
-        exit,
-        transcript,
-    };
-    let _ = std::fs::remove_dir_all(&dir);
-    out
+        exit: status.code(),
+        transcript: String::from_utf8_lossy(&screen).into_owned(),
+    })
 }
 
+/// Our run alone.
+fn ours(args: &[&str], rc: &str, steps: &[Step]) -> Option<Outcome> {
+    drive(Path::new(OURS), args, rc, steps)
+}
+
+/// Both programs; None without bsd-mailx (or ptys).
 fn both(args: &[&str], rc: &str, steps: &[Step]) -> Option<(Outcome, Outcome)> {
-    let ours = drive(env!("CARGO_BIN_EXE_mailx"), args, rc, steps);
-    if !Path::new(BSD).exists() {
-        eprintln!("skipped comparison: {BSD} not installed");
+    let ours = ours(args, rc, steps)?;
+    if !require(Req::BsdMailx) {
         return None;
     }
-    let theirs = drive(BSD, args, rc, steps);
+    let theirs = drive(bsd_mailx(), args, rc, steps)?;
     Some((ours, theirs))
 }
 
@@ -142,7 +127,9 @@ fn subject_and_cc_prompts_with_dot() {
     if let Some((ours, theirs)) = both(&["-n", "to@x.org"], rc, &steps) {
         assert_same(&ours, &theirs);
     }
-    let ours = drive(env!("CARGO_BIN_EXE_mailx"), &["-n", "to@x.org"], rc, &steps);
+    let Some(ours) = ours(&["-n", "to@x.org"], rc, &steps) else {
+        return;
+    };
     let sent = ours.sent.expect("sent");
     assert!(
         sent.contains("Subject: Hello there\nCc: cc1@x.org\n"),
@@ -173,14 +160,12 @@ fn two_interrupts_abort_and_save_dead_letter() {
     if let Some((ours, theirs)) = both(&["-n", "to@x.org"], rc, &steps) {
         assert_same(&ours, &theirs);
     }
-    let ours = drive(env!("CARGO_BIN_EXE_mailx"), &["-n", "to@x.org"], rc, &steps);
+    let Some(ours) = ours(&["-n", "to@x.org"], rc, &steps) else {
+        return;
+    };
     assert_eq!(ours.sent, None, "nothing is sent");
     assert_eq!(ours.dead.as_deref(), Some("line one\n"));
-    assert!(
-        ours.exit.contains('0'),
-        "aborted send exits 0: {}",
-        ours.exit
-    );
+    assert_eq!(ours.exit, Some(0), "aborted send exits 0");
 }
 
 #[test]
@@ -205,12 +190,9 @@ fn tilde_v_runs_the_visual_editor() {
     if let Some((ours, theirs)) = both(&["-n", "-s", "S", "to@x.org"], "", &steps) {
         assert_same(&ours, &theirs);
     }
-    let ours = drive(
-        env!("CARGO_BIN_EXE_mailx"),
-        &["-n", "-s", "S", "to@x.org"],
-        "",
-        &steps,
-    );
+    let Some(ours) = ours(&["-n", "-s", "S", "to@x.org"], "", &steps) else {
+        return;
+    };
     assert!(ours.sent.unwrap().ends_with("\nfirst\nedited-line\n"));
 }
 
@@ -236,11 +218,8 @@ fn stop_and_continue_prints_continue() {
         Ctrl('d'),
         Expect("EOT"),
     ];
-    let ours = drive(
-        env!("CARGO_BIN_EXE_mailx"),
-        &["-n", "-s", "S", "to@x.org"],
-        "",
-        &steps,
-    );
+    let Some(ours) = ours(&["-n", "-s", "S", "to@x.org"], "", &steps) else {
+        return;
+    };
     assert!(ours.sent.unwrap().ends_with("\nline one\nline two\n"));
 }

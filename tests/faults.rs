@@ -10,7 +10,8 @@
 //! dropped from the mailbox), a clear message on stderr, and exit status 1
 //! (bsd-mailx exits 0 in read mode whatever failed).
 //!
-//! Tests that need root (mount) or a C compiler skip with a message.
+//! Tests that need root (mount, a second user) or a C compiler skip with a
+//! message, or fail under `MAILX_REQUIRE_ALL=1` (tests/common/require.rs).
 //! SIGKILL during a mailbox write-back: tests/mailbox_stress.rs.
 
 mod common;
@@ -113,32 +114,20 @@ impl std::fmt::Display for Run {
     }
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// A small tmpfs mounted at `dir`, unmounted on drop.
 struct SmallFs(PathBuf);
 
 impl SmallFs {
-    /// Mounts a 64 KiB tmpfs (None, after a message, when that fails).
+    /// Mounts a 64 KiB tmpfs (None when this machine cannot: see `require`).
     fn mount(dir: &Path) -> Option<SmallFs> {
+        require!(Req::Tmpfs);
         std::fs::create_dir_all(dir).unwrap();
-        if !is_root() {
-            eprintln!("skipped: mounting a tmpfs needs root");
-            return None;
-        }
         let ok = Command::new("mount")
             .args(["-t", "tmpfs", "-o", "size=64k,mode=0777", "tmpfs"])
             .arg(dir)
-            .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("skipped: cannot mount a tmpfs here");
-            return None;
-        }
+        assert!(ok, "mount a tmpfs on {}", dir.display());
         Some(SmallFs(dir.to_path_buf()))
     }
 
@@ -260,26 +249,18 @@ int fsync(int fd) { return sync_common(fd, "fsync"); }
 int fdatasync(int fd) { return sync_common(fd, "fdatasync"); }
 "#;
 
-/// Builds the shim once per test binary (None without cc).
+/// Builds the shim once per test binary (None without cc: see `require`).
 fn shim() -> Option<PathBuf> {
-    static P: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    P.get_or_init(|| {
-        if !have_cc() {
-            eprintln!("skipped: no C compiler for the fault-injection shim");
-            return None;
-        }
+    require!(Req::Cc);
+    static P: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let p = P.get_or_init(|| {
         // Next to the test binary (target/<profile>/faultshim), not in /tmp.
         let exe = std::env::current_exe().unwrap();
         let dir = exe.parent().unwrap().parent().unwrap().join("faultshim");
         std::fs::create_dir_all(&dir).unwrap();
-        Some(compile_c(
-            &dir,
-            "faultshim.so",
-            SHIM,
-            &["-shared", "-fPIC", "-ldl"],
-        ))
-    })
-    .clone()
+        compile_c(&dir, "faultshim.so", SHIM, &["-shared", "-fPIC", "-ldl"])
+    });
+    Some(p.clone())
 }
 
 fn with_fault(c: &mut Command, shim: &Path, path_part: &str, after: u64, errno: i32) {
@@ -618,13 +599,10 @@ fn enospc_in_tmpdir_send_fails_clearly() {
 // ---------------------------------------------------------------------------
 
 /// Runs as `nobody` in a private 0755 copy of the binary's world; None
-/// (after a message) when we cannot switch users.
+/// when we cannot switch users (see `require`).
 fn nobody_setup(tag: &str) -> Option<(TempDir, Vec<String>)> {
+    require!(Req::Nobody);
     let prefix = unprivileged_prefix()?;
-    if prefix.is_empty() {
-        eprintln!("skipped: not root; the EACCES cases need a second user");
-        return None;
-    }
     let t = TempDir::new(tag);
     std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     setup(&t, "");
@@ -690,10 +668,6 @@ fn eacces_save_and_mbox_as_ordinary_user() {
         c,
         &format!("save 1 {0}/ro/target\nt *\nq\n", t.path().display()),
     );
-    if r.stderr.contains("setpriv:") {
-        eprintln!("skipped: setpriv cannot switch users here: {r}");
-        return;
-    }
     assert!(r.stderr.contains("Permission denied"), "{r}");
     assert_eq!(read(&t.join("ro/target")), OLD.as_bytes());
     assert!(!t.join("ro/mbox").exists());
@@ -714,10 +688,6 @@ fn eacces_read_only_folder_refuses_changes_up_front() {
     let mut c = nobody_mailx(&t, &prefix);
     c.arg("-f").arg(t.join("box"));
     let r = run(c, "d 1\nq\n");
-    if r.stderr.contains("setpriv:") {
-        eprintln!("skipped: setpriv cannot switch users here: {r}");
-        return;
-    }
     assert!(r.stdout.contains("[Read only]"), "{r}");
     assert!(
         r.stdout
@@ -812,16 +782,7 @@ fn stale_dotlock_is_removed_and_we_proceed() {
 /// 3 s: we wait for it and then write back.
 #[test]
 fn fcntl_lock_held_by_another_process_we_wait() {
-    if Command::new("python3")
-        .arg("-c")
-        .arg("import fcntl")
-        .status()
-        .map(|s| !s.success())
-        .unwrap_or(true)
-    {
-        eprintln!("skipped: no python3");
-        return;
-    }
+    require!(Req::Python3);
     let t = TempDir::new("lock");
     setup(&t, "");
     let spool = t.join("home/spool");
@@ -873,10 +834,6 @@ fn unwritable_lock_directory_fcntl_only_with_warning() {
     let mut c = nobody_mailx(&t, &prefix);
     c.env("MAIL", &spool);
     let r = run(c, "d 1\nq\n");
-    if r.stderr.contains("setpriv:") {
-        eprintln!("skipped: setpriv cannot switch users here: {r}");
-        return;
-    }
     assert!(
         r.stderr.contains("using only fcntl locking") || r.stderr.contains("lockfile"),
         "{r}"
@@ -912,20 +869,15 @@ fn dev_null_as_dead_letter_record_and_mbox_is_a_sink() {
     let r = run(c, "body\n");
     assert_eq!(r.status, 1, "{r}");
     assert!(!r.stderr.contains("could not be saved"), "{r}");
-    if !is_root() {
-        eprintln!("skipped the MBOX part: mknod needs root");
-        return;
-    }
+    // The MBOX part: mknod needs root.
+    require!(Req::Root);
     let dev = t.join("null");
     let ok = Command::new("mknod")
         .arg(&dev)
         .args(["c", "1", "3"])
         .status()
         .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("skipped the MBOX part: mknod failed");
-        return;
-    }
+    assert!(ok, "mknod {}", dev.display());
     std::fs::set_permissions(&dev, std::fs::Permissions::from_mode(0o666)).unwrap();
     std::fs::write(t.join("home/spool"), mailbox(3, 2)).unwrap();
     for append in [false, true] {

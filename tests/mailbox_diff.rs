@@ -1,7 +1,7 @@
 //! Differential tests: the mailbox engine against the installed
 //! /usr/bin/bsd-mailx (header counts and flags, print/save output, and
 //! the files left after quit). Skipped with a message when bsd-mailx is
-//! not installed.
+//! not installed (or failed under `MAILX_REQUIRE_ALL=1`).
 
 use std::fs;
 use std::io::Write;
@@ -10,21 +10,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 mod common;
-use common::rng;
+use common::{Req, TempDir, bsd_mailx, rng};
 use mailx::mailbox::{
     Mailbox, MsgFlags, QuitOptions, RenderOptions, append_messages, quit, render::render_message,
 };
-
-const BSD: &str = "/usr/bin/bsd-mailx";
-
-fn have_bsd() -> bool {
-    if Path::new(BSD).exists() {
-        true
-    } else {
-        eprintln!("skipping: {BSD} is not installed");
-        false
-    }
-}
 
 fn fixtures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -37,23 +26,10 @@ fn fixtures() -> Vec<PathBuf> {
     v
 }
 
-fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "mailx-diff-{tag}-{}-{:?}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    fs::create_dir_all(&d).unwrap();
-    d
-}
-
 /// Runs bsd-mailx with `args`, feeding `input`; HOME is `home`, and MAIL
 /// is set when `mail` is given. Returns stdout.
 fn bsd(args: &[&str], input: &str, home: &Path, mail: Option<&Path>) -> Vec<u8> {
-    let mut c = Command::new(BSD);
+    let mut c = Command::new(bsd_mailx());
     c.env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("HOME", home)
@@ -117,10 +93,8 @@ fn bsd_summary(path: &Path, home: &Path) -> Vec<Summary> {
 
 #[test]
 fn random_mailboxes_count_like_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
-    let home = tmpdir("rnd");
+    require!(Req::BsdMailx);
+    let home = TempDir::new("rnd");
     let mut rnd = rng(0x51f1_5eed_0bad_cafe);
     let pieces: [&[u8]; 16] = [
         b"From a@b Mon Jan  1 10:00:00 2001\n",
@@ -202,7 +176,6 @@ fn random_mailboxes_count_like_bsd_mailx() {
     }
     eprintln!("{compared} messages compared");
     assert!(compared > 500, "only {compared} messages compared");
-    fs::remove_dir_all(&home).unwrap();
 }
 
 /// Our date column: `%16.16s` of the From_ line's date text.
@@ -235,10 +208,8 @@ fn status_char(f: MsgFlags) -> char {
 
 #[test]
 fn header_counts_match_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
-    let home = tmpdir("h");
+    require!(Req::BsdMailx);
+    let home = TempDir::new("h");
     for fx in fixtures() {
         let copy = home.join("box");
         fs::copy(&fx, &copy).unwrap();
@@ -252,7 +223,6 @@ fn header_counts_match_bsd_mailx() {
             .collect();
         assert_eq!(ours, theirs, "fixture {}", fx.display());
     }
-    fs::remove_dir_all(&home).unwrap();
 }
 
 /// A user action, done by bsd-mailx commands and by flag changes here
@@ -321,7 +291,7 @@ struct Scenario {
 /// Runs one scenario on both programs; compares stdout of quit, the
 /// mailbox, mbox and the saved file.
 fn run_scenario(fx: &Path, sc: &Scenario, system: bool) {
-    let base = tmpdir("w");
+    let base = TempDir::new("w");
     let (hb, hr) = (base.join("bsd"), base.join("rust"));
     for h in [&hb, &hr] {
         fs::create_dir_all(h).unwrap();
@@ -433,7 +403,6 @@ fn run_scenario(fx: &Path, sc: &Scenario, system: bool) {
             .ok();
         assert_eq!(a, b, "mode of {f}, {what}");
     }
-    fs::remove_dir_all(&base).unwrap();
 }
 
 const SCENARIOS: &[Scenario] = &[
@@ -483,9 +452,7 @@ const SCENARIOS: &[Scenario] = &[
 
 #[test]
 fn quit_matches_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
+    require!(Req::BsdMailx);
     for fx in fixtures() {
         let n = Mailbox::open(&fx).unwrap().len();
         for sc in SCENARIOS {
@@ -509,10 +476,8 @@ fn quit_matches_bsd_mailx() {
 
 #[test]
 fn print_matches_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
-    let home = tmpdir("p");
+    require!(Req::BsdMailx);
+    let home = TempDir::new("p");
     for fx in fixtures() {
         let copy = home.join("box");
         fs::copy(&fx, &copy).unwrap();
@@ -542,15 +507,12 @@ fn print_matches_bsd_mailx() {
             );
         }
     }
-    fs::remove_dir_all(&home).unwrap();
 }
 
 #[test]
 fn write_command_matches_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
-    let home = tmpdir("wr");
+    require!(Req::BsdMailx);
+    let home = TempDir::new("wr");
     for fx in fixtures() {
         let mb = Mailbox::open(&fx).unwrap();
         for i in 0..mb.len() {
@@ -584,15 +546,12 @@ fn write_command_matches_bsd_mailx() {
             );
         }
     }
-    fs::remove_dir_all(&home).unwrap();
 }
 
 #[test]
 fn ignore_list_print_matches_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
-    let home = tmpdir("ig");
+    require!(Req::BsdMailx);
+    let home = TempDir::new("ig");
     let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/headers.mbox");
     let mut mb = Mailbox::open(&fx).unwrap();
     for (cmd, pred) in [
@@ -632,14 +591,11 @@ fn ignore_list_print_matches_bsd_mailx() {
             );
         }
     }
-    fs::remove_dir_all(&home).unwrap();
 }
 
 #[test]
 fn new_mail_and_inc_match_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
+    require!(Req::BsdMailx);
     let extra = b"From new@x Sat Jan  6 10:00:00 2001\nSubject: late\n\nlate body\n\n";
     for fx in fixtures() {
         let n = Mailbox::open(&fx).unwrap().len();
@@ -647,7 +603,7 @@ fn new_mail_and_inc_match_bsd_mailx() {
             continue;
         }
         for (inc, system) in [(false, true), (true, true), (false, false), (true, false)] {
-            let base = tmpdir("nm");
+            let base = TempDir::new("nm");
             let (hb, hr) = (base.join("bsd"), base.join("rust"));
             for h in [&hb, &hr] {
                 fs::create_dir_all(h).unwrap();
@@ -720,7 +676,6 @@ fn new_mail_and_inc_match_bsd_mailx() {
                 // empty line are put before it, as bsd-mailx does.)
                 assert!(again.len() >= kept, "fixture {}", fx.display());
                 assert!(inc || fs::read(&boxr).unwrap().ends_with(extra));
-                fs::remove_dir_all(&base).unwrap();
                 continue;
             }
             for f in ["box", "mbox"] {
@@ -734,7 +689,6 @@ fn new_mail_and_inc_match_bsd_mailx() {
                     String::from_utf8_lossy(&b.unwrap_or_default())
                 );
             }
-            fs::remove_dir_all(&base).unwrap();
         }
     }
 }
@@ -746,10 +700,8 @@ fn new_mail_and_inc_match_bsd_mailx() {
 /// and long lines near every possible split point.
 #[test]
 fn big_mailbox_summary_matches_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
-    let home = tmpdir("big");
+    require!(Req::BsdMailx);
+    let home = TempDir::new("big");
     let mut rnd = rng(0x0dd_ba11_c0ff_ee00);
     let mut data: Vec<u8> = Vec::with_capacity(40 << 20);
     let mut n = 0;
@@ -861,5 +813,4 @@ fn big_mailbox_summary_matches_bsd_mailx() {
     // `From here on …` after an empty line starts a message too.
     let mb = Mailbox::open(&p).unwrap();
     assert!(mb.len() > n, "{} messages, {n} written", mb.len());
-    fs::remove_dir_all(&home).unwrap();
 }

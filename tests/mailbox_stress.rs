@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{Req, TempDir, unprivileged_prefix};
+
 use mailx::mailbox::{
     LockOptions, Mailbox, MailboxLock, MsgFlags, QuitOptions, RewriteMethod, WriteError, quit,
     recover_interrupted,
@@ -30,19 +33,6 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-}
-
-fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "mailx-stress-{tag}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn message(id: usize) -> String {
@@ -158,7 +148,7 @@ fn helper_entry() {
 #[test]
 fn kill_9_during_write_back_leaves_old_or_new() {
     const N: usize = 10_000;
-    let dir = tmpdir("kill");
+    let dir = TempDir::new("kill");
     let backup = dir.join("backup");
     fs::create_dir_all(&backup).unwrap();
     let boxp = dir.join("box");
@@ -248,13 +238,12 @@ fn kill_9_during_write_back_leaves_old_or_new() {
     eprintln!(
         "kill -9: {saw_old} old, {saw_new} new, {recovered} recovered from an interrupted in-place rewrite (one run {full:?})"
     );
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn concurrent_deliverer_loses_nothing() {
     const TOTAL: usize = 500;
-    let dir = tmpdir("deliver");
+    let dir = TempDir::new("deliver");
     let boxp = dir.join("box");
     fs::write(&boxp, b"").unwrap();
     let mut ch = helper(
@@ -297,7 +286,7 @@ fn concurrent_deliverer_loses_nothing() {
         }
         let mut o = QuitOptions::new(true, dir.join("mbox"));
         o.lock = lock.clone();
-        o.backup_dir = dir.clone();
+        o.backup_dir = dir.to_path_buf();
         if rounds % 2 == 0 {
             o.method = RewriteMethod::InPlace;
         }
@@ -329,18 +318,19 @@ fn concurrent_deliverer_loses_nothing() {
         "deliverer: {rounds} write-backs, {} messages left",
         got.len()
     );
-    fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Mounts a small tmpfs, or returns None (not root, no mount).
+/// Mounts a small tmpfs on `dir`; None when this machine cannot (see
+/// `require`).
 fn small_fs(dir: &Path, size: &str) -> Option<()> {
-    let st = Command::new("mount")
+    require!(Req::Tmpfs);
+    let ok = Command::new("mount")
         .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
         .arg(dir)
-        .stderr(Stdio::null())
         .status()
-        .ok()?;
-    st.success().then_some(())
+        .is_ok_and(|s| s.success());
+    assert!(ok, "mount a tmpfs on {}", dir.display());
+    Some(())
 }
 
 fn umount(dir: &Path) {
@@ -349,10 +339,8 @@ fn umount(dir: &Path) {
 
 #[test]
 fn full_disk_leaves_the_original() {
-    let dir = tmpdir("enospc");
+    let dir = TempDir::new("enospc");
     if small_fs(&dir, "256k").is_none() {
-        eprintln!("skipping: cannot mount a tmpfs (needs root)");
-        let _ = fs::remove_dir_all(&dir);
         return;
     }
     let r = std::panic::catch_unwind(|| {
@@ -366,7 +354,7 @@ fn full_disk_leaves_the_original() {
             mb.flags_mut(0).insert(MsgFlags::DELETED | MsgFlags::TOUCH);
             let mut o = QuitOptions::new(false, dir.join("mbox"));
             o.method = method;
-            o.backup_dir = dir.clone();
+            o.backup_dir = dir.to_path_buf();
             let mut out = Vec::new();
             let e = quit(&mut mb, &o, &mut out, &mut std::io::stderr())
                 .expect_err("the disk is too small");
@@ -383,7 +371,6 @@ fn full_disk_leaves_the_original() {
         }
     });
     umount(&dir);
-    let _ = fs::remove_dir_all(&dir);
     if let Err(p) = r {
         std::panic::resume_unwind(p);
     }
@@ -406,7 +393,7 @@ fn arbitrary_bytes_never_panic() {
         b"From bare\n",
         b"x",
     ];
-    let dir = tmpdir("fuzz");
+    let dir = TempDir::new("fuzz");
     for round in 0..400 {
         let mut data = Vec::new();
         let n = rng.below(60);
@@ -457,12 +444,11 @@ fn arbitrary_bytes_never_panic() {
             "round {round}: messages lost on rewrite"
         );
     }
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn new_mail_during_session_is_kept() {
-    let dir = tmpdir("newmail");
+    let dir = TempDir::new("newmail");
     let boxp = dir.join("box");
     fs::write(&boxp, format!("{}{}", message(1), message(2))).unwrap();
     let mut mb = Mailbox::open(&boxp).unwrap();
@@ -472,7 +458,7 @@ fn new_mail_during_session_is_kept() {
     f.write_all(message(3).as_bytes()).unwrap();
     drop(f);
     let mut o = QuitOptions::new(true, dir.join("mbox"));
-    o.backup_dir = dir.clone();
+    o.backup_dir = dir.to_path_buf();
     let mut out = Vec::new();
     quit(&mut mb, &o, &mut out, &mut std::io::stderr()).unwrap();
     let out = String::from_utf8(out).unwrap();
@@ -497,23 +483,19 @@ fn new_mail_during_session_is_kept() {
         other => panic!("{other:?}"),
     }
     assert_eq!(fs::read_to_string(&boxp).unwrap(), short);
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn unprivileged_user_locks_through_dotlockfile_and_rewrites_in_place() {
     use std::os::unix::fs::PermissionsExt;
-    // SAFETY: getuid has no preconditions.
-    if unsafe { libc::getuid() } != 0
-        || !Path::new("/usr/bin/dotlockfile").exists()
-        || !Path::new("/usr/bin/setpriv").exists()
-    {
-        eprintln!("skipping: needs root, /usr/bin/dotlockfile and setpriv");
+    require!(Req::Nobody);
+    require!(Req::Dotlockfile);
+    let Some(nobody) = unprivileged_prefix() else {
         return;
-    }
+    };
     // A /var/mail look-alike: root:mail 2775, the box owned by nobody.
-    let dir = tmpdir("varmail");
-    let backup = tmpdir("nobody-home");
+    let dir = TempDir::new("varmail");
+    let backup = TempDir::new("nobody-home");
     let boxp = dir.join("box");
     fs::write(&boxp, format!("{}{}", message(1), message(2))).unwrap();
     let chown = |p: &Path, who: &str| {
@@ -533,8 +515,8 @@ fn unprivileged_user_locks_through_dotlockfile_and_rewrites_in_place() {
     chown(&backup, "nobody");
     let exe = std::env::current_exe().unwrap();
     let run = |nohelper: bool| {
-        let mut c = Command::new("/usr/bin/setpriv");
-        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        let mut c = Command::new(&nobody[0]);
+        c.args(&nobody[1..])
             .arg(&exe)
             .args(["--exact", "helper_entry", "--nocapture", "--test-threads=1"])
             .env("MAILX_HELPER", "unprivileged")
@@ -584,6 +566,4 @@ fn unprivileged_user_locks_through_dotlockfile_and_rewrites_in_place() {
     assert_eq!(ids(&boxp), vec![2]);
     // No recovery file left.
     assert_eq!(fs::read_dir(&backup).unwrap().count(), 0);
-    fs::remove_dir_all(&dir).unwrap();
-    fs::remove_dir_all(&backup).unwrap();
 }

@@ -4,18 +4,10 @@
 //! lines, binary attachments and non-ASCII file names. 7-bit mail stays
 //! exactly as bsd-mailx writes it (covered by the send differential tests).
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{Req, TempDir};
+use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn tempdir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let d = std::env::temp_dir().join(format!("mailx-mime-{tag}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// Sends `body` with the given arguments through a fake sendmail; returns what it received.
 fn send(dir: &Path, args: &[&str], body: &[u8]) -> Vec<u8> {
@@ -42,7 +34,7 @@ fn send(dir: &Path, args: &[&str], body: &[u8]) -> Vec<u8> {
 
 /// Parses a message with Python's email package and returns JSON-ish lines:
 /// subject, from, then per leaf part: type, filename, hex of decoded bytes.
-fn python_parse(msg: &[u8], dir: &Path) -> Option<Vec<String>> {
+fn python_parse(msg: &[u8], dir: &Path) -> Vec<String> {
     let f = dir.join("msg.eml");
     std::fs::write(&f, msg).unwrap();
     let script = r#"
@@ -68,35 +60,29 @@ for p in m.walk():
         .arg(script)
         .arg(&f)
         .output()
-        .ok()?;
+        .expect("run python3");
     if !out.status.success() {
         panic!("python failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    Some(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(String::from)
-            .collect(),
-    )
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
 }
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Sends, then parses what sendmail got with Python; None without python3
+/// (see `require`).
 fn roundtrip(tag: &str, args: &[&str], body: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
-    let dir = tempdir(tag);
+    require!(Req::Python3);
+    let dir = TempDir::new(tag);
     let sent = send(&dir, args, body);
     let parsed = python_parse(&sent, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    match parsed {
-        Some(p) => Some((sent, p)),
-        None => {
-            eprintln!("skipped: python3 not available");
-            None
-        }
-    }
+    Some((sent, parsed))
 }
 
 #[test]
@@ -184,7 +170,7 @@ fn display_names_are_encoded() {
 
 #[test]
 fn binary_and_non_ascii_attachments_round_trip() {
-    let dir = tempdir("att");
+    let dir = TempDir::new("att");
     let bin: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
     let binpath = dir.join("data.bin");
     std::fs::write(&binpath, &bin).unwrap();
@@ -223,26 +209,19 @@ fn binary_and_non_ascii_attachments_round_trip() {
             hex("naïve text\n".as_bytes())
         )
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn missing_attachment_is_an_error_before_sending() {
-    let dir = tempdir("missing");
+    let dir = TempDir::new("missing");
     let sm = dir.join("fakesm");
     std::fs::write(&sm, format!("#!/bin/sh\ncat > '{}/sent'\n", dir.display())).unwrap();
     Command::new("chmod").arg("755").arg(&sm).status().unwrap();
     let rc = dir.join("rc");
     std::fs::write(&rc, format!("set sendmail={}\n", sm.display())).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mailx"))
-        .args([
-            "-n",
-            "-s",
-            "x",
-            "-A",
-            "/nonexistent/file.pdf",
-            "a@example.org",
-        ])
+        .args(["-n", "-s", "x", "-A", "no/such/file.pdf", "a@example.org"])
+        .current_dir(&dir)
         .env("HOME", &dir)
         .env("MAILRC", &rc)
         .stdin(Stdio::null())
@@ -251,10 +230,9 @@ fn missing_attachment_is_an_error_before_sending() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("/nonexistent/file.pdf: No such file or directory")
+            .contains("no/such/file.pdf: No such file or directory")
     );
     assert!(!dir.join("sent").exists(), "nothing may be sent");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

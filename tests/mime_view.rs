@@ -18,24 +18,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+mod common;
+use common::{Pty, Req, TempDir, bsd_mailx};
+
 const OURS: &str = env!("CARGO_BIN_EXE_mailx");
-const BSD: &str = "/usr/bin/bsd-mailx";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mime")
-}
-
-fn tempdir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let d = std::env::temp_dir().join(format!(
-        "mailx-mimeview-{tag}-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 struct Out {
@@ -48,7 +37,7 @@ struct Out {
 /// script on stdin, LC_ALL=`locale`, an rc file setting a fake sendmail.
 fn run_in(
     dir: &Path,
-    prog: &str,
+    prog: impl AsRef<std::ffi::OsStr>,
     fixture: Option<&str>,
     locale: &str,
     script: &str,
@@ -90,10 +79,8 @@ fn run_in(
 }
 
 fn run(fixture: &str, locale: &str, script: &str) -> Out {
-    let d = tempdir("run");
-    let o = run_in(&d, OURS, Some(fixture), locale, script, &[]);
-    let _ = std::fs::remove_dir_all(&d);
-    o
+    let d = TempDir::new("run");
+    run_in(&d, OURS, Some(fixture), locale, script, &[])
 }
 
 /// The banner's version differs from bsd-mailx's on purpose (R1).
@@ -132,11 +119,12 @@ fn golden(name: &str, got: &[u8]) {
     let want = std::fs::read(&path)
         .unwrap_or_else(|_| panic!("{} missing (UPDATE_GOLDEN=1 writes it)", path.display()));
     if want != got {
-        let d = tempdir("golden");
-        std::fs::write(d.join(name), got).unwrap();
+        // Kept for a look, in the build tree.
+        let keep = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+        std::fs::write(&keep, got).unwrap();
         panic!(
             "{name} differs from the golden file; got {}\n{}",
-            d.join(name).display(),
+            keep.display(),
             String::from_utf8_lossy(got)
         );
     }
@@ -161,17 +149,21 @@ fn golden_outputs_in_utf8_and_c_locales() {
 /// exactly what bsd-mailx prints (attachments is ours only).
 #[test]
 fn c_locale_and_plain_mail_are_bsd_mailx_byte_for_byte() {
-    if !Path::new(BSD).exists() {
-        eprintln!("SKIPPED: {BSD} is not installed");
-        return;
-    }
+    require!(Req::BsdMailx);
     let mut cases: Vec<(&str, &str)> = FIXTURES.iter().map(|f| (*f, "C")).collect();
     cases.push(("plain", "C.UTF-8"));
     for (f, locale) in cases {
         let script = "h\np *\ntop *\n";
-        let d1 = tempdir("bsd");
-        let d2 = tempdir("ours");
-        let real = run_in(&d1, BSD, Some(&format!("{f}.mbox")), locale, script, &[]);
+        let d1 = TempDir::new("bsd");
+        let d2 = TempDir::new("ours");
+        let real = run_in(
+            &d1,
+            bsd_mailx(),
+            Some(&format!("{f}.mbox")),
+            locale,
+            script,
+            &[],
+        );
         let ours = run_in(&d2, OURS, Some(&format!("{f}.mbox")), locale, script, &[]);
         assert_eq!(
             String::from_utf8_lossy(&normalise(&ours.stdout)),
@@ -183,8 +175,6 @@ fn c_locale_and_plain_mail_are_bsd_mailx_byte_for_byte() {
             normalise(&real.stdout),
             "{f} in {locale} (bytes)"
         );
-        let _ = std::fs::remove_dir_all(&d1);
-        let _ = std::fs::remove_dir_all(&d2);
     }
 }
 
@@ -239,7 +229,7 @@ fn capital_print_and_pipe_keep_the_raw_bytes() {
         "{t}"
     );
     assert!(t.contains("im B=C3=BCro"), "{t}");
-    let d = tempdir("pipe");
+    let d = TempDir::new("pipe");
     let o = run_in(
         &d,
         OURS,
@@ -260,7 +250,6 @@ fn capital_print_and_pipe_keep_the_raw_bytes() {
         assert!(g.contains("JVBERi0xLjQK"), "base64 kept");
     }
     assert!(raw.len() > 1000);
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 fn pdf_bytes() -> Vec<u8> {
@@ -274,7 +263,7 @@ fn pdf_bytes() -> Vec<u8> {
 
 #[test]
 fn detach_writes_the_exact_bytes_and_never_overwrites() {
-    let d = tempdir("detach");
+    let d = TempDir::new("detach");
     let o = run_in(
         &d,
         OURS,
@@ -296,7 +285,6 @@ fn detach_writes_the_exact_bytes_and_never_overwrites() {
         inner.starts_with("Received: from a by b\nFrom: =?UTF-8?B?"),
         "{inner}"
     );
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -399,7 +387,7 @@ fn escape_sequences_never_reach_the_summary() {
 
 #[test]
 fn reply_and_tilde_m_use_decoded_text() {
-    let d = tempdir("reply");
+    let d = TempDir::new("reply");
     let o = run_in(
         &d,
         OURS,
@@ -419,9 +407,8 @@ fn reply_and_tilde_m_use_decoded_text() {
         "{sent}"
     );
     assert!(!sent.contains("JVBERi0"), "{sent}");
-    let _ = std::fs::remove_dir_all(&d);
     // ~M keeps the raw message.
-    let d = tempdir("reply2");
+    let d = TempDir::new("reply2");
     run_in(
         &d,
         OURS,
@@ -432,14 +419,13 @@ fn reply_and_tilde_m_use_decoded_text() {
     );
     let sent = std::fs::read_to_string(d.join("sent")).unwrap();
     assert!(sent.contains("JVBERi0"), "{sent}");
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// A message our send side builds (-A attachments, non-ASCII subject),
 /// read back: decoded subject, listed attachments, exact bytes detached.
 #[test]
 fn round_trip_with_our_send_side() {
-    let d = tempdir("roundtrip");
+    let d = TempDir::new("roundtrip");
     let bin: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 256) as u8).collect();
     std::fs::write(d.join("data.bin"), &bin).unwrap();
     std::fs::write(d.join("notes.txt"), "Grüße\n").unwrap();
@@ -502,14 +488,13 @@ fn round_trip_with_our_send_side() {
         std::fs::read(d.join("out.txt")).unwrap(),
         "Grüße\n".as_bytes()
     );
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// On a terminal, escape sequences, C1 controls and bidi controls in
 /// decoded text are shown visibly.
 #[test]
 fn decoded_text_on_a_terminal_is_made_visible() {
-    let d = tempdir("tty");
+    let d = TempDir::new("tty");
     std::fs::copy(fixtures().join("hostile.mbox"), d.join("box")).unwrap();
     std::fs::write(d.join("rc"), "").unwrap();
     let mut cmd = Command::new(OURS);
@@ -520,10 +505,13 @@ fn decoded_text_on_a_terminal_is_made_visible() {
         .env("LC_ALL", "C.UTF-8")
         .env("TERM", "dumb")
         .env("PAGER", "cat");
-    let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).expect("pty");
-    p.send_line("p 1").unwrap();
-    p.send_line("x").unwrap();
-    let out = p.exp_eof().unwrap_or_default();
+    let Some(mut p) = Pty::spawn(cmd, None, false) else {
+        return;
+    };
+    p.send_line("p 1");
+    p.send_line("x");
+    let (_, out) = p.finish(std::time::Duration::from_secs(10));
+    let out = String::from_utf8_lossy(&out);
     assert!(out.contains("line1 ^[[31mred^[[0m"), "{out:?}");
     assert!(out.contains("CSI8 M^[31m C1"), "{out:?}");
     assert!(out.contains("OSC ^[]52;c;ZXZpbA==^G clipboard"), "{out:?}");
@@ -537,7 +525,6 @@ fn decoded_text_on_a_terminal_is_made_visible() {
     );
     assert!(!out.contains('\x1b'), "{out:?}");
     assert!(!out.contains('\u{202e}'), "{out:?}");
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// Every prefix (in steps) and a byte-flipped copy of every corpus message

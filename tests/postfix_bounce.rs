@@ -4,25 +4,17 @@
 //! exits 0, as bsd-mailx does: the MTA took the message), not delivered, and
 //! bounced to the envelope sender. In its own test binary because it changes
 //! Postfix's global limits for a moment (cargo runs test binaries one at a
-//! time); the limits are restored even when the test fails.
+//! time); the limits are restored even when the test fails, and so is the
+//! recipient's spool file. The recipient, mxfull, is a user of the rig.
 
 mod common;
+use common::{Req, TempDir};
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The rig, with the sender user this test mails from.
-fn postfix_ready() -> bool {
-    common::postfix_rig_ready(
-        &[
-            "/usr/sbin/postfix",
-            "/usr/sbin/sendmail",
-            "/usr/sbin/postconf",
-        ],
-        &[25],
-        &["mxsender"],
-    )
-}
+/// The rig's user whose mailbox is filled.
+const USER: &str = "mxfull";
 
 fn sh(cmd: &str) -> String {
     let o = Command::new("/bin/sh")
@@ -33,37 +25,50 @@ fn sh(cmd: &str) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
-/// Restores Postfix's limits when dropped.
-struct Limits {
-    mailbox: String,
-    message: String,
+/// Postfix parameters as main.cf had them (None: not set there, so the
+/// default applies); restored (or removed again) and reloaded when dropped.
+struct Limits(Vec<(&'static str, Option<String>)>);
+
+impl Limits {
+    fn save(names: &[&'static str]) -> Limits {
+        Limits(
+            names
+                .iter()
+                .map(|&n| {
+                    // `postconf -n` lists only what main.cf sets.
+                    let v = sh(&format!("postconf -n -h {n} 2>/dev/null"));
+                    (n, (!v.is_empty()).then_some(v))
+                })
+                .collect(),
+        )
+    }
 }
 
 impl Drop for Limits {
     fn drop(&mut self) {
-        sh(&format!(
-            "postconf -e mailbox_size_limit={} message_size_limit={} && postfix reload 2>/dev/null",
-            self.mailbox, self.message
-        ));
+        for (name, value) in &self.0 {
+            match value {
+                Some(v) => sh(&format!("postconf -e {name}={v}")),
+                None => sh(&format!("postconf -X {name}")),
+            };
+        }
+        sh("postfix reload 2>/dev/null");
+    }
+}
+
+/// Removes a file when dropped.
+struct RemoveOnDrop(String);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
 #[test]
 fn full_mailbox_bounces_to_the_sender() {
-    if !postfix_ready() {
-        return;
-    }
-    let user = "mxfull";
-    if !Command::new("id")
-        .arg(user)
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        sh(&format!(
-            "useradd -M -d /nonexistent -s /usr/sbin/nologin {user}"
-        ));
-    }
+    require!(Req::PostfixRig);
+    let user = USER;
     let spool = format!("/var/mail/{user}");
     let tag = format!(
         "full-{}-{}",
@@ -73,10 +78,7 @@ fn full_mailbox_bounces_to_the_sender() {
             .unwrap()
             .as_millis()
     );
-    let _restore = Limits {
-        mailbox: sh("postconf -h mailbox_size_limit"),
-        message: sh("postconf -h message_size_limit"),
-    };
+    let _restore = Limits::save(&["mailbox_size_limit", "message_size_limit"]);
     sh(
         "postconf -e mailbox_size_limit=200000 message_size_limit=100000 && postfix reload 2>/dev/null",
     );
@@ -88,14 +90,14 @@ fn full_mailbox_bounces_to_the_sender() {
         fill.push_str("filler line filler line filler line filler line filler line\n");
     }
     fill.push('\n');
+    let _remove = RemoveOnDrop(spool.clone());
     std::fs::write(&spool, &fill).unwrap();
     sh(&format!("chown {user}:mail {spool} && chmod 660 {spool}"));
     let before = std::fs::metadata(&spool).unwrap().len();
 
     let body = "x".repeat(70) + "\n";
     let body = body.repeat(200); // 14 KB: under message_size_limit, over the mailbox limit
-    let home = std::env::temp_dir().join(format!("mailx-{tag}"));
-    std::fs::create_dir_all(&home).unwrap();
+    let home = TempDir::new("bounce");
     let mut child = Command::new(env!("CARGO_BIN_EXE_mailx"))
         .args([
             "-n",
@@ -160,6 +162,4 @@ fn full_mailbox_bounces_to_the_sender() {
         "nothing was appended to the full mailbox"
     );
     assert!(!String::from_utf8_lossy(&after).contains(&tag));
-    let _ = std::fs::remove_file(&spool);
-    let _ = std::fs::remove_dir_all(&home);
 }

@@ -17,8 +17,8 @@
 //! ignored test: see its comment for the Postfix deferral they cause.
 //!
 //! Needs the rig of `scripts/postfix-test-setup.sh` and root: skipped with a
-//! SKIPPED message otherwise, unless MAILX_REQUIRE_POSTFIX is set, which
-//! turns a missing rig into a failure (same convention as smtp_e2e.rs).
+//! message otherwise, or failed under `MAILX_REQUIRE_ALL=1` (or
+//! `MAILX_REQUIRE_POSTFIX=1`); see tests/common/require.rs.
 //!
 //! Other tests (and other worktrees) may use the same mailbox at the same
 //! time: only messages carrying this run's unique tag are counted.
@@ -28,6 +28,7 @@
 //! transport and user).
 
 mod common;
+use common::{Req, TempDir};
 
 use mailx::mailbox::{LockOptions, Mailbox};
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,19 +47,6 @@ const FIRST: u32 = 40;
 /// Messages sent while the sessions run.
 const DURING: u32 = 60;
 const SESSIONS: u32 = 4;
-
-/// The rig, with the mailbox owner and the sender of this test.
-fn postfix_ready() -> bool {
-    common::postfix_rig_ready(
-        &[
-            "/usr/sbin/postfix",
-            "/usr/sbin/sendmail",
-            "/usr/sbin/postqueue",
-        ],
-        &[25],
-        &["mxtest", "mxsender"],
-    )
-}
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_mailx")
@@ -244,10 +232,8 @@ fn read_session(how: How, home: &Path, cmds: &[String]) -> Session {
 }
 
 /// A directory the user mxtest can write (HOME and save files).
-fn mxtest_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mxt-pfread-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
+fn mxtest_dir(tag: &str) -> TempDir {
+    let d = TempDir::new(&format!("pfread-{tag}"));
     std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
     let _ = Command::new("chown")
         .args(["mxtest:mxtest"])
@@ -258,9 +244,7 @@ fn mxtest_dir(tag: &str) -> PathBuf {
 
 #[test]
 fn postfix_delivery_during_read_sessions_loses_and_duplicates_nothing() {
-    if !postfix_ready() {
-        return;
-    }
+    require!(Req::PostfixRig);
     // Deferrals caused by other tests on this machine that replace the spool
     // (see the ignored test below) are retried at once and reported; our own
     // sessions must not replace it (checked per session).
@@ -281,9 +265,7 @@ fn postfix_delivery_during_read_sessions_loses_and_duplicates_nothing() {
 /// behind the durable recovery copy; this is the regression test.
 #[test]
 fn postfix_delivery_during_root_sessions_on_the_spool() {
-    if !postfix_ready() {
-        return;
-    }
+    require!(Req::PostfixRig);
     scenario(
         &[
             How::RootDashU,
@@ -318,7 +300,7 @@ fn scenario(hows: &[How], retry_deferred: bool) {
         let hs: Vec<_> = chunk
             .iter()
             .map(|&i| {
-                let (h, b) = (send_home.clone(), base.clone());
+                let (h, b) = (send_home.to_path_buf(), base.clone());
                 thread::spawn(move || send(&h, &b, i))
             })
             .collect();
@@ -342,7 +324,7 @@ fn scenario(hows: &[How], retry_deferred: bool) {
 
     // 2. More mail keeps coming while the sessions run.
     let sender = {
-        let (h, b) = (send_home.clone(), base.clone());
+        let (h, b) = (send_home.to_path_buf(), base.clone());
         thread::spawn(move || {
             let mut rng = Rng(nanos() | 1);
             for i in FIRST..FIRST + DURING {
@@ -365,8 +347,8 @@ fn scenario(hows: &[How], retry_deferred: bool) {
     let mut deferred: BTreeSet<String> = BTreeSet::new();
     for k in 0..SESSIONS {
         let how = hows[k as usize % hows.len()];
-        let home = mxtest_dir(&format!("s{k}"));
-        homes.push(home.clone());
+        homes.push(mxtest_dir(&format!("s{k}")));
+        let home = homes[homes.len() - 1].to_path_buf();
         let save = home.join(format!("saved-{k}.mbox"));
         let (p, s, d1, d2) = (10 * k, 10 * k + 1, 10 * k + 2, 10 * k + 3);
         used.extend([p, s, d1, d2]);
@@ -559,7 +541,4 @@ fn scenario(hows: &[How], retry_deferred: bool) {
         deferred.len(),
         t0.elapsed().as_secs_f64()
     );
-    for d in homes.iter().chain([&send_home]) {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }

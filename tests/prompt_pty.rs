@@ -7,14 +7,16 @@
 //! composing at the prompt) both programs get the same keys and their
 //! outcome is compared; bsd-mailx has no editing keys or history, and it
 //! reads the terminal in cooked mode whatever TERM says.
-//! The bsd-mailx comparisons are skipped when it is not installed.
+//! The bsd-mailx comparisons are skipped when it is not installed (failed
+//! under `MAILX_REQUIRE_ALL=1`).
 
+mod common;
+use common::{Pty, Req, TempDir, bsd_mailx, require};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-const BSD: &str = "/usr/bin/bsd-mailx";
 const OURS: &str = env!("CARGO_BIN_EXE_mailx");
 const UP: &str = "\x1b[A";
 
@@ -42,14 +44,8 @@ struct Outcome {
     history: Option<(u32, String)>,
 }
 
-fn home(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let d = std::env::temp_dir().join(format!("mailx-prompt-{tag}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn ours() -> &'static Path {
+    Path::new(OURS)
 }
 
 fn fixture() -> PathBuf {
@@ -84,8 +80,9 @@ fn plain(raw: &str) -> String {
 }
 
 /// Runs `bin -n -N -f box` on a pty in `dir` (its HOME), with `rc` as the
-/// mailrc (plus a fake sendmail writing `sent`), and plays the steps.
-fn run_in(dir: &Path, bin: &str, rc: &str, term: &str, steps: &[Step]) -> Outcome {
+/// mailrc (plus a fake sendmail writing `sent`), and plays the steps. None
+/// without ptys.
+fn run_in(dir: &Path, bin: &Path, rc: &str, term: &str, steps: &[Step]) -> Option<Outcome> {
     let sm = dir.join("fakesm");
     std::fs::write(&sm, format!("#!/bin/sh\ncat > '{}/sent'\n", dir.display())).unwrap();
     std::fs::set_permissions(&sm, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -108,58 +105,36 @@ fn run_in(dir: &Path, bin: &str, rc: &str, term: &str, steps: &[Step]) -> Outcom
         .env("TERM", term)
         .env("MAILRC", &rcfile)
         .current_dir(dir);
-    let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).expect("spawn on a pty");
-    let mut raw = String::new();
+    let mut p = Pty::spawn(cmd, None, false)?;
     for st in steps {
         match st {
             Expect(s) => {
-                let got = p.exp_string(s).unwrap_or_else(|e| {
-                    panic!("{bin}: waiting for {s:?}: {e}\nso far:\n{}", plain(&raw))
-                });
-                raw.push_str(&got);
-                raw.push_str(s);
+                if let Err(e) = p.expect(s) {
+                    panic!("{}: {}", bin.display(), plain(&e));
+                }
             }
             Keys(k) => {
-                p.send(k).unwrap();
-                p.flush().unwrap();
+                p.send(k);
                 std::thread::sleep(Duration::from_millis(60));
             }
             Ctrl(c) => {
-                p.send_control(*c).unwrap();
+                p.ctrl(*c);
                 std::thread::sleep(Duration::from_millis(100));
             }
             Signal(sig) => {
-                p.process_mut().signal((*sig).try_into().unwrap()).unwrap();
+                p.signal(*sig);
                 std::thread::sleep(Duration::from_millis(200));
             }
             Resize(rows, cols) => {
-                let master = p.process().get_file_handle().unwrap();
-                let ws = libc::winsize {
-                    ws_row: *rows,
-                    ws_col: *cols,
-                    ws_xpixel: 0,
-                    ws_ypixel: 0,
-                };
-                // SAFETY: TIOCSWINSZ on the pty master with a winsize we own.
-                unsafe {
-                    use std::os::fd::AsRawFd;
-                    libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws);
-                }
+                p.resize(*rows, *cols);
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
     }
-    raw.push_str(&p.exp_eof().unwrap_or_default());
-    // `Exited(Pid(n), code)`: the code, or None when killed by a signal.
-    let status = p
-        .process()
-        .wait()
-        .map(|s| format!("{s:?}"))
-        .unwrap_or_default();
-    let exit = status
-        .strip_prefix("Exited(")
-        .and_then(|r| r.rsplit(", ").next())
-        .and_then(|c| c.trim_end_matches(')').parse().ok());
+    let (status, screen) = p.finish(Duration::from_secs(10));
+    let raw = String::from_utf8_lossy(&screen);
+    // The code, or None when killed by a signal.
+    let exit = status.code();
     let hist = dir.join(".mailx_history");
     let history = std::fs::metadata(&hist).ok().map(|m| {
         (
@@ -167,28 +142,30 @@ fn run_in(dir: &Path, bin: &str, rc: &str, term: &str, steps: &[Step]) -> Outcom
             std::fs::read_to_string(&hist).unwrap_or_default(),
         )
     });
-    Outcome {
+    Some(Outcome {
         screen: plain(&raw).replace(dir.to_str().unwrap(), "$HOME"),
         exit,
         sent: std::fs::read_to_string(dir.join("sent")).ok(),
         mailbox: std::fs::read(&boxf).unwrap(),
         history,
-    }
+    })
 }
 
-fn run(bin: &str, rc: &str, steps: &[Step]) -> Outcome {
-    let dir = home(Path::new(bin).file_name().unwrap().to_str().unwrap());
-    let out = run_in(&dir, bin, rc, "xterm", steps);
-    let _ = std::fs::remove_dir_all(&dir);
-    out
+/// `run_in` in a fresh HOME.
+fn run(bin: &Path, rc: &str, steps: &[Step]) -> Option<Outcome> {
+    let dir = TempDir::new(&format!(
+        "prompt-{}",
+        bin.file_name().unwrap().to_str().unwrap()
+    ));
+    run_in(&dir, bin, rc, "xterm", steps)
 }
 
+/// bsd-mailx's run, for a comparison; None without it.
 fn bsd(rc: &str, steps: &[Step]) -> Option<Outcome> {
-    if !Path::new(BSD).exists() {
-        eprintln!("skipped comparison: {BSD} not installed");
+    if !require(Req::BsdMailx) {
         return None;
     }
-    Some(run(BSD, rc, steps))
+    run(bsd_mailx(), rc, steps)
 }
 
 /// The text after the last `& ` prompt shown.
@@ -211,7 +188,9 @@ fn prompt_and_editing_keys() {
         Expect("& "),
         Keys("q\r"),
     ];
-    let o = run(OURS, "", &steps);
+    let Some(o) = run(ours(), "", &steps) else {
+        return;
+    };
     // The editor redraws the line as it changes; what ran was `print 1`.
     assert!(o.screen.contains("Message 1:\n"), "{}", o.screen);
     assert!(!o.screen.contains("Unknown command"), "{}", o.screen);
@@ -221,7 +200,7 @@ fn prompt_and_editing_keys() {
 
 #[test]
 fn history_within_and_across_sessions() {
-    let dir = home("hist");
+    let dir = TempDir::new("prompt-hist");
     let first = [
         Expect("& "),
         Keys("p 2\r"),
@@ -233,7 +212,9 @@ fn history_within_and_across_sessions() {
         Expect("& "),
         Keys("q\r"),
     ];
-    let o = run_in(&dir, OURS, "", "xterm", &first);
+    let Some(o) = run_in(&dir, ours(), "", "xterm", &first) else {
+        return;
+    };
     assert_eq!(o.screen.matches("Body two.").count(), 2, "{}", o.screen);
     let (mode, text) = o.history.expect("history file written");
     assert_eq!(mode, 0o600, "history file mode");
@@ -249,23 +230,27 @@ fn history_within_and_across_sessions() {
         Expect("& "),
         Keys("x\r"),
     ];
-    let o = run_in(&dir, OURS, "", "xterm", &second);
+    let Some(o) = run_in(&dir, ours(), "", "xterm", &second) else {
+        return;
+    };
     assert!(o.screen.contains("Message 2:\n"), "{}", o.screen);
     let (_, text) = o.history.expect("history file");
     assert_eq!(text.lines().filter(|l| *l == "p 2").count(), 2, "{text:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn history_file_variable_names_or_disables_it() {
     let steps = [Expect("& "), Keys("=\r"), Expect("& "), Keys("x\r")];
-    let dir = home("histvar");
-    let _ = run_in(&dir, OURS, "set history-file=~/mine\n", "xterm", &steps);
+    let dir = TempDir::new("prompt-histvar");
+    if run_in(&dir, ours(), "set history-file=~/mine\n", "xterm", &steps).is_none() {
+        return;
+    }
     let meta = std::fs::metadata(dir.join("mine")).expect("named history file");
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     assert!(!dir.join(".mailx_history").exists());
-    let _ = std::fs::remove_dir_all(&dir);
-    let o = run(OURS, "set history-file=\n", &steps);
+    let Some(o) = run(ours(), "set history-file=\n", &steps) else {
+        return;
+    };
     assert!(o.history.is_none(), "empty history-file: no file");
 }
 
@@ -282,7 +267,9 @@ fn interrupt_at_the_prompt_keeps_the_session() {
         Expect("& "),
         Keys("x\r"),
     ];
-    let o = run(OURS, "", &steps);
+    let Some(o) = run(ours(), "", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
     if let Some(b) = bsd("", &steps) {
         assert_eq!(o.exit, b.exit);
@@ -293,7 +280,9 @@ fn interrupt_at_the_prompt_keeps_the_session() {
 #[test]
 fn eof_quits_like_quit() {
     let steps = [Expect("& "), Keys("p 1\r"), Expect("& "), Ctrl('d')];
-    let o = run(OURS, "", &steps);
+    let Some(o) = run(ours(), "", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
     assert!(o.screen.ends_with("box\" complete\n"), "{:?}", o.screen);
     if let Some(b) = bsd("", &steps) {
@@ -316,7 +305,9 @@ fn ignoreeof_says_use_quit() {
         Expect("& "),
         Keys("x\r"),
     ];
-    let o = run(OURS, "set ignoreeof\n", &steps);
+    let Some(o) = run(ours(), "set ignoreeof\n", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
     if let Some(b) = bsd("set ignoreeof\n", &steps) {
         assert_eq!(o.exit, b.exit);
@@ -330,7 +321,9 @@ fn ignoreeof_gives_up_after_25_eofs_as_bsd_mailx() {
         steps.push(Expect("& "));
         steps.push(Ctrl('d'));
     }
-    let o = run(OURS, "set ignoreeof\n", &steps);
+    let Some(o) = run(ours(), "set ignoreeof\n", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
     assert_eq!(o.screen.matches("Use \"quit\" to quit.").count(), 24);
     if let Some(b) = bsd("set ignoreeof\n", &steps) {
@@ -347,7 +340,9 @@ fn hangup_at_the_prompt_exits_1_and_saves_nothing() {
         Expect("& "),
         Signal(libc::SIGHUP),
     ];
-    let o = run(OURS, "", &steps);
+    let Some(o) = run(ours(), "", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(1), "{}", o.screen);
     assert_eq!(o.mailbox, std::fs::read(fixture()).unwrap());
     if let Some(b) = bsd("", &steps) {
@@ -373,7 +368,9 @@ fn suspend_key_and_stop_continue_resume_at_the_prompt() {
         Expect("& "),
         Keys("x\r"),
     ];
-    let o = run(OURS, "", &steps);
+    let Some(o) = run(ours(), "", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
 }
 
@@ -394,7 +391,9 @@ fn mail_at_the_prompt_reads_the_body_from_the_terminal() {
         Expect("& "),
         Keys("x\r"),
     ];
-    let o = run(OURS, rc, &steps);
+    let Some(o) = run(ours(), rc, &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
     let sent = o.sent.clone().expect("sendmail ran");
     assert!(sent.contains("Subject: hello\n"), "{sent}");
@@ -417,7 +416,9 @@ fn multi_line_paste_runs_every_line() {
         Expect("& "),
         Keys("x\r"),
     ];
-    let o = run(OURS, "", &steps);
+    let Some(o) = run(ours(), "", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
 }
 
@@ -435,13 +436,15 @@ fn lines_typed_while_a_command_runs_are_kept() {
         Expect("& "),
         Keys("x\r"),
     ];
-    let o = run(OURS, "", &steps);
+    let Some(o) = run(ours(), "", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
 }
 
 #[test]
 fn window_size_is_read_again_after_a_resize() {
-    let dir = home("winch");
+    let dir = TempDir::new("prompt-winch");
     std::fs::copy(big_fixture(), dir.join("box")).unwrap();
     let steps = [
         Expect("& "),
@@ -450,8 +453,9 @@ fn window_size_is_read_again_after_a_resize() {
         Expect("& "),
         Keys("x\r"),
     ];
-    let o = run_in(&dir, OURS, "", "xterm", &steps);
-    let _ = std::fs::remove_dir_all(&dir);
+    let Some(o) = run_in(&dir, ours(), "", "xterm", &steps) else {
+        return;
+    };
     let shown = o.screen.split("h 24\n").nth(1).expect("h 24 ran");
     let heads: Vec<&str> = shown.lines().filter(|l| l.contains("user")).collect();
     // 20 rows: a screen of 16 headers, each cut to 60 columns.
@@ -461,14 +465,15 @@ fn window_size_is_read_again_after_a_resize() {
 
 #[test]
 fn no_line_editor_on_a_dumb_terminal_or_a_pipe() {
-    let dir = home("dumb");
+    let dir = TempDir::new("prompt-dumb");
     let steps = [Expect("& "), Keys("=\r"), Expect("& "), Keys("x\r")];
-    let o = run_in(&dir, OURS, "", "dumb", &steps);
+    let Some(o) = run_in(&dir, ours(), "", "dumb", &steps) else {
+        return;
+    };
     assert!(!o.screen.contains('\x1b'));
     assert!(o.history.is_none(), "no history file without the editor");
-    let _ = std::fs::remove_dir_all(&dir);
     // Piped stdin with -I (interactive set): plain `& ` prompts only.
-    let dir = home("pipe");
+    let dir = TempDir::new("prompt-pipe");
     std::fs::copy(fixture(), dir.join("box")).unwrap();
     let out = Command::new(OURS)
         .args(["-I", "-n", "-N", "-f", "box"])
@@ -483,7 +488,6 @@ fn no_line_editor_on_a_dumb_terminal_or_a_pipe() {
     assert!(!text.contains('\x1b'), "{text:?}");
     assert!(text.contains("unread\n& "), "{text:?}");
     assert!(!dir.join(".mailx_history").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Keys that arrive in one burst with the Enter ending a command line (a
@@ -498,7 +502,9 @@ fn keys_in_one_burst_with_the_enter_are_kept() {
         Expect("Body two."),
         Expect("Body three."),
     ];
-    let o = run(OURS, "", &steps);
+    let Some(o) = run(ours(), "", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
     assert!(o.screen.contains("\n2\n"), "{}", o.screen);
 }
@@ -507,7 +513,7 @@ fn keys_in_one_burst_with_the_enter_are_kept() {
 /// composer (the tty's CR → NL and ^D are applied to bytes read in raw mode).
 #[test]
 fn mail_command_and_body_in_one_burst() {
-    let dir = home("burst");
+    let dir = TempDir::new("prompt-burst");
     let steps = [
         Expect("& "),
         Keys("m bob@x\rhello body\rline2\r\x04"),
@@ -516,9 +522,10 @@ fn mail_command_and_body_in_one_burst() {
         Keys("x\r"),
     ];
     std::fs::copy(fixture(), dir.join("box")).unwrap();
-    let o = run_in(&dir, OURS, "", "xterm", &steps);
+    let Some(o) = run_in(&dir, ours(), "", "xterm", &steps) else {
+        return;
+    };
     assert_eq!(o.exit, Some(0), "{}", o.screen);
     let sent = o.sent.clone().unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(sent.ends_with("\nhello body\nline2\n"), "{sent:?}");
 }

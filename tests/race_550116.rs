@@ -148,20 +148,16 @@ fn tools_dir() -> PathBuf {
     dir
 }
 
-/// Builds the shim and the tiny sendmail once; None (with a notice) without cc.
+/// Builds the shim and the tiny sendmail once; None (see `require`) without cc.
 fn tools() -> Option<&'static Tools> {
-    static T: OnceLock<Option<Tools>> = OnceLock::new();
-    T.get_or_init(|| {
-        if !have_cc() {
-            eprintln!("skipped: no C compiler (cc) to build the LD_PRELOAD shim");
-            return None;
-        }
+    require!(Req::Cc);
+    static T: OnceLock<Tools> = OnceLock::new();
+    Some(T.get_or_init(|| {
         let dir = tools_dir();
         let shim = compile_c(&dir, "waitshim.so", SHIM, &["-shared", "-fPIC", "-ldl"]);
         let sendmail = compile_c(&dir, "tinysm", TINY_SENDMAIL, &[]);
-        Some(Tools { shim, sendmail })
-    })
-    .as_ref()
+        Tools { shim, sendmail }
+    }))
 }
 
 const BODY: &[u8] = b"race body\nline 2\n";
@@ -396,9 +392,7 @@ fn sigchld_ignored_by_parent_statuses_still_reported() {
 /// after fork, `!true` prints a false `Fatal error in process.`.
 #[test]
 fn shim_reproduces_bsd_mailx_shell_escape_race() {
-    if skip_without_bsd_mailx() {
-        return;
-    }
+    require!(Req::BsdMailx);
     let Some(t) = tools() else { return };
     let w = workdir(t, "race-bsd");
     let mbox = w.join("box");
@@ -410,7 +404,7 @@ fn shim_reproduces_bsd_mailx_shell_escape_race() {
     let mut false_errors = 0;
     let runs = 10;
     for _ in 0..runs {
-        let mut child = Command::new(BSD_MAILX)
+        let mut child = Command::new(bsd_mailx())
             .args(["-n", "-N", "-f"])
             .arg(&mbox)
             .env_clear()

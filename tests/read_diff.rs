@@ -9,7 +9,8 @@
 //!
 //! Cases marked `ours_only` cover POSIX commands bsd-mailx lacks and our
 //! intended differences; they check our output against expected text.
-//! The tests are skipped (with a message) when bsd-mailx is not installed.
+//! The tests are skipped (with a message) when bsd-mailx is not installed,
+//! or fail under `MAILX_REQUIRE_ALL=1`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -17,20 +18,13 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const BSD: &str = "/usr/bin/bsd-mailx";
+mod common;
+use common::{Req, TempDir, bsd_mailx};
+
 const OURS: &str = env!("CARGO_BIN_EXE_mailx");
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/read")
-}
-
-fn have_bsd() -> bool {
-    if Path::new(BSD).exists() {
-        true
-    } else {
-        eprintln!("SKIPPED: {BSD} is not installed; differential read-mode tests not run");
-        false
-    }
 }
 
 /// One differential case.
@@ -731,20 +725,6 @@ struct Outcome {
     files: BTreeMap<String, String>,
 }
 
-fn scratch(tag: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "mailx-readdiff-{}-{}-{}",
-        std::process::id(),
-        tag,
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
-
 fn list_files(dir: &Path, base: &Path, out: &mut BTreeMap<String, String>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
     entries.sort_by_key(|e| e.file_name());
@@ -764,7 +744,7 @@ const FAKE_SENDMAIL: &str =
     "#!/bin/sh\n{ echo \"ARGV: $*\"; cat; echo \"--END--\"; } >> \"$HOME/sent.log\"\nexit 0\n";
 
 fn run_one(
-    prog: &str,
+    prog: &Path,
     tag: &str,
     files: &[(&str, &str)],
     args: &[&str],
@@ -772,7 +752,7 @@ fn run_one(
     script: &str,
     locale: &str,
 ) -> Outcome {
-    let home = scratch(tag);
+    let home = TempDir::new(&format!("readdiff-{tag}"));
     for (fixture, name) in files {
         copy_fixture(fixture, &home.join(name));
     }
@@ -828,7 +808,6 @@ fn run_one(
     for v in fl.values_mut() {
         *v = v.replace(&home_s, "$HOME");
     }
-    let _ = std::fs::remove_dir_all(&home);
     Outcome {
         stdout: norm(&out.stdout),
         stderr: norm(&out.stderr),
@@ -850,8 +829,24 @@ fn diff_case(c: &Case) -> Option<String> {
 }
 
 fn diff_once(c: &Case) -> Option<String> {
-    let a = run_one(BSD, "bsd", c.files, c.args, c.rc, c.script, c.locale);
-    let b = run_one(OURS, "ours", c.files, c.args, c.rc, c.script, c.locale);
+    let a = run_one(
+        bsd_mailx(),
+        "bsd",
+        c.files,
+        c.args,
+        c.rc,
+        c.script,
+        c.locale,
+    );
+    let b = run_one(
+        Path::new(OURS),
+        "ours",
+        c.files,
+        c.args,
+        c.rc,
+        c.script,
+        c.locale,
+    );
     if a == b {
         return None;
     }
@@ -887,9 +882,7 @@ fn diff_once(c: &Case) -> Option<String> {
 
 #[test]
 fn read_mode_matches_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
+    require!(Req::BsdMailx);
     let only = std::env::var("READ_DIFF_ONLY").ok();
     let mut failures = Vec::new();
     let mut n = 0;
@@ -1137,7 +1130,15 @@ fn ours_only_cases() -> Vec<OursCase> {
 fn intended_differences_and_posix_commands() {
     let mut failures = Vec::new();
     for c in ours_only_cases() {
-        let o = run_one(OURS, "only", c.files, c.args, c.rc, c.script, c.locale);
+        let o = run_one(
+            Path::new(OURS),
+            "only",
+            c.files,
+            c.args,
+            c.rc,
+            c.script,
+            c.locale,
+        );
         let mut pos = 0;
         for want in c.stdout_has {
             match o.stdout[pos..].find(want) {
@@ -1175,14 +1176,14 @@ fn shell_children_status_is_never_lost() {
     for _ in 0..1000 {
         script.push_str("!true\n");
     }
-    let o = run_one(OURS, "race", M3, FN, "", &script, "C.UTF-8");
+    let o = run_one(Path::new(OURS), "race", M3, FN, "", &script, "C.UTF-8");
     assert!(!o.stdout.contains("Fatal error"), "false failure reported");
     assert_eq!(o.stdout.matches("\n!").count(), 1000);
     let mut script = String::new();
     for _ in 0..300 {
         script.push_str("!false\n");
     }
-    let o = run_one(OURS, "race2", M3, FN, "", &script, "C.UTF-8");
+    let o = run_one(Path::new(OURS), "race2", M3, FN, "", &script, "C.UTF-8");
     assert_eq!(
         o.stdout
             .matches("Fatal error, process exited with code 1.\n!\n")
@@ -1215,9 +1216,7 @@ impl Lcg {
 /// commands, saving, piping, screens, variables) through both programs.
 #[test]
 fn random_scripts_match_bsd_mailx() {
-    if !have_bsd() {
-        return;
-    }
+    require!(Req::BsdMailx);
     const LISTS: &[&str] = &[
         "",
         "1",

@@ -4,16 +4,15 @@
 //! exit status and the files left behind are compared: the `& ` prompt,
 //! header width and screen size from the window, `crt` and `more` through
 //! `$PAGER`, message text shown on a terminal, ^C at the prompt.
-//! Skipped when bsd-mailx is not installed or there are no ptys.
+//! Skipped when bsd-mailx is not installed or there are no ptys (failed
+//! instead under `MAILX_REQUIRE_ALL=1`).
 
 mod common;
-use common::{PtyScript, run_on_pty};
+use common::{PtyScript, Req, TempDir, bsd_mailx, run_on_pty};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-
-const BSD: &str = "/usr/bin/bsd-mailx";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/read")
@@ -40,13 +39,7 @@ struct Outcome {
 }
 
 fn run_tty(prog: &Path, c: &TtyCase, tag: &str) -> Option<Outcome> {
-    let home = std::env::temp_dir().join(format!(
-        "mailx-readtty-{}-{}-{tag}",
-        std::process::id(),
-        c.name
-    ));
-    let _ = std::fs::remove_dir_all(&home);
-    std::fs::create_dir_all(&home).unwrap();
+    let home = TempDir::new(&format!("readtty-{}-{tag}", c.name));
     std::fs::copy(fixtures().join(c.fixture), home.join("box")).unwrap();
     std::fs::write(home.join(".mailrc"), c.rc).unwrap();
     let exe = home.join("bsd-mailx");
@@ -71,10 +64,7 @@ fn run_tty(prog: &Path, c: &TtyCase, tag: &str) -> Option<Outcome> {
         gap_ms: 250,
         timeout: Duration::from_secs(8),
     };
-    let Some((status, out)) = run_on_pty(cmd, &script) else {
-        let _ = std::fs::remove_dir_all(&home);
-        return None;
-    };
+    let (status, out) = run_on_pty(cmd, &script)?;
     let home_s = home.to_string_lossy().into_owned();
     let screen = String::from_utf8_lossy(&out)
         .replace(&home_s, "$HOME")
@@ -96,7 +86,6 @@ fn run_tty(prog: &Path, c: &TtyCase, tag: &str) -> Option<Outcome> {
         }
         files.insert(n, std::fs::read(e.path()).unwrap_or_default());
     }
-    let _ = std::fs::remove_dir_all(&home);
     Some(Outcome {
         screen,
         status: status.code(),
@@ -179,17 +168,14 @@ fn cases() -> Vec<TtyCase> {
 
 #[test]
 fn read_mode_on_a_terminal_matches_bsd_mailx() {
-    if !Path::new(BSD).exists() {
-        eprintln!("SKIPPED: {BSD} is not installed; read-mode terminal tests not run");
-        return;
-    }
+    require!(Req::BsdMailx);
     let ours = PathBuf::from(env!("CARGO_BIN_EXE_mailx"));
     let mut failures = Vec::new();
     for c in cases() {
         // Timing on a loaded machine can split output differently; retry once.
         let mut diff = None;
         for _ in 0..2 {
-            let Some(a) = run_tty(Path::new(BSD), &c, "bsd") else {
+            let Some(a) = run_tty(bsd_mailx(), &c, "bsd") else {
                 return;
             };
             let b = run_tty(&ours, &c, "ours").unwrap();

@@ -6,7 +6,6 @@ mod common;
 use common::*;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 const BODY: &[u8] = b"precious text\n";
@@ -58,13 +57,11 @@ fn non_executable_sendmail_clear_error_dead_letter_exit_1() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("Permission denied"));
 }
 
-/// Runs our binary as an unprivileged user with HOME a directory it cannot
-/// write. Returns None (after a notice) when that is impossible here.
+/// Runs our binary as an unprivileged user (ourselves, or `nobody` when we
+/// are root) with HOME a directory it cannot write. None when root cannot
+/// drop privileges here (see `require`).
 fn run_unwritable_home(rc_env: &[(&str, &str)]) -> Option<(std::process::Output, TempDir)> {
-    let Some(prefix) = unprivileged_prefix() else {
-        eprintln!("skipped: running as root and no setpriv to drop privileges");
-        return None;
-    };
+    let prefix = unprivileged_prefix()?;
     let t = TempDir::new("nohome");
     std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let home = t.join("home");
@@ -98,14 +95,9 @@ fn run_unwritable_home(rc_env: &[(&str, &str)]) -> Option<(std::process::Output,
     for (k, v) in rc_env {
         c.env(k, v);
     }
-    let mut child = c.spawn().ok()?;
+    let mut child = c.spawn().unwrap();
     child.stdin.take().unwrap().write_all(BODY).unwrap();
     let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    if err.contains("setpriv:") {
-        eprintln!("skipped: setpriv cannot drop privileges here: {err}");
-        return None;
-    }
     // The unprivileged user really cannot write HOME (not root in disguise).
     if std::fs::metadata(home.join("dead.letter")).is_ok() {
         panic!("dead.letter was written into a 0555 HOME: privileges not dropped");
@@ -340,23 +332,10 @@ struct PasswdUser {
 }
 
 impl PasswdUser {
-    /// None (after a notice, or a panic with `MAILX_REQUIRE_ALL=1`) when not
-    /// root or without useradd/userdel/setpriv.
+    /// None (after a `skipped:` notice, or a panic with
+    /// `MAILX_REQUIRE_ALL=1`) when not root or without setpriv.
     fn new(home: &std::path::Path) -> Option<PasswdUser> {
-        let missing = ["/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/bin/setpriv"]
-            .into_iter()
-            .find(|p| !std::path::Path::new(p).exists());
-        // SAFETY: geteuid has no preconditions.
-        let why = if unsafe { libc::geteuid() } != 0 {
-            Some("not root (a user with a chosen passwd home is needed)".to_string())
-        } else {
-            missing.map(|p| format!("{p} is missing"))
-        };
-        if let Some(why) = why {
-            if std::env::var_os("MAILX_REQUIRE_ALL").is_some_and(|v| v == "1") {
-                panic!("MAILX_REQUIRE_ALL=1 and {why}");
-            }
-            eprintln!("skipped: {why}");
+        if !require(Req::Root) || !require(Req::Nobody) {
             return None;
         }
         let name = format!("mxh{}", std::process::id());
@@ -503,15 +482,13 @@ fn home_unset_dead_letter_goes_to_the_passwd_home() {
     assert!(err.contains("no home directory"), "{err}");
     assert_eq!(saved, None);
 
-    if Path::new(BSD_MAILX).exists() {
-        let (code, err, saved) = send(Path::new(BSD_MAILX), None);
+    if require(Req::BsdMailx) {
+        let (code, err, saved) = send(bsd_mailx(), None);
         assert_eq!(code, Some(1), "bsd-mailx: {err}");
         assert_eq!(
             err,
             "Can't send mail: sendmail process failed with error code 75\n"
         );
         assert_eq!(saved.as_deref(), Some(&want[..]), "bsd-mailx");
-    } else {
-        eprintln!("bsd-mailx not installed: compared with the expected bytes only");
     }
 }

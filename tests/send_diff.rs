@@ -8,16 +8,15 @@
 //! asserts our intended behaviour (and bsd-mailx's, to show the difference is
 //! real), then compares everything else.
 //!
-//! Without /usr/bin/bsd-mailx every test prints a notice and passes.
+//! Without bsd-mailx every test prints a `skipped:` line and passes, or
+//! fails under `MAILX_REQUIRE_ALL=1` (tests/common/require.rs).
 
 mod common;
 use common::*;
 
 /// Runs a case with both programs; None when bsd-mailx is not installed.
 fn both(case: &Case) -> Option<(Outcome, Outcome)> {
-    if skip_without_bsd_mailx() {
-        return None;
-    }
+    require!(Req::BsdMailx);
     Some((run(Prog::Ours, case), run(Prog::Real, case)))
 }
 
@@ -613,7 +612,7 @@ fn exec_failure(name: &str, path: &str, errtext: &str) {
 fn sendmail_nonexistent_path() {
     exec_failure(
         "sendmail_nonexistent_path",
-        "/nonexistent/sendmail",
+        "$T/no/such/dir/sendmail",
         "No such file or directory",
     );
 }
@@ -622,7 +621,8 @@ fn sendmail_nonexistent_path() {
 fn sendmail_not_executable() {
     exec_failure(
         "sendmail_not_executable",
-        "/etc/passwd",
+        // The run's own rc file: a regular file without execute bits.
+        "$T/rc",
         "Permission denied",
     );
 }

@@ -5,7 +5,6 @@
 
 mod common;
 use common::*;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Option<Outcom
     )
     .unwrap();
     let target = match prog {
-        Prog::Real => PathBuf::from(BSD_MAILX),
+        Prog::Real => bsd_mailx().to_path_buf(),
         Prog::Ours => ours(),
     };
     let exe = t.join("bsd-mailx");
@@ -49,9 +48,7 @@ fn run_tty(prog: Prog, args: &[&str], rc: &str, keys: &[&[u8]]) -> Option<Outcom
 }
 
 fn same_tty(name: &str, args: &[&str], rc: &str, keys: &[&[u8]]) {
-    if skip_without_bsd_mailx() {
-        return;
-    }
+    require!(Req::BsdMailx);
     let Some(o) = run_tty(Prog::Ours, args, rc, keys) else {
         return;
     };

@@ -1,16 +1,22 @@
-//! Shared test helpers. For the send-mode tests: private temporary directories, the
-//! fake sendmail (`examples/fakesm.rs`), running `/usr/bin/bsd-mailx` or our
-//! binary in a clean environment, and comparing what they did.
+//! Shared test helpers; every test binary that needs one of them uses this
+//! module (`mod common;`), and none keeps a private copy.
 //!
-//! Every run gets its own directory holding `home/` (HOME, so dead.letter and
-//! record land there), `rc` (MAILRC, pointing `sendmail` at the fake), `out/`
-//! (where the fake records argv and stdin) and a `bsd-mailx` symlink to our
-//! binary, so both programs print the same `bsd-mailx:` prefix.
-//!
-//! Also shared by the other test binaries: `run_on_pty` (a program on its
-//! own pseudo-terminal, keys typed with pauses), `postfix_rig_ready` (the
-//! loopback Postfix check), `rng` (reproducible random inputs), and the C
-//! shim helpers (`have_cc`, `compile_c`, `unprivileged_prefix`).
+//! - [`require`] (and the `require!` macro), in `require.rs`: whether an
+//!   external requirement (bsd-mailx, cc, root, setpriv, a tmpfs, python3,
+//!   dotlockfile, ptys, the Postfix rig) is present; skips loudly, or fails
+//!   under `MAILX_REQUIRE_ALL=1`. [`bsd_mailx`] is the one path of the
+//!   reference binary.
+//! - [`Pty`] and [`run_on_pty`], in `pty.rs`: the one pseudo-terminal driver.
+//! - `smtp::FakeSmtp`, in `smtp.rs`: the one fake SMTP server.
+//! - [`TempDir`]: private temporary directories, removed on drop.
+//! - For the send-mode tests: the fake sendmail (`examples/fakesm.rs`),
+//!   running bsd-mailx or our binary in a clean environment ([`Case`],
+//!   [`run`]), and comparing what they did ([`Outcome`], [`assert_same`]).
+//!   Every run gets its own directory holding `home/` (HOME, so dead.letter
+//!   and record land there), `rc` (MAILRC, pointing `sendmail` at the fake),
+//!   `out/` (where the fake records argv and stdin) and a `bsd-mailx`
+//!   symlink to the program, so both print the same `bsd-mailx:` prefix.
+//! - [`rng`] (reproducible random inputs) and [`compile_c`] (C shims).
 
 #![allow(dead_code)]
 
@@ -20,18 +26,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
 
-pub const BSD_MAILX: &str = "/usr/bin/bsd-mailx";
+pub mod pty;
+pub mod require;
+pub mod smtp;
 
-/// True (after printing a notice) when the real bsd-mailx is not installed.
-pub fn skip_without_bsd_mailx() -> bool {
-    if Path::new(BSD_MAILX).exists() {
-        return false;
-    }
-    eprintln!("skipped: {BSD_MAILX} not installed");
-    true
-}
+#[allow(unused_imports)]
+pub use pty::{Pty, PtyScript, run_on_pty};
+#[allow(unused_imports)]
+pub use require::{Req, bsd_mailx, require, unprivileged_prefix};
 
 /// Our binary.
 pub fn ours() -> PathBuf {
@@ -58,8 +61,28 @@ impl TempDir {
     pub fn path(&self) -> &Path {
         &self.0
     }
-    pub fn join(&self, p: &str) -> PathBuf {
+    pub fn join(&self, p: impl AsRef<Path>) -> PathBuf {
         self.0.join(p)
+    }
+}
+
+/// A `&TempDir` is usable wherever a `&Path` is.
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
     }
 }
 
@@ -246,7 +269,7 @@ pub fn run_in(t: &TempDir, prog: Prog, case: &Case) -> Outcome {
     // Both programs run through a symlink `$T/bsd-mailx`, so argv[0] (which
     // getopt's messages print in full) and the basename are the same.
     let target = match prog {
-        Prog::Real => PathBuf::from(BSD_MAILX),
+        Prog::Real => bsd_mailx().to_path_buf(),
         Prog::Ours => ours(),
     };
     let exe = t.join("bsd-mailx");
@@ -402,17 +425,6 @@ pub fn mime_trio(charset: &str) -> String {
     )
 }
 
-/// The C compiler, if any.
-pub fn have_cc() -> bool {
-    Command::new("cc")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
 /// Compiles a C source into `dir/name` (with extra flags); panics on failure.
 pub fn compile_c(dir: &Path, name: &str, src: &str, flags: &[&str]) -> PathBuf {
     let c = dir.join(format!("{name}.c"));
@@ -433,151 +445,6 @@ pub fn compile_c(dir: &Path, name: &str, src: &str, flags: &[&str]) -> PathBuf {
     out
 }
 
-/// A user to run permission-sensitive tests as when we are root: `nobody`
-/// through setpriv. None when not root (no switch needed) is reported as
-/// `Some(vec![])`; None means root without a way to drop privileges.
-pub fn unprivileged_prefix() -> Option<Vec<String>> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some(Vec::new());
-    }
-    if Path::new("/usr/bin/setpriv").exists() {
-        return Some(
-            [
-                "/usr/bin/setpriv",
-                "--reuid=nobody",
-                "--regid=nogroup",
-                "--clear-groups",
-                "--",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        );
-    }
-    None
-}
-
-/// How [`run_on_pty`] types: the terminal size (`None`: the kernel's
-/// default), the pause before the first key, between keys, and how long
-/// the program may run after the last one.
-pub struct PtyScript<'a> {
-    pub size: Option<(u16, u16)>,
-    pub keys: &'a [&'a [u8]],
-    pub first_ms: u64,
-    pub gap_ms: u64,
-    pub timeout: Duration,
-}
-
-/// Runs `cmd` on a new pseudo-terminal that is its controlling tty (stdin,
-/// stdout and stderr; a new session), types `script.keys` with pauses and
-/// waits for it to exit (killed after `script.timeout`). Returns its exit
-/// status and everything the terminal showed, or `None` when this machine
-/// has no pseudo-terminals. The pty tests (read_tty, send_tty, security)
-/// share it.
-pub fn run_on_pty(
-    mut cmd: Command,
-    script: &PtyScript<'_>,
-) -> Option<(std::process::ExitStatus, Vec<u8>)> {
-    use std::os::fd::{FromRawFd, OwnedFd};
-    use std::os::unix::process::CommandExt;
-    let ws = script.size.map(|(rows, cols)| libc::winsize {
-        ws_row: rows,
-        ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    });
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty fills two fds that we own; `ws` outlives the call.
-    let r = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            ws.as_ref().map_or(std::ptr::null(), |w| w as *const _),
-        )
-    };
-    if r != 0 {
-        eprintln!(
-            "skipped: openpty failed ({}): no pseudo-terminals here",
-            std::io::Error::last_os_error()
-        );
-        return None;
-    }
-    // SAFETY: the fd comes from openpty and is owned here.
-    let slave_fd = unsafe { OwnedFd::from_raw_fd(slave) };
-    cmd.stdin(Stdio::from(slave_fd.try_clone().unwrap()))
-        .stdout(Stdio::from(slave_fd.try_clone().unwrap()))
-        .stderr(Stdio::from(slave_fd.try_clone().unwrap()));
-    // SAFETY: setsid and TIOCSCTTY between fork and exec are async-signal-safe.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().unwrap();
-    drop(cmd);
-    drop(slave_fd);
-    let mut out = Vec::new();
-    // The first key never arrives before the signal handlers are in place.
-    pty_drain(master, &mut out, script.first_ms);
-    for (i, k) in script.keys.iter().enumerate() {
-        if i > 0 {
-            pty_drain(master, &mut out, script.gap_ms);
-        }
-        // SAFETY: write to the master fd from a live slice.
-        unsafe { libc::write(master, k.as_ptr().cast(), k.len()) };
-    }
-    let deadline = Instant::now() + script.timeout;
-    let status = loop {
-        pty_drain(master, &mut out, 100);
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
-    };
-    pty_drain(master, &mut out, 50);
-    // SAFETY: closing the master fd we opened.
-    unsafe { libc::close(master) };
-    Some((status, out))
-}
-
-/// Reads what a pseudo-terminal master has to say for `ms` milliseconds.
-fn pty_drain(master: i32, out: &mut Vec<u8>, ms: u64) {
-    let end = Instant::now() + Duration::from_millis(ms);
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return;
-        }
-        let mut pfd = libc::pollfd {
-            fd: master,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: poll/read on a valid fd into a local buffer.
-        unsafe {
-            if libc::poll(&mut pfd, 1, left.as_millis() as i32) <= 0 {
-                continue;
-            }
-            let mut buf = [0u8; 4096];
-            let n = libc::read(master, buf.as_mut_ptr().cast(), buf.len());
-            if n <= 0 {
-                // EIO: the slave side is closed (the program exited).
-                std::thread::sleep(left.min(Duration::from_millis(20)));
-                continue;
-            }
-            out.extend_from_slice(&buf[..n as usize]);
-        }
-    }
-}
-
 /// A small xorshift generator for reproducible random test inputs:
 /// `rnd(n)` is in `0..n`.
 pub fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
@@ -588,49 +455,4 @@ pub fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
         x ^= x << 17;
         x % n
     }
-}
-
-/// Is the loopback Postfix rig of `scripts/postfix-test-setup.sh` there:
-/// running as root, with `files`, something listening on each of `ports`
-/// on 127.0.0.1 and the local `users`? Prints why not and returns false,
-/// or panics when `MAILX_REQUIRE_POSTFIX` is set (as `.ci/run` does).
-pub fn postfix_rig_ready(files: &[&str], ports: &[u16], users: &[&str]) -> bool {
-    let why = (|| {
-        // SAFETY: getuid has no preconditions.
-        if unsafe { libc::getuid() } != 0 {
-            return Some("not root".to_string());
-        }
-        if let Some(f) = files.iter().find(|f| !Path::new(f).exists()) {
-            return Some(format!("{f} missing"));
-        }
-        if let Some(p) = ports
-            .iter()
-            .find(|&&p| std::net::TcpStream::connect(("127.0.0.1", p)).is_err())
-        {
-            return Some(format!("nothing listens on 127.0.0.1:{p}"));
-        }
-        let exists = |u: &&str| {
-            Command::new("id")
-                .arg(u)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if let Some(u) = users.iter().find(|u| !exists(u)) {
-            return Some(format!("no user {u}"));
-        }
-        None
-    })();
-    let Some(w) = why else {
-        return true;
-    };
-    let msg = format!(
-        "Postfix test rig not available ({w}); run `sudo bash scripts/postfix-test-setup.sh`"
-    );
-    if std::env::var_os("MAILX_REQUIRE_POSTFIX").is_some() {
-        panic!("{msg}");
-    }
-    eprintln!("SKIPPED: {msg}");
-    false
 }
