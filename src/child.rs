@@ -39,6 +39,7 @@
 //! ([`spawn_sendmail`] only on a terminal, as bsd-mailx), so output keeps
 //! its order.
 
+use crate::outln;
 use crate::output;
 use crate::sys::{self, IgnoreSignals};
 use crate::util;
@@ -204,16 +205,16 @@ pub(crate) fn report_child(r: io::Result<Exit>, program: &str) -> bool {
     match r {
         Ok(Exit::Code(0)) => true,
         Ok(Exit::Code(n)) => {
-            crate::outln!("Fatal error, process exited with code {n}.");
+            outln!("Fatal error, process exited with code {n}.");
             false
         }
         Ok(Exit::Signal(_)) => {
-            crate::outln!("Fatal error in process.");
+            outln!("Fatal error in process.");
             false
         }
         Err(e) => {
             util::warn(program, &e);
-            crate::outln!("Fatal error in process.");
+            outln!("Fatal error in process.");
             false
         }
     }

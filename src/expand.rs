@@ -3,6 +3,7 @@
 //! substitution refused (WRDE_NOCMD, Debian patch 21): `$(...)` and backquotes
 //! never run.
 
+use crate::outln;
 use crate::output;
 use crate::session::Session;
 use crate::sys::{WordExpError, wordexp};
@@ -52,7 +53,7 @@ pub(crate) fn expand(s: &Session, name: &str) -> Option<String> {
             None
         }
         Err(msg) => {
-            crate::outln!("{msg}");
+            outln!("{msg}");
             None
         }
     }

@@ -18,6 +18,7 @@
 //! terminal's charset (`?` for what it cannot show).
 
 use crate::session::IgnoreTab;
+use crate::{locale, mailbox};
 use encoding_rs::Encoding;
 use mailparse::ParsedMail;
 
@@ -35,7 +36,7 @@ pub enum Term {
 
 /// The terminal charset, from the locale (`locale::charset`).
 pub fn term() -> Term {
-    term_for(crate::locale::charset())
+    term_for(locale::charset())
 }
 
 /// [`term`] for a given codeset name.
@@ -660,7 +661,7 @@ fn unfold(v: &[u8]) -> Vec<u8> {
 
 /// Is the body plain enough to print as it is (no Content-Type or
 /// text/plain; 7bit/8bit/binary; ASCII or UTF-8, or ASCII bytes)?
-fn body_is_simple(hdr: &crate::mailbox::Headers, body: &[u8]) -> bool {
+fn body_is_simple(hdr: &mailbox::Headers, body: &[u8]) -> bool {
     let cte = hdr
         .get("content-transfer-encoding")
         .map(|v| String::from_utf8_lossy(v).trim().to_ascii_lowercase());
@@ -724,7 +725,7 @@ fn rewrite_header_block(block: &[u8]) -> Vec<u8> {
 /// text, or `None` when nothing needs decoding (print the raw rendering).
 pub fn decode_rendered(
     rendered: &[u8],
-    hdr: &crate::mailbox::Headers,
+    hdr: &mailbox::Headers,
     raw: &[u8],
     ign: Option<&IgnoreTab>,
 ) -> Option<Vec<u8>> {

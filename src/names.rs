@@ -3,6 +3,7 @@
 //! address down to its bare form, splitting header values into names, and
 //! the column-72 folding of address headers.
 
+use crate::outln;
 use crate::session::Session;
 
 /// Which header a recipient came from.
@@ -50,7 +51,7 @@ pub fn expand_aliases(s: &Session, names: Vec<Name>) -> Vec<Name> {
 
 fn gexpand(s: &Session, group: &str, kind: Kind, depth: usize, out: &mut Vec<Name>) {
     if depth > MAX_ALIAS_DEPTH {
-        crate::outln!("Expanding alias to depth larger than {MAX_ALIAS_DEPTH}");
+        outln!("Expanding alias to depth larger than {MAX_ALIAS_DEPTH}");
         return;
     }
     let Some(members) = s.aliases.get(group) else {

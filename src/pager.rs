@@ -3,6 +3,7 @@
 //! side) ends the output quietly.
 
 use crate::session::Session;
+use crate::{child, output, util};
 use std::io::Write;
 
 /// The pager command line.
@@ -17,17 +18,17 @@ pub fn pager_command(s: &Session) -> String {
 pub fn page_text(s: &Session, text: &[u8]) {
     let shell = s.shell();
     let pager = pager_command(s);
-    let _guard = crate::child::IgnoreInterrupts::new();
-    match crate::child::spawn_with_stdin(&shell, &["-c", &pager]) {
+    let _guard = child::IgnoreInterrupts::new();
+    match child::spawn_with_stdin(&shell, &["-c", &pager]) {
         Ok(mut c) => {
             if let Some(mut i) = c.stdin.take() {
                 let _ = i.write_all(text);
             }
-            let _ = crate::child::wait(&mut c);
+            let _ = child::wait(&mut c);
         }
         Err(e) => {
-            crate::util::warn(&shell, &e);
-            crate::output::bytes(text);
+            util::warn(&shell, &e);
+            output::bytes(text);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{on_state, with_state};
 use crate::interp::{Args, CmdResult, Ctx};
+use crate::read;
 use crate::read::files::{self, Mode};
 use crate::read::{quit as close, setfile};
 use crate::{child, expand};
@@ -38,7 +39,7 @@ pub fn file(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
         }),
         Some(name) => {
             if cx.rd.is_none() {
-                *cx.rd = crate::read::placeholder();
+                *cx.rd = read::placeholder();
             }
             CmdResult::from_ok(setfile::switch(cx.s, cx.rd, name))
         }

@@ -5,6 +5,7 @@
 
 use crate::compose::{self, Draft};
 use crate::interp::{Args, CmdResult, ComposeHost, Ctx};
+use crate::read;
 use crate::read::ReadState;
 use crate::read::reply::{self, Reply};
 use crate::session::Session;
@@ -12,7 +13,7 @@ use crate::session::Session;
 /// Works out a draft on the open folder, then composes and sends it.
 fn reply_with(cx: &mut Ctx<'_>, plan: impl FnOnce(&Session, &mut ReadState) -> Reply) -> CmdResult {
     if cx.rd.is_none() {
-        *cx.rd = crate::read::placeholder();
+        *cx.rd = read::placeholder();
     }
     let Some(st) = cx.rd.as_mut() else {
         return CmdResult::Error;

@@ -2,6 +2,7 @@
 //! aliases, alternates, header filters, conditionals, `source`, `echo`,
 //! `cd`, `list`, `help`, `version`, `exit`.
 
+use crate::interp;
 use crate::interp::table::{help_text, list_text};
 use crate::interp::{Args, CmdResult, Ctx};
 use crate::session::{Cond, IgnoreTab, Session};
@@ -114,7 +115,7 @@ pub fn source(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     let Some(path) = expand::expand(cx.s, &a.words()[0]) else {
         return CmdResult::Error;
     };
-    CmdResult::from_ok(crate::interp::source(cx, &path))
+    CmdResult::from_ok(interp::source(cx, &path))
 }
 
 pub fn version(_: &mut Ctx<'_>, _: Args) -> CmdResult {

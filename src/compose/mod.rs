@@ -21,6 +21,7 @@ mod tilde;
 pub use collect::collect_interactive;
 pub use tilde::{Escape, TILDE_ESCAPES};
 
+use crate::output;
 use crate::send::body::{self, Body};
 use crate::send::{self, Header, SendOpts, dead_letter};
 use crate::session::Session;
@@ -122,7 +123,7 @@ pub fn compose_and_send(s: &mut Session, host: &mut dyn Host, draft: Draft) -> b
             Ok(Compose::Done(b)) => b,
             Ok(Compose::Aborted) => return true,
             Ok(Compose::HungUp) => {
-                crate::output::flush();
+                output::flush();
                 std::process::exit(1);
             }
             Err(e) => {
@@ -132,7 +133,7 @@ pub fn compose_and_send(s: &mut Session, host: &mut dyn Host, draft: Draft) -> b
         }
     } else {
         // Not interactive: the body is the rest of standard input, as is.
-        crate::output::flush();
+        output::flush();
         match body::collect_stream(&mut SharedStdin) {
             Ok(b) => b,
             Err(e) => {

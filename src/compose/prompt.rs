@@ -3,6 +3,7 @@
 //! reply starts with, and `~p`'s view of the message so far.
 
 use crate::names::{self, Kind};
+use crate::outln;
 use crate::send::Header;
 use crate::send::body::Body;
 use crate::term::stdin::{Line, read_line_fd0};
@@ -128,8 +129,8 @@ pub(super) fn print_preview(h: &Header) {
 
 /// `~p`: the message so far.
 pub(super) fn print_message(h: &Header, body: &Body) -> io::Result<()> {
-    crate::outln!("-------");
-    crate::outln!("Message contains:");
+    outln!("-------");
+    outln!("Message contains:");
     let mut out = String::new();
     if !h.to.is_empty() {
         out.push_str(&names::fmt_list("To:", &h.to, false));

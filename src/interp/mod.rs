@@ -24,6 +24,7 @@ use crate::read::{ReadState, quote, show};
 use crate::session::{Cond, Session};
 use table::{ArgKind, Command, flags};
 
+use crate::cmd;
 pub use source::{load, source};
 
 /// What a handler works on: the session and, in read mode, the open
@@ -113,7 +114,7 @@ pub fn execute(cx: &mut Ctx<'_>, line: &str, ctx: Context) -> Flow {
             outln!("Can't \"!\" while sourcing");
             return error_flow(cx.s);
         }
-        crate::cmd::shell::shell_escape(cx.s, rest);
+        cmd::shell::shell_escape(cx.s, rest);
         return Flow::Continue;
     }
     let (word, rest) = lex::command_word(trimmed);

@@ -6,6 +6,7 @@ use super::ReadState;
 use crate::mimeview::{self, Term};
 use crate::session::Session;
 use crate::term::text::safe_text;
+use crate::{expand, outln, util};
 use std::io::Write;
 
 /// Text from a message made safe for the terminal (any locale).
@@ -27,11 +28,11 @@ pub fn attachments(st: &mut ReadState, msgvec: &[usize]) -> bool {
         let raw = match st.mb.raw_message(m - 1) {
             Ok(r) => r,
             Err(e) => {
-                crate::util::warn("message", &e);
+                util::warn("message", &e);
                 return false;
             }
         };
-        crate::outln!("Message {m}:");
+        outln!("Message {m}:");
         match mimeview::list_parts(&raw) {
             Some(parts) => {
                 for p in parts {
@@ -42,10 +43,10 @@ pub fn attachments(st: &mut ReadState, msgvec: &[usize]) -> bool {
                     }
                     line.push_str(", ");
                     line.push_str(&mimeview::human_size(p.size));
-                    crate::outln!("{line}");
+                    outln!("{line}");
                 }
             }
-            None => crate::outln!("(not a MIME message this program can parse)"),
+            None => outln!("(not a MIME message this program can parse)"),
         }
     }
     true
@@ -60,7 +61,7 @@ pub fn detach(s: &mut Session, st: &mut ReadState, words: &[String]) -> bool {
             let n = super::atoi(m);
             let count = st.count() as i64;
             if n < 1 || n > count {
-                crate::outln!("{n}: Invalid message number");
+                outln!("{n}: Invalid message number");
                 return false;
             }
             (n as usize, p.as_str(), f.as_str())
@@ -68,27 +69,27 @@ pub fn detach(s: &mut Session, st: &mut ReadState, words: &[String]) -> bool {
         _ => return false,
     };
     if st.count() == 0 {
-        crate::outln!("No messages.");
+        outln!("No messages.");
         return false;
     }
     let partno = super::atoi(part);
     if partno < 1 {
-        crate::outln!("\"{part}\": not a part number (see \"attachments\")");
+        outln!("\"{part}\": not a part number (see \"attachments\")");
         return false;
     }
     st.dot = msg - 1;
     let raw = match st.mb.raw_message(msg - 1) {
         Ok(r) => r,
         Err(e) => {
-            crate::util::warn("message", &e);
+            util::warn("message", &e);
             return false;
         }
     };
     let Some((_, data)) = mimeview::part_data(&raw, partno as usize) else {
-        crate::outln!("No part {partno} in message {msg}");
+        outln!("No part {partno} in message {msg}");
         return false;
     };
-    let Some(path) = crate::expand::expand(s, file) else {
+    let Some(path) = expand::expand(s, file) else {
         return false;
     };
     let f = std::fs::OpenOptions::new()
@@ -98,14 +99,14 @@ pub fn detach(s: &mut Session, st: &mut ReadState, words: &[String]) -> bool {
     let mut f = match f {
         Ok(f) => f,
         Err(e) => {
-            crate::util::warn(&path, &e);
+            util::warn(&path, &e);
             return false;
         }
     };
     if let Err(e) = f.write_all(&data) {
-        crate::util::warn(&path, &e);
+        util::warn(&path, &e);
         return false;
     }
-    crate::outln!("\"{path}\" [New file] {} bytes", data.len());
+    outln!("\"{path}\" [New file] {} bytes", data.len());
     true
 }

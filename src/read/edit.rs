@@ -9,6 +9,7 @@
 use super::ReadState;
 use crate::session::Session;
 use crate::term::stdin::{Line, read_line_fd0};
+use crate::{child, lex, outp, output, util};
 use std::io::Write;
 
 fn editor_for(s: &Session, visual: bool) -> String {
@@ -26,8 +27,8 @@ fn editor_for(s: &Session, visual: bool) -> String {
 /// Reads one answer line from standard input (the buffer the command loop
 /// reads through).
 fn ask(prompt: &str) -> Option<String> {
-    crate::outp!("{prompt}");
-    crate::output::flush();
+    outp!("{prompt}");
+    output::flush();
     match read_line_fd0() {
         Line::Text(t) => Some(String::from_utf8_lossy(&t).into_owned()),
         _ => None,
@@ -54,32 +55,32 @@ pub fn edit(s: &mut Session, st: &mut ReadState, msgvec: &[usize], visual: bool)
         let content = match st.mb.raw_message(m - 1) {
             Ok(c) => c,
             Err(e) => {
-                crate::util::warn(&st.mailname, &e);
+                util::warn(&st.mailname, &e);
                 return false;
             }
         };
-        let (mut f, path) = match crate::util::named_temp_file("Re") {
+        let (mut f, path) = match util::named_temp_file("Re") {
             Ok(v) => v,
             Err(e) => {
-                crate::util::warn("/tmp", &e);
+                util::warn("/tmp", &e);
                 return false;
             }
         };
         if let Err(e) = f.write_all(&content).and_then(|_| f.flush()) {
-            crate::util::warn(&path.to_string_lossy(), &e);
+            util::warn(&path.to_string_lossy(), &e);
             let _ = std::fs::remove_file(&path);
             return false;
         }
         drop(f);
-        let mut words = crate::lex::getrawlist(&editor);
+        let mut words = lex::getrawlist(&editor);
         if words.is_empty() {
             words.push(editor.clone());
         }
         // As Debian's bsd-mailx: an editor that exits with an error still
         // leaves its edit, which is kept, silently. Only an editor that
         // cannot be started is reported.
-        if let Err(e) = crate::child::run_editor(&words, &path) {
-            crate::util::warn(&words[0], &e);
+        if let Err(e) = child::run_editor(&words, &path) {
+            util::warn(&words[0], &e);
         }
         match std::fs::read(&path) {
             Ok(new) if new != content => {
@@ -95,7 +96,7 @@ pub fn edit(s: &mut Session, st: &mut ReadState, msgvec: &[usize], visual: bool)
                 st.header_cache.clear();
             }
             Ok(_) => {}
-            Err(e) => crate::util::warn(&path.to_string_lossy(), &e),
+            Err(e) => util::warn(&path.to_string_lossy(), &e),
         }
         let _ = std::fs::remove_file(&path);
     }

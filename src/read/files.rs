@@ -9,6 +9,7 @@ use super::msglist::{self, ListKind};
 use crate::mailbox::{MsgFlags, RenderOptions, append_messages};
 use crate::session::{IgnoreTab, Session};
 use crate::term::text::is_bidi_control;
+use crate::{expand, outln, outp, output, util};
 
 /// Which of the three commands.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,7 +34,7 @@ impl Mode {
 fn snarf(line: &str) -> Option<(&str, &str, bool)> {
     let t = line.trim_end_matches(|c: char| c.is_ascii_whitespace());
     if t.is_empty() {
-        crate::outln!("No file specified.");
+        outln!("No file specified.");
         return None;
     }
     match t.rfind(|c: char| c.is_ascii_whitespace()) {
@@ -52,7 +53,7 @@ pub fn save1(s: &mut Session, st: &mut ReadState, args: &str, mode: Mode) -> boo
         match msglist::first(st, MsgReq::Normal) {
             Some(m) => vec![m],
             None => {
-                crate::outln!("No messages to {}.", mode.name());
+                outln!("No messages to {}.", mode.name());
                 return false;
             }
         }
@@ -66,7 +67,7 @@ pub fn save1(s: &mut Session, st: &mut ReadState, args: &str, mode: Mode) -> boo
             None => return false,
         }
     };
-    let Some(path) = crate::expand::expand(s, file) else {
+    let Some(path) = expand::expand(s, file) else {
         return false;
     };
     write_messages(s, st, &msgvec, &path, mode)
@@ -81,8 +82,8 @@ fn write_messages(
     path: &str,
     mode: Mode,
 ) -> bool {
-    crate::outp!("\"{path}\" ");
-    crate::output::flush();
+    outp!("\"{path}\" ");
+    output::flush();
     let disp = if std::path::Path::new(path).exists() {
         "[Appended]"
     } else {
@@ -94,8 +95,8 @@ fn write_messages(
         .create(true)
         .open(path)
     {
-        crate::util::warn("fopen", &e);
-        crate::util::note_write_failure();
+        util::warn("fopen", &e);
+        util::note_write_failure();
         return false;
     }
     let ign: IgnoreTab = s.save_ignore.clone();
@@ -116,8 +117,8 @@ fn write_messages(
         st.touch(i);
     }
     if let Err(e) = append_messages(&*st.mb, &which, path.as_ref(), &opts) {
-        crate::util::warnx(&e.to_string());
-        crate::util::note_write_failure();
+        util::warnx(&e.to_string());
+        util::note_write_failure();
         return false;
     }
     if mode != Mode::Copy {
@@ -125,7 +126,7 @@ fn write_messages(
             st.flags_mut(i).insert(MsgFlags::SAVED);
         }
     }
-    crate::outln!("{disp}");
+    outln!("{disp}");
     true
 }
 
@@ -138,11 +139,11 @@ pub fn save_by_sender(s: &mut Session, st: &mut ReadState, msgvec: &[usize], mar
     let sender = st.nameof(first - 1, 0);
     let login = sender_login(&sender);
     if login.is_empty() {
-        crate::outln!("No file specified.");
+        outln!("No file specified.");
         return false;
     }
     let path = if s.is_set("outfolder")
-        && let Some(dir) = crate::expand::folder_dir(s)
+        && let Some(dir) = expand::folder_dir(s)
     {
         format!("{dir}/{login}")
     } else {

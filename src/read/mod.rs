@@ -27,6 +27,7 @@ pub mod summary;
 
 use crate::mailbox::{Folder, FromLine, Mailbox, MsgFlags, RawField, header_fields};
 use crate::session::Session;
+use crate::{expand, mimeview, names, outln};
 
 /// The open mailbox and the read-mode bookkeeping around it.
 pub struct ReadState {
@@ -135,7 +136,7 @@ impl CachedHeaders {
     /// bsd-mailx's `nameof()`: the skinned sender; for `reptype` 0 a UUCP
     /// path `a!b!c` is shortened to its last two parts.
     pub fn nameof(&self, reptype: u8) -> String {
-        let cp = crate::names::skin(&self.name1(reptype));
+        let cp = names::skin(&self.name1(reptype));
         if reptype != 0 || cp.matches('!').count() < 2 {
             return cp;
         }
@@ -246,11 +247,10 @@ impl ReadState {
     /// The Subject decoded for display (RFC 2047, charsets) when the
     /// terminal can show it; bsd-mailx's raw text in the C locale.
     pub fn subject_decoded(&self, i: usize) -> Option<String> {
-        if crate::mimeview::term() == crate::mimeview::Term::Raw {
+        if mimeview::term() == mimeview::Term::Raw {
             return self.subject(i);
         }
-        self.subject_raw(i)
-            .map(|r| crate::mimeview::decode_words(&r))
+        self.subject_raw(i).map(|r| mimeview::decode_words(&r))
     }
     /// The Subject (or `Subj`) field.
     pub fn subject(&self, i: usize) -> Option<String> {
@@ -325,7 +325,7 @@ pub fn newfileinfo(s: &Session, st: &ReadState, from: usize) -> usize {
         }
     }
     let mut ename = st.mailname.clone();
-    if let Some(dir) = crate::expand::folder_dir(s) {
+    if let Some(dir) = expand::folder_dir(s) {
         let prefix = format!("{dir}/");
         if let Some(rest) = st.mailname.strip_prefix(&prefix) {
             ename = format!("+{rest}");
@@ -354,7 +354,7 @@ pub fn newfileinfo(s: &Session, st: &ReadState, from: usize) -> usize {
     if st.readonly() {
         line.push_str(" [Read only]");
     }
-    crate::outln!("{line}");
+    outln!("{line}");
     mdot
 }
 

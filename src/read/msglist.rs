@@ -5,6 +5,7 @@
 
 use super::ReadState;
 use crate::mailbox::MsgFlags;
+use crate::{mimeview, outln, output};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
@@ -88,7 +89,7 @@ impl Scanner<'_> {
             self.i += 1;
         }
         if quote != 0 && !closed {
-            crate::output::err_line(&format!("Missing {}", quote as char));
+            output::err_line(&format!("Missing {}", quote as char));
             return Tok::Error;
         }
         Tok::Str(String::from_utf8_lossy(&out).into_owned())
@@ -124,11 +125,11 @@ fn deleted(st: &ReadState, i: usize) -> bool {
 /// `check()`: a number must exist and, unless deleted ones are wanted, not be deleted.
 fn check(st: &ReadState, n: usize, want_deleted: bool) -> bool {
     if n < 1 || n > st.count() {
-        crate::outln!("{n}: Invalid message number");
+        outln!("{n}: Invalid message number");
         return false;
     }
     if !want_deleted && deleted(st, n - 1) {
-        crate::outln!("{n}: Inappropriate message");
+        outln!("{n}: Inappropriate message");
         return false;
     }
     true
@@ -140,21 +141,21 @@ fn metamess(st: &ReadState, c: &Tok, want_deleted: bool) -> Option<usize> {
         Tok::Up => {
             let r = (0..n).find(|&i| deleted(st, i) == want_deleted);
             if r.is_none() {
-                crate::outln!("No applicable messages");
+                outln!("No applicable messages");
             }
             r.map(|i| i + 1)
         }
         Tok::Dollar => {
             let r = (0..n).rev().find(|&i| deleted(st, i) == want_deleted);
             if r.is_none() {
-                crate::outln!("No applicable messages");
+                outln!("No applicable messages");
             }
             r.map(|i| i + 1)
         }
         _ => {
             let m = st.dot + 1;
             if n == 0 || deleted(st, st.dot) != want_deleted {
-                crate::outln!("{m}: Inappropriate message");
+                outln!("{m}: Inappropriate message");
                 return None;
             }
             Some(m)
@@ -169,11 +170,11 @@ fn contains_ci(hay: &str, needle: &str) -> bool {
 }
 
 fn decoded_contains(st: &ReadState, i: usize, field: &str, needle: &str) -> bool {
-    if crate::mimeview::term() == crate::mimeview::Term::Raw {
+    if mimeview::term() == mimeview::Term::Raw {
         return false;
     }
     st.hfield_raw(i, field).is_some_and(|raw| {
-        crate::mimeview::decode_words(&raw)
+        mimeview::decode_words(&raw)
             .to_lowercase()
             .contains(&needle.to_lowercase())
     })
@@ -275,7 +276,7 @@ pub fn getmsglist(
         };
         if let Some(num) = number {
             if star {
-                crate::outln!("No numbers mixed with *");
+                outln!("No numbers mixed with *");
                 return None;
             }
             other = true;
@@ -306,14 +307,14 @@ pub fn getmsglist(
             match &tok {
                 Tok::Plus => {
                     if beg != 0 {
-                        crate::outln!("Non-numeric second argument");
+                        outln!("Non-numeric second argument");
                         return None;
                     }
                     let mut i = valdot;
                     loop {
                         i += 1;
                         if i > n {
-                            crate::outln!("Referencing beyond EOF");
+                            outln!("Referencing beyond EOF");
                             return None;
                         }
                         if deleted(st, i - 1) == f {
@@ -327,7 +328,7 @@ pub fn getmsglist(
                     loop {
                         i -= 1;
                         if i == 0 {
-                            crate::outln!("Referencing before 1");
+                            outln!("Referencing before 1");
                             return None;
                         }
                         if deleted(st, i - 1) == f {
@@ -338,14 +339,14 @@ pub fn getmsglist(
                 }
                 Tok::Str(s) => {
                     if beg != 0 {
-                        crate::outln!("Non-numeric second argument");
+                        outln!("Non-numeric second argument");
                         return None;
                     }
                     other = true;
                     if let Some(rest) = s.strip_prefix(':') {
                         let r = evalcol(st, rest.chars().next());
                         if r == 0 {
-                            crate::outln!("Unknown colon modifier \"{s}\"");
+                            outln!("Unknown colon modifier \"{s}\"");
                             return None;
                         }
                         colmod |= r;
@@ -355,7 +356,7 @@ pub fn getmsglist(
                 }
                 Tok::Star => {
                     if other {
-                        crate::outln!("Can't mix \"*\" with anything");
+                        outln!("Can't mix \"*\" with anything");
                         return None;
                     }
                     star = true;
@@ -376,7 +377,7 @@ pub fn getmsglist(
             }
         }
         if mc == 0 {
-            crate::outln!("No applicable messages.");
+            outln!("No applicable messages.");
             return None;
         }
         return Some(collect(&marks));
@@ -409,7 +410,7 @@ pub fn getmsglist(
             }
         }
         if !marks.iter().any(|&m| m) {
-            crate::outln!("No applicable messages from {{{}}}", names.join(", "));
+            outln!("No applicable messages from {{{}}}", names.join(", "));
             return None;
         }
     }
@@ -429,7 +430,7 @@ pub fn getmsglist(
                     line.push_str(&format!(" :{c}"));
                 }
             }
-            crate::outln!("{line}");
+            outln!("{line}");
             return None;
         }
     }

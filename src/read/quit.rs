@@ -10,6 +10,7 @@
 use super::ReadState;
 use crate::mailbox::QuitOptions;
 use crate::session::Session;
+use crate::{expand, output, util};
 use std::io::Write;
 
 /// stderr as a `Write`, flushing stdout first so the order is kept.
@@ -17,7 +18,7 @@ struct Stderr;
 
 impl Write for Stderr {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        crate::output::flush();
+        output::flush();
         std::io::stderr().write(data)
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -33,7 +34,7 @@ pub fn quit(s: &Session, st: &mut ReadState) {
     let system = !st.edit;
     // bsd-mailx expands `&` only when something goes to mbox; an expansion
     // error then is printed. Expanding up front is quiet.
-    let mbox = crate::expand::expand_quiet(s, "&")
+    let mbox = expand::expand_quiet(s, "&")
         .unwrap_or_else(|_| format!("{}/mbox", s.homedir.as_deref().unwrap_or("")));
     let ign = s.save_ignore.clone();
     let pred = |name: &str| ign.hides(name);
@@ -42,10 +43,10 @@ pub fn quit(s: &Session, st: &mut ReadState) {
     opts.keepsave = s.is_set("keepsave");
     opts.append = s.is_set("append");
     opts.save_ignore = Some(&pred);
-    let r = st.mb.quit(&opts, &mut crate::output::Stdout, &mut Stderr);
+    let r = st.mb.quit(&opts, &mut output::Stdout, &mut Stderr);
     if let Err(e) = r {
-        crate::util::warnx(&e.to_string());
+        util::warnx(&e.to_string());
         // The mailbox is left as it was; read mode will exit 1 (bsd-mailx: 0).
-        crate::util::note_write_failure();
+        util::note_write_failure();
     }
 }

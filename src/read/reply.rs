@@ -13,6 +13,7 @@ use crate::names::{self, Kind};
 use crate::send::Header;
 use crate::session::Session;
 use crate::term::text::safe_text;
+use crate::{expand, mimeview, outln};
 
 /// What a reply command leads to.
 pub enum Reply {
@@ -38,7 +39,7 @@ pub fn reedit(subj: Option<String>) -> Option<String> {
 /// again. Raw in the C locale, as bsd-mailx.
 fn reply_subject(st: &super::ReadState, i: usize) -> Option<String> {
     let d = st.subject_decoded(i)?;
-    if crate::mimeview::term() == crate::mimeview::Term::Raw {
+    if mimeview::term() == mimeview::Term::Raw {
         return Some(d);
     }
     Some(safe_text(d.as_bytes(), true))
@@ -85,7 +86,7 @@ pub fn respond_capital(s: &Session, st: &mut ReadState, msgvec: &[usize]) -> Rep
 /// bsd-mailx's `_respond`: one message, to its sender and recipients.
 fn respond_all(s: &Session, st: &mut ReadState, msgvec: &[usize], record: Option<String>) -> Reply {
     if msgvec.len() > 1 {
-        crate::outln!("Sorry, can't reply to multiple messages at once");
+        outln!("Sorry, can't reply to multiple messages at once");
         return Reply::Failed;
     }
     let m = msgvec[0];
@@ -106,7 +107,7 @@ fn respond_all(s: &Session, st: &mut ReadState, msgvec: &[usize], record: Option
         np.extend(split(&rcv));
     } else if np.is_empty() {
         if replyto.is_some() {
-            crate::outln!("Empty reply-to field -- replying to author");
+            outln!("Empty reply-to field -- replying to author");
         }
         np = split(&rcv);
     }
@@ -175,7 +176,7 @@ pub fn followup(s: &Session, st: &mut ReadState, msgvec: &[usize], all: bool) ->
     let sender = st.nameof(msgvec[0] - 1, 0);
     let login = super::files::sender_login(&sender);
     let record = if s.is_set("outfolder")
-        && let Some(dir) = crate::expand::folder_dir(s)
+        && let Some(dir) = expand::folder_dir(s)
     {
         format!("{dir}/{login}")
     } else {

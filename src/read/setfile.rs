@@ -6,6 +6,7 @@
 use super::{ReadState, announce, newfileinfo};
 use crate::mailbox::{LockOptions, MsgFlags, open_folder};
 use crate::session::Session;
+use crate::{expand, outln, output, util};
 
 /// Why a mailbox could not be opened (the message was already printed).
 #[derive(Debug, PartialEq, Eq)]
@@ -33,11 +34,11 @@ pub fn setfile(
     };
     let nomail = |q: bool| {
         if !q {
-            crate::output::err_line(&format!("No mail for {who}"));
+            output::err_line(&format!("No mail for {who}"));
         }
         Err(OpenError::NoMail)
     };
-    let Some(path) = crate::expand::expand(s, name) else {
+    let Some(path) = expand::expand(s, name) else {
         return Err(OpenError::Failed);
     };
     let mb = match open_folder(path.as_ref()) {
@@ -46,7 +47,7 @@ pub fn setfile(
             if !isedit && e.kind() == std::io::ErrorKind::NotFound {
                 return nomail(quiet_nomail);
             }
-            crate::util::warn(&path, &e);
+            util::warn(&path, &e);
             return Err(OpenError::Failed);
         }
     };
@@ -59,7 +60,7 @@ pub fn setfile(
             Ok(mb) => mb,
             Err(e) => {
                 *rd = None;
-                crate::util::warn(&path, &e);
+                util::warn(&path, &e);
                 return Err(OpenError::Failed);
             }
         }
@@ -103,7 +104,7 @@ pub fn incfile(st: &mut ReadState) -> Option<usize> {
     // The last message may have been recounted with its new tail.
     st.header_cache.clear();
     if !warn.is_empty() {
-        crate::output::err_line(String::from_utf8_lossy(&warn).trim_end());
+        output::err_line(String::from_utf8_lossy(&warn).trim_end());
     }
     r
 }
@@ -112,12 +113,12 @@ pub fn incfile(st: &mut ReadState) -> Option<usize> {
 pub fn inc(s: &Session, st: &mut ReadState) -> bool {
     let before = st.count();
     match incfile(st) {
-        Some(0) => crate::outln!("No new mail."),
+        Some(0) => outln!("No new mail."),
         Some(_) => {
             let mdot = newfileinfo(s, st, before);
             st.dot = mdot - 1;
         }
-        None => crate::outln!("\"inc\" command failed..."),
+        None => outln!("\"inc\" command failed..."),
     }
     true
 }

@@ -16,6 +16,7 @@ use crate::mailbox::{MsgFlags, RenderOptions, render_message};
 use crate::session::{IgnoreTab, Session};
 use crate::term::signals::take_interrupt;
 use crate::term::text::{tty_safe, tty_safe_decoded};
+use crate::{child, outln, output, pager, util};
 use std::io::{IsTerminal, Write};
 
 /// Renders message `i` (0-based) with a header filter into `out`.
@@ -101,8 +102,8 @@ pub fn type1(
     for &m in msgvec.iter().take(count) {
         // ^C between messages ends the command, as bsd-mailx's interrupt does.
         if take_interrupt() {
-            crate::output::flush();
-            crate::output::err_line("Interrupt");
+            output::flush();
+            output::err_line("Interrupt");
             break;
         }
         st.touch(m - 1);
@@ -128,15 +129,15 @@ pub fn type1(
         if use_pager {
             buf.extend_from_slice(&one);
         } else {
-            crate::output::bytes(&one);
-            if crate::output::is_broken() {
+            output::bytes(&one);
+            if output::is_broken() {
                 break;
             }
         }
     }
     if use_pager {
-        crate::output::flush();
-        crate::pager::page_text(s, &buf);
+        output::flush();
+        pager::page_text(s, &buf);
     }
     true
 }
@@ -145,11 +146,11 @@ pub fn type1(
 /// The child's real exit status is reported.
 pub fn pipe(s: &mut Session, st: &mut ReadState, msgvec: &[usize], cmd: &str) -> bool {
     let shell = s.shell();
-    let _guard = crate::child::IgnoreInterrupts::new();
-    let mut child = match crate::child::spawn_with_stdin(&shell, &["-c", cmd]) {
+    let _guard = child::IgnoreInterrupts::new();
+    let mut child = match child::spawn_with_stdin(&shell, &["-c", cmd]) {
         Ok(c) => c,
         Err(e) => {
-            crate::util::warn(cmd, &e);
+            util::warn(cmd, &e);
             return true;
         }
     };
@@ -164,8 +165,8 @@ pub fn pipe(s: &mut Session, st: &mut ReadState, msgvec: &[usize], cmd: &str) ->
             }
         }
     }
-    let r = crate::child::wait(&mut child);
-    crate::child::report_child(r, &shell);
+    let r = child::wait(&mut child);
+    child::report_child(r, &shell);
     true
 }
 
@@ -187,7 +188,7 @@ pub fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
         st.touch(m - 1);
         st.dot = m - 1;
         if !quiet {
-            crate::outln!("Message {m}:");
+            outln!("Message {m}:");
         }
         let mut c = st.mb.lines(m - 1) as i64;
         // A MIME message shows its decoded lines (all headers, as the raw
@@ -200,7 +201,7 @@ pub fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
             None => (st.mb.raw_message(m - 1).unwrap_or_default(), false),
         };
         if !lineb {
-            crate::outln!();
+            outln!();
         }
         let mut lines = 0i64;
         let mut pos = 0;
@@ -222,7 +223,7 @@ pub fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
                 };
             }
             shown.push(b'\n');
-            crate::output::bytes(&shown);
+            output::bytes(&shown);
             lineb = text.iter().all(|&b| b == b' ' || b == b'\t');
             lines += 1;
         }
@@ -251,7 +252,7 @@ pub fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
                 break;
             }
         }
-        crate::outln!("No messages applicable");
+        outln!("No messages applicable");
         return false;
     }
     if st.sawcom {
@@ -264,7 +265,7 @@ pub fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
         }
         match found {
             None => {
-                crate::outln!("At EOF");
+                outln!("At EOF");
                 return true;
             }
             Some(i) => st.dot = i,
@@ -277,7 +278,7 @@ pub fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
 /// `size`: `N: LINES/BYTES` per message.
 pub fn size(st: &ReadState, msgvec: &[usize]) -> bool {
     for &m in msgvec {
-        crate::outln!("{m}: {}/{}", st.mb.lines(m - 1), st.mb.size(m - 1));
+        outln!("{m}: {}/{}", st.mb.lines(m - 1), st.mb.size(m - 1));
     }
     true
 }

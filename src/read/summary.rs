@@ -22,6 +22,7 @@ use crate::mailbox::{Folder, MsgFlags};
 use crate::session::Session;
 use crate::term::signals::take_interrupt;
 use crate::term::text::{char_width, safe_text};
+use crate::{locale, names, outln, output};
 
 /// RFC 2047 decoding of a header value shown in the summary
 /// (`mimeview::decode_words`) when the terminal charset can show the
@@ -90,8 +91,8 @@ fn cut_to(s: &str, w: usize, utf8: bool) -> (&str, usize) {
 /// login name (with `allnet`, any `login@host`) and the alternates from the
 /// sender and looks for a rest.
 fn from_me(s: &Session, from: &str) -> bool {
-    let names = crate::names::extract(from, crate::names::Kind::To);
-    !names.iter().any(|n| !crate::names::is_me(s, &n.name))
+    let names = names::extract(from, names::Kind::To);
+    !names.iter().any(|n| !names::is_me(s, &n.name))
 }
 
 /// What a summary line depends on besides the message, taken from the
@@ -109,7 +110,7 @@ pub struct LineCtx {
 impl LineCtx {
     pub fn new(s: &Session, st: &ReadState) -> LineCtx {
         LineCtx {
-            utf8: crate::locale::is_utf8(),
+            utf8: locale::is_utf8(),
             showname: s.is_set("showname"),
             showto: s.is_set("showto"),
             show_rcpt: s.is_set("show-rcpt"),
@@ -172,7 +173,7 @@ fn format_line(
     // message of `from *`).
     let to = if ctx.showto || ctx.show_rcpt {
         h.and_then(|h| h.hfield_raw("to"))
-            .map(|t| crate::names::skin(&String::from_utf8_lossy(&t)))
+            .map(|t| names::skin(&String::from_utf8_lossy(&t)))
     } else {
         None
     };
@@ -239,19 +240,19 @@ pub fn print_lines(s: &Session, st: &ReadState, list: &[usize], interruptible: b
     let ctx = LineCtx::new(s, st);
     let print = |line: String| -> bool {
         if interruptible && take_interrupt() {
-            crate::output::flush();
-            crate::output::err_line("Interrupt");
+            output::flush();
+            output::err_line("Interrupt");
             return false;
         }
-        crate::output::bytes(line.as_bytes());
-        crate::output::bytes(b"\n");
+        output::bytes(line.as_bytes());
+        output::bytes(b"\n");
         true
     };
     if list.len() < PARALLEL_MIN || ctx.showto || ctx.show_rcpt {
         return list.iter().all(|&m| print(headline(s, st, m)));
     }
     // The codeset is read with setlocale once, before any thread exists.
-    let _ = crate::locale::charset();
+    let _ = locale::charset();
     let mb = &*st.mb;
     let make = |chunk: &[usize]| -> Vec<String> {
         chunk
@@ -291,7 +292,7 @@ pub fn print_lines(s: &Session, st: &ReadState, list: &[usize], interruptible: b
 pub fn printhead(s: &Session, st: &mut ReadState, mesg: usize) {
     let mut line = headline(s, st, mesg);
     line.push('\n');
-    crate::output::bytes(line.as_bytes());
+    output::bytes(line.as_bytes());
 }
 
 /// Headers per screen: `screen` if > 0, else the screen height − 4.
@@ -336,14 +337,14 @@ pub fn headers(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
     for m in out {
         // ^C stops the listing (bsd-mailx's hdrint).
         if take_interrupt() {
-            crate::output::flush();
-            crate::output::err_line("\nInterrupt");
+            output::flush();
+            output::err_line("\nInterrupt");
             break;
         }
         printhead(s, st, m);
     }
     if shown == 0 {
-        crate::outln!("No more mail.");
+        outln!("No more mail.");
         return false;
     }
     true
@@ -356,20 +357,20 @@ pub fn scroll(s: &mut Session, st: &mut ReadState, arg: &str) -> bool {
     match arg.chars().next() {
         None | Some('+') => {
             if st.screen >= maxscreen {
-                crate::outln!("On last screenful of messages");
+                outln!("On last screenful of messages");
                 return true;
             }
             st.screen += 1;
         }
         Some('-') => {
             if st.screen == 0 {
-                crate::outln!("On first screenful of messages");
+                outln!("On first screenful of messages");
                 return true;
             }
             st.screen -= 1;
         }
         _ => {
-            crate::outln!("Unrecognized scrolling command \"{arg}\"");
+            outln!("Unrecognized scrolling command \"{arg}\"");
             return false;
         }
     }

@@ -21,6 +21,7 @@ pub(crate) use header::{extra_header_line, valid_extra_header};
 
 use crate::locale;
 use crate::names::{self, Kind, Name};
+use crate::outln;
 use crate::session::Session;
 use crate::transport::{self, Message};
 use crate::util;
@@ -64,9 +65,9 @@ pub(crate) fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i
             return 0;
         }
         if h.subject.as_deref().is_none_or(|x| x.is_empty()) {
-            crate::outln!("No message, no subject; hope that's ok");
+            outln!("No message, no subject; hope that's ok");
         } else {
-            crate::outln!("Null message body; hope that's ok");
+            outln!("Null message body; hope that's ok");
         }
     }
     let mut senderr = 0;
@@ -76,7 +77,7 @@ pub(crate) fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i
     all.extend(h.cc.iter().map(|n| Name::new(one_line(n), Kind::Cc)));
     let mut to = names::expand_aliases(s, all);
     if to.is_empty() {
-        crate::outln!("No recipients specified");
+        outln!("No recipients specified");
         senderr += 1;
     }
     // expandaddr: file and pipe recipients are delivered here and removed
@@ -139,7 +140,7 @@ pub(crate) fn mail1(s: &Session, mut h: Header, body: Body, opts: SendOpts) -> i
     // (bsd-mailx does both).
     record::save(s, &msg);
     if opts.dry_run {
-        crate::outln!("{}", transport::dry_run_line(s, &msg));
+        outln!("{}", transport::dry_run_line(s, &msg));
         return senderr;
     }
     if transport::send(s, &msg).is_err() {

@@ -24,6 +24,7 @@ use super::text::width;
 use crate::expand::expand_quiet;
 use crate::output;
 use crate::session::Session;
+use crate::user;
 use rustix::process::{Signal, getpid, kill_process};
 use rustix::termios::{
     InputModes, LocalModes, OptionalActions, SpecialCodeIndex, Termios, tcgetattr, tcsetattr,
@@ -71,7 +72,7 @@ fn history_path(s: &Session) -> Option<PathBuf> {
             let v = v.to_string();
             expand_quiet(s, &v).ok().map(PathBuf::from)
         }
-        None => crate::user::files_home(s).map(|h| PathBuf::from(h).join(DEFAULT_HISTORY)),
+        None => user::files_home(s).map(|h| PathBuf::from(h).join(DEFAULT_HISTORY)),
     }
 }
 

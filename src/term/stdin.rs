@@ -6,6 +6,7 @@
 //! that arrive while waiting (`term::signals`).
 
 use super::signals::{hangup, take_continued_while_composing, take_interrupt};
+use crate::outln;
 use crate::output;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use std::cell::RefCell;
@@ -67,7 +68,7 @@ pub(crate) fn read_line_fd0() -> Line {
                             return Line::Interrupt;
                         }
                         if take_continued_while_composing() {
-                            crate::outln!("(continue)");
+                            outln!("(continue)");
                             output::flush();
                         }
                         continue;

@@ -406,6 +406,7 @@ pub(crate) fn send(_s: &Session, t: &Target, _msg: &Message) -> Result<(), Vec<S
     )])
 }
 
+use crate::outln;
 #[cfg(feature = "smtp")]
 pub(crate) use client::send;
 
@@ -556,7 +557,7 @@ mod client {
             Ok(reply) => {
                 let _ = conn.quit();
                 if s.is_set("verbose") {
-                    crate::outln!("SMTP {server}: {reply}");
+                    outln!("SMTP {server}: {reply}");
                 }
                 Ok(())
             }
