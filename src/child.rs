@@ -51,7 +51,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 
 /// How a child ended. (`pub`: `send::run_sendmail`, still `pub`, returns it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// Exited with this status code.
     Code(i32),
     /// Killed by this signal.

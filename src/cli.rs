@@ -142,7 +142,7 @@ impl CliError {
 }
 
 /// The usage text; its first three lines are bsd-mailx's own.
-pub fn usage(prog: &str) -> String {
+pub(crate) fn usage(prog: &str) -> String {
     format!(
         "usage: {p} [-dEIinv] [-a header] [-b bcc-addr] [-c cc-addr] [-r from-addr] [-s subject] [--] to-addr ...\n       {p} [-dEIiNnv] -f [name]\n       {p} [-dEIiNnv] [-u user]\n",
         p = prog
@@ -150,7 +150,7 @@ pub fn usage(prog: &str) -> String {
 }
 
 /// The `--help` text: the usage lines, then every option from `OPTS`.
-pub fn help_text(prog: &str) -> String {
+pub(crate) fn help_text(prog: &str) -> String {
     let mut s = usage(prog);
     s.push_str("\nOptions:\n");
     for op in OPTS {

@@ -7,7 +7,7 @@ const WORD_END: &[u8] = b" \t0123456789$^.:/-+*'\"";
 
 /// Splits a command line (leading blanks already removed) into the command
 /// word and the rest.
-pub fn command_word(line: &str) -> (&str, &str) {
+pub(crate) fn command_word(line: &str) -> (&str, &str) {
     let wlen = line
         .bytes()
         .position(|c| WORD_END.contains(&c))

@@ -40,7 +40,7 @@ pub fn term() -> Term {
 }
 
 /// [`term`] for a given codeset name.
-pub fn term_for(cs: &str) -> Term {
+pub(crate) fn term_for(cs: &str) -> Term {
     let l = cs.to_ascii_lowercase();
     if l == "utf-8" || l == "utf8" {
         return Term::Utf8;
@@ -62,7 +62,7 @@ pub fn term_for(cs: &str) -> Term {
 /// UTF-8 text → the terminal's charset. Unmappable characters become `?`
 /// (`encode_from_utf8_without_replacement`; never `Encoding::encode`, which
 /// writes HTML entities). In `Raw` mode non-ASCII characters become `?`.
-pub fn to_terminal(s: &str, t: Term) -> Vec<u8> {
+pub(crate) fn to_terminal(s: &str, t: Term) -> Vec<u8> {
     match t {
         Term::Utf8 => s.as_bytes().to_vec(),
         Term::Raw => s
@@ -128,7 +128,7 @@ fn is_ascii_label(label: &str) -> bool {
 
 /// Bytes in a declared charset → text. Unknown or ASCII labels guess
 /// (UTF-8, else Latin-1). Returns the text and whether the label was known.
-pub fn decode_charset(b: &[u8], label: &str) -> (String, bool) {
+pub(crate) fn decode_charset(b: &[u8], label: &str) -> (String, bool) {
     if is_ascii_label(label) {
         return (guess_text(b), true);
     }
@@ -296,7 +296,7 @@ pub fn decode_words(raw: &[u8]) -> String {
 
 /// Does this header value need decoding (encoded words, or raw bytes that
 /// are not UTF-8)?
-pub fn needs_decoding(raw: &[u8]) -> bool {
+pub(crate) fn needs_decoding(raw: &[u8]) -> bool {
     find(raw, b"=?").is_some() || std::str::from_utf8(raw).is_err()
 }
 
@@ -305,7 +305,7 @@ pub fn needs_decoding(raw: &[u8]) -> bool {
 
 /// Parses a message (headers and body, no From_ line) with mailparse,
 /// catching a panic. The closure gets the parsed message.
-pub fn with_parsed<R>(raw: &[u8], f: impl FnOnce(&ParsedMail<'_>) -> R) -> Option<R> {
+pub(crate) fn with_parsed<R>(raw: &[u8], f: impl FnOnce(&ParsedMail<'_>) -> R) -> Option<R> {
     quietly(|| {
         let m = mailparse::parse_mail(raw).ok()?;
         Some(f(&m))
@@ -365,7 +365,7 @@ fn is_message(p: &ParsedMail<'_>) -> bool {
 
 /// The decoded bytes of a part's body; a base64 body mailparse refuses is
 /// decoded leniently, anything else falls back to the raw bytes.
-pub fn part_bytes(p: &ParsedMail<'_>) -> Vec<u8> {
+pub(crate) fn part_bytes(p: &ParsedMail<'_>) -> Vec<u8> {
     if mimetype(p).starts_with("multipart/") && p.subparts.is_empty() {
         // No boundary found: mailparse leaves the body empty; show it all.
         let start = find(p.raw_bytes, b"\n\n")
@@ -389,7 +389,7 @@ pub fn part_bytes(p: &ParsedMail<'_>) -> Vec<u8> {
 
 /// A part's file name: Content-Disposition `filename` (RFC 2231 handled by
 /// mailparse), else Content-Type `name`; encoded words in it decoded.
-pub fn part_filename(p: &ParsedMail<'_>) -> Option<String> {
+pub(crate) fn part_filename(p: &ParsedMail<'_>) -> Option<String> {
     let d = p.get_content_disposition();
     let n = d
         .params
@@ -406,7 +406,7 @@ fn is_attachment_disposition(p: &ParsedMail<'_>) -> bool {
 }
 
 /// `12 KB`-style size.
-pub fn human_size(n: usize) -> String {
+pub(crate) fn human_size(n: usize) -> String {
     if n < 1024 {
         format!("{n} bytes")
     } else if n < 1024 * 1024 {
@@ -497,7 +497,7 @@ pub fn part_data(raw: &[u8], want: usize) -> Option<(PartInfo, Vec<u8>)> {
 }
 
 /// The `[-- #2 application/pdf, report.pdf, 12 KB --]` line (no newline).
-pub fn part_line(info: &PartInfo, note: &str) -> String {
+pub(crate) fn part_line(info: &PartInfo, note: &str) -> String {
     let mut s = format!("[-- #{} {}", info.num, info.mimetype);
     if let Some(f) = &info.filename {
         s.push_str(", ");
@@ -769,7 +769,7 @@ pub fn decode_rendered(
 
 /// Applies `~m`'s indent prefix to every line (trailing blanks of the
 /// prefix dropped on empty lines, as the raw path does).
-pub fn prefix_lines(text: &[u8], prefix: &[u8]) -> Vec<u8> {
+pub(crate) fn prefix_lines(text: &[u8], prefix: &[u8]) -> Vec<u8> {
     let trimmed = {
         let mut k = prefix.len();
         while k > 0 && (prefix[k - 1] == b' ' || prefix[k - 1] == b'\t') {

@@ -30,11 +30,11 @@ impl Name {
 }
 
 /// Deepest alias nesting expanded, as bsd-mailx's MAXEXP.
-pub const MAX_ALIAS_DEPTH: usize = 25;
+pub(crate) const MAX_ALIAS_DEPTH: usize = 25;
 
 /// Expands aliases (`alias`/`group`). A name starting with `\` is never
 /// expanded; an alias member naming the alias itself is kept literally.
-pub fn expand_aliases(s: &Session, names: Vec<Name>) -> Vec<Name> {
+pub(crate) fn expand_aliases(s: &Session, names: Vec<Name>) -> Vec<Name> {
     let mut out = Vec::new();
     for n in names {
         if n.name.starts_with('\\') {
@@ -98,7 +98,7 @@ pub fn fmt_header(label: &str, names: &[&str]) -> String {
 
 /// bsd-mailx's fmt(): names after `label`, separated by ", " (`comma`) or by
 /// a blank (the `~p` and reply-preview form), folded before column 72.
-pub fn fmt_list<S: AsRef<str>>(label: &str, names: &[S], comma: bool) -> String {
+pub(crate) fn fmt_list<S: AsRef<str>>(label: &str, names: &[S], comma: bool) -> String {
     let mut s = String::from(label);
     let mut col = label.len();
     let n = names.len();
@@ -284,7 +284,7 @@ pub fn extract(line: &str, kind: Kind) -> Vec<Name> {
 
 /// True when `addr` is the user: the login name (case-insensitive), with
 /// `allnet` any `login@host`, or one of the `alternates`.
-pub fn is_me(s: &Session, addr: &str) -> bool {
+pub(crate) fn is_me(s: &Session, addr: &str) -> bool {
     let bare = skin(addr);
     if bare.eq_ignore_ascii_case(&s.myname) {
         return true;

@@ -35,7 +35,7 @@ fn write_fd(fd: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
 }
 
 /// Appends bytes to standard output (public: the exported `outln!` uses it).
-pub fn bytes(data: &[u8]) {
+pub(crate) fn bytes(data: &[u8]) {
     OUT.with(|o| {
         let mut o = o.borrow_mut();
         if o.broken {
@@ -74,7 +74,7 @@ pub(crate) fn is_broken() -> bool {
 }
 
 /// A `Write` handle onto the shared buffer, for code that wants `write!`.
-pub struct Stdout;
+pub(crate) struct Stdout;
 
 impl Write for Stdout {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {

@@ -7,7 +7,7 @@ use crate::{child, output, util};
 use std::io::Write;
 
 /// The pager command line.
-pub fn pager_command(s: &Session) -> String {
+pub(crate) fn pager_command(s: &Session) -> String {
     s.value("PAGER")
         .filter(|v| !v.is_empty())
         .unwrap_or("/usr/bin/pager")
@@ -15,7 +15,7 @@ pub fn pager_command(s: &Session) -> String {
 }
 
 /// Pipes `text` through the pager and waits for it.
-pub fn page_text(s: &Session, text: &[u8]) {
+pub(crate) fn page_text(s: &Session, text: &[u8]) {
     let shell = s.shell();
     let pager = pager_command(s);
     let _guard = child::IgnoreInterrupts::new();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 /// Environment variables bsd-mailx (Debian patch 05) copies into variables at
 /// start-up; no other environment variable becomes a mail variable.
-pub const IMPORTED_ENV: &[&str] = &[
+pub(crate) const IMPORTED_ENV: &[&str] = &[
     "DEAD", "EDITOR", "LISTER", "MBOX", "PAGER", "REPLYTO", "SHELL", "VISUAL",
 ];
 

@@ -5,18 +5,18 @@ use super::on_state;
 use crate::interp::{Args, CmdResult, Ctx};
 use crate::read::{attach, edit as editor};
 
-pub fn edit(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn edit(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| editor::edit(s, st, a.msgs(), false))
 }
 
-pub fn visual(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn visual(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| editor::edit(s, st, a.msgs(), true))
 }
 
-pub fn attachments(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn attachments(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |_, st| attach::attachments(st, a.msgs()))
 }
 
-pub fn detach(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn detach(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| attach::detach(s, st, a.words()))
 }

@@ -8,30 +8,30 @@ use crate::read::files::{self, Mode};
 use crate::read::{quit as close, setfile};
 use crate::{child, expand};
 
-pub fn save(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn save(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| files::save1(s, st, a.text(), Mode::Save))
 }
 
-pub fn copy(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn copy(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| files::save1(s, st, a.text(), Mode::Copy))
 }
 
-pub fn write(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn write(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| files::save1(s, st, a.text(), Mode::Write))
 }
 
 /// `Save`: to a file named after the sender.
-pub fn save_by_sender(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn save_by_sender(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| files::save_by_sender(s, st, a.msgs(), true))
 }
 
 /// `Copy`: to a file named after the sender.
-pub fn copy_by_sender(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn copy_by_sender(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| files::save_by_sender(s, st, a.msgs(), false))
 }
 
 /// `file`/`folder`: with no argument the file info line, otherwise switch.
-pub fn file(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn file(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     match a.words().first() {
         None => on_state(cx, |s, st| {
             setfile::fileinfo(s, st);
@@ -47,7 +47,7 @@ pub fn file(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
 }
 
 /// `folders`: `cd <folder dir>; $LISTER [args]` through the shell.
-pub fn folders(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn folders(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     let s = &*cx.s;
     let dir = expand::folder_dir(s).unwrap_or_else(|| "$HOME".to_string());
     let lister = s.value("LISTER").unwrap_or("/bin/ls");
@@ -56,7 +56,7 @@ pub fn folders(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     CmdResult::Ok
 }
 
-pub fn inc(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
+pub(crate) fn inc(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     on_state(cx, |s, st| setfile::inc(s, st))
 }
 

@@ -22,11 +22,11 @@ fn mark(cx: &mut Ctx<'_>, msgs: &[usize], add: MsgFlags, clear: MsgFlags) -> Cmd
     })
 }
 
-pub fn touch(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn touch(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     mark(cx, a.msgs(), MsgFlags::TOUCH, MsgFlags::PRESERVE)
 }
 
-pub fn mbox(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn mbox(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     mark(
         cx,
         a.msgs(),
@@ -35,7 +35,7 @@ pub fn mbox(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     )
 }
 
-pub fn unread(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn unread(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     mark(
         cx,
         a.msgs(),
@@ -44,7 +44,7 @@ pub fn unread(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     )
 }
 
-pub fn new(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn new(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     mark(
         cx,
         a.msgs(),
@@ -53,7 +53,7 @@ pub fn new(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     )
 }
 
-pub fn preserve(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn preserve(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     with_state(cx, |_, st| {
         if st.edit {
             outln!("Cannot \"preserve\" in edit mode");
@@ -69,7 +69,7 @@ pub fn preserve(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     })
 }
 
-pub fn delete(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn delete(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     with_state(cx, |_, st| {
         delm(st, a.msgs());
         CmdResult::Ok
@@ -77,7 +77,7 @@ pub fn delete(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
 }
 
 /// `dp`/`dt`: delete, then print the next message.
-pub fn delete_print(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn delete_print(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| {
         let lastdot = st.dot + 1;
         if delm(st, a.msgs()) {
@@ -94,7 +94,7 @@ pub fn delete_print(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     })
 }
 
-pub fn undelete(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn undelete(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     with_state(cx, |_, st| {
         let n = st.count();
         for &m in a.msgs().iter().take(n) {

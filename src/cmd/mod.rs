@@ -11,13 +11,13 @@
 //! - `reply`: composing from read mode (reply, Reply, followup, mail);
 //! - `edit`: edit, visual, attachments, detach.
 
-pub mod edit;
-pub mod folder;
-pub mod mark;
-pub mod reply;
-pub mod settings;
-pub mod shell;
-pub mod show;
+pub(crate) mod edit;
+pub(crate) mod folder;
+pub(crate) mod mark;
+pub(crate) mod reply;
+pub(crate) mod settings;
+pub(crate) mod shell;
+pub(crate) mod show;
 
 use crate::interp::{CmdResult, Ctx};
 use crate::read::{self, ReadState};

@@ -30,23 +30,23 @@ fn send(cx: &mut Ctx<'_>, draft: Draft) -> CmdResult {
     CmdResult::from_ok(compose::compose_and_send(cx.s, &mut host, draft))
 }
 
-pub fn reply(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn reply(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     reply_with(cx, |s, st| reply::respond(s, st, a.msgs()))
 }
 
-pub fn reply_senders(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn reply_senders(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     reply_with(cx, |s, st| reply::respond_capital(s, st, a.msgs()))
 }
 
-pub fn followup(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn followup(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     reply_with(cx, |s, st| reply::followup(s, st, a.msgs(), false))
 }
 
-pub fn followup_all(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn followup_all(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     reply_with(cx, |s, st| reply::followup(s, st, a.msgs(), true))
 }
 
-pub fn mail(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn mail(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     send(cx, reply::mail(a.text()));
     CmdResult::Ok
 }

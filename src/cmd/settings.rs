@@ -15,19 +15,19 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
-pub fn set(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn set(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     set_vars(cx.s, a.words())
 }
 
-pub fn unset(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn unset(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     unset_vars(cx.s, a.words())
 }
 
-pub fn alias(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn alias(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     define_alias(cx.s, a.words())
 }
 
-pub fn unalias(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn unalias(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     let mut errs = false;
     for w in a.words() {
         if cx.s.aliases.remove(w).is_none() {
@@ -38,7 +38,7 @@ pub fn unalias(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     CmdResult::from_ok(!errs)
 }
 
-pub fn alternates(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn alternates(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     let s = &mut *cx.s;
     if a.words().is_empty() {
         if !s.alternates.is_empty() {
@@ -55,23 +55,23 @@ pub fn alternates(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     CmdResult::Ok
 }
 
-pub fn ignore(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn ignore(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     fields(&mut cx.s.ignore, a.words(), false)
 }
 
-pub fn retain(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn retain(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     fields(&mut cx.s.ignore, a.words(), true)
 }
 
-pub fn saveignore(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn saveignore(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     fields(&mut cx.s.save_ignore, a.words(), false)
 }
 
-pub fn saveretain(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn saveretain(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     fields(&mut cx.s.save_ignore, a.words(), true)
 }
 
-pub fn if_(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn if_(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     let s = &mut *cx.s;
     if s.cond != Cond::Any {
         outln!("Illegal nested \"if\"");
@@ -89,7 +89,7 @@ pub fn if_(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     CmdResult::Ok
 }
 
-pub fn else_(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
+pub(crate) fn else_(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     let s = &mut *cx.s;
     s.cond = match s.cond {
         Cond::Any => {
@@ -102,7 +102,7 @@ pub fn else_(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     CmdResult::Ok
 }
 
-pub fn endif(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
+pub(crate) fn endif(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     if cx.s.cond == Cond::Any {
         outln!("\"Endif\" without matching \"if\"");
         return CmdResult::Error;
@@ -111,19 +111,19 @@ pub fn endif(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     CmdResult::Ok
 }
 
-pub fn source(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn source(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     let Some(path) = expand::expand(cx.s, &a.words()[0]) else {
         return CmdResult::Error;
     };
     CmdResult::from_ok(interp::source(cx, &path))
 }
 
-pub fn version(_: &mut Ctx<'_>, _: Args) -> CmdResult {
+pub(crate) fn version(_: &mut Ctx<'_>, _: Args) -> CmdResult {
     outln!("Version {VERSION}");
     CmdResult::Ok
 }
 
-pub fn echo(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn echo(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     let mut line = String::new();
     let mut first = true;
     for w in a.words() {
@@ -139,17 +139,17 @@ pub fn echo(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     CmdResult::Ok
 }
 
-pub fn list(_: &mut Ctx<'_>, _: Args) -> CmdResult {
+pub(crate) fn list(_: &mut Ctx<'_>, _: Args) -> CmdResult {
     outp!("{}", list_text());
     CmdResult::Ok
 }
 
-pub fn help(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
+pub(crate) fn help(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     show_help(cx.s, &help_text());
     CmdResult::Ok
 }
 
-pub fn chdir(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn chdir(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     let s = &*cx.s;
     let dir = match a.words().first() {
         None => match &s.homedir {
@@ -168,7 +168,7 @@ pub fn chdir(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     CmdResult::Ok
 }
 
-pub fn exit(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
+pub(crate) fn exit(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     if cx.s.sourcing > 0 {
         return CmdResult::Error;
     }
@@ -178,7 +178,7 @@ pub fn exit(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     std::process::exit(i32::from(util::write_failed()));
 }
 
-pub fn comment(_: &mut Ctx<'_>, _: Args) -> CmdResult {
+pub(crate) fn comment(_: &mut Ctx<'_>, _: Args) -> CmdResult {
     CmdResult::Ok
 }
 

@@ -9,13 +9,13 @@ use crate::{outln, output, util};
 use std::process::Command;
 
 /// `!command` typed as a command (`shell` in the table).
-pub fn bang(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+pub(crate) fn bang(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     shell_escape(cx.s, a.text());
     CmdResult::Ok
 }
 
 /// `sh`: an interactive shell.
-pub fn interactive(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
+pub(crate) fn interactive(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     let shell = cx.s.shell();
     if let Err(e) = child::run_foreground(&mut Command::new(&shell)) {
         util::warn(&shell, &e);
@@ -26,7 +26,7 @@ pub fn interactive(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
 
 /// `!command`: `!` in the command is the previous command (`\!` a literal `!`);
 /// the command runs under `$SHELL -c`, and `!` is printed afterwards.
-pub fn shell_escape(s: &mut Session, cmd: &str) {
+pub(crate) fn shell_escape(s: &mut Session, cmd: &str) {
     let Some(cmd) = bang_expand(s, cmd) else {
         return;
     };
@@ -36,7 +36,7 @@ pub fn shell_escape(s: &mut Session, cmd: &str) {
 }
 
 /// bsd-mailx's bangexp: unescaped `!` becomes the last shell command.
-pub fn bang_expand(s: &mut Session, cmd: &str) -> Option<String> {
+pub(crate) fn bang_expand(s: &mut Session, cmd: &str) -> Option<String> {
     let mut out = String::new();
     let mut changed = false;
     let mut chars = cmd.chars().peekable();

@@ -33,7 +33,7 @@ enum End {
 }
 
 /// The interactive composer.
-pub fn collect_interactive(
+pub(crate) fn collect_interactive(
     s: &mut Session,
     host: &mut dyn Host,
     h: &mut Header,

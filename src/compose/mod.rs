@@ -18,7 +18,7 @@ mod collect;
 mod prompt;
 mod tilde;
 
-pub use collect::collect_interactive;
+pub(crate) use collect::collect_interactive;
 pub use tilde::{Escape, TILDE_ESCAPES};
 
 use crate::output;
@@ -64,7 +64,7 @@ pub enum Compose {
 }
 
 /// Send mode from the command line: collect the body, then send.
-pub fn send_from_command_line(
+pub(crate) fn send_from_command_line(
     s: &mut Session,
     host: &mut dyn Host,
     header: Header,
@@ -109,7 +109,7 @@ pub fn send_from_command_line(
 /// replies, as bsd-mailx's `mail1(hp, printheaders)`) and sends it, with
 /// `record` set to the draft's file meanwhile. False when the body could
 /// not be collected.
-pub fn compose_and_send(s: &mut Session, host: &mut dyn Host, draft: Draft) -> bool {
+pub(crate) fn compose_and_send(s: &mut Session, host: &mut dyn Host, draft: Draft) -> bool {
     let Draft {
         header: mut h,
         record,

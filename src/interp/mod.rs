@@ -11,8 +11,8 @@
 //! again (docs/ARCHITECTURE.md, "Cycles").
 
 mod prompt;
-pub mod read_loop;
-pub mod source;
+pub(crate) mod read_loop;
+pub(crate) mod source;
 pub mod table;
 
 use crate::compose;
@@ -25,7 +25,8 @@ use crate::session::{Cond, Session};
 use table::{ArgKind, Command, flags};
 
 use crate::cmd;
-pub use source::{load, source};
+pub use source::load;
+pub(crate) use source::source;
 
 /// What a handler works on: the session and, in read mode, the open
 /// folder's state (`None` while sending; a placeholder with no messages for
@@ -92,7 +93,7 @@ impl CmdResult {
 
 /// What the caller of `execute` should do next.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Flow {
+pub(crate) enum Flow {
     Continue,
     /// Leave the command loop (quit, or an error while loading an rc file).
     Stop,
@@ -100,14 +101,14 @@ pub enum Flow {
 
 /// Context of a command line: typed at the prompt, or from `~:` while composing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
+pub(crate) enum Context {
     Command,
     Compose,
 }
 
 /// Executes one command line. Mirrors bsd-mailx's execute(): the returned
 /// `Flow::Stop` ends the loop (quit, or an error while loading).
-pub fn execute(cx: &mut Ctx<'_>, line: &str, ctx: Context) -> Flow {
+pub(crate) fn execute(cx: &mut Ctx<'_>, line: &str, ctx: Context) -> Flow {
     let trimmed = line.trim_start_matches(|c: char| c.is_ascii_whitespace());
     if let Some(rest) = trimmed.strip_prefix('!') {
         if cx.s.sourcing > 0 {
@@ -272,7 +273,7 @@ fn after_command(cx: &mut Ctx<'_>, cmd: &Command) {
 
 /// The composer's view of the interpreter: `~:`/`~_` run a command line,
 /// `~m`/`~f` quote messages of the open folder (none while sending).
-pub struct ComposeHost<'a> {
+pub(crate) struct ComposeHost<'a> {
     pub rd: &'a mut Option<ReadState>,
 }
 

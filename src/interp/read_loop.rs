@@ -13,7 +13,7 @@ use crate::term::signals;
 use crate::{outln, output, util};
 
 /// Read mode entry point.
-pub fn read_mode(cx: &mut Ctx<'_>, opts: &Options, file: Option<String>) -> i32 {
+pub(crate) fn read_mode(cx: &mut Ctx<'_>, opts: &Options, file: Option<String>) -> i32 {
     let ef = file.unwrap_or_else(|| "%".to_string());
     // POSIX -e: is there mail? Exit 0 if so, 1 if not; print nothing.
     if opts.mail_check {

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 
 /// A source of command lines.
-pub trait LineSource {
+pub(crate) trait LineSource {
     /// Work before the prompt of a new command (not a continuation line).
     fn before_prompt(&mut self, _cx: &mut Ctx<'_>) {}
     /// The next line without its newline, or None at end of input.
@@ -17,7 +17,7 @@ pub trait LineSource {
 }
 
 /// Lines from any reader (an rc file, `source`d file, or non-interactive stdin).
-pub struct ReaderSource<R: BufRead> {
+pub(crate) struct ReaderSource<R: BufRead> {
     pub reader: R,
 }
 
@@ -52,7 +52,7 @@ fn read_command(src: &mut dyn LineSource, cx: &mut Ctx<'_>) -> Option<String> {
 
 /// Runs commands from a source until it ends or a command stops the loop.
 /// Returns `Flow::Stop` when a command asked to quit.
-pub fn commands(cx: &mut Ctx<'_>, src: &mut dyn LineSource, ctx: Context) -> Flow {
+pub(crate) fn commands(cx: &mut Ctx<'_>, src: &mut dyn LineSource, ctx: Context) -> Flow {
     loop {
         if cx.s.sourcing == 0 {
             src.before_prompt(cx);
@@ -89,7 +89,7 @@ pub fn load(cx: &mut Ctx<'_>, path: &str) {
 }
 
 /// The `source` command: run a file's commands; an error ends that file only.
-pub fn source(cx: &mut Ctx<'_>, path: &str) -> bool {
+pub(crate) fn source(cx: &mut Ctx<'_>, path: &str) -> bool {
     if cx.s.sourcing >= 20 {
         outln!("Too much \"sourcing\" going on.");
         return false;

@@ -263,11 +263,8 @@ pub fn lookup(word: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name.starts_with(word))
 }
 
-/// The number of bsd-mailx's own entries (those before the POSIX additions).
-pub const BSD_COUNT: usize = 70;
-
 /// `list` output: "Commands are:" then names separated by ", ", wrapped as bsd-mailx wraps them.
-pub fn list_text() -> String {
+pub(crate) fn list_text() -> String {
     let mut s = String::from("Commands are:\n");
     let mut cc = 0usize;
     let n = COMMANDS.len();
@@ -287,7 +284,7 @@ pub fn list_text() -> String {
 }
 
 /// `help` text generated from the table: one line per command.
-pub fn help_text() -> String {
+pub(crate) fn help_text() -> String {
     let mut s = String::new();
     s.push_str("    Mail Commands\n");
     let mut seen: Vec<CmdId> = Vec::new();
@@ -315,6 +312,9 @@ deleted), /text (subject contains text), or a sender name.\n",
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The number of bsd-mailx's own entries (those before the POSIX additions).
+    const BSD_COUNT: usize = 70;
 
     #[test]
     fn abbreviations_follow_table_order() {

@@ -45,7 +45,7 @@ use crate::child::{self, Exit};
 use crate::util::{progname, strerror};
 
 /// liblockfile's helper program.
-pub const DOTLOCKFILE: &str = "/usr/bin/dotlockfile";
+pub(crate) const DOTLOCKFILE: &str = "/usr/bin/dotlockfile";
 
 /// A lock older than this with no pid in it is stale (liblockfile's rule).
 const STALE_AGE: Duration = Duration::from_secs(300);

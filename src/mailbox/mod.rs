@@ -44,10 +44,10 @@
 //!   bsd-mailx cuts the rest of the line.
 
 pub mod flags;
-pub mod folder;
+pub(crate) mod folder;
 pub mod lock;
 pub mod render;
-pub mod write;
+pub(crate) mod write;
 
 mod fields;
 mod from_line;

@@ -21,7 +21,7 @@ fn shown(text: &str) -> String {
 }
 
 /// `attachments [msglist]`: `Message N:` and one line per part.
-pub fn attachments(st: &mut ReadState, msgvec: &[usize]) -> bool {
+pub(crate) fn attachments(st: &mut ReadState, msgvec: &[usize]) -> bool {
     let count = st.count();
     for &m in msgvec.iter().take(count) {
         st.dot = m - 1;
@@ -54,7 +54,7 @@ pub fn attachments(st: &mut ReadState, msgvec: &[usize]) -> bool {
 
 /// `detach [message] part file`: the decoded bytes of one part to a new
 /// file (never overwriting one); prints `"file" [New file] N bytes`.
-pub fn detach(s: &mut Session, st: &mut ReadState, words: &[String]) -> bool {
+pub(crate) fn detach(s: &mut Session, st: &mut ReadState, words: &[String]) -> bool {
     let (msg, part, file) = match words {
         [p, f] => (st.dot + 1, p.as_str(), f.as_str()),
         [m, p, f] => {

@@ -36,7 +36,7 @@ fn ask(prompt: &str) -> Option<String> {
 }
 
 /// bsd-mailx's `edit1`.
-pub fn edit(s: &mut Session, st: &mut ReadState, msgvec: &[usize], visual: bool) -> bool {
+pub(crate) fn edit(s: &mut Session, st: &mut ReadState, msgvec: &[usize], visual: bool) -> bool {
     let editor = editor_for(s, visual);
     let count = st.count();
     for (k, &m) in msgvec.iter().enumerate().take(count) {

@@ -13,7 +13,7 @@ use crate::{expand, outln, outp, output, util};
 
 /// Which of the three commands.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Save,
     Copy,
     Write,
@@ -44,7 +44,7 @@ fn snarf(line: &str) -> Option<(&str, &str, bool)> {
 }
 
 /// `save`, `copy`, `write` with their raw argument string.
-pub fn save1(s: &mut Session, st: &mut ReadState, args: &str, mode: Mode) -> bool {
+pub(crate) fn save1(s: &mut Session, st: &mut ReadState, args: &str, mode: Mode) -> bool {
     let Some((list, file, has_list)) = snarf(args) else {
         return false;
     };
@@ -132,7 +132,12 @@ fn write_messages(
 
 /// POSIX `Save`/`Copy`: to a file named after the login part of the first
 /// message's sender, in the folder directory when `outfolder` is set.
-pub fn save_by_sender(s: &mut Session, st: &mut ReadState, msgvec: &[usize], mark: bool) -> bool {
+pub(crate) fn save_by_sender(
+    s: &mut Session,
+    st: &mut ReadState,
+    msgvec: &[usize],
+    mark: bool,
+) -> bool {
     let Some(&first) = msgvec.first() else {
         return false;
     };
@@ -165,7 +170,7 @@ pub fn save_by_sender(s: &mut Session, st: &mut ReadState, msgvec: &[usize], mar
 /// in `"name" [New file]`; and leading dots, so a sender `.bashrc@evil` or
 /// `.mailrc@evil` cannot make `Save`/`followup` append their text to a dot
 /// file that a shell or mail(1) runs later (`..` becomes empty: no file).
-pub fn sender_login(addr: &str) -> String {
+pub(crate) fn sender_login(addr: &str) -> String {
     let local = addr.split('@').next().unwrap_or("");
     let local = local.rsplit('!').next().unwrap_or(local);
     let clean: String = local

@@ -14,16 +14,16 @@
 //! - `edit`: edit/visual;
 //! - `attach`: attachments/detach (MIME parts).
 
-pub mod attach;
-pub mod edit;
-pub mod files;
+pub(crate) mod attach;
+pub(crate) mod edit;
+pub(crate) mod files;
 pub mod msglist;
 pub mod quit;
-pub mod quote;
-pub mod reply;
-pub mod setfile;
-pub mod show;
-pub mod summary;
+pub(crate) mod quote;
+pub(crate) mod reply;
+pub(crate) mod setfile;
+pub(crate) mod show;
+pub(crate) mod summary;
 
 use crate::mailbox::{Folder, FromLine, Mailbox, MsgFlags, RawField, header_fields};
 use crate::session::Session;
@@ -53,17 +53,17 @@ pub struct ReadState {
     pub placeholder: bool,
     /// The raw header block of the message looked at last (a summary line
     /// asks for several fields of one message).
-    pub header_cache: HeaderCache,
+    pub(crate) header_cache: HeaderCache,
 }
 
 /// A one-entry cache of a message's header block, its From_ line and
 /// where its fields are.
 #[derive(Default)]
-pub struct HeaderCache(std::cell::RefCell<Option<(usize, std::rc::Rc<CachedHeaders>)>>);
+pub(crate) struct HeaderCache(std::cell::RefCell<Option<(usize, std::rc::Rc<CachedHeaders>)>>);
 
 /// The header block of one message, read once for all the fields a
 /// summary line or a reply asks for.
-pub struct CachedHeaders {
+pub(crate) struct CachedHeaders {
     block: Vec<u8>,
     from: FromLine,
     /// `(name start, name end, raw start, raw end)` in `block`, in file order.
@@ -111,7 +111,7 @@ impl CachedHeaders {
     }
     /// The sender word of the From_ line, up to the first blank as
     /// bsd-mailx's `name1` takes it (a quoted `"a b"@x` gives `"a`).
-    pub fn from_line_sender(&self) -> String {
+    pub fn envelope_sender(&self) -> String {
         let fl = &self.from;
         let end = fl
             .sender
@@ -131,7 +131,7 @@ impl CachedHeaders {
         {
             return lossy(f);
         }
-        self.from_line_sender()
+        self.envelope_sender()
     }
     /// bsd-mailx's `nameof()`: the skinned sender; for `reptype` 0 a UUCP
     /// path `a!b!c` is shortened to its last two parts.
@@ -153,7 +153,7 @@ impl CachedHeaders {
     }
     /// The date column of the header summary: everything after the sender
     /// on the From_ line.
-    pub fn from_date(&self) -> &[u8] {
+    pub fn envelope_date(&self) -> &[u8] {
         &self.from.date
     }
 
@@ -226,7 +226,7 @@ impl ReadState {
     }
     /// Message `i`'s header block, From_ line and field positions, read
     /// from the file once and kept until another message is asked for.
-    pub fn cached_headers(&self, i: usize) -> Option<std::rc::Rc<CachedHeaders>> {
+    pub(crate) fn cached_headers(&self, i: usize) -> Option<std::rc::Rc<CachedHeaders>> {
         if let Some((k, h)) = self.header_cache.0.borrow().as_ref()
             && *k == i
         {
@@ -281,7 +281,7 @@ fn lossy(v: Vec<u8>) -> String {
 /// The stand-in state for commands run before a mailbox is open (from an
 /// rc file): no messages, so that `file`, `z`, `=`, `inc`... answer as
 /// bsd-mailx does with no messages.
-pub fn placeholder() -> Option<ReadState> {
+pub(crate) fn placeholder() -> Option<ReadState> {
     let mb = Mailbox::from_bytes(b"").ok()?;
     let mut st = ReadState::new(mb, String::new(), true);
     st.placeholder = true;
@@ -290,7 +290,7 @@ pub fn placeholder() -> Option<ReadState> {
 
 /// The file info line (bsd-mailx's `newfileinfo`) for messages from
 /// `from` on; returns the 1-based message a new dot should go to.
-pub fn newfileinfo(s: &Session, st: &ReadState, from: usize) -> usize {
+pub(crate) fn newfileinfo(s: &Session, st: &ReadState, from: usize) -> usize {
     let n = st.count();
     let mut mdot = None;
     for i in from..n {
@@ -360,7 +360,7 @@ pub fn newfileinfo(s: &Session, st: &ReadState, from: usize) -> usize {
 
 /// bsd-mailx's `announce()`: the file info line, dot on the first new (else
 /// unread) message, and the header screen that holds it unless `noheader`.
-pub fn announce(s: &mut Session, st: &mut ReadState) {
+pub(crate) fn announce(s: &mut Session, st: &mut ReadState) {
     let mdot = newfileinfo(s, st, 0);
     st.dot = mdot - 1;
     if st.count() > 0 && !s.is_set("noheader") {
@@ -369,7 +369,7 @@ pub fn announce(s: &mut Session, st: &mut ReadState) {
 }
 
 /// C's `atoi`: optional blanks and sign, then digits; 0 when there are none.
-pub fn atoi(s: &str) -> i64 {
+pub(crate) fn atoi(s: &str) -> i64 {
     let t = s.trim_start_matches([' ', '\t', '\n']);
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

@@ -449,7 +449,7 @@ fn collect(marks: &[bool]) -> Vec<usize> {
 /// bsd-mailx's `first(flag, mask)` for a command's requirement: the current
 /// message if it qualifies, else the nearest one forward, else backward.
 /// Returns the 1-based number, or None.
-pub fn first(st: &ReadState, req: MsgReq) -> Option<usize> {
+pub(crate) fn first(st: &ReadState, req: MsgReq) -> Option<usize> {
     let n = st.count();
     if n == 0 {
         return None;

@@ -13,7 +13,7 @@ use crate::{outln, outp, util};
 /// the current one) with `indentprefix` (a tab) before each line for `~m`,
 /// ignored headers hidden unless upper case; prints `Interpolating: N...`.
 /// None (with `No appropriate messages`) when there are none.
-pub fn interpolate(
+pub(crate) fn interpolate(
     s: &mut Session,
     st: &mut ReadState,
     list: &str,

@@ -16,7 +16,7 @@ use crate::term::text::safe_text;
 use crate::{expand, mimeview, outln};
 
 /// What a reply command leads to.
-pub enum Reply {
+pub(crate) enum Reply {
     /// A message to compose and send.
     Compose(Box<Draft>),
     /// Nothing to send (no sender found); not an error.
@@ -26,7 +26,7 @@ pub enum Reply {
 }
 
 /// `Re: ` in front unless the subject already starts with `re:` (any case).
-pub fn reedit(subj: Option<String>) -> Option<String> {
+pub(crate) fn reedit(subj: Option<String>) -> Option<String> {
     let s = subj?;
     if s.len() >= 3 && s.as_bytes()[..3].eq_ignore_ascii_case(b"re:") {
         return Some(s);
@@ -66,7 +66,7 @@ fn in_reply_to(st: &ReadState, m: usize) -> Option<String> {
 }
 
 /// `reply`/`respond` (or `Reply` with `Replyall`).
-pub fn respond(s: &Session, st: &mut ReadState, msgvec: &[usize]) -> Reply {
+pub(crate) fn respond(s: &Session, st: &mut ReadState, msgvec: &[usize]) -> Reply {
     if s.is_set("Replyall") {
         respond_senders(st, msgvec, None)
     } else {
@@ -75,7 +75,7 @@ pub fn respond(s: &Session, st: &mut ReadState, msgvec: &[usize]) -> Reply {
 }
 
 /// `Reply`/`Respond` (or `reply` with `Replyall`).
-pub fn respond_capital(s: &Session, st: &mut ReadState, msgvec: &[usize]) -> Reply {
+pub(crate) fn respond_capital(s: &Session, st: &mut ReadState, msgvec: &[usize]) -> Reply {
     if s.is_set("Replyall") {
         respond_all(s, st, msgvec, None)
     } else {
@@ -172,7 +172,7 @@ fn respond_senders(st: &mut ReadState, msgvec: &[usize], record: Option<String>)
 
 /// POSIX `followup` (`all` false) and `Followup` (`all` true): reply, and
 /// record the message in a file named after the first message's sender.
-pub fn followup(s: &Session, st: &mut ReadState, msgvec: &[usize], all: bool) -> Reply {
+pub(crate) fn followup(s: &Session, st: &mut ReadState, msgvec: &[usize], all: bool) -> Reply {
     let sender = st.nameof(msgvec[0] - 1, 0);
     let login = super::files::sender_login(&sender);
     let record = if s.is_set("outfolder")
@@ -190,7 +190,7 @@ pub fn followup(s: &Session, st: &mut ReadState, msgvec: &[usize], all: bool) ->
 }
 
 /// `mail names`: compose a new message.
-pub fn mail(args: &str) -> Draft {
+pub(crate) fn mail(args: &str) -> Draft {
     Draft {
         header: Header {
             to: split(args),

@@ -10,7 +10,7 @@ use crate::{expand, outln, output, util};
 
 /// Why a mailbox could not be opened (the message was already printed).
 #[derive(Debug, PartialEq, Eq)]
-pub enum OpenError {
+pub(crate) enum OpenError {
     /// The system mailbox is missing or empty (`No mail for USER`).
     NoMail,
     /// Any other failure.
@@ -20,7 +20,7 @@ pub enum OpenError {
 /// Opens `name` (before expansion) as the current mailbox. A previous
 /// mailbox is written back first. With `quiet_nomail` the `No mail for`
 /// message is not printed (for `-e`).
-pub fn setfile(
+pub(crate) fn setfile(
     s: &mut Session,
     rd: &mut Option<ReadState>,
     name: &str,
@@ -93,7 +93,7 @@ pub fn setfile(
 
 /// `inc`: takes in mail appended since the mailbox was read.
 /// Returns the number of new messages, or None on failure.
-pub fn incfile(st: &mut ReadState) -> Option<usize> {
+pub(crate) fn incfile(st: &mut ReadState) -> Option<usize> {
     // bsd-mailx locks the mailbox while reading the new part.
     let lock = LockOptions {
         dotlock: !st.edit,
@@ -110,7 +110,7 @@ pub fn incfile(st: &mut ReadState) -> Option<usize> {
 }
 
 /// The `inc` command.
-pub fn inc(s: &Session, st: &mut ReadState) -> bool {
+pub(crate) fn inc(s: &Session, st: &mut ReadState) -> bool {
     let before = st.count();
     match incfile(st) {
         Some(0) => outln!("No new mail."),
@@ -125,7 +125,7 @@ pub fn inc(s: &Session, st: &mut ReadState) -> bool {
 
 /// `file`/`folder` with no argument: the file info line; then new
 /// messages stop being new (bsd-mailx's `clearnew`).
-pub fn fileinfo(s: &Session, st: &mut ReadState) {
+pub(crate) fn fileinfo(s: &Session, st: &mut ReadState) {
     newfileinfo(s, st, 0);
     for i in 0..st.count() {
         let f = st.flags_mut(i);
@@ -137,7 +137,7 @@ pub fn fileinfo(s: &Session, st: &mut ReadState) {
 }
 
 /// `file name`: write back the current mailbox and open another one.
-pub fn switch(s: &mut Session, rd: &mut Option<ReadState>, name: &str) -> bool {
+pub(crate) fn switch(s: &mut Session, rd: &mut Option<ReadState>, name: &str) -> bool {
     if setfile(s, rd, name, false).is_err() {
         return false;
     }

@@ -39,7 +39,7 @@ pub fn render(
 /// transfer encodings and charsets of text parts, other parts listed
 /// (`mimeview`). `None` when nothing needs decoding or the terminal is
 /// ASCII (C locale): the caller prints the raw rendering, as bsd-mailx.
-pub fn decoded(st: &ReadState, i: usize, ign: Option<&IgnoreTab>) -> Option<Vec<u8>> {
+pub(crate) fn decoded(st: &ReadState, i: usize, ign: Option<&IgnoreTab>) -> Option<Vec<u8>> {
     use crate::mimeview::{self, Term};
     let t = mimeview::term();
     if t == Term::Raw {
@@ -67,7 +67,7 @@ pub fn decoded(st: &ReadState, i: usize, ign: Option<&IgnoreTab>) -> Option<Vec<
 
 /// bsd-mailx's `type1`: prints the messages (with `Message N:` lines unless
 /// `quiet`), through the pager when `page` or a long `crt` output asks for it.
-pub fn type1(
+pub(crate) fn type1(
     s: &mut Session,
     st: &mut ReadState,
     msgvec: &[usize],
@@ -144,7 +144,7 @@ pub fn type1(
 
 /// `pipe`/`|`: every listed message, all headers, into `$SHELL -c cmd`.
 /// The child's real exit status is reported.
-pub fn pipe(s: &mut Session, st: &mut ReadState, msgvec: &[usize], cmd: &str) -> bool {
+pub(crate) fn pipe(s: &mut Session, st: &mut ReadState, msgvec: &[usize], cmd: &str) -> bool {
     let shell = s.shell();
     let _guard = child::IgnoreInterrupts::new();
     let mut child = match child::spawn_with_stdin(&shell, &["-c", cmd]) {
@@ -172,7 +172,7 @@ pub fn pipe(s: &mut Session, st: &mut ReadState, msgvec: &[usize], cmd: &str) ->
 
 /// `top`: `Message N:` and the first `toplines` (default 5) + 1 lines,
 /// unfiltered.
-pub fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
+pub(crate) fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
     let mut topl: i64 = 5;
     if let Some(v) = s.value("toplines") {
         topl = super::atoi(v);
@@ -234,7 +234,7 @@ pub fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
 /// `next`: with a list, the first listed message after dot (wrapping);
 /// without, the next undeleted, unsaved message (the current one when no
 /// command has run yet).
-pub fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
+pub(crate) fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
     if !msgvec.is_empty() {
         let mdot = st.dot + 1;
         let start = msgvec.iter().position(|&m| m > mdot).unwrap_or(0);
@@ -276,7 +276,7 @@ pub fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
 }
 
 /// `size`: `N: LINES/BYTES` per message.
-pub fn size(st: &ReadState, msgvec: &[usize]) -> bool {
+pub(crate) fn size(st: &ReadState, msgvec: &[usize]) -> bool {
     for &m in msgvec {
         outln!("{m}: {}/{}", st.mb.lines(m - 1), st.mb.size(m - 1));
     }

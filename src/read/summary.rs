@@ -28,7 +28,7 @@ use crate::{locale, names, outln, output};
 /// (`mimeview::decode_words`) when the terminal charset can show the
 /// result; in the C locale the value is unchanged (bsd-mailx shows encoded
 /// words raw). Returns the bytes to give to [`safe_text`].
-pub fn decode_header(raw: &[u8]) -> Vec<u8> {
+pub(crate) fn decode_header(raw: &[u8]) -> Vec<u8> {
     use crate::mimeview::{Term, decode_words, term, to_terminal};
     match term() {
         Term::Raw => raw.to_vec(),
@@ -97,7 +97,7 @@ fn from_me(s: &Session, from: &str) -> bool {
 
 /// What a summary line depends on besides the message, taken from the
 /// session once (so lines can be made in another thread).
-pub struct LineCtx {
+pub(crate) struct LineCtx {
     utf8: bool,
     showname: bool,
     showto: bool,
@@ -121,7 +121,7 @@ impl LineCtx {
 }
 
 /// The summary line of message `mesg` (1-based), without the newline.
-pub fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
+pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     let ctx = LineCtx::new(s, st);
     let h = st.cached_headers(mesg - 1);
     format_line(&ctx, &*st.mb, mesg, h.as_deref(), &|from| from_me(s, from))
@@ -189,7 +189,7 @@ fn format_line(
     };
     let visname = safe_text(&decode_header(&name), utf8);
     let vissub = safe_text(&decode_header(&subj), utf8);
-    let date = safe_text(h.map(|h| h.from_date()).unwrap_or_default(), utf8);
+    let date = safe_text(h.map(|h| h.envelope_date()).unwrap_or_default(), utf8);
     let mut line = String::with_capacity(64 + vissub.len());
     line.push(curind);
     line.push(dispc);
@@ -232,7 +232,12 @@ fn display_name(h: &CachedHeaders) -> Option<Vec<u8>> {
 /// its messages' header blocks and formats their lines), and printed by
 /// this one. With `interruptible`, ^C stops the listing (bsd-mailx's
 /// `Interrupt`); returns false then.
-pub fn print_lines(s: &Session, st: &ReadState, list: &[usize], interruptible: bool) -> bool {
+pub(crate) fn print_lines(
+    s: &Session,
+    st: &ReadState,
+    list: &[usize],
+    interruptible: bool,
+) -> bool {
     /// Shorter lists, or `showto`/`show-rcpt` (they ask the session who
     /// "me" is), are done here alone.
     const PARALLEL_MIN: usize = 200;
@@ -289,14 +294,14 @@ pub fn print_lines(s: &Session, st: &ReadState, list: &[usize], interruptible: b
 }
 
 /// Prints the summary line of one message.
-pub fn printhead(s: &Session, st: &mut ReadState, mesg: usize) {
+pub(crate) fn printhead(s: &Session, st: &mut ReadState, mesg: usize) {
     let mut line = headline(s, st, mesg);
     line.push('\n');
     output::bytes(line.as_bytes());
 }
 
 /// Headers per screen: `screen` if > 0, else the screen height − 4.
-pub fn screensize(s: &Session) -> usize {
+pub(crate) fn screensize(s: &Session) -> usize {
     if let Some(v) = s.value("screen") {
         let n = super::atoi(v);
         if n > 0 {
@@ -308,7 +313,7 @@ pub fn screensize(s: &Session) -> usize {
 
 /// `headers`: the screen holding the first listed message. Returns false
 /// (an error) when the screen is empty.
-pub fn headers(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
+pub(crate) fn headers(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
     let size = screensize(s);
     let count = st.count();
     let n = msgvec.first().copied().unwrap_or(0);
@@ -351,7 +356,7 @@ pub fn headers(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
 }
 
 /// `z`, `z+`, `z-`.
-pub fn scroll(s: &mut Session, st: &mut ReadState, arg: &str) -> bool {
+pub(crate) fn scroll(s: &mut Session, st: &mut ReadState, arg: &str) -> bool {
     let size = screensize(s);
     let maxscreen = st.count().saturating_sub(1).checked_div(size).unwrap_or(0);
     match arg.chars().next() {
@@ -378,7 +383,7 @@ pub fn scroll(s: &mut Session, st: &mut ReadState, arg: &str) -> bool {
 }
 
 /// `from`: the summary lines of the listed messages; dot goes to the last.
-pub fn from(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) {
+pub(crate) fn from(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) {
     if !print_lines(s, st, msgvec, true) {
         return;
     }
