@@ -127,6 +127,12 @@ pub(crate) fn run_foreground(cmd: &mut Command) -> io::Result<Exit> {
     wait(&mut child)
 }
 
+/// Runs `program` with no arguments in the foreground (`sh`), as
+/// [`run_foreground`].
+pub(crate) fn run_program(program: &str) -> io::Result<Exit> {
+    run_foreground(&mut Command::new(program))
+}
+
 /// Runs an editor on `file` in the foreground: `words[0]` with the other
 /// words and then `file` as its arguments (no shell), as [`run_foreground`].
 /// An empty `words` is an InvalidInput error.

@@ -1,22 +1,10 @@
 //! mailx: the BSD `mail`/`mailx` user agent as a library, with a thin binary on top.
 //!
-//! Module map (one concern each):
-//! - `cli`: the command line (getopt semantics, usage text).
-//! - `session`, `vars`: the state of a run and the variable store.
-//! - `cmdtab`: the one table of commands; `lex`: the command interpreter;
-//!   `commands`: the handlers.
-//! - `expand`: file-name expansion; `names`: address lists and aliases.
-//! - `compose`: the interactive composer; `send`: the outgoing message built
-//!   once (body, headers, outgoing MIME), record and dead.letter; `transport`:
-//!   the sendmail program or built-in SMTP submission (`transport::smtp`,
-//!   cargo feature `smtp`), taking the finished message.
-//! - `mailbox`: the mbox engine (index, flags, rendering, locks, write-back).
-//! - `child`: the one owner of child processes; `pager`: paging text.
-//! - `output`: buffered stdout; `locale`: the charset; `util`: small helpers.
-//! - `mimeview`: decoding received MIME for display.
-//! - `mailbox`: reading, indexing, locking and writing back mbox files.
-//! - `read`: read mode over an open mailbox (message lists, header summary,
-//!   display, saving, replies, quit).
+//! `run` is the whole program: options, rc files, then send mode
+//! (`compose` → `send` → `transport`) or read mode (`interp::read_loop` over
+//! a `mailbox::Folder`). Each module's `//!` says what it owns; the map of
+//! the modules, how a message flows through them and the invariants are in
+//! docs/ARCHITECTURE.md (one map, kept there).
 
 pub(crate) mod child;
 pub mod cli;

@@ -6,7 +6,6 @@ use crate::child::{self, report_child};
 use crate::interp::{Args, CmdResult, Ctx};
 use crate::session::Session;
 use crate::{outln, output, util};
-use std::process::Command;
 
 /// `!command` typed as a command (`shell` in the table).
 pub(crate) fn bang(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
@@ -17,7 +16,7 @@ pub(crate) fn bang(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
 /// `sh`: an interactive shell.
 pub(crate) fn interactive(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
     let shell = cx.s.shell();
-    if let Err(e) = child::run_foreground(&mut Command::new(&shell)) {
+    if let Err(e) = child::run_program(&shell) {
         util::warn(&shell, &e);
     }
     outln!();
