@@ -8,7 +8,7 @@
 
 pub(crate) mod child;
 pub mod cli;
-pub mod cmd;
+pub(crate) mod cmd;
 pub mod compose;
 pub(crate) mod expand;
 pub mod interp;
@@ -19,7 +19,7 @@ pub mod manpage;
 pub mod mimeview;
 pub mod names;
 pub mod output;
-pub mod pager;
+pub(crate) mod pager;
 pub mod read;
 pub mod send;
 pub mod session;
