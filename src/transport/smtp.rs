@@ -5,7 +5,9 @@
 //! failure can name its stage and every rejected recipient is reported:
 //! greeting and EHLO, STARTTLS (whenever offered; required by
 //! `smtp-use-starttls`; `smtps://` is TLS from the first byte), AUTH PLAIN or
-//! LOGIN (`smtp-auth-user`, `smtp-auth-password`, or `~/.netrc`), MAIL FROM,
+//! LOGIN through lettre, or XOAUTH2/OAUTHBEARER with an OAuth2 token
+//! (oauth.rs; one retry with a fresh token from the password command), the
+//! user from `smtp-auth-user` and the secret from `secrets`, MAIL FROM,
 //! one RCPT TO per To/Cc/Bcc recipient, DATA. The message is the finished
 //! message's header text without its Bcc: field, plus From:/Date:/Message-ID:
 //! when missing (a local sendmail adds those; an SMTP relay need not), then
@@ -13,7 +15,8 @@
 //! and every reply waits at most `smtp-timeout` seconds (default 60).
 //!
 //! Variables: `smtp`, `sendmail` (URL form), `smtp-use-starttls`,
-//! `smtp-auth-user`, `smtp-auth-password`, `smtp-auth` (`plain`/`login`),
+//! `smtp-auth-user`, `smtp-auth-password`, `smtp-auth-password-command`,
+//! `smtp-auth` (`plain`/`login`/`xoauth2`/`oauthbearer`),
 //! `smtp-ca-file` (extra PEM roots to trust), `smtp-timeout`, `netrc-lookup`,
 //! `hostname` (EHLO name and domain for bare local names).
 
