@@ -11,11 +11,12 @@
 
 mod common;
 
-use common::TempDir;
 use common::smtp::{FakeSmtp, OAUTH_ERROR_JSON, Script, oauthbearer_string, xoauth2_string};
+use common::{Pty, TempDir};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// curl's test-vector token.
 const TOKEN: &str = "mF_9.B5f-4.1JqM";
@@ -377,6 +378,78 @@ fn a_refused_static_token_fails_at_once() {
     assert_failed_with_dead_letter(&r, "the server refused the token: 535");
     r.assert_never_shows(STALE);
     assert_eq!(srv.seen().oauth.len(), 2);
+}
+
+/// A password in the server's URL: not in `-d`'s line, not in the error
+/// for a bad URL.
+#[test]
+fn a_url_password_shows_nowhere() {
+    for (set, args) in [
+        (
+            "smtp=smtp://u1:UrlPw-34@127.0.0.1:9",
+            vec!["-d", "-s", "t", "x@example.test"],
+        ),
+        (
+            "smtp=smtp://u1:UrlPw-34@127.0.0.1:0",
+            vec!["-s", "t", "x@example.test"],
+        ),
+    ] {
+        let r = send_in(TempDir::new("sec"), &[set.to_string()], &args);
+        assert!(r.stdout.contains("127.0.0.1") || r.stderr.contains("127.0.0.1"));
+        r.assert_never_shows("UrlPw-34");
+    }
+}
+
+// ------------------------------------------------------------- the prompt
+
+/// On a terminal, with nothing else giving a password, mailx asks for it
+/// without echo; what is typed is sent and never shown.
+#[test]
+fn the_password_is_asked_on_the_terminal_without_echo() {
+    let srv = plain_server();
+    let h = TempDir::new("sec");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mailx"));
+    cmd.args(["-n", "-S"])
+        .arg(smtp(&srv))
+        .args(["-S", "smtp-auth-user=u1", "-s", "t", "x@example.test"])
+        .env("HOME", h.path())
+        .env("MAILRC", "/dev/null")
+        .env_remove("NETRC");
+    // Echo on: only our prompt may turn it off.
+    let Some(mut p) = Pty::spawn(cmd, Some((24, 80)), true) else {
+        return;
+    };
+    p.send_line("body text");
+    std::thread::sleep(Duration::from_millis(200));
+    p.ctrl('D');
+    p.expect("Password for u1@127.0.0.1: ").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_line("TtyPw-9");
+    let (st, screen) = p.finish(Duration::from_secs(15));
+    let screen = String::from_utf8_lossy(&screen);
+    assert!(st.success(), "{screen}");
+    assert!(!screen.contains("TtyPw-9"), "{screen}");
+    let seen = srv.seen();
+    assert!(
+        seen.commands.contains(&auth_plain("u1", "TtyPw-9")),
+        "{:?}",
+        seen.commands
+    );
+}
+
+#[test]
+fn a_token_mechanism_without_a_user_fails_before_connecting() {
+    let r = send_in(
+        TempDir::new("sec"),
+        &[
+            "smtp=127.0.0.1:9".into(),
+            "smtp-auth=oauthbearer".into(),
+            format!("smtp-auth-password={TOKEN}"),
+        ],
+        &["-s", "t", "x@example.test"],
+    );
+    assert_failed_with_dead_letter(&r, "SMTP AUTH OAUTHBEARER at 127.0.0.1:9: no user");
+    r.assert_never_shows(TOKEN);
 }
 
 // ------------------------------------------------------------- `set`

@@ -47,7 +47,13 @@ impl Target {
     /// with optional `user[:password]@` and an IPv6 `[addr]`. `url_only`:
     /// the scheme is required (the `sendmail` variable).
     pub(crate) fn parse(v: &str, url_only: bool) -> Result<Target, String> {
-        let bad = |why: &str| format!("SMTP: bad server \"{v}\": {why}");
+        // The value may hold a password: messages show it as <secret>.
+        let bad = |why: &str| {
+            format!(
+                "SMTP: bad server \"{}\": {why}",
+                secrets::shown_value("smtp", v)
+            )
+        };
         let t = v.trim();
         let lower = t.to_ascii_lowercase();
         let (implicit_tls, rest) = if lower.starts_with("smtps://") {
@@ -464,6 +470,11 @@ mod client {
             .map_err(one)?;
         let creds = credentials(s, t).map_err(one)?;
         let kind = auth_kind(s).map_err(one)?;
+        if let (AuthKind::Token(m), None) = (&kind, &creds) {
+            return Err(one(format!(
+                "SMTP AUTH {m} at {server}: no user (set smtp-auth-user)"
+            )));
+        }
         let mut raw = smtp_header(s, &msg.head, &host).into_bytes();
         msg.body
             .write_to(&mut raw)
@@ -741,6 +752,11 @@ mod tests {
         assert!(Target::parse("imap://x", false).is_err());
         assert!(Target::parse("x:0", false).is_err());
         assert!(Target::parse("smtp://", false).is_err());
+        let e = Target::parse("smtp://u:pw-in-url@h:0", false).unwrap_err();
+        assert!(
+            e.contains("smtp://u:<secret>@h:0") && !e.contains("pw-in-url"),
+            "{e}"
+        );
     }
 
     #[test]
