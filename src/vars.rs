@@ -315,7 +315,7 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "smtp-timeout",
         Number,
-        "seconds to wait for the SMTP server at each step (default 60)",
+        "seconds to wait for the SMTP server at each step, and for smtp-auth-password-command (default 60)",
     ),
     v(
         "smtp-use-starttls",
