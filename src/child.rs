@@ -31,6 +31,9 @@
 //! - [`filter`]: `$SHELL -c cmd` with `input` on its stdin (written by a
 //!   scoped thread, so a child that writes before it has read everything
 //!   cannot deadlock us) and its stdout captured (`~|`, `~r !cmd`).
+//! - [`capture`]: `$SHELL -c cmd` with stdin on /dev/null, its stdout
+//!   captured, extra environment variables, killed after a time limit (the
+//!   password command of `secrets`).
 //! - [`run_quiet`]: a helper program with null stdio, waited for (the
 //!   dotlock helper `dotlockfile`).
 //! - [`report_child`]: bsd-mailx's messages for a child that failed.
@@ -43,11 +46,14 @@ use crate::outln;
 use crate::output;
 use crate::sys::{self, IgnoreSignals};
 use crate::util;
+use rustix::process::{Pid, Signal, kill_process_group};
 use std::ffi::OsStr;
 use std::io::{self, IsTerminal, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// How a child ended. (`pub`: `send::run_sendmail`, still `pub`, returns it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +194,60 @@ pub(crate) fn filter(shell: &str, command: &str, input: &[u8]) -> io::Result<(Ve
     }
 }
 
+/// Runs `shell -c command` with stdin on /dev/null, `env` added to its
+/// environment and stderr inherited, and returns its stdout and how it
+/// ended. When it has not finished within `limit` its whole process group
+/// is killed (SIGKILL: it runs in a group of its own, so a `sleep` under
+/// the shell cannot linger holding our stderr), it is waited for, and the
+/// result is a `TimedOut` error. Its output is read by a second thread, so
+/// a grandchild that keeps the pipe open past the limit cannot hold us.
+pub(crate) fn capture(
+    shell: &str,
+    command: &str,
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> io::Result<(Vec<u8>, Exit)> {
+    output::flush();
+    let deadline = Instant::now() + limit;
+    let mut c = Command::new(shell)
+        .arg("-c")
+        .arg(command)
+        .envs(env.iter().copied())
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let (tx, rx) = mpsc::channel();
+    if let Some(mut o) = c.stdout.take() {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let r = o.read_to_end(&mut out).map(|_| out);
+            let _ = tx.send(r);
+        });
+    } else {
+        let _ = tx.send(Ok(Vec::new()));
+    }
+    let out = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(r) => r,
+        Err(_) => Err(io::Error::from(io::ErrorKind::TimedOut)),
+    };
+    // The child may have closed its stdout and still be running.
+    loop {
+        if let Some(st) = c.try_wait()? {
+            return out.map(|o| (o, Exit::from_status(st)));
+        }
+        if Instant::now() >= deadline {
+            if let Some(pg) = Pid::from_raw(c.id() as i32) {
+                let _ = kill_process_group(pg, Signal::KILL);
+            }
+            let _ = c.kill();
+            let _ = wait(&mut c);
+            return Err(io::Error::from(io::ErrorKind::TimedOut));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Runs `program` with `args`, stdin, stdout and stderr on /dev/null, and
 /// waits for it (the dotlock helper).
 pub(crate) fn run_quiet<I, S>(program: impl AsRef<OsStr>, args: I) -> io::Result<Exit>
@@ -273,6 +333,34 @@ mod tests {
         // A child that reads nothing: EPIPE on our side is not an error.
         let (out, st) = filter("/bin/sh", "echo hi; exit 4", &big).unwrap();
         assert_eq!((out.as_slice(), st), (&b"hi\n"[..], Exit::Code(4)));
+    }
+
+    #[test]
+    fn capture_reads_stdout_passes_env_and_times_out() {
+        let long = Duration::from_secs(10);
+        let (out, st) = capture(
+            "/bin/sh",
+            "printf '%s\\n' \"$MAILX_T\"",
+            &[("MAILX_T", "v")],
+            long,
+        )
+        .unwrap();
+        assert_eq!((out.as_slice(), st), (&b"v\n"[..], Exit::Code(0)));
+        let (_, st) = capture("/bin/sh", "exit 7", &[], long).unwrap();
+        assert_eq!(st, Exit::Code(7));
+        let t = Instant::now();
+        let e = capture("/bin/sh", "sleep 30", &[], Duration::from_millis(200)).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert!(t.elapsed() < Duration::from_secs(5));
+        // A child that closes stdout and keeps running is killed too.
+        let e = capture(
+            "/bin/sh",
+            "exec >&-; sleep 30",
+            &[],
+            Duration::from_millis(200),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod names;
 pub mod output;
 pub(crate) mod pager;
 pub mod read;
+pub mod secrets;
 pub mod send;
 pub mod session;
 pub(crate) mod sys;

@@ -294,9 +294,18 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "smtp-auth",
         Text,
-        "the SMTP AUTH mechanism to use: plain or login",
+        "the SMTP AUTH mechanism to use: plain or login (a password), xoauth2 or oauthbearer (an OAuth2 token)",
     ),
-    v("smtp-auth-password", Text, "the SMTP AUTH password"),
+    v(
+        "smtp-auth-password",
+        Text,
+        "the SMTP AUTH password or OAuth2 token (set lists it as <secret>)",
+    ),
+    v(
+        "smtp-auth-password-command",
+        Text,
+        "a command ($SHELL -c) that prints the SMTP password or OAuth2 token; run again for a fresh token when the server refuses one",
+    ),
     v("smtp-auth-user", Text, "the SMTP AUTH user name"),
     v(
         "smtp-ca-file",
@@ -306,7 +315,7 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "smtp-timeout",
         Number,
-        "seconds to wait for the SMTP server at each step (default 60)",
+        "seconds to wait for the SMTP server at each step, and for smtp-auth-password-command (default 60)",
     ),
     v(
         "smtp-use-starttls",

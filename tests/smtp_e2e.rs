@@ -548,6 +548,12 @@ fn password_from_netrc() {
         "machine other.test login u1 password nope\nmachine 127.0.0.1 login u1 password p1\n",
     )
     .unwrap();
+    // A netrc others can read is refused (tests/secrets.rs).
+    std::fs::set_permissions(
+        h.join(".netrc"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     let r = send_in(
         h,
         &[&smtp(srv.addr()), "smtp-auth-user=u1"],

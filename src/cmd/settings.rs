@@ -5,6 +5,7 @@
 use crate::interp;
 use crate::interp::table::{help_text, list_text};
 use crate::interp::{Args, CmdResult, Ctx};
+use crate::secrets;
 use crate::session::{Cond, IgnoreTab, Session};
 use crate::{expand, outln, outp, output, pager, util};
 
@@ -186,7 +187,7 @@ fn set_vars(s: &mut Session, words: &[String]) -> CmdResult {
     if words.is_empty() {
         let mut out = String::new();
         for (k, v) in s.vars.iter() {
-            out.push_str(&format!("{k}\t{v}\n"));
+            out.push_str(&format!("{k}\t{}\n", secrets::shown_value(k, v)));
         }
         outp!("{out}");
         return CmdResult::Ok;

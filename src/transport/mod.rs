@@ -12,6 +12,8 @@
 //! `smtps://` URL (as GNU mailutils and s-nail accept). `smtp` wins when both
 //! are set. Anything else means the sendmail program.
 
+#[cfg(feature = "smtp")]
+pub(crate) mod oauth;
 pub(crate) mod sendmail;
 pub(crate) mod smtp;
 

@@ -5,7 +5,9 @@
 //! failure can name its stage and every rejected recipient is reported:
 //! greeting and EHLO, STARTTLS (whenever offered; required by
 //! `smtp-use-starttls`; `smtps://` is TLS from the first byte), AUTH PLAIN or
-//! LOGIN (`smtp-auth-user`, `smtp-auth-password`, or `~/.netrc`), MAIL FROM,
+//! LOGIN through lettre, or XOAUTH2/OAUTHBEARER with an OAuth2 token
+//! (oauth.rs; one retry with a fresh token from the password command), the
+//! user from `smtp-auth-user` and the secret from `secrets`, MAIL FROM,
 //! one RCPT TO per To/Cc/Bcc recipient, DATA. The message is the finished
 //! message's header text without its Bcc: field, plus From:/Date:/Message-ID:
 //! when missing (a local sendmail adds those; an SMTP relay need not), then
@@ -13,7 +15,8 @@
 //! and every reply waits at most `smtp-timeout` seconds (default 60).
 //!
 //! Variables: `smtp`, `sendmail` (URL form), `smtp-use-starttls`,
-//! `smtp-auth-user`, `smtp-auth-password`, `smtp-auth` (`plain`/`login`),
+//! `smtp-auth-user`, `smtp-auth-password`, `smtp-auth-password-command`,
+//! `smtp-auth` (`plain`/`login`/`xoauth2`/`oauthbearer`),
 //! `smtp-ca-file` (extra PEM roots to trust), `smtp-timeout`, `netrc-lookup`,
 //! `hostname` (EHLO name and domain for bare local names).
 
@@ -23,9 +26,9 @@
 
 use super::Message;
 use crate::names::{self, Name};
+use crate::secrets::{self, Login, Query};
 use crate::session::Session;
 use crate::sys::localtime_now;
-use crate::user;
 
 /// Where to submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +47,13 @@ impl Target {
     /// with optional `user[:password]@` and an IPv6 `[addr]`. `url_only`:
     /// the scheme is required (the `sendmail` variable).
     pub(crate) fn parse(v: &str, url_only: bool) -> Result<Target, String> {
-        let bad = |why: &str| format!("SMTP: bad server \"{v}\": {why}");
+        // The value may hold a password: messages show it as <secret>.
+        let bad = |why: &str| {
+            format!(
+                "SMTP: bad server \"{}\": {why}",
+                secrets::shown_value("smtp", v)
+            )
+        };
         let t = v.trim();
         let lower = t.to_ascii_lowercase();
         let (implicit_tls, rest) = if lower.starts_with("smtps://") {
@@ -306,94 +315,22 @@ pub(crate) fn to_crlf_for_data(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Finds `login`/`password` for `host` in a netrc file (`machine`, `default`,
-/// `login`, `password`, `account`, `macdef`). With `user` given, only an entry
-/// with that login (or none) matches.
-pub(crate) fn netrc_lookup(text: &str, host: &str, user: Option<&str>) -> Option<(String, String)> {
-    let mut toks = text.split_ascii_whitespace();
-    let mut entries: Vec<(Option<String>, Option<String>, Option<String>)> = Vec::new();
-    while let Some(t) = toks.next() {
-        match t {
-            "machine" => entries.push((toks.next().map(str::to_string), None, None)),
-            "default" => entries.push((None, None, None)),
-            "login" => {
-                if let (Some(e), Some(v)) = (entries.last_mut(), toks.next()) {
-                    e.1 = Some(v.to_string());
-                }
-            }
-            "password" => {
-                if let (Some(e), Some(v)) = (entries.last_mut(), toks.next()) {
-                    e.2 = Some(v.to_string());
-                }
-            }
-            "account" => {
-                toks.next();
-            }
-            "macdef" => {
-                // A macro runs to the next blank line; not worth exactness here.
-                toks.next();
-            }
-            _ => {}
-        }
-    }
-    let matches = |e: &(Option<String>, Option<String>, Option<String>), want_machine: bool| {
-        let machine_ok = match &e.0 {
-            Some(m) => want_machine && m.eq_ignore_ascii_case(host),
-            None => !want_machine,
-        };
-        let user_ok = match (user, &e.1) {
-            (Some(u), Some(l)) => u == l,
-            _ => true,
-        };
-        machine_ok && user_ok && e.2.is_some()
-    };
-    entries
-        .iter()
-        .find(|e| matches(e, true))
-        .or_else(|| entries.iter().find(|e| matches(e, false)))
-        .map(|e| {
-            (
-                e.1.clone().or(user.map(str::to_string)).unwrap_or_default(),
-                e.2.clone().unwrap_or_default(),
-            )
-        })
-}
-
-fn netrc_credentials(s: &Session, host: &str, user: Option<&str>) -> Option<(String, String)> {
-    let path = match std::env::var("NETRC") {
-        Ok(p) if !p.is_empty() => p,
-        _ => format!("{}/.netrc", user::files_home(s)?),
-    };
-    let text = std::fs::read_to_string(path).ok()?;
-    netrc_lookup(&text, host, user)
-}
-
-/// The login to use, if any: `smtp-auth-user` / URL user with
-/// `smtp-auth-password` / URL password / netrc; with neither user nor
-/// password, netrc only when `netrc-lookup` is set.
-fn credentials(s: &Session, t: &Target) -> Result<Option<(String, String)>, String> {
+/// The login to use, if any (see `secrets` for the order): the user is
+/// `smtp-auth-user` or the URL's; with no user, `~/.netrc` when
+/// `netrc-lookup` is set.
+fn credentials(s: &Session, t: &Target) -> Result<Option<Login>, String> {
     let user = s
         .vars
         .nonempty("smtp-auth-user")
         .map(str::to_string)
         .or_else(|| t.user.clone());
-    let password = s
-        .vars
-        .get("smtp-auth-password")
-        .map(str::to_string)
-        .or_else(|| t.password.clone());
-    match (user, password) {
-        (Some(u), Some(p)) => Ok(Some((u, p))),
-        (Some(u), None) => match netrc_credentials(s, &t.host, Some(&u)) {
-            Some((_, p)) => Ok(Some((u, p))),
-            None => Err(format!(
-                "SMTP AUTH at {}: no password for \"{u}\" (set smtp-auth-password or add it to ~/.netrc)",
-                t.display()
-            )),
-        },
-        (None, _) if s.is_set("netrc-lookup") => Ok(netrc_credentials(s, &t.host, None)),
-        (None, _) => Ok(None),
-    }
+    let q = Query {
+        service: "smtp",
+        host: &t.host,
+        user: user.as_deref(),
+        url_password: t.password.as_deref(),
+    };
+    secrets::lookup(s, &q).map_err(|e| format!("SMTP AUTH at {}: {e}", t.display()))
 }
 
 /// Sends the message over SMTP. Err holds one line per failure (without the
@@ -413,6 +350,8 @@ pub(crate) use client::send;
 #[cfg(feature = "smtp")]
 mod client {
     use super::*;
+    use crate::secrets::Source;
+    use crate::transport::oauth::{self, Failure, TokenMech};
     use crate::{expand, output, util};
     use lettre::Address;
     use lettre::transport::smtp::Error as SmtpError;
@@ -484,13 +423,22 @@ mod client {
             .map_err(|e| format!("SMTP TLS set-up for {}: {e}", t.display()))
     }
 
-    fn mechanisms(s: &Session) -> Result<Vec<Mechanism>, String> {
+    /// How to log in: a SASL mechanism lettre speaks with a password, or an
+    /// OAuth2 token mechanism (oauth.rs).
+    pub(super) enum AuthKind {
+        Password(Vec<Mechanism>),
+        Token(TokenMech),
+    }
+
+    fn auth_kind(s: &Session) -> Result<AuthKind, String> {
         match s.vars.nonempty("smtp-auth").map(|v| v.to_ascii_lowercase()) {
-            None => Ok(vec![Mechanism::Plain, Mechanism::Login]),
-            Some(m) if m == "plain" => Ok(vec![Mechanism::Plain]),
-            Some(m) if m == "login" => Ok(vec![Mechanism::Login]),
+            None => Ok(AuthKind::Password(vec![Mechanism::Plain, Mechanism::Login])),
+            Some(m) if m == "plain" => Ok(AuthKind::Password(vec![Mechanism::Plain])),
+            Some(m) if m == "login" => Ok(AuthKind::Password(vec![Mechanism::Login])),
+            Some(m) if m == "xoauth2" => Ok(AuthKind::Token(TokenMech::Xoauth2)),
+            Some(m) if m == "oauthbearer" => Ok(AuthKind::Token(TokenMech::OAuthBearer)),
             Some(m) => Err(format!(
-                "SMTP: smtp-auth \"{m}\" is not supported (plain or login)"
+                "SMTP: smtp-auth \"{m}\" is not supported (plain, login, xoauth2 or oauthbearer)"
             )),
         }
     }
@@ -521,7 +469,12 @@ mod client {
             .collect::<Result<Vec<_>, _>>()
             .map_err(one)?;
         let creds = credentials(s, t).map_err(one)?;
-        let mechs = mechanisms(s).map_err(one)?;
+        let kind = auth_kind(s).map_err(one)?;
+        if let (AuthKind::Token(m), None) = (&kind, &creds) {
+            return Err(one(format!(
+                "SMTP AUTH {m} at {server}: no user (set smtp-auth-user)"
+            )));
+        }
         let mut raw = smtp_header(s, &msg.head, &host).into_bytes();
         msg.body
             .write_to(&mut raw)
@@ -551,7 +504,7 @@ mod client {
 
         // From here on, any failure closes the connection (QUIT when possible).
         let r = dialogue(
-            &mut conn, s, t, &hello, creds, &mechs, from_addr, rcpt_addrs, &data, limit,
+            &mut conn, s, t, &hello, creds, &kind, from_addr, rcpt_addrs, &data, limit,
         );
         match r {
             Ok(reply) => {
@@ -568,14 +521,120 @@ mod client {
         }
     }
 
+    /// AUTH PLAIN or LOGIN through lettre.
+    fn password_auth(
+        conn: &mut SmtpConnection,
+        s: &Session,
+        t: &Target,
+        mechs: &[Mechanism],
+        login: Login,
+        limit: Duration,
+    ) -> Result<(), Vec<String>> {
+        let server = t.display();
+        let info = conn.server_info();
+        let Some(mech) = info.get_auth_mechanism(mechs) else {
+            let names: Vec<String> = mechs.iter().map(|m| m.to_string()).collect();
+            return Err(vec![format!(
+                "SMTP AUTH at {server}: the server offers no AUTH {}",
+                names.join(" or ")
+            )]);
+        };
+        let user = login.user;
+        if s.is_set("verbose") {
+            outln!(
+                "SMTP {server}: AUTH {mech} as \"{user}\" {} (from {})",
+                login.secret,
+                login.source.describe("smtp")
+            );
+        }
+        let creds = Credentials::new(user.clone(), login.secret.expose().to_string());
+        conn.auth(&[mech], &creds).map(|_| ()).map_err(|e| {
+            vec![format!(
+                "SMTP AUTH as \"{user}\" at {server}: {}",
+                reason(&e, limit)
+            )]
+        })
+    }
+
+    /// AUTH XOAUTH2 or OAUTHBEARER; a rejected token is replaced once by a
+    /// fresh one from `smtp-auth-password-command`, when the token came
+    /// from it.
+    fn token_auth(
+        conn: &mut SmtpConnection,
+        s: &Session,
+        t: &Target,
+        mech: TokenMech,
+        login: Login,
+        limit: Duration,
+    ) -> Result<(), Vec<String>> {
+        let server = t.display();
+        let one = |m: String| vec![m];
+        let verbose = s.is_set("verbose");
+        if mech == TokenMech::Xoauth2
+            && !conn
+                .server_info()
+                .supports_feature(Extension::Authentication(Mechanism::Xoauth2))
+        {
+            return Err(one(format!(
+                "SMTP AUTH at {server}: the server offers no AUTH XOAUTH2"
+            )));
+        }
+        let user = login.user;
+        let mut token = login.secret;
+        let mut source = login.source;
+        let mut retried = false;
+        loop {
+            if verbose {
+                outln!(
+                    "SMTP {server}: AUTH {mech} as \"{user}\" {token} (from {})",
+                    source.describe("smtp")
+                );
+            }
+            let what = format!("SMTP AUTH {mech} as \"{user}\" at {server}");
+            match oauth::attempt(conn, mech, &user, &token, &t.host, t.port) {
+                Ok(()) => return Ok(()),
+                Err(Failure::Rejected(_, challenge)) if !retried && source == Source::Command => {
+                    if verbose {
+                        outln!(
+                            "SMTP {server}: token refused{}; running smtp-auth-password-command again",
+                            challenge.map(|c| format!(" ({c})")).unwrap_or_default()
+                        );
+                    }
+                    token = secrets::run_command(s, "smtp", &t.host, &user)
+                        .map_err(|e| one(format!("{what}: {e}")))?;
+                    source = Source::Command;
+                    retried = true;
+                }
+                Err(Failure::Rejected(e, challenge)) => {
+                    let said = challenge.map(|c| format!(" ({c})")).unwrap_or_default();
+                    let again = if retried {
+                        " again, with a fresh token"
+                    } else {
+                        ""
+                    };
+                    return Err(one(format!(
+                        "{what}: the server refused the token{again}: {}{said}",
+                        reason(&e, limit)
+                    )));
+                }
+                Err(Failure::Other(e)) => {
+                    return Err(one(format!("{what}: {}", reason(&e, limit))));
+                }
+                Err(Failure::Unexpected(r)) => {
+                    return Err(one(format!("{what}: unexpected reply {r}")));
+                }
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn dialogue(
         conn: &mut SmtpConnection,
         s: &Session,
         t: &Target,
         hello: &ClientId,
-        creds: Option<(String, String)>,
-        mechs: &[Mechanism],
+        creds: Option<Login>,
+        kind: &AuthKind,
         from: Address,
         rcpts: Vec<Address>,
         data: &[u8],
@@ -596,25 +655,16 @@ mod client {
             )));
         }
 
-        if let Some((user, pass)) = creds {
+        if let Some(login) = creds {
             if !conn.is_encrypted() && !t.is_loopback() {
                 return Err(one(format!(
                     "SMTP AUTH at {server}: refusing to send the password over an unencrypted connection (the server does not offer STARTTLS)"
                 )));
             }
-            let info = conn.server_info();
-            if !mechs
-                .iter()
-                .any(|m| info.supports_feature(Extension::Authentication(*m)))
-            {
-                let names: Vec<String> = mechs.iter().map(|m| m.to_string()).collect();
-                return Err(one(format!(
-                    "SMTP AUTH at {server}: the server offers no AUTH {}",
-                    names.join(" or ")
-                )));
+            match kind {
+                AuthKind::Password(mechs) => password_auth(conn, s, t, mechs, login, limit)?,
+                AuthKind::Token(mech) => token_auth(conn, s, t, *mech, login, limit)?,
             }
-            conn.auth(mechs, &Credentials::new(user.clone(), pass))
-                .map_err(|e| fail(&format!("AUTH as \"{user}\""), e))?;
         }
 
         let info = conn.server_info();
@@ -702,6 +752,11 @@ mod tests {
         assert!(Target::parse("imap://x", false).is_err());
         assert!(Target::parse("x:0", false).is_err());
         assert!(Target::parse("smtp://", false).is_err());
+        let e = Target::parse("smtp://u:pw-in-url@h:0", false).unwrap_err();
+        assert!(
+            e.contains("smtp://u:<secret>@h:0") && !e.contains("pw-in-url"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -769,26 +824,5 @@ mod tests {
         assert_eq!(to_crlf_for_data(b"a\nb\r\n.\n"), b"a\r\nb\r\n.");
         assert_eq!(to_crlf_for_data(b"H: v\n\n"), b"H: v\r\n");
         assert_eq!(to_crlf_for_data(b"no newline"), b"no newline");
-    }
-
-    #[test]
-    fn netrc() {
-        let text = "machine other login x password y\n\
-                    machine Mail.Example.org login alice password s3cret\n\
-                    default login anon password guest\n";
-        assert_eq!(
-            netrc_lookup(text, "mail.example.org", None),
-            Some(("alice".into(), "s3cret".into()))
-        );
-        assert_eq!(
-            netrc_lookup(text, "mail.example.org", Some("alice")),
-            Some(("alice".into(), "s3cret".into()))
-        );
-        assert_eq!(netrc_lookup(text, "mail.example.org", Some("bob")), None);
-        assert_eq!(
-            netrc_lookup(text, "unknown.host", None),
-            Some(("anon".into(), "guest".into()))
-        );
-        assert_eq!(netrc_lookup("", "h", None), None);
     }
 }

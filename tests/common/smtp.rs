@@ -2,7 +2,15 @@
 //! 127.0.0.1 port that takes one connection, answers from a [`Script`]
 //! (which replies, which recipients to refuse, whether to hang or to close
 //! the connection) and records what the client said ([`Seen`]).
+//!
+//! With [`Script::oauth`] it also takes `AUTH XOAUTH2` and `AUTH OAUTHBEARER`
+//! as Gmail and RFC 7628 servers do: the initial response must be exactly
+//! the string curl's test vectors show (`user=U^Aauth=Bearer T^A^A`;
+//! `n,a=U,^Ahost=127.0.0.1^Aport=P^Aauth=Bearer T^A^A`); a token other than
+//! the good one gets `334` with a base64 JSON error, the client's answer
+//! (`AQ==` or an empty line) is recorded, and `535` follows.
 
+use data_encoding::BASE64;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::thread;
@@ -24,6 +32,23 @@ pub struct Script {
     pub data: &'static str,
     /// The reply after the message's final dot.
     pub end: &'static str,
+    /// `(user, good token)`: accept XOAUTH2/OAUTHBEARER for this user with
+    /// this token only.
+    pub oauth: Option<(&'static str, &'static str)>,
+}
+
+/// The RFC 7628 §3.2.2 error a server sends (base64) for a stale token.
+pub const OAUTH_ERROR_JSON: &str =
+    r#"{"status":"invalid_token","scope":"https://mail.example.test/","schemes":"bearer"}"#;
+
+/// What curl sends for XOAUTH2.
+pub fn xoauth2_string(user: &str, token: &str) -> String {
+    format!("user={user}\x01auth=Bearer {token}\x01\x01")
+}
+
+/// What curl sends for OAUTHBEARER to 127.0.0.1:`port`.
+pub fn oauthbearer_string(user: &str, token: &str, port: u16) -> String {
+    format!("n,a={user},\x01host=127.0.0.1\x01port={port}\x01auth=Bearer {token}\x01\x01")
 }
 
 impl Default for Script {
@@ -37,6 +62,7 @@ impl Default for Script {
             refuse_rcpt: vec![],
             data: "354 End data with <CR><LF>.<CR><LF>",
             end: "250 2.0.0 Ok: queued as FAKE",
+            oauth: None,
         }
     }
 }
@@ -45,6 +71,9 @@ impl Default for Script {
 #[derive(Default, Debug)]
 pub struct Seen {
     pub commands: Vec<String>,
+    /// Each XOAUTH2/OAUTHBEARER initial response, base64-decoded, and after
+    /// a 334 error challenge the client's answer line.
+    pub oauth: Vec<String>,
     pub data: Vec<u8>,
 }
 
@@ -81,6 +110,7 @@ pub fn closed_port() -> u16 {
 }
 
 fn serve(l: TcpListener, script: Script) -> Seen {
+    let port = l.local_addr().unwrap().port();
     let mut seen = Seen::default();
     let Ok((sock, _)) = l.accept() else {
         return seen;
@@ -120,6 +150,37 @@ fn serve(l: TcpListener, script: Script) -> Seen {
             for (i, l) in lines.iter().enumerate() {
                 say(&format!("250{}{l}", if i + 1 == n { ' ' } else { '-' }));
             }
+        } else if let (Some((user, good)), Some(mech)) = (
+            script.oauth,
+            ["XOAUTH2", "OAUTHBEARER"]
+                .into_iter()
+                .find(|m| up.starts_with(&format!("AUTH {m} "))),
+        ) {
+            let b64 = cmd.split(' ').nth(2).unwrap_or("");
+            let ir = BASE64
+                .decode(b64.as_bytes())
+                .map(|d| String::from_utf8_lossy(&d).into_owned())
+                .unwrap_or_default();
+            seen.oauth.push(ir.clone());
+            let want = |t: &str| match mech {
+                "XOAUTH2" => xoauth2_string(user, t),
+                _ => oauthbearer_string(user, t, port),
+            };
+            if ir == want(good) {
+                say("235 2.7.0 Authentication successful");
+                continue;
+            }
+            say(&format!(
+                "334 {}",
+                BASE64.encode(OAUTH_ERROR_JSON.as_bytes())
+            ));
+            line.clear();
+            if r.read_until(b'\n', &mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            seen.oauth
+                .push(String::from_utf8_lossy(&line).trim_end().to_string());
+            say("535 5.7.8 Authentication credentials invalid");
         } else if up.starts_with("AUTH") {
             say(script.auth);
         } else if up.starts_with("MAIL FROM") {
