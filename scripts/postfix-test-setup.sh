@@ -6,18 +6,26 @@
 #
 # What it sets up, loopback only, so nothing can ever leave the machine:
 #   - Postfix ("Local only"): listens on 127.0.0.1:25, on a submission
-#     port 127.0.0.1:2587 (STARTTLS required, SASL AUTH PLAIN/LOGIN required)
+#     port 127.0.0.1:2587 (STARTTLS required, SASL AUTH required: PLAIN,
+#     LOGIN, XOAUTH2, OAUTHBEARER)
 #     and on 127.0.0.1:2465 (implicit TLS, "smtps", SASL AUTH required);
 #     default_transport/relay_transport = error, relayhost empty;
 #     local delivery to /var/mail/<user> (mbox, fcntl + dotlock locking).
 #   - Dovecot (dovecot-core) only as Postfix's SASL back end: its own small
-#     config (no IMAP/POP3 listeners), one passwd-file user.
+#     config (no IMAP/POP3 listeners), one passwd-file user for PLAIN/LOGIN,
+#     and XOAUTH2/OAUTHBEARER through its oauth2 passdb, which asks an
+#     RFC 7662 token-introspection endpoint at
+#     http://127.0.0.1:28080/introspect (POST token=...; the answer's
+#     "active" must be true and its "username" the login). Nothing serves that
+#     port but a test (tests/common/introspect.rs, started by tests/smtp_e2e.rs
+#     for its OAuth2 tests), so a token login fails when no test runs.
 #   - A test CA and a server certificate for localhost / 127.0.0.1 / the host
 #     name, made with openssl, in $TLS_DIR (tests trust ca.pem via smtp-ca-file).
 #   - Local users mxtest (receives the test mail), mxsender (receives bounces)
 #     and mxfull (its mailbox is filled up by tests/postfix_bounce.rs), each
 #     with a home of its own under /home.
-#   - The SASL login mxtest / mxtest-secret.
+#   - The SASL login mxtest / mxtest-secret (and, with OAuth2, whatever token
+#     the test's introspection server calls active for mxtest).
 #
 # Installing postfix replaces exim4-daemon-* (both provide mail-transport-agent);
 # apt does this by itself. Services are started directly (no systemd here and
@@ -35,6 +43,8 @@ SASL_PASS=mxtest-secret
 SUBMISSION=127.0.0.1:2587
 SMTPS=127.0.0.1:2465
 DOVECOT_CONF=/etc/dovecot/mxtest-sasl.conf
+OAUTH2_CONF=/etc/dovecot/mxtest-oauth2.conf.ext
+OAUTH2_INTROSPECT=127.0.0.1:28080
 HOST=$(hostname)
 export DEBIAN_FRONTEND=noninteractive
 
@@ -134,6 +144,21 @@ mkdir -p /etc/dovecot
 printf '%s:{PLAIN}%s::::::\n' "$SASL_USER" "$SASL_PASS" >/etc/dovecot/mxtest.passwd
 chown root:dovecot /etc/dovecot/mxtest.passwd 2>/dev/null || true
 chmod 640 /etc/dovecot/mxtest.passwd
+# OAuth2 (XOAUTH2, OAUTHBEARER): the token goes to an RFC 7662 token
+# introspection endpoint on $OAUTH2_INTROSPECT, which nothing but a test
+# serves (tests/smtp_e2e.rs starts a tiny HTTP server there for as long as it
+# needs one); when nothing listens, a token login fails.
+cat >"$OAUTH2_CONF" <<EOF
+# Written by mailx scripts/postfix-test-setup.sh: the test's introspection server.
+introspection_mode = post
+introspection_url = http://$OAUTH2_INTROSPECT/introspect
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+EOF
+chmod 640 "$OAUTH2_CONF"
+chown root:dovecot "$OAUTH2_CONF" 2>/dev/null || true
 cat >"$DOVECOT_CONF" <<EOF
 # Written by mailx scripts/postfix-test-setup.sh: SASL for Postfix only.
 protocols =
@@ -142,10 +167,16 @@ state_dir = /var/lib/dovecot-mxtest/
 log_path = /var/log/dovecot-mxtest.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login oauthbearer xoauth2
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u /etc/dovecot/mxtest.passwd
+}
+passdb {
+  driver = oauth2
+  mechanisms = oauthbearer xoauth2
+  args = $OAUTH2_CONF
 }
 userdb {
   driver = static

@@ -9,7 +9,10 @@
 //!   and the whole message in dead.letter.
 //! - A real Postfix set up by `scripts/postfix-test-setup.sh` (run as root):
 //!   the sendmail path and SMTP submission, delivery into /var/mail/mxtest,
-//!   bounces. Skipped with a message when the rig is not there, or failed
+//!   bounces; XOAUTH2 and OAUTHBEARER with a token from
+//!   `smtp-auth-password-command`, checked by Dovecot's oauth2 passdb
+//!   against the token-introspection server of tests/common/introspect.rs
+//!   (a stale token refreshed once, a token refused twice). Skipped with a message when the rig is not there, or failed
 //!   under `MAILX_REQUIRE_ALL=1` (or `MAILX_REQUIRE_POSTFIX=1`), as CI runs.
 //!
 //! Every send runs our binary through [`send`]: `-n`, a private HOME (where
@@ -20,6 +23,7 @@
 
 mod common;
 
+use common::introspect::Introspect;
 use common::require::POSTFIX_CA;
 use common::smtp::{FakeSmtp, Script, closed_port};
 use common::{Req, TempDir};
@@ -92,6 +96,7 @@ fn send_in(home: TempDir, set: &[&str], args: &[&str], body: &str) -> Run {
         .args(args)
         .env("HOME", &home)
         .env("MAILRC", "/dev/null")
+        .env("SHELL", "/bin/sh")
         .env_remove("NETRC")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -866,4 +871,149 @@ fn postfix_auth_login_and_8bit_body() {
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     let m = delivered("/var/mail/mxtest", &subject);
     assert!(m.contains(&format!("\n\n{body}")), "{m}");
+}
+
+// ------------------------------------- OAuth2 through Postfix and Dovecot (rig)
+
+/// A token command in `dir` for `smtp-auth-password-command`: prints
+/// `tokens[0]` the first time, `tokens[1]` the second, and so on (the last
+/// one from then on), and appends a line to `dir/ran` each time.
+fn token_command(dir: &TempDir, tokens: &[&str]) -> String {
+    let script = dir.join("tok");
+    let cases: String = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("  {i}) echo '{t}' ;;\n"))
+        .collect();
+    let last = tokens.last().unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nd=$(dirname \"$0\")\n\
+             n=$(cat \"$d/ran\" 2>/dev/null | wc -l)\necho ran >> \"$d/ran\"\n\
+             case $n in\n{cases}  *) echo '{last}' ;;\nesac\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    format!("smtp-auth-password-command={}", script.display())
+}
+
+/// How many times the command of [`token_command`] ran.
+fn token_command_runs(dir: &TempDir) -> usize {
+    std::fs::read_to_string(dir.join("ran"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+/// Sends BODY as mxtest through the rig's submission server `url` with
+/// SASL mechanism `mech`, the token from a command printing `tokens` in
+/// turn; returns the run and the command's directory.
+fn oauth_send(url: &str, mech: &str, tokens: &[&str], subject: &str) -> (Run, TempDir) {
+    let dir = TempDir::new("tok");
+    let cmd = token_command(&dir, tokens);
+    let auth = format!("smtp-auth={mech}");
+    let r = send(
+        &[url, &rig_ca(), &auth, RIG_LOGIN[0], &cmd],
+        &["-s", subject, "mxtest@localhost"],
+        BODY,
+    );
+    (r, dir)
+}
+
+/// Asserts the message with this subject reached /var/mail/mxtest after
+/// SASL authentication as mxtest.
+fn assert_delivered_authenticated(subject: &str) {
+    let m = delivered("/var/mail/mxtest", subject);
+    assert!(m.contains("ESMTPS"), "not received over TLS: {m}");
+    assert!(
+        m.contains("(Authenticated sender: mxtest)") || m.contains("ESMTPSA"),
+        "{m}"
+    );
+    assert!(m.contains("\n\nfirst line\n.\n..two dots\n"), "{m}");
+}
+
+/// XOAUTH2 over STARTTLS: Postfix hands the token to Dovecot, whose oauth2
+/// passdb asks the introspection server; the message is delivered.
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn postfix_xoauth2_token_from_command_delivers() {
+    require!(Req::PostfixRig);
+    let token = unique("xoauth2-token");
+    let idp = Introspect::start("mxtest", &[&token]);
+    let subject = unique("xoauth2");
+    let (r, dir) = oauth_send("smtp=127.0.0.1:2587", "xoauth2", &[&token], &subject);
+    assert_sent(&r);
+    assert_eq!(idp.seen(), vec![token.clone()]);
+    assert_eq!(token_command_runs(&dir), 1);
+    assert_delivered_authenticated(&subject);
+    assert!(!r.stderr.contains(&token) && !r.stdout.contains(&token));
+}
+
+/// OAUTHBEARER (RFC 7628) over implicit TLS, the same way.
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn postfix_oauthbearer_token_from_command_delivers() {
+    require!(Req::PostfixRig);
+    let token = unique("oauthbearer-token");
+    let idp = Introspect::start("mxtest", &[&token]);
+    let subject = unique("oauthbearer");
+    let (r, dir) = oauth_send(
+        "smtp=smtps://127.0.0.1:2465",
+        "oauthbearer",
+        &[&token],
+        &subject,
+    );
+    assert_sent(&r);
+    assert_eq!(idp.seen(), vec![token.clone()]);
+    assert_eq!(token_command_runs(&dir), 1);
+    assert_delivered_authenticated(&subject);
+}
+
+/// A stale token: the introspection server calls it inactive, Dovecot
+/// answers with the error JSON and then 535, we run the command again and
+/// the fresh token is accepted — for both mechanisms.
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn postfix_stale_token_is_refreshed_and_the_message_delivered() {
+    require!(Req::PostfixRig);
+    for mech in ["xoauth2", "oauthbearer"] {
+        let stale = unique("stale-token");
+        let fresh = unique("fresh-token");
+        let idp = Introspect::start("mxtest", &[&fresh]);
+        let subject = unique(&format!("refresh-{mech}"));
+        let (r, dir) = oauth_send("smtp=127.0.0.1:2587", mech, &[&stale, &fresh], &subject);
+        assert_sent(&r);
+        assert_eq!(idp.seen(), [stale.clone(), fresh.clone()], "{mech}");
+        assert_eq!(token_command_runs(&dir), 2, "{mech}");
+        assert_delivered_authenticated(&subject);
+    }
+}
+
+/// Both tokens refused: exit 1, the 535 and the server's error JSON in the
+/// message, the whole message in dead.letter, no token anywhere.
+#[test]
+#[cfg_attr(not(feature = "smtp"), ignore = "built without the smtp feature")]
+fn postfix_token_refused_twice_fails_with_dead_letter() {
+    require!(Req::PostfixRig);
+    let (t1, t2) = (unique("bad-token"), unique("bad-token"));
+    let idp = Introspect::start("mxtest", &[]);
+    let subject = unique("badtoken");
+    let (r, dir) = oauth_send("smtp=127.0.0.1:2587", "xoauth2", &[&t1, &t2], &subject);
+    assert_failed(
+        &r,
+        &[
+            "SMTP AUTH XOAUTH2 as \"mxtest\" at 127.0.0.1:2587",
+            "the server refused the token again, with a fresh token: 535",
+            "\"status\":\"401\"",
+        ],
+        &subject,
+        BODY,
+    );
+    assert_eq!(idp.seen(), [t1.clone(), t2.clone()]);
+    assert_eq!(token_command_runs(&dir), 2);
+    for t in [&t1, &t2] {
+        assert!(!r.stderr.contains(t.as_str()) && !r.dead_letter().contains(t.as_str()));
+    }
 }

@@ -8,6 +8,8 @@
 //!   reference binary.
 //! - [`Pty`] and [`run_on_pty`], in `pty.rs`: the one pseudo-terminal driver.
 //! - `smtp::FakeSmtp`, in `smtp.rs`: the one fake SMTP server.
+//! - `introspect::Introspect`, in `introspect.rs`: the OAuth2 token
+//!   introspection server the Postfix rig's Dovecot asks about tokens.
 //! - [`TempDir`]: private temporary directories, removed on drop.
 //! - For the send-mode tests: the fake sendmail (`examples/fakesm.rs`),
 //!   running bsd-mailx or our binary in a clean environment ([`Case`],
@@ -27,6 +29,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+pub mod introspect;
 pub mod pty;
 pub mod require;
 pub mod smtp;

@@ -23,6 +23,8 @@ use std::sync::{Mutex, OnceLock};
 pub const BSD_MAILX_DEFAULT: &str = "/usr/bin/bsd-mailx";
 /// The CA certificate of the Postfix rig (scripts/postfix-test-setup.sh).
 pub const POSTFIX_CA: &str = "/etc/postfix/mxtest-tls/ca.pem";
+/// The rig's Dovecot oauth2 passdb settings (its introspection URL).
+pub const POSTFIX_OAUTH2_CONF: &str = "/etc/dovecot/mxtest-oauth2.conf.ext";
 /// Debian's setgid dot-locking helper (package liblockfile-bin).
 pub const DOTLOCKFILE: &str = "/usr/bin/dotlockfile";
 /// util-linux's tool to run a command as another user.
@@ -262,6 +264,7 @@ fn postfix_rig() -> Result<(), String> {
         "/usr/sbin/postconf",
         "/usr/sbin/postqueue",
         POSTFIX_CA,
+        POSTFIX_OAUTH2_CONF,
     ] {
         if !Path::new(f).exists() {
             return Err(format!("{f} missing; {fix}"));
