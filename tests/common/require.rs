@@ -1,6 +1,6 @@
 //! The one place that decides whether an external requirement of a test is
 //! present: the reference bsd-mailx, a C compiler, root, a second user,
-//! a tmpfs mount, python3, dotlockfile, pseudo-terminals, the Postfix rig.
+//! a tmpfs mount, python3, dotlockfile, pseudo-terminals, the Postfix rig, mblaze.
 //!
 //! `require(Req::X)` (or the `require!` macro, which returns from the test)
 //! probes once per test binary. When the requirement is missing it writes
@@ -49,6 +49,8 @@ pub enum Req {
     Pty,
     /// The loopback Postfix rig of scripts/postfix-test-setup.sh, as root.
     PostfixRig,
+    /// mblaze's `mlist` and `mflag` (Debian package mblaze).
+    Mblaze,
 }
 
 impl Req {
@@ -63,6 +65,7 @@ impl Req {
             Req::Dotlockfile => "dotlockfile",
             Req::Pty => "pseudo-terminals",
             Req::PostfixRig => "the Postfix test rig",
+            Req::Mblaze => "mblaze (mlist, mflag)",
         }
     }
 }
@@ -213,6 +216,10 @@ fn probe(req: Req) -> Result<(), String> {
         Req::Dotlockfile => executable(Path::new(DOTLOCKFILE)),
         Req::Pty => super::pty::probe(),
         Req::PostfixRig => postfix_rig(),
+        Req::Mblaze => {
+            executable(Path::new("/usr/bin/mlist"))?;
+            executable(Path::new("/usr/bin/mflag"))
+        }
     }
 }
 

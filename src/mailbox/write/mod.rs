@@ -49,7 +49,7 @@
 
 mod append;
 mod in_place;
-mod plan;
+pub(crate) mod plan;
 mod quit;
 mod rewrite;
 mod stream;
@@ -58,6 +58,7 @@ pub use append::AppendOutcome;
 pub(crate) use append::append_mbox;
 pub use in_place::recover_interrupted;
 pub use quit::quit;
+pub(crate) use quit::write_mbox_file;
 
 use std::fmt;
 use std::fs::{self, File};
@@ -173,7 +174,7 @@ fn io_at(p: &Path) -> impl Fn(io::Error) -> WriteError + '_ {
 }
 
 /// `s` unless `n` is 1.
-fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
