@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Req, TempDir, ours};
+use common::{Req, TempDir, ours, unprivileged_prefix};
 
 /// What a run did.
 struct Out {
@@ -27,9 +27,21 @@ struct Out {
 /// Runs our binary in `t` (HOME `t/home`, TZ UTC, no rc) with `args`,
 /// extra environment `env` and `script` on stdin.
 fn run(t: &Path, env: &[(&str, &Path)], args: &[&str], script: &str) -> Out {
+    run_as(&[], t, env, args, script)
+}
+
+/// [`run`] through `prefix` (setpriv to nobody, or nothing).
+fn run_as(prefix: &[String], t: &Path, env: &[(&str, &Path)], args: &[&str], script: &str) -> Out {
     let home = t.join("home");
     fs::create_dir_all(&home).unwrap();
-    let mut c = Command::new(ours());
+    let mut c = match prefix.split_first() {
+        Some((p, rest)) => {
+            let mut c = Command::new(p);
+            c.args(rest).arg(ours());
+            c
+        }
+        None => Command::new(ours()),
+    };
     c.env_clear()
         .env("HOME", &home)
         .env("USER", "alice")
@@ -299,6 +311,27 @@ fn system_maildir_follows_the_mbox_rules() {
         names(&md),
         ["new/1700000000.1_a.host", "new/1700000100.2_b.host"]
     );
+    // An mbox system mailbox with a Maildir MBOX.
+    let spool = t.join("spool");
+    fs::write(
+        &spool,
+        "From a@b.example Mon Jan  1 10:00:00 2001\nSubject: one\n\nbody\n\n",
+    )
+    .unwrap();
+    let mboxdir2 = maildir(&t.join("home/mboxdir2"));
+    let o = run(
+        &t,
+        &[("MAIL", &spool), ("MBOX", &mboxdir2)],
+        &["-N"],
+        "p 1\nq\n",
+    );
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let got = files(&mboxdir2);
+    assert_eq!(
+        got.values().collect::<Vec<_>>(),
+        [b"Return-Path: <a@b.example>\nSubject: one\n\nbody\n"]
+    );
+    assert_eq!(fs::read_to_string(&spool).unwrap(), "");
     // Deleted and saved (without keepsave) mail is removed.
     let md = fresh(&t);
     let o = run(&t, &[("MAIL", &md)], &["-N"], "d 1\ns 2 saved.mbox\nq\n");
@@ -539,16 +572,18 @@ fn mblaze_agrees_on_flags() {
         Command::new("mflag")
             .arg("-S")
             .arg(&f3)
-            .status()
+            .output()
             .unwrap()
+            .status
             .success()
     );
     assert!(
         Command::new("mflag")
             .arg("-R")
             .arg(&f1)
-            .status()
+            .output()
             .unwrap()
+            .status
             .success()
     );
     let o = run(&t, &[], &["-f", md.to_str().unwrap()], "unflag 3\nq\n");
@@ -560,4 +595,47 @@ fn mblaze_agrees_on_flags() {
         ["1700000000.1_a.host:2,RS", "1700000200.3_c.host:2,S"]
     );
     assert!(mlist("-F").is_empty());
+}
+
+#[test]
+fn unreadable_files_are_reported_and_left_alone() {
+    let Some(prefix) = unprivileged_prefix() else {
+        return;
+    };
+    let t = TempDir::new("md-unreadable");
+    let md = maildir(&t.join("md"));
+    put(&md, "new", "1700000000.1_a.host", ALICE);
+    put(&md, "cur", "1700000100.2_b.host:2,", BOB);
+    let secret = md.join("cur/1700000100.2_b.host:2,");
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).unwrap();
+    fs::create_dir_all(t.join("home")).unwrap();
+    for d in [
+        t.path(),
+        &t.join("home"),
+        &md,
+        &md.join("cur"),
+        &md.join("new"),
+        &md.join("tmp"),
+    ] {
+        fs::set_permissions(d, fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let o = run_as(
+        &prefix,
+        &t,
+        &[],
+        &["-N", "-f", md.to_str().unwrap()],
+        "p 1\nq\n",
+    );
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains(&format!("{}: Permission denied", secret.display())),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stdout.contains("1 message 1 new"), "{}", o.stdout);
+    assert_eq!(
+        names(&md),
+        ["cur/1700000000.1_a.host:2,S", "cur/1700000100.2_b.host:2,"]
+    );
 }

@@ -53,7 +53,7 @@ pub(crate) mod write;
 mod fields;
 pub(crate) mod from_line;
 mod hash;
-pub(crate) mod maildir;
+pub mod maildir;
 mod mbox;
 mod pio;
 mod reader;

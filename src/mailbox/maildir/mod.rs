@@ -33,7 +33,7 @@
 //! a file someone else removed is reported once at quit and skipped.
 
 mod deliver;
-pub(crate) mod name;
+pub mod name;
 mod quit;
 mod scan;
 

@@ -1,4 +1,4 @@
-//! Maildir file names: the unique base name, the `:2,` info with its flag
+//! Maildir file names (public for the fuzz target `maildir_name`): the unique base name, the `:2,` info with its flag
 //! letters, the delivery time in front, and making new unique names.
 //!
 //! A name is `BASE[:INFO]`. `BASE` is everything before the last `:` (it
@@ -16,18 +16,18 @@ use std::os::unix::ffi::OsStrExt;
 
 /// A parsed Maildir file name (borrowing the name's bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Name<'a> {
+pub struct Name<'a> {
     /// The unique part: stays the same across flag changes and moves.
-    pub(crate) base: &'a [u8],
+    pub base: &'a [u8],
     /// The flag characters after `:2,` (None: no `:2,` info).
-    pub(crate) flags: Option<&'a [u8]>,
+    pub flags: Option<&'a [u8]>,
     /// Info that is not `2,…` (kept as it is), without the `:`.
-    pub(crate) other_info: Option<&'a [u8]>,
+    pub other_info: Option<&'a [u8]>,
 }
 
 impl<'a> Name<'a> {
     /// Splits a file name.
-    pub(crate) fn parse(name: &'a [u8]) -> Name<'a> {
+    pub fn parse(name: &'a [u8]) -> Name<'a> {
         match memchr::memrchr(b':', name) {
             Some(p) => {
                 let info = &name[p + 1..];
@@ -53,13 +53,13 @@ impl<'a> Name<'a> {
     }
 
     /// True if the standard flag `c` (an upper-case letter) is set.
-    pub(crate) fn has(&self, c: u8) -> bool {
+    pub fn has(&self, c: u8) -> bool {
         self.flags.is_some_and(|f| f.contains(&c))
     }
 
     /// The delivery time the name starts with (the digits before the first
     /// `.`), if any.
-    pub(crate) fn time(&self) -> Option<u64> {
+    pub fn time(&self) -> Option<u64> {
         let end = self.base.iter().position(|&b| b == b'.')?;
         let digits = &self.base[..end];
         if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
@@ -72,7 +72,7 @@ impl<'a> Name<'a> {
     /// three in the old flags; every other character kept, sorted, no
     /// duplicates. A name without `2,` info and nothing to set is returned
     /// unchanged (`None` = unchanged).
-    pub(crate) fn with_flags(&self, set: &[u8]) -> Option<Vec<u8>> {
+    pub fn with_flags(&self, set: &[u8]) -> Option<Vec<u8>> {
         let mut chars: Vec<u8> = self
             .flags
             .unwrap_or(b"")
@@ -105,7 +105,7 @@ pub(crate) fn bytes(name: &OsStr) -> &[u8] {
 /// A new unique name `SECS.PID_RANDOM.HOST` (the spec's three parts:
 /// time, process and a random number, then the host with `/` and `:`
 /// written as `\057` and `\072`).
-pub(crate) fn unique(secs: u64, pid: u32, random: u64, host: &str) -> String {
+pub fn unique(secs: u64, pid: u32, random: u64, host: &str) -> String {
     let host = host.replace('/', "\\057").replace(':', "\\072");
     format!("{secs}.{pid}_{random:016x}.{host}")
 }
