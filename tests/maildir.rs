@@ -467,6 +467,7 @@ fn other_programs_add_rename_and_remove_meanwhile() {
     let o = run(&t, &[], &["-N", "-f", md.to_str().unwrap()], &script);
     assert_eq!(o.status, 0, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("hello"), "{}", o.stdout);
+    assert!(o.stderr.is_empty(), "{}", o.stderr);
     // 1: our F and S added to what the other program set; 2 gone (we
     // deleted it too: not reported); 3 as the other program left it; 4
     // new, untouched.
@@ -638,4 +639,28 @@ fn unreadable_files_are_reported_and_left_alone() {
         names(&md),
         ["cur/1700000000.1_a.host:2,S", "cur/1700000100.2_b.host:2,"]
     );
+}
+
+#[test]
+fn edit_rewrites_the_file_under_its_name() {
+    let t = TempDir::new("md-edit");
+    let md = maildir(&t.join("md"));
+    put(&md, "cur", "1700000000.1_a.host:2,S", ALICE);
+    let ed = t.join("ed.sh");
+    fs::write(&ed, "#!/bin/sh\nsed -i s/hello/HELLO/ \"$1\"\n").unwrap();
+    fs::set_permissions(&ed, fs::Permissions::from_mode(0o755)).unwrap();
+    let o = run(
+        &t,
+        &[("EDITOR", &ed)],
+        &["-N", "-f", md.to_str().unwrap()],
+        "e 1\nq\n",
+    );
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let got = files(&md);
+    assert_eq!(
+        got.get("cur/1700000000.1_a.host:2,S")
+            .map(|v| String::from_utf8_lossy(v).into_owned()),
+        Some(ALICE.replace("hello", "HELLO"))
+    );
+    assert_eq!(got.len(), 1, "{got:?}");
 }

@@ -105,7 +105,7 @@ impl Maildir {
     }
 
     /// The path of message `i` where it was last seen.
-    fn file_path(&self, i: usize) -> PathBuf {
+    pub(crate) fn file_path(&self, i: usize) -> PathBuf {
         let e = &self.msgs[i];
         self.path
             .join(e.sub.dir())

@@ -9,6 +9,7 @@
 //! to `cur/`; an edited one is rewritten through `tmp/`. The mbox file is
 //! written first: if that fails nothing in the Maildir is changed.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};
@@ -118,6 +119,24 @@ fn arrived(md: &Maildir) -> bool {
     })
 }
 
+/// Every message file of `new/` and `cur/` by base name.
+fn listing(dir: &Path) -> HashMap<Vec<u8>, (Sub, Vec<u8>)> {
+    let mut m = HashMap::new();
+    for sub in [Sub::New, Sub::Cur] {
+        let Ok(rd) = fs::read_dir(dir.join(sub.dir())) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let n = e.file_name();
+            let n = n.as_bytes();
+            if !n.starts_with(b".") {
+                m.insert(Name::parse(n).base.to_vec(), (sub, n.to_vec()));
+            }
+        }
+    }
+    m
+}
+
 /// The flag letters (of F, R, S) message flags `f` stand for.
 fn letters(f: MsgFlags) -> Vec<u8> {
     let mut v = Vec::new();
@@ -144,10 +163,20 @@ fn apply(
     warn: &mut dyn Write,
 ) {
     let mut touched = [false, false];
+    // Where files another program renamed are now: one listing, made at
+    // the first one missing (so quit stays linear).
+    let mut moved: Option<HashMap<Vec<u8>, (Sub, Vec<u8>)>> = None;
     for i in 0..md.len() {
-        let (sub, cur_name) = match md.locate(i) {
-            Ok(x) => x,
-            Err(_) => {
+        let found = if fs::symlink_metadata(md.file_path(i)).is_ok() {
+            Some((md.msgs[i].sub, md.msgs[i].name.clone()))
+        } else {
+            let map = moved.get_or_insert_with(|| listing(&md.path));
+            map.get(md.msgs[i].base()).cloned()
+        };
+        let (sub, cur_name) = match found {
+            Some(x) => x,
+            None if !keep(md.msgs[i].flags) => continue, // gone, as we wanted
+            None => {
                 let _ = writeln!(
                     warn,
                     "{}: message {} was removed by another program",
