@@ -119,8 +119,11 @@ fn arrived(md: &Maildir) -> bool {
     })
 }
 
+/// Base name → where the file is and its whole name.
+type Listing = HashMap<Vec<u8>, (Sub, Vec<u8>)>;
+
 /// Every message file of `new/` and `cur/` by base name.
-fn listing(dir: &Path) -> HashMap<Vec<u8>, (Sub, Vec<u8>)> {
+fn listing(dir: &Path) -> Listing {
     let mut m = HashMap::new();
     for sub in [Sub::New, Sub::Cur] {
         let Ok(rd) = fs::read_dir(dir.join(sub.dir())) else {
@@ -165,7 +168,7 @@ fn apply(
     let mut touched = [false, false];
     // Where files another program renamed are now: one listing, made at
     // the first one missing (so quit stays linear).
-    let mut moved: Option<HashMap<Vec<u8>, (Sub, Vec<u8>)>> = None;
+    let mut moved: Option<Listing> = None;
     for i in 0..md.len() {
         let found = if fs::symlink_metadata(md.file_path(i)).is_ok() {
             Some((md.msgs[i].sub, md.msgs[i].name.clone()))
