@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Req, TempDir, ours, unprivileged_prefix};
+use common::{Req, TempDir, compile_c, ours, unprivileged_prefix};
 
 /// What a run did.
 struct Out {
@@ -663,4 +663,63 @@ fn edit_rewrites_the_file_under_its_name() {
         Some(ALICE.replace("hello", "HELLO"))
     );
     assert_eq!(got.len(), 1, "{got:?}");
+}
+
+/// LD_PRELOAD shim: write(2) and fsync(2) on a descriptor whose path
+/// contains `$FAULT_PATH` fail with EIO.
+const EIO_SHIM: &str = r#"
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static int bad(int fd) {
+    const char *m = getenv("FAULT_PATH");
+    char p[64], t[4096];
+    if (!m) return 0;
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(p, t, sizeof t - 1);
+    if (n < 0) return 0;
+    t[n] = 0;
+    return strstr(t, m) != NULL;
+}
+ssize_t write(int fd, const void *b, size_t c) {
+    static ssize_t (*real)(int, const void *, size_t);
+    if (!real) real = dlsym(RTLD_NEXT, "write");
+    if (bad(fd)) { errno = EIO; return -1; }
+    return real(fd, b, c);
+}
+int fsync(int fd) {
+    static int (*real)(int);
+    if (!real) real = dlsym(RTLD_NEXT, "fsync");
+    if (bad(fd)) { errno = EIO; return -1; }
+    return real(fd);
+}
+"#;
+
+#[test]
+fn an_io_error_leaves_no_partial_message() {
+    require!(Req::Cc);
+    let t = TempDir::new("md-eio");
+    let shim = compile_c(&t, "eio.so", EIO_SHIM, &["-shared", "-fPIC", "-ldl"]);
+    let md = maildir(&t.join("md"));
+    put(&md, "cur", "1600000000.0_z.host:2,S", CAROL);
+    let before = files(&md);
+    fs::write(
+        t.join("box"),
+        "From a@b Mon Jan  1 10:00:00 2001\nSubject: one\n\nbody\n\n",
+    )
+    .unwrap();
+    let tmp = md.join("tmp");
+    let o = run(
+        &t,
+        &[("LD_PRELOAD", &shim), ("FAULT_PATH", &tmp)],
+        &["-N", "-f", t.join("box").to_str().unwrap()],
+        &format!("s 1 {}\nq\n", md.display()),
+    );
+    assert_eq!(o.status, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("Input/output error"), "{}", o.stderr);
+    assert_eq!(files(&md), before);
 }

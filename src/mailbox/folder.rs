@@ -2,8 +2,8 @@
 //! whatever its format. Read mode holds a `Box<dyn Folder>` and calls
 //! nothing format-specific, so a new format (Maildir, IMAP) is one more
 //! implementation of [`Folder`] plus a branch in [`open_folder`] and
-//! [`append_messages`], not a change to read mode. [`Mailbox`] (mbox) is
-//! the first implementation.
+//! [`append_messages`], not a change to read mode. [`Mailbox`] (mbox) and
+//! [`Maildir`] are the implementations.
 //!
 //! # The message model
 //!
@@ -19,7 +19,8 @@
 //! * a format without From_ lines (Maildir, IMAP) makes one up (the
 //!   envelope sender, e.g. from `Return-Path:`, and the delivery time as an
 //!   mbox date: `Mon Jan  1 10:00:00 2001`) and leaves it out again when it
-//!   writes a message into a folder of its own format.
+//!   writes a message into a folder of its own format; Maildir also puts an
+//!   empty line after the file, as an mbox message ends.
 //!
 //! That is what the renderer (`render`), the header parser
 //! ([`header_fields`](super::header_fields) skips the first line), `edit`,

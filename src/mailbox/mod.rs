@@ -3,7 +3,7 @@
 //!
 //! Read mode talks to an open folder only through the [`Folder`] trait
 //! (`folder`: what each method promises, and an example); [`Mailbox`] (mbox)
-//! is its first implementation. [`open_folder`] and [`append_messages`]
+//! and [`Maildir`] implement it. [`open_folder`] and [`append_messages`]
 //! are the two places that choose an implementation by format.
 //!
 //! One concern per file:
