@@ -723,3 +723,69 @@ fn an_io_error_leaves_no_partial_message() {
     assert!(o.stderr.contains("Input/output error"), "{}", o.stderr);
     assert_eq!(files(&md), before);
 }
+
+#[test]
+fn s_nail_makes_the_same_files_but_for_two_documented_choices() {
+    require!(Req::SNail);
+    let t = TempDir::new("md-snail");
+    let mk = |who: &str| {
+        let md = maildir(&t.join(who).join("md"));
+        put(&md, "new", "1700000000.1_a.host", ALICE);
+        put(&md, "cur", "1700000100.2_b.host,S=52,W=56:2,a", BOB);
+        put(&md, "cur", "1700000200.3_c.host:2,S", CAROL);
+        put(&md, "new", "1700000300.4_d.host", CAROL);
+        put(&md, "cur", "1700000400.5_e.host:2,FS", CAROL);
+        put(&md, "cur", "1700000500.6_f.host:2,", CAROL);
+        md
+    };
+    let script = "p 1\nflag 2\nd 3\nunflag 5\np 6\nq\n";
+    let ours_md = mk("ours");
+    let o = run(
+        &t.join("ours"),
+        &[],
+        &["-N", "-f", ours_md.to_str().unwrap()],
+        script,
+    );
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let sn_md = mk("snail");
+    let home = t.join("snail/home");
+    fs::create_dir_all(&home).unwrap();
+    let mut c = Command::new("/usr/bin/s-nail");
+    c.env_clear()
+        .env("HOME", &home)
+        .env("USER", "root")
+        .env("LOGNAME", "root")
+        .env("PATH", "/usr/bin:/bin")
+        .env("TZ", "UTC")
+        .env("MAILRC", "/dev/null")
+        .args(["-n", "-N", "-f"])
+        .arg(&sn_md)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut ch = c.spawn().unwrap();
+    let _ = ch.stdin.take().unwrap().write_all(script.as_bytes());
+    assert!(ch.wait().unwrap().success());
+    // base → (directory, upper-case flags)
+    let norm = |md: &Path| -> BTreeMap<String, (String, String)> {
+        names(md)
+            .into_iter()
+            .map(|n| {
+                let (sub, name) = n.split_once('/').unwrap();
+                let (base, flags) = name.split_once(":2,").unwrap_or((name, ""));
+                let upper: String = flags.chars().filter(char::is_ascii_uppercase).collect();
+                (base.to_string(), (sub.to_string(), upper))
+            })
+            .collect()
+    };
+    let mut want = norm(&sn_md);
+    // Choice 1 (COMPATIBILITY B9): a new message nobody looked at stays in
+    // new/; s-nail moves it to cur/ unread.
+    let d = want.get_mut("1700000300.4_d.host").unwrap();
+    assert_eq!(*d, ("cur".to_string(), String::new()));
+    *d = ("new".to_string(), String::new());
+    assert_eq!(norm(&ours_md), want);
+    // Choice 2: keywords are kept (s-nail drops them).
+    assert!(names(&ours_md).contains(&"cur/1700000100.2_b.host,S=52,W=56:2,Fa".to_string()));
+    assert!(names(&sn_md).contains(&"cur/1700000100.2_b.host,S=52,W=56:2,F".to_string()));
+}
