@@ -227,7 +227,7 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "newfolders",
         Text,
-        "maildir: new folders that save, copy and record create are Maildirs",
+        "maildir: new folders that save, copy, record and MBOX create are Maildirs",
     ),
     v(
         "noheader",

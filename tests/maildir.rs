@@ -311,6 +311,23 @@ fn system_maildir_follows_the_mbox_rules() {
         names(&md),
         ["new/1700000000.1_a.host", "new/1700000100.2_b.host"]
     );
+    // A missing MBOX ending in `/`, or any with newfolders=maildir, is
+    // created as a Maildir.
+    for (mb, script) in [
+        ("home/arch1/", "p 1\nq\n"),
+        ("home/arch2", "set newfolders=maildir\np 1\nq\n"),
+    ] {
+        let md = fresh(&t);
+        let target = t.join(mb);
+        let o = run(&t, &[("MAIL", &md), ("MBOX", &target)], &["-N"], script);
+        assert_eq!(o.status, 0, "{}", o.stderr);
+        let got = files(&target);
+        assert_eq!(got.values().collect::<Vec<_>>(), [ALICE.as_bytes()], "{mb}");
+        assert_eq!(
+            fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+    }
     // An mbox system mailbox with a Maildir MBOX.
     let spool = t.join("spool");
     fs::write(

@@ -18,14 +18,16 @@ use std::path::Path;
 
 use super::name::Name;
 use super::scan::Sub;
-use super::{Maildir, deliver_all, is_maildir};
+use super::{Maildir, deliver_all};
 use crate::mailbox::flags::MsgFlags;
 use crate::mailbox::folder::Folder;
 use crate::mailbox::render::{RenderOptions, render_message};
 use crate::mailbox::write::plan::{
     keep_in_folder, keep_in_system, plan_edit, plan_system, to_mbox,
 };
-use crate::mailbox::write::{QuitOptions, QuitOutcome, WriteError, plural, write_mbox_file};
+use crate::mailbox::write::{
+    QuitOptions, QuitOutcome, WriteError, mbox_is_maildir, plural, write_mbox_file,
+};
 use crate::util::strerror;
 
 pub(super) fn quit(
@@ -73,7 +75,7 @@ pub(super) fn quit(
     }
     if c > 0 {
         let which: Vec<usize> = (0..md.len()).filter(|&i| to_mbox(md.flags(i))).collect();
-        if is_maildir(&opts.mbox) {
+        if mbox_is_maildir(opts)? {
             deliver_all(md, &which, &opts.mbox, opts.save_ignore)
                 .map_err(|e| WriteError::Io(opts.mbox.clone(), e))?;
         } else {

@@ -69,6 +69,7 @@ use rustix::fs::Access;
 
 use super::hash::rand_u64;
 use super::lock::{LockError, LockOptions, process_is_gone};
+use super::maildir::{create as create_maildir, is_maildir};
 use crate::util::strerror;
 
 /// How to replace the mailbox file.
@@ -104,6 +105,9 @@ pub struct QuitOptions<'a> {
     pub backup_dir: PathBuf,
     /// Rename or in place.
     pub method: RewriteMethod,
+    /// `newfolders=maildir`: a missing mbox file is created as a Maildir
+    /// (as is one whose name ends in `/`).
+    pub new_maildir: bool,
 }
 
 impl QuitOptions<'_> {
@@ -127,6 +131,7 @@ impl QuitOptions<'_> {
             },
             backup_dir: backup,
             method: RewriteMethod::Auto,
+            new_maildir: false,
         }
     }
 }
@@ -167,6 +172,18 @@ impl fmt::Display for WriteError {
 }
 
 impl std::error::Error for WriteError {}
+
+/// Does the mbox file go to a Maildir? Creates it first when it is missing
+/// and its name ends in `/` or `new_maildir` is set.
+pub(crate) fn mbox_is_maildir(opts: &QuitOptions<'_>) -> Result<bool, WriteError> {
+    let p = &opts.mbox;
+    if fs::symlink_metadata(p).is_err()
+        && (opts.new_maildir || p.as_os_str().as_encoded_bytes().ends_with(b"/"))
+    {
+        create_maildir(p).map_err(io_at(p))?;
+    }
+    Ok(is_maildir(p))
+}
 
 /// Maps an I/O error to a [`WriteError`] naming `p`.
 fn io_at(p: &Path) -> impl Fn(io::Error) -> WriteError + '_ {

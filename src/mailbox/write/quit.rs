@@ -12,12 +12,12 @@ use super::plan::{keep_in_folder, keep_in_system, plan_edit, plan_system, to_mbo
 use super::rewrite::rewrite_mailbox;
 use super::stream::StreamOut;
 use super::{
-    QuitOptions, QuitOutcome, WriteError, dir_writable, io_at, parent_dir, plural,
+    QuitOptions, QuitOutcome, WriteError, dir_writable, io_at, mbox_is_maildir, parent_dir, plural,
     remove_stale_temps, sync_dir, temp_name,
 };
 use crate::mailbox::flags::MsgFlags;
 use crate::mailbox::lock::{LockError, LockOptions, MailboxLock};
-use crate::mailbox::maildir::{deliver_all, is_maildir};
+use crate::mailbox::maildir::deliver_all;
 use crate::mailbox::mbox::Mailbox;
 use crate::mailbox::render::{RenderOptions, render_message_seq};
 
@@ -141,7 +141,7 @@ fn write_mbox(
     opts: &QuitOptions<'_>,
     sel: impl Fn(MsgFlags) -> bool,
 ) -> Result<(), WriteError> {
-    if is_maildir(&opts.mbox) {
+    if mbox_is_maildir(opts)? {
         let which: Vec<usize> = (0..mb.len()).filter(|&i| sel(mb.flags(i))).collect();
         return deliver_all(mb, &which, &opts.mbox, opts.save_ignore)
             .map(|_| ())
