@@ -104,6 +104,7 @@ DEAD, EDITOR, LISTER, MBOX, PAGER, REPLYTO, SHELL and VISUAL are imported (plus 
 .TP\n.I ~/.mailrc\nUser start\\-up file (or \\fB$MAILRC\\fR).\n\
 .TP\n.I /var/mail/user\nSystem mailboxes, locked with fcntl(2) and a \\fI.lock\\fR file as MTAs lock them.\n\
 .TP\n.I ~/mbox\nRead messages are moved here at quit (or \\fB$MBOX\\fR).\n\
+.TP\n.I ~/Maildir/\nA directory with \\fIcur/\\fR, \\fInew/\\fR and \\fItmp/\\fR is a Maildir wherever a folder is named (\\fB\\-f\\fR, \\fBMAIL\\fR, \\fBMBOX\\fR, \\fB+name\\fR, \\fBsave\\fR/\\fBcopy\\fR targets, \\fBrecord\\fR). Messages are the files in \\fInew/\\fR (new) and \\fIcur/\\fR, in delivery order; the summary's date is the delivery time from the file name, the size and lines those of the file. Flags live in the names: \\fBS\\fR read, \\fBR\\fR replied, \\fBF\\fR flagged (\\fBflag\\fR, \\fBunflag\\fR); all others are kept. Seen messages move to \\fIcur/\\fR at quit, deleted ones are removed. Messages saved into a Maildir are written to \\fItmp/\\fR, synced and renamed into place; a new folder name ending in \\fB/\\fR (or any new folder with \\fBnewfolders=maildir\\fR) is created as a Maildir.\n\
 .TP\n.I ~/dead.letter\nUnsent messages (or \\fB$DEAD\\fR).\n\
 .TP\n.I ~/.mailx_history\nThe prompt's command history (or \\fBhistory\\-file\\fR), mode 0600.\n",
     );

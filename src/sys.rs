@@ -241,7 +241,13 @@ pub(crate) fn wordexp(word: &str) -> Result<String, WordExpError> {
 pub(crate) fn localtime_now() -> libc::tm {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as libc::time_t);
+        .map_or(0, |d| d.as_secs() as i64);
+    localtime(t)
+}
+
+/// Seconds since the epoch `t` as localtime_r(3) breaks it down.
+pub(crate) fn localtime(t: i64) -> libc::tm {
+    let t = t as libc::time_t;
     // SAFETY: `tm` is a plain C struct for which all-zero is valid;
     // localtime_r fills it from `t` (it stays zero if that fails).
     unsafe {

@@ -225,6 +225,11 @@ pub const KNOWN: &[VarDoc] = &[
         "take SMTP credentials from ~/.netrc (or $NETRC)",
     ),
     v(
+        "newfolders",
+        Text,
+        "maildir: new folders that save, copy, record and MBOX create are Maildirs",
+    ),
+    v(
         "noheader",
         Bool,
         "do not print the header summary at start-up (-N)",
@@ -244,7 +249,7 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "record",
         Text,
-        "a file that gets a copy of every message sent",
+        "a file (or Maildir) that gets a copy of every message sent",
     ),
     v("REPLYTO", Text, "a Reply-To: header for outgoing mail"),
     v("Replyall", Bool, "swap the meanings of reply and Reply"),

@@ -254,7 +254,7 @@ fn apply(mb: &mut Mailbox, op: Op, saved: &Path) {
         }
         Op::Save(i) => {
             touch(mb.flags_mut(i - 1));
-            append_messages(mb, &[i - 1], saved, &RenderOptions::default()).unwrap();
+            append_messages(mb, &[i - 1], saved, &RenderOptions::default(), false).unwrap();
             mb.flags_mut(i - 1).insert(MsgFlags::SAVED);
         }
         Op::Preserve(i) => {

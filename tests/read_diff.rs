@@ -1111,6 +1111,20 @@ fn ours_only_cases() -> Vec<OursCase> {
             file_has: &[("sent.log", "Cc: alice, carol@example.org")],
             covers: &[],
         },
+        // s-nail's flag/unflag (Maildir's F; tests/maildir.rs checks the
+        // names): accepted on an mbox, dot moves to the message.
+        OursCase {
+            name: "flag_and_unflag",
+            files: M3,
+            args: FN,
+            rc: "",
+            script: "flag 2\n=\nunflag 3\n=\n",
+            locale: "C.UTF-8",
+            stdout_has: &["2\n", "3\n"],
+            status: 0,
+            file_has: &[],
+            covers: &["flag", "unflag"],
+        },
         OursCase {
             name: "pipe_reports_exit_status",
             files: M3,

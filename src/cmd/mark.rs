@@ -1,6 +1,6 @@
 //! Commands that change messages' flags (bsd-mailx's rules for each):
 //! `touch`, `mbox`, `preserve`/`hold`, `delete`, `dp`/`dt`, `undelete`,
-//! `unread`, `new`.
+//! `unread`, `new`, `flag`/`unflag`.
 
 use super::{on_state, with_state};
 use crate::interp::{Args, CmdResult, Ctx};
@@ -51,6 +51,22 @@ pub(crate) fn new(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
         MsgFlags::NEW | MsgFlags::STATUS,
         MsgFlags::MBOX | MsgFlags::READ | MsgFlags::TOUCH,
     )
+}
+
+/// `flag` (s-nail's): marks messages flagged (Maildir's `F`; an mbox
+/// does not keep it).
+pub(crate) fn flag(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    mark(
+        cx,
+        a.msgs(),
+        MsgFlags::FLAGGED | MsgFlags::STATUS,
+        MsgFlags::empty(),
+    )
+}
+
+/// `unflag` (s-nail's): clears the flagged mark.
+pub(crate) fn unflag(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
+    mark(cx, a.msgs(), MsgFlags::STATUS, MsgFlags::FLAGGED)
 }
 
 pub(crate) fn preserve(cx: &mut Ctx<'_>, a: Args) -> CmdResult {

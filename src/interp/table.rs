@@ -113,6 +113,9 @@ pub enum CmdId {
     // MIME additions (docs/COMPATIBILITY.md M-entries).
     Attachments,
     Detach,
+    // s-nail's flag commands (Maildir's `F`).
+    Flag,
+    Unflag,
 }
 
 /// One row of the table.
@@ -255,6 +258,8 @@ pub const COMMANDS: &[Command] = &[
     c("unalias", Unalias, settings::unalias, RawList { min: 1, max: MANY }, M, Any, "name...", "remove aliases"),
     c("attachments", Attachments, edit::attachments, MsgList, 0, NotDeleted, "[msglist]", "list the MIME parts of messages, numbered for detach"),
     c("detach", Detach, edit::detach, RawList { min: 2, max: 3 }, 0, Any, "[message] part file", "save the decoded bytes of a MIME part to a new file"),
+    c("flag", Flag, mark::flag, MsgList, 0, NotDeleted, "[msglist]", "mark messages flagged (Maildir: F)"),
+    c("unflag", Unflag, mark::unflag, MsgList, 0, NotDeleted, "[msglist]", "clear the flagged mark"),
 ];
 
 /// Finds a command by a typed word: the first entry the word is a prefix of.

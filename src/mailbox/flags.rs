@@ -35,6 +35,10 @@ impl MsgFlags {
     pub const STATUS: MsgFlags = MsgFlags(1 << 9);
     /// Send to mbox at quit, regardless (`mbox` command).
     pub const MBOX: MsgFlags = MsgFlags(1 << 10);
+    /// Flagged for attention (`flag`; Maildir's `F`; not kept by mbox).
+    pub const FLAGGED: MsgFlags = MsgFlags(1 << 11);
+    /// Replied to (`reply`; Maildir's `R`; not kept by mbox).
+    pub const ANSWERED: MsgFlags = MsgFlags(1 << 12);
 
     /// The empty set.
     pub const fn empty() -> Self {
@@ -119,9 +123,9 @@ impl Not for MsgFlags {
 
 impl fmt::Debug for MsgFlags {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [&str; 11] = [
+        const NAMES: [&str; 13] = [
             "USED", "DELETED", "SAVED", "TOUCH", "PRESERVE", "MARK", "MODIFY", "NEW", "READ",
-            "STATUS", "MBOX",
+            "STATUS", "MBOX", "FLAGGED", "ANSWERED",
         ];
         let mut first = true;
         write!(f, "MsgFlags(")?;

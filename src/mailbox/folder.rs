@@ -2,8 +2,8 @@
 //! whatever its format. Read mode holds a `Box<dyn Folder>` and calls
 //! nothing format-specific, so a new format (Maildir, IMAP) is one more
 //! implementation of [`Folder`] plus a branch in [`open_folder`] and
-//! [`append_messages`], not a change to read mode. [`Mailbox`] (mbox) is
-//! the first implementation.
+//! [`append_messages`], not a change to read mode. [`Mailbox`] (mbox) and
+//! [`Maildir`] are the implementations.
 //!
 //! # The message model
 //!
@@ -19,7 +19,8 @@
 //! * a format without From_ lines (Maildir, IMAP) makes one up (the
 //!   envelope sender, e.g. from `Return-Path:`, and the delivery time as an
 //!   mbox date: `Mon Jan  1 10:00:00 2001`) and leaves it out again when it
-//!   writes a message into a folder of its own format.
+//!   writes a message into a folder of its own format; Maildir also puts an
+//!   empty line after the file, as an mbox message ends.
 //!
 //! That is what the renderer (`render`), the header parser
 //! ([`header_fields`](super::header_fields) skips the first line), `edit`,
@@ -34,12 +35,13 @@
 //! | [`readonly`](Folder::readonly) | true when the folder may not be changed: `[Read only]`, and `quit` writes nothing |
 //! | [`len`](Folder::len) | number of messages (constant between `incorporate` calls) |
 //! | [`flags`](Folder::flags) / [`flags_mut`](Folder::flags_mut) | the session's [`MsgFlags`] of message `i`, in memory; the format maps them to its own flags only at `quit` |
-//! | [`lines`](Folder::lines) / [`size`](Folder::size) | the two numbers the summary shows as `%4d/%-5d` (and `size`/`top`/`crt` use): for mbox, bsd-mailx's counts of the message as handed out |
+//! | [`lines`](Folder::lines) / [`size`](Folder::size) | the two numbers the summary shows as `%4d/%-5d` (and `size`/`top`/`crt` use): for mbox, bsd-mailx's counts of the message as handed out; for Maildir, those of the file |
+//! | [`content_len`](Folder::content_len) | the bytes `open_message` hands out (mbox: `size`; Maildir: the envelope line plus the file) |
 //! | [`envelope`](Folder::envelope) | the sender word and date text of the envelope line (the summary's date column) |
 //! | [`header_block`](Folder::header_block) | the envelope line and the header block up to (not including) the empty line, LF line ends |
 //! | [`header_block_and_envelope`](Folder::header_block_and_envelope) | both of the above; default: two calls (mbox: one read) |
 //! | [`headers`](Folder::headers) | the unfolded header fields; default: parsed from `header_block` |
-//! | [`open_message`](Folder::open_message) | a reader over the whole message as described above; exactly `size(i)` bytes unless the folder changed underneath |
+//! | [`open_message`](Folder::open_message) | a reader over the whole message as described above; exactly `content_len(i)` bytes unless the folder changed underneath |
 //! | [`raw_message`](Folder::raw_message) | the same bytes in memory; default: read from `open_message` |
 //! | [`replace_message`](Folder::replace_message) | `edit`/`visual`: the new whole message (envelope line first, LF ends); recounts `lines`/`size`, sets `MODIFY`; written back at `quit` |
 //! | [`incorporate`](Folder::incorporate) | `inc` and autoinc: takes in mail that arrived since the folder was opened, numbered after the others; returns how many. `lock` is for formats that lock (mbox); others ignore it |
@@ -121,15 +123,20 @@
 //! sets `SAVED`; `preserve`/`hold` set `PRESERVE` and clear `MBOX`; `mbox`
 //! sets `MBOX|TOUCH` (not `READ`) and clears `PRESERVE`.
 
+use std::fs;
 use std::io::{self, BufRead, Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::fields::{Headers, parse_headers};
 use super::flags::MsgFlags;
 use super::from_line::FromLine;
 use super::lock::LockOptions;
+use super::maildir::{
+    Maildir, create as create_maildir, deliver, deliver_all, is_maildir, not_maildir,
+};
 use super::mbox::{LockedOpenError, Mailbox};
-use super::render::RenderOptions;
+use super::render::{RenderOptions, render_message};
 use super::write::{AppendOutcome, QuitOptions, QuitOutcome, WriteError, append_mbox};
 
 /// The format of a folder.
@@ -137,6 +144,8 @@ use super::write::{AppendOutcome, QuitOptions, QuitOutcome, WriteError, append_m
 pub enum FolderKind {
     /// A single file of messages separated by From_ lines.
     Mbox,
+    /// A directory with `cur/`, `new/`, `tmp/`, one file per message.
+    Maildir,
 }
 
 /// An open mail folder, as read mode sees it (see the module documentation
@@ -164,6 +173,11 @@ pub trait Folder: Send + Sync {
     fn lines(&self, i: usize) -> u64;
     /// Bytes of message `i` as the header summary shows them.
     fn size(&self, i: usize) -> u64;
+    /// Bytes [`Folder::open_message`] hands out for message `i` (envelope
+    /// line included); default: [`Folder::size`] (mbox, where they agree).
+    fn content_len(&self, i: usize) -> u64 {
+        self.size(i)
+    }
 
     /// Sender and date text of message `i`'s envelope line.
     fn envelope(&self, i: usize) -> io::Result<FromLine>;
@@ -184,7 +198,7 @@ pub trait Folder: Send + Sync {
     fn open_message(&self, i: usize) -> io::Result<Box<dyn BufRead + '_>>;
     /// Message `i`'s bytes (as [`Folder::open_message`] gives them) in memory.
     fn raw_message(&self, i: usize) -> io::Result<Vec<u8>> {
-        let mut v = Vec::with_capacity(self.size(i) as usize);
+        let mut v = Vec::with_capacity(self.content_len(i) as usize);
         self.open_message(i)?.read_to_end(&mut v)?;
         Ok(v)
     }
@@ -220,25 +234,66 @@ impl From<Mailbox> for Box<dyn Folder> {
 }
 
 /// Opens `path` as a folder of whatever format it is: the one place that
-/// chooses the implementation (today always mbox). Errors are plain
-/// `io::Error`s whose `strerror` text is what bsd-mailx prints (`No such
-/// file or directory`, `Is a directory`, `Invalid argument`).
+/// chooses the implementation. A directory with `cur/`, `new/` and `tmp/`
+/// is a Maildir (files in it that cannot be read are reported on stderr
+/// and left out); any other directory is an error saying it is not a
+/// Maildir; everything else is an mbox. Errors are plain `io::Error`s
+/// whose `strerror` text is what bsd-mailx prints (`No such file or
+/// directory`, `Invalid argument`). Nothing is created or changed.
 pub fn open_folder(path: &Path) -> io::Result<Box<dyn Folder>> {
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        if !is_maildir(path) {
+            return Err(not_maildir());
+        }
+        return Ok(Box::new(Maildir::open(path, &mut io::stderr())?));
+    }
     Ok(Box::new(Mailbox::open(path)?))
 }
 
 /// Appends messages `which` (0-based) of `src` (any format) to the folder
 /// `path` (`save`, `copy`, `write`), each rendered with `opts`
 /// (bsd-mailx's `save`/`copy` use the `saveignore` filter, `write` uses
-/// `ignore_all`): the one place that chooses how by the target's format
-/// (today always an mbox file, created if missing). On a write error
-/// nothing partial is left. Flags are not changed: the caller touches the
-/// messages (before rendering, as bsd-mailx does) and sets `SAVED`.
+/// `ignore_all`): the one place that chooses how by the target's format.
+/// A Maildir gets each message delivered (see `maildir`); a missing
+/// target whose name ends in `/`, or any missing target when
+/// `new_maildir` (`newfolders=maildir`), is created as a Maildir; any
+/// other directory is an error; else an mbox file (created if missing).
+/// On a write error nothing partial is left. Flags are not changed: the
+/// caller touches the messages (before rendering, as bsd-mailx does) and
+/// sets `SAVED`.
 pub fn append_messages(
     src: &dyn Folder,
     which: &[usize],
     path: &Path,
     opts: &RenderOptions<'_>,
+    new_maildir: bool,
 ) -> Result<AppendOutcome, WriteError> {
-    append_mbox(src, which, path, opts)
+    let err = |e| WriteError::Io(path.to_path_buf(), e);
+    let mut new_file = false;
+    match fs::metadata(path) {
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound
+                && (new_maildir || path.as_os_str().as_bytes().ends_with(b"/")) =>
+        {
+            create_maildir(path).map_err(err)?;
+            new_file = true;
+        }
+        Ok(m) if m.is_dir() && !is_maildir(path) => return Err(err(not_maildir())),
+        _ => {}
+    }
+    if !is_maildir(path) {
+        return append_mbox(src, which, path, opts);
+    }
+    let bytes = if opts.ignore_all {
+        // `write`: the bodies only, as one message.
+        let mut v = Vec::new();
+        for &i in which {
+            render_message(src, i, src.flags(i), opts, &mut v).map_err(err)?;
+        }
+        deliver(path, Some("S"), &v).map_err(err)?;
+        v.len() as u64
+    } else {
+        deliver_all(src, which, path, opts.ignore).map_err(err)?
+    };
+    Ok(AppendOutcome { new_file, bytes })
 }

@@ -13,6 +13,25 @@ pub struct FromLine {
     pub date: Vec<u8>,
 }
 
+/// A broken-down time as an mbox From_ line date, strftime's
+/// `%a %b %e %H:%M:%S %Y` in the C locale (`Mon Jan  1 10:00:00 2001`).
+pub(crate) fn mbox_date(tm: &libc::tm) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{} {} {:>2} {:02}:{:02}:{:02} {}",
+        DAYS[tm.tm_wday.rem_euclid(7) as usize],
+        MONTHS[tm.tm_mon.rem_euclid(12) as usize],
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        tm.tm_year + 1900
+    )
+}
+
 /// bsd-mailx's `nextword`: a blank-delimited word (a `"…"` part may hold
 /// blanks). Returns the word's range and where the next word starts
 /// (`None` at the end of the string).

@@ -3,7 +3,7 @@
 //!
 //! Read mode talks to an open folder only through the [`Folder`] trait
 //! (`folder`: what each method promises, and an example); [`Mailbox`] (mbox)
-//! is its first implementation. [`open_folder`] and [`append_messages`]
+//! and [`Maildir`] implement it. [`open_folder`] and [`append_messages`]
 //! are the two places that choose an implementation by format.
 //!
 //! One concern per file:
@@ -11,6 +11,7 @@
 //! | file | owns |
 //! |---|---|
 //! | `folder` | the [`Folder`] trait, [`open_folder`], [`append_messages`] |
+//! | `maildir` | the [`Maildir`] type: recognition, scan, flags in names, delivery, quit |
 //! | `mbox` | the [`Mailbox`] type: open, index, lazy reads, `edit`, `inc`, the unchanged-file check |
 //! | `from_line` | From_ line parsing ([`FromLine`]) |
 //! | `fields` | header fields ([`header_fields`], [`RawField`], [`Headers`]) |
@@ -50,8 +51,9 @@ pub mod render;
 pub(crate) mod write;
 
 mod fields;
-mod from_line;
+pub(crate) mod from_line;
 mod hash;
+pub mod maildir;
 mod mbox;
 mod pio;
 mod reader;
@@ -65,6 +67,7 @@ pub use flags::MsgFlags;
 pub use folder::{Folder, FolderKind, append_messages, open_folder};
 pub use from_line::FromLine;
 pub use lock::{LockError, LockOptions, MailboxLock};
+pub use maildir::Maildir;
 pub use mbox::{LockedOpenError, Mailbox, MsgEntry, NotMbox};
 pub use render::{RenderOptions, render_message};
 pub use write::{

@@ -57,7 +57,7 @@ pub fn render_message(
     opts: &RenderOptions<'_>,
     out: &mut dyn Write,
 ) -> io::Result<u64> {
-    let size = mb.size(i);
+    let size = mb.content_len(i);
     let mut r = mb.open_message(i)?;
     render_from(&mut *r, size, flags, opts, out)
 }

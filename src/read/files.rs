@@ -6,6 +6,7 @@
 use super::ReadState;
 use super::msglist::MsgReq;
 use super::msglist::{self, ListKind};
+use crate::mailbox::maildir::is_maildir;
 use crate::mailbox::{MsgFlags, RenderOptions, append_messages};
 use crate::session::{IgnoreTab, Session};
 use crate::term::text::is_bidi_control;
@@ -89,11 +90,16 @@ fn write_messages(
     } else {
         "[New file]"
     };
+    // A folder that is or becomes a Maildir: `append_messages` reports.
+    let new_maildir = s.value("newfolders") == Some("maildir");
+    let p = std::path::Path::new(path);
+    let dir_target = is_maildir(p) || (!p.exists() && (new_maildir || path.ends_with('/')));
     // bsd-mailx's fopen(path, "a") failure message.
-    if let Err(e) = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
+    if !dir_target
+        && let Err(e) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
     {
         util::warn("fopen", &e);
         util::note_write_failure();
@@ -116,7 +122,7 @@ fn write_messages(
     for &i in &which {
         st.touch(i);
     }
-    if let Err(e) = append_messages(&*st.mb, &which, path.as_ref(), &opts) {
+    if let Err(e) = append_messages(&*st.mb, &which, path.as_ref(), &opts, new_maildir) {
         util::warnx(&e.to_string());
         util::note_write_failure();
         return false;

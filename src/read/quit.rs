@@ -43,6 +43,7 @@ pub fn quit(s: &Session, st: &mut ReadState) {
     opts.keepsave = s.is_set("keepsave");
     opts.append = s.is_set("append");
     opts.save_ignore = Some(&pred);
+    opts.new_maildir = s.value("newfolders") == Some("maildir");
     let r = st.mb.quit(&opts, &mut output::Stdout, &mut Stderr);
     if let Err(e) = r {
         util::warnx(&e.to_string());

@@ -1,34 +1,23 @@
 //! The `record` copy of every sent message, appended in mbox format (a
 //! `From ` line, the message with `From ` lines in its body quoted as
-//! `>From `, a blank line), and the `From ` line that local file and pipe
-//! recipients get too.
+//! `>From `, a blank line), or delivered into a Maildir, and the `From `
+//! line that local file and pipe recipients get too.
 
 use crate::expand;
+use crate::mailbox::from_line::mbox_date;
+use crate::mailbox::maildir::{create as create_maildir, deliver, is_maildir};
 use crate::session::Session;
 use crate::sys::localtime_now;
 use crate::transport::Message;
 use crate::util;
+use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
 /// The local time now as strftime's `%a %b %e %H:%M:%S %Y` in the C
 /// locale (LC_TIME is never set), for From_ lines.
 fn ctime_now() -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let tm = localtime_now();
-    format!(
-        "{} {} {:>2} {:02}:{:02}:{:02} {}",
-        DAYS[tm.tm_wday.rem_euclid(7) as usize],
-        MONTHS[tm.tm_mon.rem_euclid(12) as usize],
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        tm.tm_year + 1900
-    )
+    mbox_date(&localtime_now())
 }
 
 /// The mbox separator for a message we send now: `From login ctime\n`.
@@ -94,7 +83,31 @@ pub(super) fn save(s: &Session, msg: &Message) {
     if let Some(rec) = s.value("record").filter(|r| !r.is_empty())
         && let Some(path) = expand::expand(s, rec)
     {
-        write(s, &path, msg);
+        let p = std::path::Path::new(&path);
+        let missing = fs::symlink_metadata(p).is_err();
+        let new_maildir =
+            missing && (path.ends_with('/') || s.value("newfolders") == Some("maildir"));
+        if new_maildir || is_maildir(p) {
+            write_maildir(&path, msg, new_maildir);
+        } else {
+            write(s, &path, msg);
+        }
+    }
+}
+
+/// Delivers the message into the Maildir `path` (created first when
+/// `create` is set), marked seen: no From_ line, no `>From` quoting.
+fn write_maildir(path: &str, msg: &Message, create: bool) {
+    let r = (|| -> io::Result<()> {
+        if create {
+            create_maildir(path.as_ref())?;
+        }
+        let mut v = msg.head.as_bytes().to_vec();
+        msg.body.write_to(&mut v)?;
+        deliver(path.as_ref(), Some("S"), &v).map(|_| ())
+    })();
+    if let Err(e) = r {
+        util::warn(path, &e);
     }
 }
 

@@ -1,6 +1,6 @@
 //! The one place that decides whether an external requirement of a test is
 //! present: the reference bsd-mailx, a C compiler, root, a second user,
-//! a tmpfs mount, python3, dotlockfile, pseudo-terminals, the Postfix rig.
+//! a tmpfs mount, python3, dotlockfile, pseudo-terminals, the Postfix rig, mblaze, s-nail.
 //!
 //! `require(Req::X)` (or the `require!` macro, which returns from the test)
 //! probes once per test binary. When the requirement is missing it writes
@@ -51,6 +51,10 @@ pub enum Req {
     Pty,
     /// The loopback Postfix rig of scripts/postfix-test-setup.sh, as root.
     PostfixRig,
+    /// mblaze's `mlist` and `mflag` (Debian package mblaze).
+    Mblaze,
+    /// /usr/bin/s-nail (the Maildir differential tests).
+    SNail,
 }
 
 impl Req {
@@ -65,6 +69,8 @@ impl Req {
             Req::Dotlockfile => "dotlockfile",
             Req::Pty => "pseudo-terminals",
             Req::PostfixRig => "the Postfix test rig",
+            Req::Mblaze => "mblaze (mlist, mflag)",
+            Req::SNail => "s-nail",
         }
     }
 }
@@ -215,6 +221,11 @@ fn probe(req: Req) -> Result<(), String> {
         Req::Dotlockfile => executable(Path::new(DOTLOCKFILE)),
         Req::Pty => super::pty::probe(),
         Req::PostfixRig => postfix_rig(),
+        Req::SNail => executable(Path::new("/usr/bin/s-nail")),
+        Req::Mblaze => {
+            executable(Path::new("/usr/bin/mlist"))?;
+            executable(Path::new("/usr/bin/mflag"))
+        }
     }
 }
 

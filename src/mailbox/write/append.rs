@@ -76,9 +76,9 @@ mod tests {
         let mut mb = Mailbox::open(&p).unwrap();
         mb.flags_mut(1).insert(MsgFlags::TOUCH | MsgFlags::READ);
         let f = d.join("saved");
-        let r = append_messages(&mb, &[1], &f, &RenderOptions::default()).unwrap();
+        let r = append_messages(&mb, &[1], &f, &RenderOptions::default(), false).unwrap();
         assert!(r.new_file);
-        let r = append_messages(&mb, &[0], &f, &RenderOptions::default()).unwrap();
+        let r = append_messages(&mb, &[0], &f, &RenderOptions::default(), false).unwrap();
         assert!(!r.new_file);
         let want = format!(
             "{}{A}",
@@ -86,7 +86,13 @@ mod tests {
         );
         assert_eq!(fs::read_to_string(&f).unwrap(), want);
         assert_eq!(r.bytes, A.len() as u64);
-        let e = append_messages(&mb, &[0], &d.join("no/such/dir"), &Default::default());
+        let e = append_messages(
+            &mb,
+            &[0],
+            &d.join("no/such/dir"),
+            &Default::default(),
+            false,
+        );
         assert!(
             e.unwrap_err()
                 .to_string()

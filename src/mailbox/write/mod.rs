@@ -49,7 +49,7 @@
 
 mod append;
 mod in_place;
-mod plan;
+pub(crate) mod plan;
 mod quit;
 mod rewrite;
 mod stream;
@@ -58,6 +58,7 @@ pub use append::AppendOutcome;
 pub(crate) use append::append_mbox;
 pub use in_place::recover_interrupted;
 pub use quit::quit;
+pub(crate) use quit::write_mbox_file;
 
 use std::fmt;
 use std::fs::{self, File};
@@ -68,6 +69,7 @@ use rustix::fs::Access;
 
 use super::hash::rand_u64;
 use super::lock::{LockError, LockOptions, process_is_gone};
+use super::maildir::{create as create_maildir, is_maildir};
 use crate::util::strerror;
 
 /// How to replace the mailbox file.
@@ -103,6 +105,9 @@ pub struct QuitOptions<'a> {
     pub backup_dir: PathBuf,
     /// Rename or in place.
     pub method: RewriteMethod,
+    /// `newfolders=maildir`: a missing mbox file is created as a Maildir
+    /// (as is one whose name ends in `/`).
+    pub new_maildir: bool,
 }
 
 impl QuitOptions<'_> {
@@ -126,6 +131,7 @@ impl QuitOptions<'_> {
             },
             backup_dir: backup,
             method: RewriteMethod::Auto,
+            new_maildir: false,
         }
     }
 }
@@ -167,13 +173,25 @@ impl fmt::Display for WriteError {
 
 impl std::error::Error for WriteError {}
 
+/// Does the mbox file go to a Maildir? Creates it first when it is missing
+/// and its name ends in `/` or `new_maildir` is set.
+pub(crate) fn mbox_is_maildir(opts: &QuitOptions<'_>) -> Result<bool, WriteError> {
+    let p = &opts.mbox;
+    if fs::symlink_metadata(p).is_err()
+        && (opts.new_maildir || p.as_os_str().as_encoded_bytes().ends_with(b"/"))
+    {
+        create_maildir(p).map_err(io_at(p))?;
+    }
+    Ok(is_maildir(p))
+}
+
 /// Maps an I/O error to a [`WriteError`] naming `p`.
 fn io_at(p: &Path) -> impl Fn(io::Error) -> WriteError + '_ {
     move |e| WriteError::Io(p.to_path_buf(), e)
 }
 
 /// `s` unless `n` is 1.
-fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

@@ -8,21 +8,21 @@ use crate::mailbox::folder::Folder;
 
 /// What [`plan_system`] decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct SystemPlan {
+pub(crate) struct SystemPlan {
     /// Messages marked `MBOX` (to be moved to the mbox file).
-    pub(super) to_mbox: usize,
+    pub(crate) to_mbox: usize,
     /// Messages marked `PRESERVE` (to stay in the system mailbox).
-    pub(super) held: usize,
+    pub(crate) held: usize,
     /// Nothing to write: every message stays, none was edited and no
     /// status changed.
-    pub(super) unchanged: bool,
+    pub(crate) unchanged: bool,
 }
 
 /// bsd-mailx's `quit()` for the system mailbox: new messages become old
 /// (`STATUS`), untouched ones are preserved, the rest go to mbox (or, with
 /// `hold`, stay) unless deleted, saved (without `keepsave`) or already
 /// decided. Updates the flags; returns the counts.
-pub(super) fn plan_system(mb: &mut dyn Folder, hold: bool, keepsave: bool) -> SystemPlan {
+pub(crate) fn plan_system(mb: &mut dyn Folder, hold: bool, keepsave: bool) -> SystemPlan {
     let mut anystat = 0;
     let holdbit = if hold {
         MsgFlags::PRESERVE
@@ -68,19 +68,19 @@ pub(super) fn plan_system(mb: &mut dyn Folder, hold: bool, keepsave: bool) -> Sy
 }
 
 /// After [`plan_system`]: does the message go to the mbox file?
-pub(super) fn to_mbox(f: MsgFlags) -> bool {
+pub(crate) fn to_mbox(f: MsgFlags) -> bool {
     f.contains(MsgFlags::MBOX)
 }
 
 /// After [`plan_system`]: does the message stay in the system mailbox?
-pub(super) fn keep_in_system(f: MsgFlags) -> bool {
+pub(crate) fn keep_in_system(f: MsgFlags) -> bool {
     f.contains(MsgFlags::PRESERVE) || !f.contains(MsgFlags::TOUCH)
 }
 
 /// bsd-mailx's `edstop()` for a `-f` folder: new messages become old
 /// (`STATUS`). Returns true when the folder must be written back (some
 /// message was edited, deleted or changed status).
-pub(super) fn plan_edit(mb: &mut dyn Folder) -> bool {
+pub(crate) fn plan_edit(mb: &mut dyn Folder) -> bool {
     let mut gotcha = 0;
     for i in 0..mb.len() {
         let f = mb.flags_mut(i);
@@ -96,6 +96,6 @@ pub(super) fn plan_edit(mb: &mut dyn Folder) -> bool {
 }
 
 /// After [`plan_edit`]: does the message stay in the folder?
-pub(super) fn keep_in_folder(f: MsgFlags) -> bool {
+pub(crate) fn keep_in_folder(f: MsgFlags) -> bool {
     !f.contains(MsgFlags::DELETED)
 }

@@ -12,11 +12,12 @@ use super::plan::{keep_in_folder, keep_in_system, plan_edit, plan_system, to_mbo
 use super::rewrite::rewrite_mailbox;
 use super::stream::StreamOut;
 use super::{
-    QuitOptions, QuitOutcome, WriteError, dir_writable, io_at, parent_dir, plural,
+    QuitOptions, QuitOutcome, WriteError, dir_writable, io_at, mbox_is_maildir, parent_dir, plural,
     remove_stale_temps, sync_dir, temp_name,
 };
 use crate::mailbox::flags::MsgFlags;
 use crate::mailbox::lock::{LockError, LockOptions, MailboxLock};
+use crate::mailbox::maildir::deliver_all;
 use crate::mailbox::mbox::Mailbox;
 use crate::mailbox::render::{RenderOptions, render_message_seq};
 
@@ -133,16 +134,19 @@ fn quit_edit(
     })
 }
 
-/// Writes the messages selected by `sel` to the mbox file: appended
-/// (`append`) or put in front of the old content (via a temporary file
-/// and rename, so a crash never cuts the old mbox).
+/// Writes the messages selected by `sel` to the mbox file (a Maildir
+/// gets them delivered, see `maildir`).
 fn write_mbox(
     mb: &Mailbox,
     opts: &QuitOptions<'_>,
     sel: impl Fn(MsgFlags) -> bool,
 ) -> Result<(), WriteError> {
-    let mbox = &opts.mbox;
-    let err = io_at(mbox);
+    if mbox_is_maildir(opts)? {
+        let which: Vec<usize> = (0..mb.len()).filter(|&i| sel(mb.flags(i))).collect();
+        return deliver_all(mb, &which, &opts.mbox, opts.save_ignore)
+            .map(|_| ())
+            .map_err(io_at(&opts.mbox));
+    }
     let ropts = RenderOptions {
         ignore: opts.save_ignore,
         ..Default::default()
@@ -156,6 +160,18 @@ fn write_mbox(
         }
         Ok(())
     };
+    write_mbox_file(opts, &write_sel)
+}
+
+/// Writes what `write_sel` writes to the mbox file: appended (`append`)
+/// or put in front of the old content (via a temporary file and rename,
+/// so a crash never cuts the old mbox).
+pub(crate) fn write_mbox_file(
+    opts: &QuitOptions<'_>,
+    write_sel: &dyn Fn(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    let mbox = &opts.mbox;
+    let err = io_at(mbox);
     // An mbox that is not a regular file (`MBOX=/dev/null`, a FIFO) is only
     // ever appended to: never renamed over (as root that would replace
     // /dev/null with a file), never chmod-ed, never synced.
