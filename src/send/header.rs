@@ -1,6 +1,7 @@
 //! The header block of an outgoing message, in bsd-mailx's order and
 //! spelling (From, To, Subject, Cc, Bcc, the `-a` lines, the MIME fields,
-//! Reply-To, In-Reply-To), and the checks on `-a` header lines.
+//! Reply-To, In-Reply-To, then our References), and the checks on `-a`
+//! header lines.
 
 use super::Header;
 use super::mime::{self, BodyPlan};
@@ -111,6 +112,29 @@ pub(crate) fn header_text(
     if let Some(irt) = &h.in_reply_to {
         out.push_str(&format!("In-Reply-To: {irt}\n"));
     }
+    // bsd-mailx writes no References:; ours follows In-Reply-To
+    // (docs/COMPATIBILITY.md).
+    if !h.references.is_empty() {
+        out.push_str(&fold_ids("References:", &h.references));
+    }
+    out.push('\n');
+    out
+}
+
+/// A header field of message identifiers, folded before any line would pass
+/// 78 columns (an identifier longer than a line gets a line of its own).
+fn fold_ids(name: &str, ids: &[String]) -> String {
+    let mut out = String::from(name);
+    let mut col = name.len();
+    for id in ids {
+        if col + 1 + id.len() > 78 && col > name.len() {
+            out.push('\n');
+            col = 0;
+        }
+        out.push(' ');
+        out.push_str(id);
+        col += 1 + id.len();
+    }
     out.push('\n');
     out
 }
@@ -149,5 +173,32 @@ mod tests {
             "From: Alice <a@x>\nTo: b@x\nSubject: S\nCc: c@x\nBcc: d@x\nContent-Type: text/html\nMIME-Version: 1.0\nContent-Transfer-Encoding: 8bit\n\n"
         );
         assert_eq!(from_value(&s).as_deref(), Some("Alice <a@x>"));
+    }
+
+    #[test]
+    fn references_follow_in_reply_to_folded() {
+        let s = Session::new("alice".into(), None);
+        let ids: Vec<String> = (0..6)
+            .map(|i| format!("<message-{i}.123456789@host.example.org>"))
+            .collect();
+        let h = Header {
+            to: vec!["b@x".into()],
+            in_reply_to: Some("<message-5.123456789@host.example.org>".into()),
+            references: ids.clone(),
+            ..Default::default()
+        };
+        let plan = BodyPlan {
+            charset: "US-ASCII".into(),
+            quoted_printable: false,
+        };
+        let t = header_text(&s, &h, &plan, None);
+        let irt = t.find("In-Reply-To:").unwrap();
+        let refs = t.find("References:").unwrap();
+        assert!(irt < refs, "{t}");
+        for l in t.lines() {
+            assert!(l.len() <= 78, "{l:?}");
+        }
+        let unfolded = t[refs..].trim_end().replace("\n ", " ");
+        assert_eq!(unfolded, format!("References: {}", ids.join(" ")));
     }
 }

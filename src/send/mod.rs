@@ -39,6 +39,9 @@ pub struct Header {
     /// `-a` lines, in order.
     pub extra: Vec<String>,
     pub in_reply_to: Option<String>,
+    /// The message identifiers of `References:` (RFC 5322 §3.6.4), set by
+    /// the reply commands: the parent's References plus its Message-ID.
+    pub references: Vec<String>,
     /// Set by `~R` (overrides the REPLYTO variable).
     pub reply_to: Option<String>,
     /// Files to attach (`-A`, `~@`), already read.
