@@ -9,6 +9,7 @@
 //! sent raw.
 
 use super::body::Body;
+use super::rfc2047;
 use crate::transport::Content;
 use std::io::{self, Write};
 
@@ -60,63 +61,13 @@ pub(crate) fn plan_body(body: &Body, locale_charset: &str) -> io::Result<BodyPla
 
 /// Encodes a header value as RFC 2047 encoded words when it holds non-ASCII;
 /// pure ASCII is returned unchanged. Words never split a UTF-8 character and
-/// are at most 75 characters; continuation lines start with a space.
+/// are at most 75 characters; continuation lines start with a space. (Whole
+/// fields are encoded word by word by `rfc2047`.)
 pub fn encode_words(value: &str) -> String {
     if value.is_ascii() {
         return value.to_string();
     }
-    // 45 input bytes → 60 base64 characters + 12 of `=?UTF-8?B?` `?=` = 72.
-    const CHUNK: usize = 45;
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    for ch in value.chars() {
-        if cur.len() + ch.len_utf8() > CHUNK {
-            words.push(std::mem::take(&mut cur));
-        }
-        cur.push(ch);
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-        .iter()
-        .map(|w| format!("=?UTF-8?B?{}?=", data_encoding::BASE64.encode(w.as_bytes())))
-        .collect::<Vec<_>>()
-        .join("\n ")
-}
-
-/// Encodes the display name of an address (`Jörg <j@x>` → `=?UTF-8?B?...?= <j@x>`).
-/// An address without a display name, or pure ASCII, is returned unchanged.
-pub fn encode_address(addr: &str) -> String {
-    if addr.is_ascii() {
-        return addr.to_string();
-    }
-    if let Some(lt) = addr.rfind('<')
-        && addr.trim_end().ends_with('>')
-    {
-        let name = addr[..lt].trim();
-        let name = name
-            .strip_prefix('"')
-            .and_then(|n| n.strip_suffix('"'))
-            .unwrap_or(name);
-        if name.is_ascii() {
-            return addr.to_string();
-        }
-        return format!("{} {}", encode_words(name), &addr[lt..]);
-    }
-    if let Some(open) = addr.find('(')
-        && let Some(close) = addr.rfind(')')
-        && close > open
-    {
-        let comment = &addr[open + 1..close];
-        return format!(
-            "{}({}){}",
-            &addr[..open],
-            encode_words(comment),
-            &addr[close + 1..]
-        );
-    }
-    addr.to_string()
+    rfc2047::encode_words_sep(value, "\n ")
 }
 
 /// A file to attach.
@@ -273,39 +224,21 @@ impl Content for MimeBody<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mimeview::decode_words;
 
     #[test]
     fn ascii_is_untouched() {
         assert_eq!(encode_words("hello world"), "hello world");
-        assert_eq!(encode_address("Bob <b@x>"), "Bob <b@x>");
     }
 
     #[test]
     fn encoded_words_never_split_characters() {
         let s = "€".repeat(40);
         let enc = encode_words(&s);
-        let mut back = Vec::new();
         for w in enc.split("\n ") {
             assert!(w.len() <= 75, "{w}");
-            let b64 = w
-                .strip_prefix("=?UTF-8?B?")
-                .unwrap()
-                .strip_suffix("?=")
-                .unwrap();
-            let bytes = data_encoding::BASE64.decode(b64.as_bytes()).unwrap();
-            assert!(std::str::from_utf8(&bytes).is_ok());
-            back.extend(bytes);
         }
-        assert_eq!(String::from_utf8(back).unwrap(), s);
-    }
-
-    #[test]
-    fn display_names_are_encoded() {
-        assert_eq!(encode_address("Jörg <j@x>"), "=?UTF-8?B?SsO2cmc=?= <j@x>");
-        assert_eq!(
-            encode_address("\"Jörg\" <j@x>"),
-            "=?UTF-8?B?SsO2cmc=?= <j@x>"
-        );
+        assert_eq!(decode_words(enc.replace("\n ", " ").as_bytes()), s);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod header;
 mod local;
 pub mod mime;
 mod record;
+pub mod rfc2047;
 
 pub(crate) use header::{extra_header_line, valid_extra_header};
 
