@@ -431,3 +431,65 @@ for a in m['to'].addresses:
     let want: String = to.iter().map(|t| format!("{t}\n")).collect();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
 }
+
+/// Text attachments carry their charset (UTF-8 when valid UTF-8, else as
+/// for a body: ISO-8859-1 in a UTF-8 locale); Python decodes their text.
+#[test]
+fn text_attachments_carry_their_charset() {
+    require!(Req::Python3);
+    let dir = TempDir::new("attcs");
+    let u = dir.join("utf8.txt");
+    std::fs::write(&u, "Grüße 東京\n").unwrap();
+    let l = dir.join("latin1.txt");
+    std::fs::write(&l, b"caf\xe9 cr\xe8me\n").unwrap();
+    let sent = send(
+        &dir,
+        &[
+            "-s",
+            "x",
+            "-A",
+            u.to_str().unwrap(),
+            "-A",
+            l.to_str().unwrap(),
+            "a@example.org",
+        ],
+        b"body\n",
+    );
+    let text = String::from_utf8_lossy(&sent);
+    assert!(
+        text.contains("Content-Type: text/plain; charset=\"UTF-8\"; name=\"utf8.txt\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Content-Type: text/plain; charset=\"ISO-8859-1\"; name=\"latin1.txt\"\n"),
+        "{text}"
+    );
+    let f = dir.join("m.eml");
+    std::fs::write(&f, &sent).unwrap();
+    let script = r#"
+import email, sys
+from email import policy
+m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
+for p in m.iter_attachments():
+    print('%s|%s|%s' % (p.get_filename(), p.get_content_charset(), p.get_content().encode('utf-8').hex()))
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "utf8.txt|utf-8|{}\nlatin1.txt|iso-8859-1|{}\n",
+            hex("Grüße 東京\n".as_bytes()),
+            hex("café crème\n".as_bytes())
+        )
+    );
+}

@@ -10,6 +10,7 @@
 
 use super::body::Body;
 use super::rfc2047;
+use crate::locale;
 use crate::transport::Content;
 use std::io::{self, Write};
 
@@ -76,6 +77,10 @@ pub struct Attachment {
     pub path: String,
     pub data: Vec<u8>,
     pub content_type: String,
+    /// The `charset` parameter of a `text/*` part: `UTF-8` when the bytes
+    /// are valid UTF-8, else as for a body (the locale's 8-bit charset, or
+    /// ISO-8859-1).
+    pub charset: Option<String>,
 }
 
 /// Reads an attachment, refusing what cannot be read; the type comes from
@@ -96,11 +101,26 @@ pub(crate) fn load_attachment(path: &str) -> io::Result<Attachment> {
         }
         None => "application/octet-stream".to_string(),
     };
+    let charset = content_type
+        .starts_with("text/")
+        .then(|| text_charset(&data, locale::charset()));
     Ok(Attachment {
         path: path.to_string(),
         data,
         content_type,
+        charset,
     })
+}
+
+/// The charset of a text attachment's bytes (see [`Attachment::charset`]).
+fn text_charset(data: &[u8], locale_charset: &str) -> String {
+    if std::str::from_utf8(data).is_ok() {
+        "UTF-8".to_string()
+    } else if is_8bit_charset(locale_charset) {
+        locale_charset.to_string()
+    } else {
+        "ISO-8859-1".to_string()
+    }
 }
 
 fn file_name(path: &str) -> &str {
@@ -165,7 +185,14 @@ fn write_attachment(a: &Attachment, boundary: &str, w: &mut dyn Write) -> io::Re
     } else {
         format!("name=\"{}\"", encode_words(name))
     };
-    writeln!(w, "Content-Type: {}; {}", a.content_type, name_param)?;
+    match &a.charset {
+        Some(cs) => writeln!(
+            w,
+            "Content-Type: {}; charset=\"{cs}\"; {name_param}",
+            a.content_type
+        )?,
+        None => writeln!(w, "Content-Type: {}; {}", a.content_type, name_param)?,
+    }
     writeln!(w, "Content-Transfer-Encoding: base64")?;
     writeln!(
         w,
@@ -239,6 +266,14 @@ mod tests {
             assert!(w.len() <= 75, "{w}");
         }
         assert_eq!(decode_words(enc.replace("\n ", " ").as_bytes()), s);
+    }
+
+    #[test]
+    fn text_attachment_charsets() {
+        assert_eq!(text_charset("Grüße".as_bytes(), "ANSI_X3.4-1968"), "UTF-8");
+        assert_eq!(text_charset(b"plain", "ISO-8859-15"), "UTF-8");
+        assert_eq!(text_charset(b"caf\xe9", "UTF-8"), "ISO-8859-1");
+        assert_eq!(text_charset(b"caf\xe9", "ISO-8859-15"), "ISO-8859-15");
     }
 
     #[test]
