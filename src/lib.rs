@@ -105,6 +105,18 @@ fn main_inner(args: &[OsString]) -> i32 {
         util::warnx("Cannot give -f and people to send to");
         return 1;
     }
+    // An address whose bytes are not text in the locale is refused rather
+    // than altered (bsd-mailx passes the bytes; a replacement character
+    // would send to another address).
+    if !to.is_empty()
+        && let Some(a) = opts.invalid_addresses.first()
+    {
+        util::warnx(&format!(
+            "\"{a}\": not a valid address in the locale's character set ({}); nothing sent",
+            locale::charset()
+        ));
+        return 1;
+    }
     for h in &opts.extra_headers {
         if !to.is_empty() && !send::valid_extra_header(&send::extra_header_line(h)) {
             util::warnx(&format!(
@@ -196,6 +208,7 @@ fn main_inner(args: &[OsString]) -> i32 {
             attachments,
             to,
             subject: opts.subject.clone(),
+            subject_charset: opts.subject_charset.clone(),
             cc: opts.cc.clone(),
             bcc: opts.bcc.clone(),
             extra: opts

@@ -139,7 +139,11 @@ pub(crate) fn header_text(
         out.push_str(&address_list("To:", &h.to));
     }
     if let Some(subj) = &h.subject {
-        out.push_str(&rfc2047::unstructured_field("Subject:", subj));
+        out.push_str(&rfc2047::unstructured_field_in(
+            "Subject:",
+            subj,
+            h.subject_charset.as_deref(),
+        ));
     }
     if !h.cc.is_empty() {
         out.push_str(&address_list("Cc:", &h.cc));

@@ -10,7 +10,7 @@
 
 use super::body::Body;
 use super::rfc2047;
-use crate::locale;
+use crate::locale::{self, is_8bit_charset};
 use crate::transport::Content;
 use std::io::{self, Write};
 
@@ -32,13 +32,6 @@ impl BodyPlan {
             "8bit"
         }
     }
-}
-
-fn is_8bit_charset(cs: &str) -> bool {
-    !(cs.eq_ignore_ascii_case("UTF-8")
-        || cs.eq_ignore_ascii_case("utf8")
-        || cs.eq_ignore_ascii_case("ANSI_X3.4-1968")
-        || cs.eq_ignore_ascii_case("US-ASCII"))
 }
 
 /// Chooses charset and transfer encoding from what the body's bytes are.

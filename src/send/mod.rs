@@ -35,6 +35,9 @@ use mime::MimeBody;
 pub struct Header {
     pub to: Vec<String>,
     pub subject: Option<String>,
+    /// The charset of `-s`'s bytes when they were not UTF-8: the subject's
+    /// encoded words use it when it can hold the (possibly edited) subject.
+    pub subject_charset: Option<String>,
     pub cc: Vec<String>,
     pub bcc: Vec<String>,
     /// `-a` lines, in order.

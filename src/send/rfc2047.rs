@@ -7,15 +7,81 @@
 //! A field that is pure ASCII is written exactly as before (as bsd-mailx
 //! writes it); the callers only come here for non-ASCII text.
 
+use encoding_rs::Encoding;
+use std::borrow::Cow;
+
 /// Longest header line we write when encoding (RFC 5322 §2.1.1's SHOULD).
 const WIDTH: usize = 78;
 /// Longest encoded word (RFC 2047 §2).
 const MAX_WORD: usize = 75;
-/// `=?UTF-8?Q?` and `?=`.
-const OVERHEAD: usize = "=?UTF-8?Q??=".len();
 /// A plain word longer than this could not be folded onto a line of its
 /// own, so it is encoded (encoded text can be split anywhere).
 const MAX_PLAIN: usize = WIDTH - 2;
+
+/// The charset of the encoded words: UTF-8, or the legacy charset a
+/// command-line subject's bytes were in (the text is converted back to
+/// those bytes, so they go out as given).
+#[derive(Clone, Copy)]
+struct Charset<'a> {
+    label: &'a str,
+    enc: &'static Encoding,
+}
+
+const UTF8: Charset<'static> = Charset {
+    label: "UTF-8",
+    enc: encoding_rs::UTF_8,
+};
+
+impl<'a> Charset<'a> {
+    /// `label` when it names a charset that can hold all of `text`, else UTF-8.
+    fn for_text(label: Option<&'a str>, text: &str) -> Charset<'a> {
+        let Some(label) = label else { return UTF8 };
+        match Encoding::for_label(label.as_bytes()) {
+            Some(enc) if enc != encoding_rs::UTF_8 && !enc.encode(text).2 => Charset { label, enc },
+            _ => UTF8,
+        }
+    }
+
+    fn bytes<'s>(&self, s: &'s str) -> Cow<'s, [u8]> {
+        self.enc.encode(s).0
+    }
+
+    /// `=?`, the label, `?Q?` and `?=`.
+    fn overhead(&self) -> usize {
+        self.label.len() + 7
+    }
+
+    fn encoded_len(&self, s: &str, q: bool) -> usize {
+        let b = self.bytes(s);
+        self.overhead() + if q { q_len(&b) } else { b_len(b.len()) }
+    }
+
+    fn encode_one(&self, s: &str, q: bool) -> String {
+        let b = self.bytes(s);
+        let label = self.label;
+        if !q {
+            return format!("=?{label}?B?{}?=", data_encoding::BASE64.encode(&b));
+        }
+        let mut out = format!("=?{label}?Q?");
+        for &c in b.iter() {
+            if q_literal(c) {
+                out.push(c as char);
+            } else if c == b' ' {
+                out.push('_');
+            } else {
+                out.push_str(&format!("={c:02X}"));
+            }
+        }
+        out.push_str("?=");
+        out
+    }
+
+    /// Q when it is not longer than B.
+    fn use_q(&self, s: &str) -> bool {
+        let b = self.bytes(s);
+        q_len(&b) <= b_len(b.len())
+    }
+}
 
 /// Characters written as themselves in a Q word: the set RFC 2047 §5(3)
 /// allows in a phrase, which is also safe in unstructured text.
@@ -23,9 +89,9 @@ fn q_literal(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!*+-/".contains(&b)
 }
 
-fn q_len(s: &str) -> usize {
-    s.bytes()
-        .map(|b| if q_literal(b) || b == b' ' { 1 } else { 3 })
+fn q_len(b: &[u8]) -> usize {
+    b.iter()
+        .map(|&b| if q_literal(b) || b == b' ' { 1 } else { 3 })
         .sum()
 }
 
@@ -33,43 +99,22 @@ fn b_len(n: usize) -> usize {
     n.div_ceil(3) * 4
 }
 
-fn encoded_len(s: &str, q: bool) -> usize {
-    OVERHEAD + if q { q_len(s) } else { b_len(s.len()) }
-}
-
-fn encode_one(s: &str, q: bool) -> String {
-    if !q {
-        return format!("=?UTF-8?B?{}?=", data_encoding::BASE64.encode(s.as_bytes()));
-    }
-    let mut out = String::from("=?UTF-8?Q?");
-    for b in s.bytes() {
-        if q_literal(b) {
-            out.push(b as char);
-        } else if b == b' ' {
-            out.push('_');
-        } else {
-            out.push_str(&format!("={b:02X}"));
-        }
-    }
-    out.push_str("?=");
-    out
-}
-
-/// The whole of `s` as encoded words (Q or B, whichever is shorter), each at
-/// most 75 characters, never splitting a character, joined by `sep`.
+/// The whole of `s` as UTF-8 encoded words (Q or B, whichever is shorter),
+/// each at most 75 characters, never splitting a character, joined by `sep`.
 pub fn encode_words_sep(s: &str, sep: &str) -> String {
-    let q = q_len(s) <= b_len(s.len());
+    let cs = UTF8;
+    let q = cs.use_q(s);
     let mut words = Vec::new();
     let mut start = 0;
     for (i, ch) in s.char_indices() {
         let end = i + ch.len_utf8();
-        if i > start && encoded_len(&s[start..end], q) > MAX_WORD {
-            words.push(encode_one(&s[start..i], q));
+        if i > start && cs.encoded_len(&s[start..end], q) > MAX_WORD {
+            words.push(cs.encode_one(&s[start..i], q));
             start = i;
         }
     }
     if start < s.len() {
-        words.push(encode_one(&s[start..], q));
+        words.push(cs.encode_one(&s[start..], q));
     }
     words.join(sep)
 }
@@ -100,16 +145,18 @@ impl Tok {
 /// Writes tokens after a field name, folding at blanks so that no line
 /// passes 78 columns (a plain word too long for any line is never made
 /// here: such words are encoded).
-struct Fold {
+struct Fold<'a> {
+    cs: Charset<'a>,
     out: String,
     col: usize,
     /// Nothing written after the field name yet: no fold possible.
     fresh: bool,
 }
 
-impl Fold {
-    fn new(name: &str) -> Fold {
+impl<'a> Fold<'a> {
+    fn new(name: &str, cs: Charset<'a>) -> Fold<'a> {
         Fold {
+            cs,
             out: name.to_string(),
             col: name.len(),
             fresh: true,
@@ -130,7 +177,8 @@ impl Fold {
     }
 
     fn run(&mut self, ws: &str, text: &str, prefix: &str, suffix: &str) {
-        let q = q_len(text) <= b_len(text.len());
+        let cs = self.cs;
+        let q = cs.use_q(text);
         let chars: Vec<(usize, char)> = text.char_indices().collect();
         let mut i = 0;
         let mut first = true;
@@ -147,7 +195,7 @@ impl Fold {
                     } else {
                         0
                     };
-                    let len = encoded_len(&text[chars[i].0..end], q);
+                    let len = cs.encoded_len(&text[chars[i].0..end], q);
                     if len > MAX_WORD || pre.len() + len + suf > room {
                         break;
                     }
@@ -164,7 +212,7 @@ impl Fold {
             }
             let n = n.max(1);
             let end = chars.get(i + n).map_or(text.len(), |c| c.0);
-            let mut word = format!("{pre}{}", encode_one(&text[chars[i].0..end], q));
+            let mut word = format!("{pre}{}", cs.encode_one(&text[chars[i].0..end], q));
             if i + n == chars.len() {
                 word.push_str(suffix);
             }
@@ -292,10 +340,16 @@ fn text_tokens(v: &str, first_col: usize, needs: fn(&str) -> bool) -> Vec<Tok> {
 /// list): `name` is written as given (`Subject:`), then the value. Pure
 /// ASCII values without control characters are written unchanged.
 pub fn unstructured_field(name: &str, value: &str) -> String {
+    unstructured_field_in(name, value, None)
+}
+
+/// [`unstructured_field`], the encoded words in `charset` when it can hold
+/// the whole value (a subject given as bytes in that charset), else UTF-8.
+pub fn unstructured_field_in(name: &str, value: &str, charset: Option<&str>) -> String {
     if !value.bytes().any(|b| b >= 0x80) {
         return format!("{name} {value}\n");
     }
-    let mut f = Fold::new(name);
+    let mut f = Fold::new(name, Charset::for_text(charset, value));
     f.write(&text_tokens(value, name.len(), needs_encoding));
     f.finish()
 }
@@ -372,7 +426,7 @@ pub fn address_field(name: &str, addrs: &[&str]) -> String {
         }
         toks.extend(address_tokens(a, name.len()));
     }
-    let mut f = Fold::new(name);
+    let mut f = Fold::new(name, UTF8);
     f.write(&toks);
     f.finish()
 }
@@ -462,6 +516,28 @@ mod tests {
             let value = unfold(&f)["Subject: ".len()..].to_string();
             assert_eq!(decode_words(value.as_bytes()), v, "{f}");
         }
+    }
+
+    #[test]
+    fn legacy_charset_subjects_keep_their_bytes() {
+        assert_eq!(
+            unstructured_field_in("Subject:", "café", Some("ISO-8859-1")),
+            "Subject: =?ISO-8859-1?Q?caf=E9?=\n"
+        );
+        // A value the charset cannot hold goes out in UTF-8.
+        assert_eq!(
+            unstructured_field_in("Subject:", "東京", Some("ISO-8859-1")),
+            "Subject: =?UTF-8?B?5p2x5Lqs?=\n"
+        );
+        let long = "é".repeat(200);
+        let f = unstructured_field_in("Subject:", &long, Some("ISO-8859-15"));
+        for l in f.lines() {
+            assert!(l.len() <= 78, "{l}");
+        }
+        assert_eq!(
+            decode_words(&unfold(&f).as_bytes()["Subject: ".len()..]),
+            long
+        );
     }
 
     #[test]
