@@ -1,6 +1,6 @@
 //! Command-line parsing with glibc getopt(3) semantics for bsd-mailx's
 //! option string `EINa:b:c:dfeinr:s:u:v`, plus our extensions `-S var[=value]`,
-//! `-H`, `-A file`, `--help` and `--version`.
+//! `-H`, `-A file`, `-t`, `--help` and `--version`.
 //!
 //! GNU permutation applies (options may follow operands) unless
 //! `POSIXLY_CORRECT` is set; `--` ends options; `-` alone is an operand.
@@ -84,6 +84,12 @@ pub const OPTS: &[OptSpec] = &[
     o('u', "user", "read user's system mailbox", false),
     o('v', "", "verbose: pass -v to sendmail", false),
     o('A', "file", "attach a file (repeatable)", true),
+    o(
+        't',
+        "",
+        "take recipients (To, Cc, Bcc), subject, sender and other fields from the header of the message read on standard input; command-line recipients are added",
+        true,
+    ),
     o('H', "", "print the header summary and exit (POSIX)", true),
     o(
         'S',
@@ -125,6 +131,8 @@ pub struct Options {
     pub fflag: bool,
     /// `-S name[=value]`, in order.
     pub assignments: Vec<(String, String)>,
+    /// `-t`: the message on standard input carries its header.
+    pub read_header: bool,
     /// `-H`: print the header summary and exit.
     pub headers_only: bool,
     /// `-A file`: attachments.
@@ -319,6 +327,7 @@ fn apply(o: &mut Options, c: char, raw: &[u8], cs: &str) {
             o.assignments.push((n, v));
         }
         'H' => o.headers_only = true,
+        't' => o.read_header = true,
         'A' => o.attachments.push(arg),
         _ => unreachable!("letter {c} is in OPTS but not handled"),
     }

@@ -92,7 +92,13 @@ fn main_inner(args: &[OsString]) -> i32 {
         });
     }
     let to = operands;
-    if to.is_empty()
+    if opts.read_header && file.is_some() {
+        util::warnx("Cannot give -f and -t");
+        return 1;
+    }
+    // -t sends even without recipients on the command line.
+    let sending = !to.is_empty() || opts.read_header;
+    if !sending
         && (opts.subject.is_some()
             || !opts.cc.is_empty()
             || !opts.bcc.is_empty()
@@ -108,9 +114,7 @@ fn main_inner(args: &[OsString]) -> i32 {
     // An address whose bytes are not text in the locale is refused rather
     // than altered (bsd-mailx passes the bytes; a replacement character
     // would send to another address).
-    if !to.is_empty()
-        && let Some(a) = opts.invalid_addresses.first()
-    {
+    if sending && let Some(a) = opts.invalid_addresses.first() {
         util::warnx(&format!(
             "\"{a}\": not a valid address in the locale's character set ({}); nothing sent",
             locale::charset()
@@ -118,7 +122,7 @@ fn main_inner(args: &[OsString]) -> i32 {
         return 1;
     }
     for h in &opts.extra_headers {
-        if !to.is_empty() && !send::valid_extra_header(&send::extra_header_line(h)) {
+        if sending && !send::valid_extra_header(&send::extra_header_line(h)) {
             util::warnx(&format!(
                 "-a \"{h}\": not a header line (expected \"Name: value\")"
             ));
@@ -162,7 +166,7 @@ fn main_inner(args: &[OsString]) -> i32 {
             s.homedir.as_deref().unwrap_or("NONE")
         );
     }
-    s.rcvmode = to.is_empty();
+    s.rcvmode = !sending;
     if !opts.no_system_rc {
         interp::load(
             &mut Ctx {
@@ -225,6 +229,7 @@ fn main_inner(args: &[OsString]) -> i32 {
             send::SendOpts {
                 dry_run: opts.debug,
             },
+            opts.read_header.then_some(opts.from.is_some()),
         );
     }
     interp::read_loop::read_mode(

@@ -15,6 +15,7 @@ pub(crate) mod dead_letter;
 mod header;
 mod local;
 pub mod mime;
+pub(crate) mod read_header;
 mod record;
 pub mod rfc2047;
 

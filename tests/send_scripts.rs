@@ -1,0 +1,113 @@
+//! Options for scripts that bsd-mailx rejects (issue #19): `-t` (the
+//! recipients and header fields come from the message on standard input,
+//! as s-nail's and mailutils' `-t`). What is sent is checked byte for byte
+//! and read back with Python's email parser; bsd-mailx's refusal of the
+//! option is checked too, so no working script changes meaning.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const MSG: &[u8] = b"From: Backup Bot <bot@example.org>\n\
+To: a@example.org, \"Doe, J\" <j@example.org>\n\
+Cc: c@example.org\n\
+Bcc: secret@example.org\n\
+Subject: nightly\n  backup\n\
+X-Priority: 1\n\
+\n\
+All good.\n\
+To: not a header, body text\n";
+
+/// Python's view of a message: To, Cc, Bcc, Subject, From, X-Priority, body.
+fn python_fields(msg: &[u8]) -> String {
+    let py = "import sys, email\nfrom email import policy\nm = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)\nfor f in ['to', 'cc', 'bcc', 'subject', 'from', 'x-priority']:\n    print('%s=%s' % (f, m[f]))\nprint(m.get_content(), end='')\n";
+    let mut c = Command::new("python3")
+        .args(["-c", py])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(msg).unwrap();
+    String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap()
+}
+
+#[test]
+fn t_takes_recipients_and_fields_from_the_message() {
+    require!(Req::Python3);
+    let o = run(Prog::Ours, &Case::new(&["-t", "extra@example.org"], MSG));
+    assert_eq!(o.status, 0, "{}", describe(&o));
+    // The message's From is the sender (-f) as well as From:.
+    assert_eq!(o.argv[0][1..], ["-i", "-t", "-f", "bot@example.org"]);
+    let sent = o.sm_stdin[0].clone().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&sent),
+        "From: Backup Bot <bot@example.org>\n\
+To: \"Doe, J\" <j@example.org>, a@example.org, extra@example.org\n\
+Subject: nightly backup\n\
+Cc: c@example.org\n\
+Bcc: secret@example.org\n\
+X-Priority: 1\n\
+MIME-Version: 1.0\n\
+Content-Type: text/plain; charset=\"UTF-8\"\n\
+Content-Transfer-Encoding: 8bit\n\
+\n\
+All good.\n\
+To: not a header, body text\n"
+    );
+    assert_eq!(
+        python_fields(&sent),
+        "to=\"Doe, J\" <j@example.org>, a@example.org, extra@example.org\n\
+cc=c@example.org\n\
+bcc=secret@example.org\n\
+subject=nightly backup\n\
+from=Backup Bot <bot@example.org>\n\
+x-priority=1\n\
+All good.\n\
+To: not a header, body text\n"
+    );
+}
+
+/// `-s` and `-r` win over the message's Subject and From; without any
+/// recipient anywhere nothing is sent.
+#[test]
+fn t_command_line_wins_and_needs_a_recipient() {
+    let o = run(
+        Prog::Ours,
+        &Case::new(
+            &["-t", "-s", "S", "-r", "me@x"],
+            b"Subject: old\nFrom: x@y\nTo: a@x\n\nbody\n",
+        ),
+    );
+    assert_eq!(o.status, 0, "{}", describe(&o));
+    assert_eq!(o.argv[0][1..], ["-i", "-t", "-f", "me@x"]);
+    let sent = String::from_utf8(o.sm_stdin[0].clone().unwrap()).unwrap();
+    assert!(
+        sent.starts_with("From: me@x\nTo: a@x\nSubject: S\n"),
+        "{sent}"
+    );
+    assert!(!sent.contains("x@y") && !sent.contains("old"), "{sent}");
+    let o = run(Prog::Ours, &Case::new(&["-t"], b"Subject: s\n\nbody\n"));
+    assert_eq!(o.status, 1, "{}", describe(&o));
+    assert!(o.sm_stdin.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "No recipients specified\n"
+    );
+    let o = run(Prog::Ours, &Case::new(&["-t", "-f", "box"], b""));
+    assert_eq!(o.status, 1);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "bsd-mailx: Cannot give -f and -t\n"
+    );
+}
+
+/// bsd-mailx rejects `-t`: no script that works with it changes meaning.
+#[test]
+fn bsd_mailx_rejects_t() {
+    require!(Req::BsdMailx);
+    let o = run(Prog::Real, &Case::new(&["-t", "a@x"], MSG));
+    assert_eq!(o.status, 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid option -- 't'"));
+    assert!(o.sm_stdin.is_empty());
+}
