@@ -49,7 +49,7 @@ pub const OPTS: &[OptSpec] = &[
     o(
         'a',
         "header",
-        "add a header line (\"Name: value\") to the message",
+        "add a header line (\"Name: value\") to the message; a value that is not one but names a readable file attaches it",
         false,
     ),
     o('b', "addr", "send a blind carbon copy to addr", false),

@@ -121,8 +121,17 @@ fn main_inner(args: &[OsString]) -> i32 {
         ));
         return 1;
     }
+    // An -a value that is not a header line but names a readable regular
+    // file is attached, as s-nail's -a (bsd-mailx would end the header
+    // block there); neither: the error.
+    let mut extra_headers: Vec<&String> = Vec::new();
+    let mut a_files: Vec<&String> = Vec::new();
     for h in &opts.extra_headers {
-        if sending && !send::valid_extra_header(&send::extra_header_line(h)) {
+        if !sending || send::valid_extra_header(&send::extra_header_line(h)) {
+            extra_headers.push(h);
+        } else if send::mime::is_readable_file(h) {
+            a_files.push(h);
+        } else {
             util::warnx(&format!(
                 "-a \"{h}\": not a header line (expected \"Name: value\")"
             ));
@@ -198,8 +207,13 @@ fn main_inner(args: &[OsString]) -> i32 {
     }
     if !s.rcvmode {
         let mut attachments = Vec::new();
-        for a in &opts.attachments {
-            let path = expand::expand_quiet(&s, a).unwrap_or_else(|_| a.clone());
+        let paths = opts
+            .attachments
+            .iter()
+            .map(|a| expand::expand_quiet(&s, a).unwrap_or_else(|_| a.clone()))
+            .chain(a_files.into_iter().cloned())
+            .collect::<Vec<_>>();
+        for path in paths {
             match send::mime::load_attachment(&path) {
                 Ok(att) => attachments.push(att),
                 Err(e) => {
@@ -215,8 +229,7 @@ fn main_inner(args: &[OsString]) -> i32 {
             subject_charset: opts.subject_charset.clone(),
             cc: opts.cc.clone(),
             bcc: opts.bcc.clone(),
-            extra: opts
-                .extra_headers
+            extra: extra_headers
                 .iter()
                 .map(|h| send::extra_header_line(h))
                 .collect(),

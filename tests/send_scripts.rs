@@ -111,3 +111,51 @@ fn bsd_mailx_rejects_t() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("invalid option -- 't'"));
     assert!(o.sm_stdin.is_empty());
 }
+
+/// `-a FILE` (s-nail's meaning) attaches a readable regular file when the
+/// value is not a header line; a header line stays a header; a value that
+/// is neither keeps the error, nothing sent. Python reads the parts back.
+#[test]
+fn a_attaches_a_readable_file() {
+    require!(Req::Python3);
+    let t = TempDir::new("afile");
+    std::fs::write(t.join("report.txt"), "Grüße\n").unwrap();
+    let o = run_in(
+        &t,
+        Prog::Ours,
+        &Case::new(
+            &["-s", "r", "-a", "report.txt", "-a", "X-Tag: 1", "a@x"],
+            b"see\n",
+        ),
+    );
+    assert_eq!(o.status, 0, "{}", describe(&o));
+    let sent = o.sm_stdin[0].clone().unwrap();
+    let text = String::from_utf8_lossy(&sent);
+    assert!(text.contains("\nX-Tag: 1\n"), "{text}");
+    let py = "import sys, email\nfrom email import policy\nm = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)\nprint(m.get_content_type())\nfor p in m.iter_attachments():\n    print(p.get_filename(), p.get_content(), end='')\n";
+    let mut c = Command::new("python3")
+        .args(["-c", py])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(&sent).unwrap();
+    let out = String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(out, "multipart/mixed\nreport.txt Grüße\n");
+    // Neither a header nor a readable regular file: the error, as before.
+    for bad in ["no-such-file", "adir"] {
+        let t = TempDir::new("abad");
+        std::fs::create_dir(t.join("adir")).unwrap();
+        let o = run_in(
+            &t,
+            Prog::Ours,
+            &Case::new(&["-s", "r", "-a", bad, "a@x"], b"see\n"),
+        );
+        assert_eq!(o.status, 1, "{}", describe(&o));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            format!("bsd-mailx: -a \"{bad}\": not a header line (expected \"Name: value\")\n")
+        );
+        assert!(o.sm_stdin.is_empty());
+    }
+}

@@ -76,6 +76,12 @@ pub struct Attachment {
     pub charset: Option<String>,
 }
 
+/// True for a regular file we can open for reading (checked before opening,
+/// so a FIFO is never opened).
+pub(crate) fn is_readable_file(path: &str) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file()) && std::fs::File::open(path).is_ok()
+}
+
 /// Reads an attachment, refusing what cannot be read; the type comes from
 /// the name, else from the content (text when it is valid UTF-8 without NULs).
 pub(crate) fn load_attachment(path: &str) -> io::Result<Attachment> {
