@@ -1,6 +1,6 @@
 //! Command-line parsing with glibc getopt(3) semantics for bsd-mailx's
 //! option string `EINa:b:c:dfeinr:s:u:v`, plus our extensions `-S var[=value]`,
-//! `-H`, `-A file`, `-t`, `--help` and `--version`.
+//! `-H`, `-A file`, `-F`, `-t`, `--help` and `--version`.
 //!
 //! GNU permutation applies (options may follow operands) unless
 //! `POSIXLY_CORRECT` is set; `--` ends options; `-` alone is an operand.
@@ -85,6 +85,12 @@ pub const OPTS: &[OptSpec] = &[
     o('v', "", "verbose: pass -v to sendmail", false),
     o('A', "file", "attach a file (repeatable)", true),
     o(
+        'F',
+        "",
+        "record the message in a file named after the first recipient (POSIX; folder and outfolder apply)",
+        true,
+    ),
+    o(
         't',
         "",
         "take recipients (To, Cc, Bcc), subject, sender and other fields from the header of the message read on standard input; command-line recipients are added",
@@ -131,6 +137,8 @@ pub struct Options {
     pub fflag: bool,
     /// `-S name[=value]`, in order.
     pub assignments: Vec<(String, String)>,
+    /// `-F`: record the message in a file named after the first recipient.
+    pub record_by_recipient: bool,
     /// `-t`: the message on standard input carries its header.
     pub read_header: bool,
     /// `-H`: print the header summary and exit.
@@ -328,6 +336,7 @@ fn apply(o: &mut Options, c: char, raw: &[u8], cs: &str) {
         }
         'H' => o.headers_only = true,
         't' => o.read_header = true,
+        'F' => o.record_by_recipient = true,
         'A' => o.attachments.push(arg),
         _ => unreachable!("letter {c} is in OPTS but not handled"),
     }

@@ -241,6 +241,7 @@ fn main_inner(args: &[OsString]) -> i32 {
             header,
             send::SendOpts {
                 dry_run: opts.debug,
+                record_by_recipient: opts.record_by_recipient,
             },
             opts.read_header.then_some(opts.from.is_some()),
         );

@@ -1,6 +1,7 @@
-//! Options for scripts that bsd-mailx rejects (issue #19): `-t` (the
-//! recipients and header fields come from the message on standard input,
-//! as s-nail's and mailutils' `-t`). What is sent is checked byte for byte
+//! Options for scripts that bsd-mailx rejects or mishandles (issue #19):
+//! `-t` (the recipients and header fields come from the message on
+//! standard input, as s-nail's and mailutils' `-t`), `-a FILE` (attach, as
+//! s-nail), POSIX `-F`. What is sent is checked byte for byte
 //! and read back with Python's email parser; bsd-mailx's refusal of the
 //! option is checked too, so no working script changes meaning.
 
@@ -158,4 +159,51 @@ fn a_attaches_a_readable_file() {
         );
         assert!(o.sm_stdin.is_empty());
     }
+}
+
+/// POSIX `-F`: the message is recorded in a file named after the login
+/// part of the first recipient, in the current directory, or in `folder`
+/// with `outfolder` set.
+#[test]
+fn f_records_by_first_recipient() {
+    let t = TempDir::new("Frec");
+    let o = run_in(
+        &t,
+        Prog::Ours,
+        &Case::new(
+            &["-F", "-s", "hi", "Bob <bob@example.org>", "c@x"],
+            b"body\n",
+        ),
+    );
+    assert_eq!(o.status, 0, "{}", describe(&o));
+    let rec = std::fs::read_to_string(t.join("bob")).unwrap();
+    assert!(rec.starts_with("From "), "{rec}");
+    assert!(
+        rec.ends_with("To: Bob <bob@example.org>, c@x\nSubject: hi\nMIME-Version: 1.0\nContent-Type: text/plain; charset=\"UTF-8\"\nContent-Transfer-Encoding: 8bit\n\nbody\n\n"),
+        "{rec}"
+    );
+    let t = TempDir::new("Fout");
+    std::fs::create_dir(t.join("fd")).unwrap();
+    let o = run_in(
+        &t,
+        Prog::Ours,
+        &Case::new(&["-F", "-s", "hi", "carol@example.org"], b"body\n")
+            .rc("set folder=$T/fd outfolder"),
+    );
+    assert_eq!(o.status, 0, "{}", describe(&o));
+    assert!(
+        std::fs::read_to_string(t.join("fd/carol"))
+            .unwrap()
+            .contains("\nbody\n")
+    );
+    assert!(!t.join("carol").exists());
+}
+
+/// bsd-mailx rejects `-F` too.
+#[test]
+fn bsd_mailx_rejects_upper_f() {
+    require!(Req::BsdMailx);
+    let o = run(Prog::Real, &Case::new(&["-F", "a@x"], b"x\n"));
+    assert_eq!(o.status, 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid option -- 'F'"));
 }

@@ -8,12 +8,13 @@
 //! the message; composing and sending it is `compose::compose_and_send`'s.
 
 use super::ReadState;
+use super::files;
 use crate::compose::Draft;
 use crate::names::{self, Kind};
 use crate::send::Header;
 use crate::session::Session;
 use crate::term::text::safe_text;
-use crate::{expand, mimeview, outln};
+use crate::{mimeview, outln};
 
 /// What a reply command leads to.
 pub(crate) enum Reply {
@@ -232,14 +233,7 @@ fn respond_senders(st: &mut ReadState, msgvec: &[usize], record: Option<String>)
 /// record the message in a file named after the first message's sender.
 pub(crate) fn followup(s: &Session, st: &mut ReadState, msgvec: &[usize], all: bool) -> Reply {
     let sender = st.nameof(msgvec[0] - 1, 0);
-    let login = super::files::sender_login(&sender);
-    let record = if s.is_set("outfolder")
-        && let Some(dir) = expand::folder_dir(s)
-    {
-        format!("{dir}/{login}")
-    } else {
-        login
-    };
+    let record = files::by_name_path(s, files::sender_login(&sender));
     if all {
         respond_senders(st, msgvec, Some(record))
     } else {

@@ -63,6 +63,8 @@ pub struct Header {
 pub struct SendOpts {
     /// `-d`: print sendmail's arguments instead of sending.
     pub dry_run: bool,
+    /// `-F`: record the message in a file named after the first recipient.
+    pub record_by_recipient: bool,
 }
 
 /// Sends a collected message. Returns the number of errors (the exit status
