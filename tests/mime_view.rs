@@ -402,7 +402,9 @@ fn reply_and_tilde_m_use_decoded_text() {
     // The send side encodes the decoded subject again (M1), only the words
     // that need it.
     assert!(
-        sent.contains("Subject: Re: =?UTF-8?B?R3LDvMOfZQ==?= aus =?UTF-8?B?S8O2bG4g4oCT?= Termin\n"),
+        sent.contains(
+            "Subject: Re: =?UTF-8?B?R3LDvMOfZQ==?= aus =?UTF-8?B?S8O2bG4g4oCT?= Termin\n"
+        ),
         "{sent}"
     );
     assert!(sent.contains("\tSehr geehrte Frau Müller,\n"), "{sent}");

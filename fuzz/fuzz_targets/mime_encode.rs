@@ -28,5 +28,6 @@ fuzz_target!(|data: &[u8]| {
     }
     let unfolded = field.trim_end_matches('\n').replace('\n', "");
     assert_eq!(decode_words(unfolded["Subject: ".len()..].as_bytes()), s);
-    let _ = rfc2047::address_field("To:", &rfc2047::split_addresses(&s));
+    let parts: Vec<&str> = s.split(',').collect();
+    let _ = rfc2047::address_field("To:", &parts);
 });
