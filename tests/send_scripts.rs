@@ -38,8 +38,9 @@ fn t_takes_recipients_and_fields_from_the_message() {
     require!(Req::Python3);
     let o = run(Prog::Ours, &Case::new(&["-t", "extra@example.org"], MSG));
     assert_eq!(o.status, 0, "{}", describe(&o));
-    // The message's From is the sender (-f) as well as From:.
-    assert_eq!(o.argv[0][1..], ["-i", "-t", "-f", "bot@example.org"]);
+    // The message's From is the From: field, not the envelope sender (as
+    // s-nail: only -r and `from` give sendmail -f).
+    assert_eq!(o.argv[0][1..], ["-i", "-t"]);
     let sent = o.sm_stdin[0].clone().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&sent),
@@ -206,4 +207,69 @@ fn bsd_mailx_rejects_upper_f() {
     let o = run(Prog::Real, &Case::new(&["-F", "a@x"], b"x\n"));
     assert_eq!(o.status, 1);
     assert!(String::from_utf8_lossy(&o.stderr).contains("invalid option -- 'F'"));
+}
+
+/// s-nail's `-t` (the reference, bsd-mailx has none) sends to the same
+/// envelope recipients and writes the same Subject, From and other fields.
+#[test]
+fn t_matches_s_nail() {
+    require!(Req::SNail);
+    let t = TempDir::new("snail");
+    let log = t.join("snail.log");
+    let sm = t.join("sm");
+    std::fs::write(
+        &sm,
+        format!("#!/bin/sh\n{{ echo \"$@\"; cat; }} > '{}'\n", log.display()),
+    )
+    .unwrap();
+    Command::new("chmod").arg("755").arg(&sm).status().unwrap();
+    let mut c = Command::new("/usr/bin/s-nail")
+        .args([
+            "-:/",
+            &format!("-Smta={}", sm.display()),
+            "-Ssendwait",
+            "-t",
+            "extra@example.org",
+        ])
+        .env_clear()
+        .env("HOME", t.path())
+        .env("PATH", "/usr/bin:/bin")
+        .env("LC_ALL", "C.UTF-8")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(MSG).unwrap();
+    assert!(c.wait().unwrap().success());
+    let snail = std::fs::read_to_string(&log).unwrap();
+    let (argv, msg) = snail.split_once('\n').unwrap();
+    let mut theirs: Vec<&str> = argv.split(" -- ").nth(1).unwrap().split(' ').collect();
+    theirs.sort();
+    let o = run(Prog::Ours, &Case::new(&["-t", "extra@example.org"], MSG));
+    let sent = String::from_utf8(o.sm_stdin[0].clone().unwrap()).unwrap();
+    let mut ours: Vec<String> = Vec::new();
+    for l in sent.lines().take_while(|l| !l.is_empty()) {
+        for f in ["To: ", "Cc: ", "Bcc: "] {
+            if let Some(v) = l.strip_prefix(f) {
+                // Display names dropped (quoted ones may hold commas).
+                let v: String = v.split('"').step_by(2).collect();
+                for a in v.split(", ") {
+                    let a = a.rsplit('<').next().unwrap().trim_end_matches('>');
+                    ours.push(a.to_string());
+                }
+            }
+        }
+    }
+    ours.sort();
+    assert_eq!(ours, theirs, "s-nail:\n{snail}\nours:\n{sent}");
+    for field in [
+        "From: Backup Bot <bot@example.org>\n",
+        "Subject: nightly backup\n",
+        "Cc: c@example.org\n",
+        "X-Priority: 1\n",
+    ] {
+        assert!(msg.contains(field) && sent.contains(field), "{field}");
+    }
+    // Neither makes the message's From the envelope sender.
+    assert!(!argv.contains("-f"), "{argv}");
+    assert!(!o.argv[0].iter().any(|a| a == "-f"));
 }

@@ -112,9 +112,7 @@ pub(crate) fn send_from_command_line(
         None => body,
         Some(have_from) => match read_header::split(&body) {
             Ok(p) => {
-                if let Some(f) = read_header::merge(&mut header, p.fields, have_from) {
-                    s.vars.set("from", &f);
-                }
+                read_header::merge(&mut header, p.fields, have_from);
                 p.body
             }
             Err(e) => {

@@ -132,8 +132,8 @@ pub(crate) fn header_text(
     boundary: Option<&str>,
 ) -> String {
     let mut out = String::new();
-    if let Some(f) = from_value(s) {
-        out.push_str(&single_address("From:", &f));
+    if let Some(f) = h.from_field.clone().or_else(|| from_value(s)) {
+        out.push_str(&single_address("From:", &one_line(&f)));
     }
     if !h.to.is_empty() {
         out.push_str(&address_list("To:", &h.to));

@@ -47,6 +47,9 @@ pub struct Header {
     /// The message identifiers of `References:` (RFC 5322 §3.6.4), set by
     /// the reply commands: the parent's References plus its Message-ID.
     pub references: Vec<String>,
+    /// `-t`: the message's own `From:`, written in place of the `from`
+    /// variable's (which alone, with `-r`, makes the envelope sender).
+    pub from_field: Option<String>,
     /// Set by `~R` (overrides the REPLYTO variable).
     pub reply_to: Option<String>,
     /// Files to attach (`-A`, `~@`), already read.

@@ -1,8 +1,10 @@
 //! `-t`: the message read on standard input starts with its own header
 //! block (as s-nail's and mailutils' `-t`). Its `To:`, `Cc:` and `Bcc:`
-//! give recipients (added before those of the command line), its
-//! `Subject:` the subject unless `-s` was given, its `From:` the sender
-//! unless `-r` was given; every other field is kept as an `-a` line is.
+//! give recipients (added after those of the command line, as s-nail), its
+//! `Subject:` the subject unless `-s` was given, its `From:` the `From:`
+//! field unless `-r` was given (not the envelope sender: as s-nail, only
+//! `-r` and `from` set `sendmail -f`); every other field is kept as an
+//! `-a` line is.
 //! `Bcc:` is handled as `-b` (`sendmail -t` or the SMTP transport removes
 //! it). The block ends at the first empty line, or at the first line that
 //! is neither a header line nor a continuation (that line is body text).
@@ -68,12 +70,9 @@ pub(crate) fn split(msg: &Body) -> io::Result<Parsed> {
 }
 
 /// Merges the fields of a `-t` message into the header built from the
-/// command line; returns the message's `From:` when `-r` did not set one.
-pub(crate) fn merge(
-    h: &mut Header,
-    fields: Vec<(String, String)>,
-    have_from: bool,
-) -> Option<String> {
+/// command line; the message's `From:` is kept (`Header::from_field`)
+/// unless `-r` gave one.
+pub(crate) fn merge(h: &mut Header, fields: Vec<(String, String)>, have_from: bool) {
     let mut to = Vec::new();
     let mut cc = Vec::new();
     let mut bcc = Vec::new();
@@ -97,15 +96,13 @@ pub(crate) fn merge(
             _ => extra.push(format!("{name}: {value}")),
         }
     }
-    to.append(&mut h.to);
-    h.to = to;
-    cc.append(&mut h.cc);
-    h.cc = cc;
-    bcc.append(&mut h.bcc);
-    h.bcc = bcc;
+    // The command line's recipients first, as s-nail.
+    h.to.append(&mut to);
+    h.cc.append(&mut cc);
+    h.bcc.append(&mut bcc);
     extra.append(&mut h.extra);
     h.extra = extra;
-    from
+    h.from_field = from;
 }
 
 #[cfg(test)]
@@ -140,13 +137,13 @@ mod tests {
     }
 
     #[test]
-    fn merge_puts_the_message_first() {
+    fn merge_adds_the_message_after_the_command_line() {
         let mut h = Header {
             to: vec!["cmd@x".into()],
             subject: Some("from -s".into()),
             ..Default::default()
         };
-        let from = merge(
+        merge(
             &mut h,
             vec![
                 ("To".into(), "a@x, b@x".into()),
@@ -157,10 +154,10 @@ mod tests {
             ],
             false,
         );
-        assert_eq!(h.to, ["a@x", "b@x", "cmd@x"]);
+        assert_eq!(h.to, ["cmd@x", "a@x", "b@x"]);
         assert_eq!(h.bcc, ["hidden@x"]);
         assert_eq!(h.subject.as_deref(), Some("from -s"));
         assert_eq!(h.extra, ["X-Tag: 1"]);
-        assert_eq!(from.as_deref(), Some("Me <me@x>"));
+        assert_eq!(h.from_field.as_deref(), Some("Me <me@x>"));
     }
 }

@@ -45,6 +45,8 @@ pub enum Req {
     Python3,
     /// /usr/bin/dotlockfile.
     Dotlockfile,
+    /// /usr/bin/s-nail, the reference for what bsd-mailx lacks (`-t`).
+    SNail,
     /// Pseudo-terminals (openpty).
     Pty,
     /// The loopback Postfix rig of scripts/postfix-test-setup.sh, as root.
@@ -61,6 +63,7 @@ impl Req {
             Req::Tmpfs => "a tmpfs mount (root)",
             Req::Python3 => "python3",
             Req::Dotlockfile => "dotlockfile",
+            Req::SNail => "s-nail",
             Req::Pty => "pseudo-terminals",
             Req::PostfixRig => "the Postfix test rig",
         }
@@ -211,6 +214,7 @@ fn probe(req: Req) -> Result<(), String> {
         }
         Req::Python3 => runs("python3", &["-c", "import email, email.policy, fcntl"]),
         Req::Dotlockfile => executable(Path::new(DOTLOCKFILE)),
+        Req::SNail => executable(Path::new("/usr/bin/s-nail")),
         Req::Pty => super::pty::probe(),
         Req::PostfixRig => postfix_rig(),
     }
