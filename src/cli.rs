@@ -1,11 +1,13 @@
 //! Command-line parsing with glibc getopt(3) semantics for bsd-mailx's
 //! option string `EINa:b:c:dfeinr:s:u:v`, plus our extensions `-S var[=value]`,
-//! `-H`, `-A file`, `--help` and `--version`.
+//! `-H`, `-A file`, `-F`, `-t`, `--help` and `--version`.
 //!
 //! GNU permutation applies (options may follow operands) unless
 //! `POSIXLY_CORRECT` is set; `--` ends options; `-` alone is an operand.
 
+use crate::locale;
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 
 /// One option letter: its argument (if any) and help line.
 pub struct OptSpec {
@@ -47,7 +49,7 @@ pub const OPTS: &[OptSpec] = &[
     o(
         'a',
         "header",
-        "add a header line (\"Name: value\") to the message",
+        "add a header line (\"Name: value\") to the message; a value that is not one but names a readable file attaches it",
         false,
     ),
     o('b', "addr", "send a blind carbon copy to addr", false),
@@ -82,6 +84,18 @@ pub const OPTS: &[OptSpec] = &[
     o('u', "user", "read user's system mailbox", false),
     o('v', "", "verbose: pass -v to sendmail", false),
     o('A', "file", "attach a file (repeatable)", true),
+    o(
+        'F',
+        "",
+        "record the message in a file named after the first recipient (POSIX; folder and outfolder apply)",
+        true,
+    ),
+    o(
+        't',
+        "",
+        "take recipients (To, Cc, Bcc), subject, sender and other fields from the header of the message read on standard input; command-line recipients are added",
+        true,
+    ),
     o('H', "", "print the header summary and exit (POSIX)", true),
     o(
         'S',
@@ -109,11 +123,24 @@ pub struct Options {
     pub cc: Vec<String>,
     pub from: Option<String>,
     pub subject: Option<String>,
+    /// The charset `-s`'s bytes were read in when they were not UTF-8 (the
+    /// locale's 8-bit charset, else ISO-8859-1): the label of its encoded
+    /// words, so the bytes go out as given.
+    pub subject_charset: Option<String>,
+    /// `-b`, `-c`, `-r` values and operands whose bytes are not text in the
+    /// locale's charset, as `\xNN`-escaped strings; refused in send mode.
+    pub invalid_addresses: Vec<String>,
+    /// Indexes in `operands` of the operands in `invalid_addresses`.
+    pub invalid_operands: Vec<usize>,
     pub user: Option<String>,
     /// `-f` was given.
     pub fflag: bool,
     /// `-S name[=value]`, in order.
     pub assignments: Vec<(String, String)>,
+    /// `-F`: record the message in a file named after the first recipient.
+    pub record_by_recipient: bool,
+    /// `-t`: the message on standard input carries its header.
+    pub read_header: bool,
     /// `-H`: print the header summary and exit.
     pub headers_only: bool,
     /// `-A file`: attachments.
@@ -171,67 +198,106 @@ fn spec(c: char) -> Option<&'static OptSpec> {
     OPTS.iter().find(|o| o.letter == c)
 }
 
+/// A command-line text argument (`-s`): valid UTF-8 as it is; other bytes
+/// read in the locale's charset when it is an 8-bit one, else as
+/// ISO-8859-1 (the rule for bodies), with the label of that charset.
+fn text_arg(b: &[u8], locale_cs: &str) -> (String, Option<String>) {
+    if let Ok(t) = std::str::from_utf8(b) {
+        return (t.to_string(), None);
+    }
+    if let Some(t) = locale::decode_legacy(b, locale_cs) {
+        return (t, Some(locale_cs.to_string()));
+    }
+    let latin1 = b.iter().map(|&c| char::from(c)).collect();
+    (latin1, Some("ISO-8859-1".to_string()))
+}
+
+/// A command-line address (`-b`, `-c`, `-r`, recipients): valid UTF-8 as it
+/// is, or text in the locale's 8-bit charset; None when the bytes are text
+/// in neither (an address is never altered).
+fn address_arg(b: &[u8], locale_cs: &str) -> Option<String> {
+    match std::str::from_utf8(b) {
+        Ok(t) => Some(t.to_string()),
+        Err(_) => locale::decode_legacy(b, locale_cs),
+    }
+}
+
 /// Parses argv (without argv[0]).
 pub fn parse(args: &[OsString], posixly_correct: bool) -> Result<Options, CliError> {
-    let args: Vec<String> = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    let cs = locale::charset();
     let mut o = Options::default();
     let mut i = 0;
     let mut only_operands = false;
     while i < args.len() {
-        let a = &args[i];
+        let a = args[i];
         i += 1;
-        if only_operands || a == "-" || !a.starts_with('-') {
-            o.operands.push(a.clone());
+        if only_operands || a == b"-" || !a.starts_with(b"-") {
+            match address_arg(a, cs) {
+                Some(t) => o.operands.push(t),
+                None => {
+                    o.invalid_operands.push(o.operands.len());
+                    o.invalid_addresses.push(a.escape_ascii().to_string());
+                    o.operands.push(String::from_utf8_lossy(a).into_owned());
+                }
+            }
             if posixly_correct {
                 only_operands = true;
             }
             continue;
         }
-        if a == "--" {
+        if a == b"--" {
             only_operands = true;
             continue;
         }
-        if a == "--help" {
+        if a == b"--help" {
             o.help = true;
             continue;
         }
-        if a == "--version" {
+        if a == b"--version" {
             o.version = true;
             continue;
         }
-        let chars: Vec<char> = a[1..].chars().collect();
-        let mut j = 0;
-        while j < chars.len() {
-            let c = chars[j];
-            j += 1;
-            let Some(sp) = spec(c) else {
-                return Err(CliError::Invalid(c));
+        let mut j = 1;
+        while j < a.len() {
+            let c = a[j];
+            let Some(sp) = spec(char::from(c)).filter(|_| c.is_ascii()) else {
+                let ch = String::from_utf8_lossy(&a[j..])
+                    .chars()
+                    .next()
+                    .unwrap_or('?');
+                return Err(CliError::Invalid(ch));
             };
+            j += 1;
             let optarg = if sp.takes_arg {
-                if j < chars.len() {
-                    let rest: String = chars[j..].iter().collect();
-                    j = chars.len();
+                if j < a.len() {
+                    let rest = &a[j..];
+                    j = a.len();
                     Some(rest)
                 } else if i < args.len() {
                     i += 1;
-                    Some(args[i - 1].clone())
+                    Some(args[i - 1])
                 } else {
-                    return Err(CliError::MissingArgument(c));
+                    return Err(CliError::MissingArgument(sp.letter));
                 }
             } else {
                 None
             };
-            apply(&mut o, c, optarg);
+            apply(&mut o, sp.letter, optarg.unwrap_or_default(), cs);
         }
     }
     Ok(o)
 }
 
-fn apply(o: &mut Options, c: char, arg: Option<String>) {
-    let arg = arg.unwrap_or_default();
+fn apply(o: &mut Options, c: char, raw: &[u8], cs: &str) {
+    let arg = String::from_utf8_lossy(raw).into_owned();
+    let address = |o: &mut Options| match address_arg(raw, cs) {
+        Some(t) => t,
+        None => {
+            o.invalid_addresses.push(raw.escape_ascii().to_string());
+            arg.clone()
+        }
+    };
     match c {
         'E' => o.skip_empty = true,
         'e' => {
@@ -241,14 +307,24 @@ fn apply(o: &mut Options, c: char, arg: Option<String>) {
         'I' => o.interactive = true,
         'N' => o.noheader = true,
         'a' => o.extra_headers.push(arg),
-        'b' => o.bcc.push(arg),
-        'c' => o.cc.push(arg),
+        'b' => {
+            let a = address(o);
+            o.bcc.push(a);
+        }
+        'c' => {
+            let a = address(o);
+            o.cc.push(a);
+        }
         'd' => o.debug = true,
         'f' => o.fflag = true,
         'i' => o.ignore_interrupts = true,
         'n' => o.no_system_rc = true,
-        'r' => o.from = Some(arg),
-        's' => o.subject = Some(arg),
+        'r' => o.from = Some(address(o)),
+        's' => {
+            let (t, label) = text_arg(raw, cs);
+            o.subject = Some(t);
+            o.subject_charset = label;
+        }
         'u' => o.user = Some(arg),
         'v' => o.verbose = true,
         'S' => {
@@ -259,6 +335,8 @@ fn apply(o: &mut Options, c: char, arg: Option<String>) {
             o.assignments.push((n, v));
         }
         'H' => o.headers_only = true,
+        't' => o.read_header = true,
+        'F' => o.record_by_recipient = true,
         'A' => o.attachments.push(arg),
         _ => unreachable!("letter {c} is in OPTS but not handled"),
     }
@@ -267,6 +345,7 @@ fn apply(o: &mut Options, c: char, arg: Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::ffi::OsStringExt;
 
     fn p(v: &[&str]) -> Result<Options, CliError> {
         let a: Vec<OsString> = v.iter().map(OsString::from).collect();
@@ -314,6 +393,30 @@ mod tests {
         let o = p(&["-s", "-x", "u"]).unwrap();
         assert_eq!(o.subject.as_deref(), Some("-x"));
         assert_eq!(o.operands, ["u"]);
+    }
+
+    #[test]
+    fn bytes_are_kept() {
+        let a: Vec<OsString> = [
+            &b"-s"[..],
+            b"caf\xe9",
+            b"-c",
+            b"x\xff@y",
+            b"a@x",
+            b"b\xe9@y",
+        ]
+        .iter()
+        .map(|b| OsString::from_vec(b.to_vec()))
+        .collect();
+        let o = parse(&a, false).unwrap();
+        // In the test's locale (C or UTF-8) non-UTF-8 text is Latin-1.
+        assert_eq!(o.subject.as_deref(), Some("café"));
+        assert_eq!(o.subject_charset.as_deref(), Some("ISO-8859-1"));
+        assert_eq!(o.invalid_addresses, ["x\\xff@y", "b\\xe9@y"]);
+        assert_eq!(o.invalid_operands, [1]);
+        let o = p(&["-s", "Grüße", "-c", "Jörg <j@x>", "a@x"]).unwrap();
+        assert_eq!(o.subject.as_deref(), Some("Grüße"));
+        assert!(o.subject_charset.is_none() && o.invalid_addresses.is_empty());
     }
 
     #[test]

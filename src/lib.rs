@@ -81,7 +81,13 @@ fn main_inner(args: &[OsString]) -> i32 {
         });
     }
     let to = operands;
-    if to.is_empty()
+    if opts.read_header && file.is_some() {
+        util::warnx("Cannot give -f and -t");
+        return 1;
+    }
+    // -t sends even without recipients on the command line.
+    let sending = !to.is_empty() || opts.read_header;
+    if !sending
         && (opts.subject.is_some()
             || !opts.cc.is_empty()
             || !opts.bcc.is_empty()
@@ -94,8 +100,27 @@ fn main_inner(args: &[OsString]) -> i32 {
         util::warnx("Cannot give -f and people to send to");
         return 1;
     }
+    // An address whose bytes are not text in the locale is refused rather
+    // than altered (bsd-mailx passes the bytes; a replacement character
+    // would send to another address).
+    if sending && let Some(a) = opts.invalid_addresses.first() {
+        util::warnx(&format!(
+            "\"{a}\": not a valid address in the locale's character set ({}); nothing sent",
+            locale::charset()
+        ));
+        return 1;
+    }
+    // An -a value that is not a header line but names a readable regular
+    // file is attached, as s-nail's -a (bsd-mailx would end the header
+    // block there); neither: the error.
+    let mut extra_headers: Vec<&String> = Vec::new();
+    let mut a_files: Vec<&String> = Vec::new();
     for h in &opts.extra_headers {
-        if !to.is_empty() && !send::valid_extra_header(&send::extra_header_line(h)) {
+        if !sending || send::valid_extra_header(&send::extra_header_line(h)) {
+            extra_headers.push(h);
+        } else if send::mime::is_readable_file(h) {
+            a_files.push(h);
+        } else {
             util::warnx(&format!(
                 "-a \"{h}\": not a header line (expected \"Name: value\")"
             ));
@@ -139,7 +164,7 @@ fn main_inner(args: &[OsString]) -> i32 {
             s.homedir.as_deref().unwrap_or("NONE")
         );
     }
-    s.rcvmode = to.is_empty();
+    s.rcvmode = !sending;
     if !opts.no_system_rc {
         interp::load(
             &mut Ctx {
@@ -171,8 +196,13 @@ fn main_inner(args: &[OsString]) -> i32 {
     }
     if !s.rcvmode {
         let mut attachments = Vec::new();
-        for a in &opts.attachments {
-            let path = expand::expand_quiet(&s, a).unwrap_or_else(|_| a.clone());
+        let paths = opts
+            .attachments
+            .iter()
+            .map(|a| expand::expand_quiet(&s, a).unwrap_or_else(|_| a.clone()))
+            .chain(a_files.into_iter().cloned())
+            .collect::<Vec<_>>();
+        for path in paths {
             match send::mime::load_attachment(&path) {
                 Ok(att) => attachments.push(att),
                 Err(e) => {
@@ -185,10 +215,10 @@ fn main_inner(args: &[OsString]) -> i32 {
             attachments,
             to,
             subject: opts.subject.clone(),
+            subject_charset: opts.subject_charset.clone(),
             cc: opts.cc.clone(),
             bcc: opts.bcc.clone(),
-            extra: opts
-                .extra_headers
+            extra: extra_headers
                 .iter()
                 .map(|h| send::extra_header_line(h))
                 .collect(),
@@ -200,7 +230,9 @@ fn main_inner(args: &[OsString]) -> i32 {
             header,
             send::SendOpts {
                 dry_run: opts.debug,
+                record_by_recipient: opts.record_by_recipient,
             },
+            opts.read_header.then_some(opts.from.is_some()),
         );
     }
     interp::read_loop::read_mode(

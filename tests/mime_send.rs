@@ -245,3 +245,251 @@ fn seven_bit_mail_is_unchanged() {
         "To: a@example.org\nSubject: plain\nMIME-Version: 1.0\nContent-Type: text/plain; charset=\"UTF-8\"\nContent-Transfer-Encoding: 8bit\n\nhello\n"
     );
 }
+
+/// Header fields of a sent message, every line checked: ASCII, at most 78
+/// columns (the first line of each field included).
+fn check_header_lines(sent: &[u8]) {
+    let text = String::from_utf8_lossy(sent);
+    for line in text.split("\n\n").next().unwrap().lines() {
+        assert!(line.is_ascii(), "header line not ASCII: {line:?}");
+        assert!(line.len() <= 78, "header line over 78: {line:?}");
+    }
+}
+
+/// Random subjects mixing plain ASCII words, words that need encoding
+/// (accents, CJK, emoji, combining marks, `=?`, `_`, `?`), runs of blanks,
+/// blanks at either end and very long words: every header line is at most
+/// 78 columns and Python's email parser decodes back the exact subject.
+#[test]
+fn random_subjects_fold_within_78_and_decode_back() {
+    require!(Req::Python3);
+    const PIECES: &[&str] = &[
+        "Re:",
+        "Fwd:",
+        "the",
+        "report",
+        "Grüße",
+        "Köln",
+        "東京",
+        "🎉",
+        "e\u{301}",
+        "=?UTF-8?B?eA==?=",
+        "a_b",
+        "what?",
+        "100%",
+        "(x)",
+        "\"q\"",
+        "naïve",
+        "Überwachung",
+        "ß",
+        "日本語のテキスト",
+        "x=y",
+        ",",
+        ";",
+    ];
+    let mut seed: u64 = 0x2047_1978;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    let dir = TempDir::new("randsubj");
+    let mut subjects = Vec::new();
+    let mut files = Vec::new();
+    for i in 0..60 {
+        let mut s = String::new();
+        if next(8) == 0 {
+            s.push(' ');
+        }
+        for k in 0..1 + next(14) {
+            if k > 0 {
+                s.push_str(["  ", " ", " ", " ", "   "][next(5)]);
+            }
+            match next(12) {
+                0 => s.push_str(&"long".repeat(5 + next(25))),
+                1 => s.push_str(&"ä".repeat(1 + next(60))),
+                _ => s.push_str(PIECES[next(PIECES.len())]),
+            }
+        }
+        if next(8) == 0 {
+            s.push(' ');
+        }
+        if s.is_ascii() {
+            s.push_str(" ü");
+        }
+        let sent = send(&dir, &["-s", &s, "a@example.org"], b"x\n");
+        check_header_lines(&sent);
+        let f = dir.join(format!("m{i}.eml"));
+        std::fs::write(&f, &sent).unwrap();
+        files.push(f);
+        subjects.push(s);
+    }
+    let script = r#"
+import email, sys
+from email import policy
+for f in sys.argv[1:]:
+    m = email.message_from_bytes(open(f, 'rb').read(), policy=policy.default)
+    print(str(m['subject']).encode('utf-8').hex())
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(got.len(), subjects.len());
+    for (i, (g, want)) in got.iter().zip(&subjects).enumerate() {
+        let sent = std::fs::read_to_string(&files[i]).unwrap();
+        assert_eq!(g, &hex(want.as_bytes()), "subject {want:?} sent as\n{sent}");
+    }
+}
+
+/// `-a` fields with non-ASCII text: the display name of an address field
+/// and the words of an unstructured field are encoded, the address is
+/// untouched; Python reads both back.
+#[test]
+fn extra_headers_with_non_ascii_are_encoded() {
+    require!(Req::Python3);
+    let dir = TempDir::new("extra8");
+    let sent = send(
+        &dir,
+        &[
+            "-a",
+            "From: Überwachung <icinga@example.org>",
+            "-a",
+            "X-Comment: Grüße aus Köln, 東京",
+            "-s",
+            "check",
+            "a@example.org",
+        ],
+        b"x\n",
+    );
+    check_header_lines(&sent);
+    let text = String::from_utf8_lossy(&sent);
+    assert!(text.contains("<icinga@example.org>\n"), "{text}");
+    let f = dir.join("m.eml");
+    std::fs::write(&f, &sent).unwrap();
+    let script = r#"
+import email, sys
+from email import policy
+m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
+print(m['from'].addresses[0].display_name)
+print(m['from'].addresses[0].addr_spec)
+print(m['x-comment'])
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "Überwachung\nicinga@example.org\nGrüße aus Köln, 東京\n"
+    );
+}
+
+/// Long non-ASCII display names in To: fold within 78 columns and every
+/// address reads back.
+#[test]
+fn long_encoded_address_lists_fold() {
+    require!(Req::Python3);
+    let dir = TempDir::new("longto");
+    let to: Vec<String> = (0..5)
+        .map(|i| format!("Jörg Müller-Lüdenscheidt {i} <j{i}@example.org>"))
+        .collect();
+    let mut args = vec!["-s", "x"];
+    args.extend(to.iter().map(String::as_str));
+    let sent = send(&dir, &args, b"x\n");
+    check_header_lines(&sent);
+    let f = dir.join("m.eml");
+    std::fs::write(&f, &sent).unwrap();
+    let script = r#"
+import email, sys
+from email import policy
+m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
+for a in m['to'].addresses:
+    print('%s <%s>' % (a.display_name, a.addr_spec))
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&f)
+        .output()
+        .unwrap();
+    let want: String = to.iter().map(|t| format!("{t}\n")).collect();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+}
+
+/// Text attachments carry their charset (UTF-8 when valid UTF-8, else as
+/// for a body: ISO-8859-1 in a UTF-8 locale); Python decodes their text.
+#[test]
+fn text_attachments_carry_their_charset() {
+    require!(Req::Python3);
+    let dir = TempDir::new("attcs");
+    let u = dir.join("utf8.txt");
+    std::fs::write(&u, "Grüße 東京\n").unwrap();
+    let l = dir.join("latin1.txt");
+    std::fs::write(&l, b"caf\xe9 cr\xe8me\n").unwrap();
+    let sent = send(
+        &dir,
+        &[
+            "-s",
+            "x",
+            "-A",
+            u.to_str().unwrap(),
+            "-A",
+            l.to_str().unwrap(),
+            "a@example.org",
+        ],
+        b"body\n",
+    );
+    let text = String::from_utf8_lossy(&sent);
+    assert!(
+        text.contains("Content-Type: text/plain; charset=\"UTF-8\"; name=\"utf8.txt\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Content-Type: text/plain; charset=\"ISO-8859-1\"; name=\"latin1.txt\"\n"),
+        "{text}"
+    );
+    let f = dir.join("m.eml");
+    std::fs::write(&f, &sent).unwrap();
+    let script = r#"
+import email, sys
+from email import policy
+m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
+for p in m.iter_attachments():
+    print('%s|%s|%s' % (p.get_filename(), p.get_content_charset(), p.get_content().encode('utf-8').hex()))
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "utf8.txt|utf-8|{}\nlatin1.txt|iso-8859-1|{}\n",
+            hex("Grüße 東京\n".as_bytes()),
+            hex("café crème\n".as_bytes())
+        )
+    );
+}

@@ -438,6 +438,22 @@ fn cases() -> Vec<Case> {
             &["reply", "respond"],
         ),
         case(
+            "reply_threaded",
+            &[("thread.mbox", "box")],
+            FN,
+            "",
+            "r 1\nfirst\n",
+            &["reply"],
+        ),
+        case(
+            "reply_threaded_in_reply_to_only",
+            &[("thread.mbox", "box")],
+            FN,
+            "",
+            "R 2\nsecond\n",
+            &["Reply"],
+        ),
+        case(
             "replyall_swaps",
             REP,
             FN,
@@ -828,8 +844,30 @@ fn diff_case(c: &Case) -> Option<String> {
     last
 }
 
+/// Removes `References:` fields (with their continuation lines) from the
+/// files a run left: ours adds one to every reply and bsd-mailx none
+/// (docs/COMPATIBILITY.md); `reply_references` checks ours.
+fn without_references(o: &mut Outcome) {
+    for v in o.files.values_mut() {
+        let mut out = String::new();
+        let mut skipping = false;
+        for l in v.split_inclusive('\n') {
+            if l.starts_with("References:") {
+                skipping = true;
+                continue;
+            }
+            if skipping && (l.starts_with(' ') || l.starts_with('\t')) {
+                continue;
+            }
+            skipping = false;
+            out.push_str(l);
+        }
+        *v = out;
+    }
+}
+
 fn diff_once(c: &Case) -> Option<String> {
-    let a = run_one(
+    let mut a = run_one(
         bsd_mailx(),
         "bsd",
         c.files,
@@ -838,7 +876,7 @@ fn diff_once(c: &Case) -> Option<String> {
         c.script,
         c.locale,
     );
-    let b = run_one(
+    let mut b = run_one(
         Path::new(OURS),
         "ours",
         c.files,
@@ -847,6 +885,8 @@ fn diff_once(c: &Case) -> Option<String> {
         c.script,
         c.locale,
     );
+    without_references(&mut a);
+    without_references(&mut b);
     if a == b {
         return None;
     }
@@ -1138,6 +1178,79 @@ fn ours_only_cases() -> Vec<OursCase> {
             covers: &[],
         },
     ]
+}
+
+/// Replies carry References: (RFC 5322 §3.6.4) after In-Reply-To: the
+/// parent's References (or its single In-Reply-To) and its Message-ID;
+/// none without a parent Message-ID or for a reply to several messages.
+/// Python's email parser reads the header back.
+#[test]
+fn reply_references() {
+    require!(Req::Python3);
+    // One reply per run: without a terminal the message ends at EOF.
+    let sent: Vec<String> = [
+        "r 1\nfirst\n",
+        "r 2\nsecond\n",
+        "R 3\nthird\n",
+        "R 1 2\nboth\n",
+    ]
+    .iter()
+    .map(|script| {
+        let o = run_one(
+            Path::new(OURS),
+            "refs",
+            &[("thread.mbox", "box")],
+            FN,
+            "",
+            script,
+            "C.UTF-8",
+        );
+        o.files["sent.log"].clone()
+    })
+    .collect();
+    let head = |m: &str| m.split("\n\n").next().unwrap().to_string();
+    let h1 = head(&sent[0]);
+    assert!(
+        h1.ends_with(
+            "In-Reply-To: <m4.0123456789@example.org>\nReferences: <m1.0123456789@example.org> <m2.0123456789@example.org>\n <m3.0123456789@example.org> <m4.0123456789@example.org>"
+        ),
+        "{h1}"
+    );
+    assert!(h1.lines().all(|l| l.len() <= 78), "{h1}");
+    assert!(
+        head(&sent[1]).ends_with(
+            "In-Reply-To: <c2@example.org>\nReferences: <c1@example.org> <c2@example.org>"
+        ),
+        "{}",
+        sent[1]
+    );
+    for m in &sent[2..] {
+        assert!(m.contains("Subject: Re:"), "{m}");
+        assert!(
+            !m.contains("References:") && !m.contains("In-Reply-To:"),
+            "{m}"
+        );
+    }
+    // Python's email parser reads the References of the first reply back.
+    let msg = sent[0].split_once('\n').unwrap().1.replace("--END--\n", "");
+    let py = "import sys, email\nm = email.message_from_bytes(sys.stdin.buffer.read())\nprint(' '.join(m['References'].split()))\n";
+    let mut child = Command::new("python3")
+        .args(["-c", py])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(msg.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "<m1.0123456789@example.org> <m2.0123456789@example.org> <m3.0123456789@example.org> <m4.0123456789@example.org>"
+    );
 }
 
 #[test]

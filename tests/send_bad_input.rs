@@ -492,3 +492,79 @@ fn home_unset_dead_letter_goes_to_the_passwd_home() {
         assert_eq!(saved.as_deref(), Some(&want[..]), "bsd-mailx");
     }
 }
+
+fn os_args(v: &[&[u8]]) -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    v.iter()
+        .map(|b| std::ffi::OsString::from_vec(b.to_vec()))
+        .collect()
+}
+
+/// A Latin-1 `-s` keeps its bytes: in the UTF-8 and C locales the subject
+/// goes out as ISO-8859-1 encoded words (not U+FFFD), and Python's email
+/// parser reads `café crème` back.
+#[test]
+fn latin1_subject_bytes_are_kept() {
+    require!(Req::Python3);
+    for locale in ["C.UTF-8", "C"] {
+        let mut case = Case::new(&[], BODY).env("LC_ALL", locale);
+        case.args = os_args(&[b"-s", b"caf\xe9 cr\xe8me", b"a@x"]);
+        let o = run(Prog::Ours, &case);
+        assert_eq!(o.status, 0, "{}", describe(&o));
+        let sent = o.sm_stdin[0].clone().unwrap();
+        let text = String::from_utf8_lossy(&sent);
+        assert!(
+            text.contains("Subject: =?ISO-8859-1?Q?caf=E9?= =?ISO-8859-1?Q?_cr=E8me?=\n")
+                || text.contains("Subject: =?ISO-8859-1?Q?caf=E9_cr=E8me?=\n"),
+            "{locale}: {text}"
+        );
+        assert_eq!(python_subject(&sent), "café crème");
+    }
+}
+
+fn python_subject(msg: &[u8]) -> String {
+    let mut c = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, email\nfrom email import policy\nm = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)\nsys.stdout.write(str(m['subject']))",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(msg).unwrap();
+    String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap()
+}
+
+/// A recipient (operand, `-c`, `-b`, `-r`) whose bytes are not text in the
+/// locale is refused with a clear error, nothing sent, exit 1; bsd-mailx
+/// would pass the bytes, and a U+FFFD would address someone else.
+#[test]
+fn recipient_not_valid_in_the_locale_is_refused() {
+    let cases: &[&[&[u8]]] = &[
+        &[b"-s", b"S", b"caf\xe9@x"],
+        &[b"-s", b"S", b"-c", b"caf\xe9@x", b"a@x"],
+        &[b"-s", b"S", b"-b", b"caf\xe9@x", b"a@x"],
+        &[b"-s", b"S", b"-r", b"caf\xe9@x", b"a@x"],
+    ];
+    for args in cases {
+        for locale in ["C.UTF-8", "C"] {
+            let mut case = Case::new(&[], BODY).env("LC_ALL", locale);
+            case.args = os_args(args);
+            let o = run(Prog::Ours, &case);
+            assert_eq!(o.status, 1, "{}", describe(&o));
+            let cs = if locale == "C" {
+                "ANSI_X3.4-1968"
+            } else {
+                "UTF-8"
+            };
+            assert_eq!(
+                String::from_utf8_lossy(&o.stderr),
+                format!(
+                    "bsd-mailx: \"caf\\xe9@x\": not a valid address in the locale's character set ({cs}); nothing sent\n"
+                )
+            );
+            assert!(o.sm_stdin.is_empty(), "nothing may be sent");
+        }
+    }
+}

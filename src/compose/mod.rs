@@ -21,9 +21,11 @@ mod tilde;
 pub(crate) use collect::collect_interactive;
 pub use tilde::{Escape, TILDE_ESCAPES};
 
+use crate::names;
 use crate::output;
+use crate::read::files;
 use crate::send::body::{self, Body};
-use crate::send::{self, Header, SendOpts, dead_letter};
+use crate::send::{self, Header, SendOpts, dead_letter, read_header};
 use crate::session::Session;
 use crate::term::signals;
 use crate::term::stdin::{Line, read_line_fd0};
@@ -63,15 +65,19 @@ pub enum Compose {
     HungUp,
 }
 
-/// Send mode from the command line: collect the body, then send.
+/// Send mode from the command line: collect the body, then send. With
+/// `read_header` (`-t`) the message on standard input is read as it is (no
+/// tilde escapes, even from a terminal) and its header block merged into
+/// `header` (`send::read_header`); `have_from` says `-r` was given.
 pub(crate) fn send_from_command_line(
     s: &mut Session,
     host: &mut dyn Host,
     header: Header,
     opts: SendOpts,
+    read_header: Option<bool>,
 ) -> i32 {
     let mut header = header;
-    let body = if s.interactive() {
+    let body = if s.interactive() && read_header.is_none() {
         match collect_interactive(s, host, &mut header) {
             Ok(Compose::Done(b)) => b,
             Ok(Compose::Aborted) => return 0,
@@ -102,6 +108,33 @@ pub(crate) fn send_from_command_line(
             }
         }
     };
+    let body = match read_header {
+        None => body,
+        Some(have_from) => match read_header::split(&body) {
+            Ok(p) => {
+                read_header::merge(&mut header, p.fields, have_from);
+                p.body
+            }
+            Err(e) => {
+                util::warn("cannot read the message", &e);
+                dead_letter::save(s, &body);
+                return 1;
+            }
+        },
+    };
+    if opts.record_by_recipient
+        && let Some(first) = header.to.first()
+    {
+        // POSIX -F: the login part of the first To: address names the file
+        // (`folder`/`outfolder` as for `Save`), in place of `record`.
+        let login = files::sender_login(&names::skin(first));
+        if login.is_empty() {
+            s.vars.unset("record");
+        } else {
+            let path = files::by_name_path(s, login);
+            s.vars.set("record", &path);
+        }
+    }
     send::mail1(s, header, body, opts)
 }
 

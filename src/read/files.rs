@@ -153,13 +153,7 @@ pub(crate) fn save_by_sender(
         outln!("No file specified.");
         return false;
     }
-    let path = if s.is_set("outfolder")
-        && let Some(dir) = expand::folder_dir(s)
-    {
-        format!("{dir}/{login}")
-    } else {
-        login
-    };
+    let path = by_name_path(s, login);
     write_messages(
         s,
         st,
@@ -167,6 +161,18 @@ pub(crate) fn save_by_sender(
         &path,
         if mark { Mode::Save } else { Mode::Copy },
     )
+}
+
+/// The file named after a login (`Save`, `followup`, `-F`): in the
+/// `folder` directory with `outfolder` set, else in the current directory.
+pub(crate) fn by_name_path(s: &Session, login: String) -> String {
+    if s.is_set("outfolder")
+        && let Some(dir) = expand::folder_dir(s)
+    {
+        format!("{dir}/{login}")
+    } else {
+        login
+    }
 }
 
 /// The login part of an address: `bob@example.org` → `bob`, `host!bob` → `bob`.

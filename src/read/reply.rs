@@ -8,12 +8,13 @@
 //! the message; composing and sending it is `compose::compose_and_send`'s.
 
 use super::ReadState;
+use super::files;
 use crate::compose::Draft;
 use crate::names::{self, Kind};
 use crate::send::Header;
 use crate::session::Session;
 use crate::term::text::safe_text;
-use crate::{expand, mimeview, outln};
+use crate::{mimeview, outln};
 
 /// What a reply command leads to.
 pub(crate) enum Reply {
@@ -63,6 +64,58 @@ fn split(list: &str) -> Vec<String> {
 
 fn in_reply_to(st: &ReadState, m: usize) -> Option<String> {
     st.hfield(m - 1, "message-id")
+}
+
+/// The most identifiers a References: field keeps: the thread's first and
+/// the latest ones (RFC 5322 §3.6.4 lets a reply trim the list), so that a
+/// parent with an endless References: cannot make an unsendable header.
+const MAX_REFERENCES: usize = 50;
+
+/// The message identifiers (`<left@right>`, printable ASCII without blanks)
+/// in a field value, in order; anything else in the value is skipped.
+fn msg_ids(v: &str) -> Vec<String> {
+    v.split('<')
+        .skip(1)
+        .filter_map(|p| {
+            let id = &p[..p.find('>')?];
+            let ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_graphic() && b != b'>');
+            ok.then(|| format!("<{id}>"))
+        })
+        .collect()
+}
+
+/// The References: of a reply to message `m` (RFC 5322 §3.6.4): the
+/// parent's References (or, lacking it, its In-Reply-To when that holds
+/// one identifier) followed by the parent's Message-ID. Empty when the
+/// parent has no Message-ID.
+fn references(st: &ReadState, m: usize) -> Vec<String> {
+    let Some(id) = st
+        .hfield(m - 1, "message-id")
+        .and_then(|v| msg_ids(&v).into_iter().next())
+    else {
+        return Vec::new();
+    };
+    let mut refs = st
+        .hfield(m - 1, "references")
+        .map(|v| msg_ids(&v))
+        .unwrap_or_default();
+    if refs.is_empty()
+        && let Some(irt) = st.hfield(m - 1, "in-reply-to").map(|v| msg_ids(&v))
+        && irt.len() == 1
+    {
+        refs = irt;
+    }
+    let mut out: Vec<String> = Vec::new();
+    for r in refs {
+        if r != id && !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out.push(id);
+    if out.len() > MAX_REFERENCES {
+        out.drain(1..out.len() - (MAX_REFERENCES - 1));
+    }
+    out
 }
 
 /// `reply`/`respond` (or `Reply` with `Replyall`).
@@ -123,6 +176,7 @@ fn respond_all(s: &Session, st: &mut ReadState, msgvec: &[usize], record: Option
         subject,
         cc,
         in_reply_to: in_reply_to(st, m),
+        references: references(st, m),
         received,
         ..Default::default()
     };
@@ -161,6 +215,11 @@ fn respond_senders(st: &mut ReadState, msgvec: &[usize], record: Option<String>)
         } else {
             None
         },
+        references: if msgvec.len() == 1 {
+            references(st, first)
+        } else {
+            Vec::new()
+        },
         ..Default::default()
     };
     Reply::Compose(Box::new(Draft {
@@ -174,14 +233,7 @@ fn respond_senders(st: &mut ReadState, msgvec: &[usize], record: Option<String>)
 /// record the message in a file named after the first message's sender.
 pub(crate) fn followup(s: &Session, st: &mut ReadState, msgvec: &[usize], all: bool) -> Reply {
     let sender = st.nameof(msgvec[0] - 1, 0);
-    let login = super::files::sender_login(&sender);
-    let record = if s.is_set("outfolder")
-        && let Some(dir) = expand::folder_dir(s)
-    {
-        format!("{dir}/{login}")
-    } else {
-        login
-    };
+    let record = files::by_name_path(s, files::sender_login(&sender));
     if all {
         respond_senders(st, msgvec, Some(record))
     } else {
@@ -198,5 +250,21 @@ pub(crate) fn mail(args: &str) -> Draft {
         },
         record: None,
         preview: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn msg_ids_keep_only_identifiers() {
+        assert_eq!(
+            msg_ids("<a@x> (comment) <b@y>\t<c@z>"),
+            vec!["<a@x>", "<b@y>", "<c@z>"]
+        );
+        assert!(msg_ids("no id here").is_empty());
+        assert!(msg_ids("<with space@x> <> <unclosed@x").is_empty());
+        assert!(msg_ids("<caf\u{e9}@x>").is_empty());
     }
 }

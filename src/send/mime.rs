@@ -9,6 +9,8 @@
 //! sent raw.
 
 use super::body::Body;
+use super::rfc2047;
+use crate::locale::{self, is_8bit_charset};
 use crate::transport::Content;
 use std::io::{self, Write};
 
@@ -32,13 +34,6 @@ impl BodyPlan {
     }
 }
 
-fn is_8bit_charset(cs: &str) -> bool {
-    !(cs.eq_ignore_ascii_case("UTF-8")
-        || cs.eq_ignore_ascii_case("utf8")
-        || cs.eq_ignore_ascii_case("ANSI_X3.4-1968")
-        || cs.eq_ignore_ascii_case("US-ASCII"))
-}
-
 /// Chooses charset and transfer encoding from what the body's bytes are.
 pub(crate) fn plan_body(body: &Body, locale_charset: &str) -> io::Result<BodyPlan> {
     let charset = if !body.eightbit {
@@ -60,63 +55,13 @@ pub(crate) fn plan_body(body: &Body, locale_charset: &str) -> io::Result<BodyPla
 
 /// Encodes a header value as RFC 2047 encoded words when it holds non-ASCII;
 /// pure ASCII is returned unchanged. Words never split a UTF-8 character and
-/// are at most 75 characters; continuation lines start with a space.
+/// are at most 75 characters; continuation lines start with a space. (Whole
+/// fields are encoded word by word by `rfc2047`.)
 pub fn encode_words(value: &str) -> String {
     if value.is_ascii() {
         return value.to_string();
     }
-    // 45 input bytes → 60 base64 characters + 12 of `=?UTF-8?B?` `?=` = 72.
-    const CHUNK: usize = 45;
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    for ch in value.chars() {
-        if cur.len() + ch.len_utf8() > CHUNK {
-            words.push(std::mem::take(&mut cur));
-        }
-        cur.push(ch);
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-        .iter()
-        .map(|w| format!("=?UTF-8?B?{}?=", data_encoding::BASE64.encode(w.as_bytes())))
-        .collect::<Vec<_>>()
-        .join("\n ")
-}
-
-/// Encodes the display name of an address (`Jörg <j@x>` → `=?UTF-8?B?...?= <j@x>`).
-/// An address without a display name, or pure ASCII, is returned unchanged.
-pub fn encode_address(addr: &str) -> String {
-    if addr.is_ascii() {
-        return addr.to_string();
-    }
-    if let Some(lt) = addr.rfind('<')
-        && addr.trim_end().ends_with('>')
-    {
-        let name = addr[..lt].trim();
-        let name = name
-            .strip_prefix('"')
-            .and_then(|n| n.strip_suffix('"'))
-            .unwrap_or(name);
-        if name.is_ascii() {
-            return addr.to_string();
-        }
-        return format!("{} {}", encode_words(name), &addr[lt..]);
-    }
-    if let Some(open) = addr.find('(')
-        && let Some(close) = addr.rfind(')')
-        && close > open
-    {
-        let comment = &addr[open + 1..close];
-        return format!(
-            "{}({}){}",
-            &addr[..open],
-            encode_words(comment),
-            &addr[close + 1..]
-        );
-    }
-    addr.to_string()
+    rfc2047::encode_words_sep(value, "\n ")
 }
 
 /// A file to attach.
@@ -125,6 +70,16 @@ pub struct Attachment {
     pub path: String,
     pub data: Vec<u8>,
     pub content_type: String,
+    /// The `charset` parameter of a `text/*` part: `UTF-8` when the bytes
+    /// are valid UTF-8, else as for a body (the locale's 8-bit charset, or
+    /// ISO-8859-1).
+    pub charset: Option<String>,
+}
+
+/// True for a regular file we can open for reading (checked before opening,
+/// so a FIFO is never opened).
+pub(crate) fn is_readable_file(path: &str) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file()) && std::fs::File::open(path).is_ok()
 }
 
 /// Reads an attachment, refusing what cannot be read; the type comes from
@@ -145,11 +100,26 @@ pub(crate) fn load_attachment(path: &str) -> io::Result<Attachment> {
         }
         None => "application/octet-stream".to_string(),
     };
+    let charset = content_type
+        .starts_with("text/")
+        .then(|| text_charset(&data, locale::charset()));
     Ok(Attachment {
         path: path.to_string(),
         data,
         content_type,
+        charset,
     })
+}
+
+/// The charset of a text attachment's bytes (see [`Attachment::charset`]).
+fn text_charset(data: &[u8], locale_charset: &str) -> String {
+    if std::str::from_utf8(data).is_ok() {
+        "UTF-8".to_string()
+    } else if is_8bit_charset(locale_charset) {
+        locale_charset.to_string()
+    } else {
+        "ISO-8859-1".to_string()
+    }
 }
 
 fn file_name(path: &str) -> &str {
@@ -214,7 +184,14 @@ fn write_attachment(a: &Attachment, boundary: &str, w: &mut dyn Write) -> io::Re
     } else {
         format!("name=\"{}\"", encode_words(name))
     };
-    writeln!(w, "Content-Type: {}; {}", a.content_type, name_param)?;
+    match &a.charset {
+        Some(cs) => writeln!(
+            w,
+            "Content-Type: {}; charset=\"{cs}\"; {name_param}",
+            a.content_type
+        )?,
+        None => writeln!(w, "Content-Type: {}; {}", a.content_type, name_param)?,
+    }
     writeln!(w, "Content-Transfer-Encoding: base64")?;
     writeln!(
         w,
@@ -273,39 +250,29 @@ impl Content for MimeBody<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mimeview::decode_words;
 
     #[test]
     fn ascii_is_untouched() {
         assert_eq!(encode_words("hello world"), "hello world");
-        assert_eq!(encode_address("Bob <b@x>"), "Bob <b@x>");
     }
 
     #[test]
     fn encoded_words_never_split_characters() {
         let s = "€".repeat(40);
         let enc = encode_words(&s);
-        let mut back = Vec::new();
         for w in enc.split("\n ") {
             assert!(w.len() <= 75, "{w}");
-            let b64 = w
-                .strip_prefix("=?UTF-8?B?")
-                .unwrap()
-                .strip_suffix("?=")
-                .unwrap();
-            let bytes = data_encoding::BASE64.decode(b64.as_bytes()).unwrap();
-            assert!(std::str::from_utf8(&bytes).is_ok());
-            back.extend(bytes);
         }
-        assert_eq!(String::from_utf8(back).unwrap(), s);
+        assert_eq!(decode_words(enc.replace("\n ", " ").as_bytes()), s);
     }
 
     #[test]
-    fn display_names_are_encoded() {
-        assert_eq!(encode_address("Jörg <j@x>"), "=?UTF-8?B?SsO2cmc=?= <j@x>");
-        assert_eq!(
-            encode_address("\"Jörg\" <j@x>"),
-            "=?UTF-8?B?SsO2cmc=?= <j@x>"
-        );
+    fn text_attachment_charsets() {
+        assert_eq!(text_charset("Grüße".as_bytes(), "ANSI_X3.4-1968"), "UTF-8");
+        assert_eq!(text_charset(b"plain", "ISO-8859-15"), "UTF-8");
+        assert_eq!(text_charset(b"caf\xe9", "UTF-8"), "ISO-8859-1");
+        assert_eq!(text_charset(b"caf\xe9", "ISO-8859-15"), "ISO-8859-15");
     }
 
     #[test]

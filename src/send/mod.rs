@@ -15,7 +15,9 @@ pub(crate) mod dead_letter;
 mod header;
 mod local;
 pub mod mime;
+pub(crate) mod read_header;
 mod record;
+pub mod rfc2047;
 
 pub(crate) use header::{extra_header_line, valid_extra_header};
 
@@ -34,11 +36,20 @@ use mime::MimeBody;
 pub struct Header {
     pub to: Vec<String>,
     pub subject: Option<String>,
+    /// The charset of `-s`'s bytes when they were not UTF-8: the subject's
+    /// encoded words use it when it can hold the (possibly edited) subject.
+    pub subject_charset: Option<String>,
     pub cc: Vec<String>,
     pub bcc: Vec<String>,
     /// `-a` lines, in order.
     pub extra: Vec<String>,
     pub in_reply_to: Option<String>,
+    /// The message identifiers of `References:` (RFC 5322 §3.6.4), set by
+    /// the reply commands: the parent's References plus its Message-ID.
+    pub references: Vec<String>,
+    /// `-t`: the message's own `From:`, written in place of the `from`
+    /// variable's (which alone, with `-r`, makes the envelope sender).
+    pub from_field: Option<String>,
     /// Set by `~R` (overrides the REPLYTO variable).
     pub reply_to: Option<String>,
     /// Files to attach (`-A`, `~@`), already read.
@@ -55,6 +66,8 @@ pub struct Header {
 pub struct SendOpts {
     /// `-d`: print sendmail's arguments instead of sending.
     pub dry_run: bool,
+    /// `-F`: record the message in a file named after the first recipient.
+    pub record_by_recipient: bool,
 }
 
 /// Sends a collected message. Returns the number of errors (the exit status

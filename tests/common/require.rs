@@ -47,14 +47,14 @@ pub enum Req {
     Python3,
     /// /usr/bin/dotlockfile.
     Dotlockfile,
+    /// /usr/bin/s-nail, the reference for what bsd-mailx lacks (`-t`, Maildir).
+    SNail,
     /// Pseudo-terminals (openpty).
     Pty,
     /// The loopback Postfix rig of scripts/postfix-test-setup.sh, as root.
     PostfixRig,
     /// mblaze's `mlist` and `mflag` (Debian package mblaze).
     Mblaze,
-    /// /usr/bin/s-nail (the Maildir differential tests).
-    SNail,
 }
 
 impl Req {
@@ -67,10 +67,10 @@ impl Req {
             Req::Tmpfs => "a tmpfs mount (root)",
             Req::Python3 => "python3",
             Req::Dotlockfile => "dotlockfile",
+            Req::SNail => "s-nail",
             Req::Pty => "pseudo-terminals",
             Req::PostfixRig => "the Postfix test rig",
             Req::Mblaze => "mblaze (mlist, mflag)",
-            Req::SNail => "s-nail",
         }
     }
 }
@@ -219,9 +219,9 @@ fn probe(req: Req) -> Result<(), String> {
         }
         Req::Python3 => runs("python3", &["-c", "import email, email.policy, fcntl"]),
         Req::Dotlockfile => executable(Path::new(DOTLOCKFILE)),
+        Req::SNail => executable(Path::new("/usr/bin/s-nail")),
         Req::Pty => super::pty::probe(),
         Req::PostfixRig => postfix_rig(),
-        Req::SNail => executable(Path::new("/usr/bin/s-nail")),
         Req::Mblaze => {
             executable(Path::new("/usr/bin/mlist"))?;
             executable(Path::new("/usr/bin/mflag"))
