@@ -107,6 +107,18 @@ fn wordexp_one(name: &str) -> Result<String, String> {
     })
 }
 
+/// The file named after a login (`Save`, `followup`, `-F`): in the
+/// `folder` directory with `outfolder` set, else in the current directory.
+pub(crate) fn by_name_path(s: &Session, login: String) -> String {
+    if s.is_set("outfolder")
+        && let Some(dir) = folder_dir(s)
+    {
+        format!("{dir}/{login}")
+    } else {
+        login
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

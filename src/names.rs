@@ -5,6 +5,7 @@
 
 use crate::outln;
 use crate::session::Session;
+use crate::term::text::is_bidi_control;
 
 /// Which header a recipient came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,6 +297,23 @@ pub(crate) fn is_me(s: &Session, addr: &str) -> bool {
         return true;
     }
     s.alternates.iter().any(|a| a.eq_ignore_ascii_case(&bare))
+}
+
+/// The login part of an address: `bob@example.org` → `bob`, `host!bob` → `bob`.
+/// The sender is whoever wrote the message, so the name is cleaned:
+/// slashes are removed so it stays one file name; so are control characters
+/// (C0, DEL, C1) and bidi controls, which would otherwise reach the terminal
+/// in `"name" [New file]`; and leading dots, so a sender `.bashrc@evil` or
+/// `.mailrc@evil` cannot make `Save`/`followup` append their text to a dot
+/// file that a shell or mail(1) runs later (`..` becomes empty: no file).
+pub(crate) fn sender_login(addr: &str) -> String {
+    let local = addr.split('@').next().unwrap_or("");
+    let local = local.rsplit('!').next().unwrap_or(local);
+    let clean: String = local
+        .chars()
+        .filter(|&c| c != '/' && !c.is_control() && !is_bidi_control(c))
+        .collect();
+    clean.trim_start_matches('.').to_string()
 }
 
 #[cfg(test)]

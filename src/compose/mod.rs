@@ -21,9 +21,9 @@ mod tilde;
 pub(crate) use collect::collect_interactive;
 pub use tilde::{Escape, TILDE_ESCAPES};
 
+use crate::expand;
 use crate::names;
 use crate::output;
-use crate::read::files;
 use crate::send::body::{self, Body};
 use crate::send::{self, Header, SendOpts, dead_letter, read_header};
 use crate::session::Session;
@@ -127,11 +127,11 @@ pub(crate) fn send_from_command_line(
     {
         // POSIX -F: the login part of the first To: address names the file
         // (`folder`/`outfolder` as for `Save`), in place of `record`.
-        let login = files::sender_login(&names::skin(first));
+        let login = names::sender_login(&names::skin(first));
         if login.is_empty() {
             s.vars.unset("record");
         } else {
-            let path = files::by_name_path(s, login);
+            let path = expand::by_name_path(s, login);
             s.vars.set("record", &path);
         }
     }

@@ -9,8 +9,7 @@ use super::msglist::{self, ListKind};
 use crate::mailbox::maildir::is_maildir;
 use crate::mailbox::{MsgFlags, RenderOptions, append_messages};
 use crate::session::{IgnoreTab, Session};
-use crate::term::text::is_bidi_control;
-use crate::{expand, outln, outp, output, util};
+use crate::{expand, names, outln, outp, output, util};
 
 /// Which of the three commands.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -148,12 +147,12 @@ pub(crate) fn save_by_sender(
         return false;
     };
     let sender = st.nameof(first - 1, 0);
-    let login = sender_login(&sender);
+    let login = names::sender_login(&sender);
     if login.is_empty() {
         outln!("No file specified.");
         return false;
     }
-    let path = by_name_path(s, login);
+    let path = expand::by_name_path(s, login);
     write_messages(
         s,
         st,
@@ -161,33 +160,4 @@ pub(crate) fn save_by_sender(
         &path,
         if mark { Mode::Save } else { Mode::Copy },
     )
-}
-
-/// The file named after a login (`Save`, `followup`, `-F`): in the
-/// `folder` directory with `outfolder` set, else in the current directory.
-pub(crate) fn by_name_path(s: &Session, login: String) -> String {
-    if s.is_set("outfolder")
-        && let Some(dir) = expand::folder_dir(s)
-    {
-        format!("{dir}/{login}")
-    } else {
-        login
-    }
-}
-
-/// The login part of an address: `bob@example.org` → `bob`, `host!bob` → `bob`.
-/// The sender is whoever wrote the message, so the name is cleaned:
-/// slashes are removed so it stays one file name; so are control characters
-/// (C0, DEL, C1) and bidi controls, which would otherwise reach the terminal
-/// in `"name" [New file]`; and leading dots, so a sender `.bashrc@evil` or
-/// `.mailrc@evil` cannot make `Save`/`followup` append their text to a dot
-/// file that a shell or mail(1) runs later (`..` becomes empty: no file).
-pub(crate) fn sender_login(addr: &str) -> String {
-    let local = addr.split('@').next().unwrap_or("");
-    let local = local.rsplit('!').next().unwrap_or(local);
-    let clean: String = local
-        .chars()
-        .filter(|&c| c != '/' && !c.is_control() && !is_bidi_control(c))
-        .collect();
-    clean.trim_start_matches('.').to_string()
 }

@@ -8,8 +8,8 @@
 //! the message; composing and sending it is `compose::compose_and_send`'s.
 
 use super::ReadState;
-use super::files;
 use crate::compose::Draft;
+use crate::expand;
 use crate::names::{self, Kind};
 use crate::send::Header;
 use crate::session::Session;
@@ -233,7 +233,7 @@ fn respond_senders(st: &mut ReadState, msgvec: &[usize], record: Option<String>)
 /// record the message in a file named after the first message's sender.
 pub(crate) fn followup(s: &Session, st: &mut ReadState, msgvec: &[usize], all: bool) -> Reply {
     let sender = st.nameof(msgvec[0] - 1, 0);
-    let record = files::by_name_path(s, files::sender_login(&sender));
+    let record = expand::by_name_path(s, names::sender_login(&sender));
     if all {
         respond_senders(st, msgvec, Some(record))
     } else {
