@@ -48,7 +48,7 @@ fn start(dir: &TempDir, args: &[&str], rc: &str, rows: u16, cols: u16) -> Option
         .env_remove("MAIL");
     write_exec(
         &dir.join("pager"),
-        "#!/bin/sh\necho PAGER-RAN\ncat >/dev/null\n",
+        &format!("#!/bin/sh\necho PAGER-RAN\ncat > {}/paged\n", dir.display()),
     );
     Pty::spawn(cmd, Some((rows, cols)), true)
 }
@@ -432,6 +432,118 @@ fn the_pager_is_chosen_by_displayed_rows() {
     let (_, screen) = p.finish(Duration::from_secs(10));
     let screen = String::from_utf8_lossy(&screen);
     assert!(!screen.contains("PAGER-RAN"), "{screen}");
+}
+
+#[test]
+fn tilde_p_lists_the_attachments_and_tilde_at_says_what_it_wants() {
+    let dir = TempDir::new("ed-attach");
+    std::fs::write(dir.join("a.txt"), "hello\n").unwrap();
+    std::fs::write(dir.join("b.bin"), [0u8, 1, 2, 3]).unwrap();
+    let a = dir.join("a.txt").display().to_string();
+    let b = dir.join("b.bin").display().to_string();
+    let Some(mut p) = start(&dir, &["-A", &a, "-s", "x", "alice"], "", 40, 100) else {
+        return;
+    };
+    settle();
+    p.send("body\n~@\n");
+    expect(&mut p, "Attach what file?");
+    p.send(format!("~@ {b}\n~p\n"));
+    expect(&mut p, "#2:");
+    settle();
+    let screen = emulate(&p.screen(), 40, 100);
+    let text = screen.screen().contents();
+    assert!(text.contains("Content-Type: multipart/mixed\n"), "{text}");
+    assert!(!text.contains("Content-Type: text/plain"), "{text}");
+    assert!(text.contains("Attachments:\n"), "{text}");
+    assert!(
+        text.contains(&format!("#1: a.txt [{a} -- text/plain, 6 bytes]")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "#2: b.bin [{b} -- application/octet-stream, 4 bytes]"
+        )),
+        "{text}"
+    );
+    p.send("~x\n");
+    p.finish(Duration::from_secs(10));
+}
+
+#[test]
+fn tilde_help_has_one_column_for_the_descriptions() {
+    let dir = TempDir::new("ed-tildehelp");
+    let Some(mut p) = start(&dir, &["-s", "x", "alice"], "", 40, 100) else {
+        return;
+    };
+    settle();
+    p.send("~?\n");
+    expect(&mut p, "Simulate end of file");
+    settle();
+    let screen = emulate(&p.screen(), 40, 100);
+    let r = rows(&screen);
+    let lines: Vec<&String> = r
+        .iter()
+        .filter(|l| l.starts_with('~') && l.contains("  "))
+        .collect();
+    assert!(lines.len() > 20, "{r:?}");
+    let col = |l: &str| {
+        let chars: Vec<char> = l.chars().collect();
+        (1..chars.len())
+            .find(|&i| chars[i - 1] == ' ' && chars[i] == ' ')
+            .map(|i| {
+                let mut j = i;
+                while chars[j] == ' ' {
+                    j += 1;
+                }
+                j
+            })
+    };
+    let first = col(lines[0]).expect("a description column");
+    for l in &lines {
+        assert_eq!(col(l), Some(first), "{l:?} in {r:?}");
+    }
+    assert!(r.iter().any(|l| l.contains("~r !command  Read")), "{r:?}");
+    p.send("~x\n");
+    p.finish(Duration::from_secs(10));
+}
+
+#[test]
+fn help_is_grouped_with_short_forms_and_paged() {
+    let dir = TempDir::new("ed-help");
+    let f = mbox(&dir);
+    let Some(mut p) = start(&dir, &["-N", "-f", &f], "", 24, 80) else {
+        return;
+    };
+    expect(&mut p, "& ");
+    p.send("help\r");
+    expect(&mut p, "PAGER-RAN");
+    expect(&mut p, "& ");
+    p.send("x\r");
+    let (_, screen) = p.finish(Duration::from_secs(10));
+    let screen = String::from_utf8_lossy(&screen);
+    assert!(
+        !screen.contains("Reading messages"),
+        "paged, not printed: {screen}"
+    );
+    let paged = std::fs::read_to_string(dir.join("paged")).unwrap();
+    let groups: Vec<&str> = paged
+        .lines()
+        .skip(1)
+        .filter(|l| l.ends_with(':') && !l.starts_with(' '))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            "Reading messages:",
+            "Marking and deleting:",
+            "Sending:",
+            "Saving and folders:",
+            "Settings:",
+            "Leaving and other commands:"
+        ]
+    );
+    assert!(paged.contains("  p(rint) [msglist]"), "{paged}");
+    assert!(paged.contains("  r(eply), res(pond) [message]"), "{paged}");
 }
 
 /// Base64 in lines of 76 (no crate needed for a test).

@@ -6,11 +6,13 @@ use crate::names::{self, Kind};
 use crate::outln;
 use crate::send::Header;
 use crate::send::body::Body;
+use crate::send::mime::Attachment;
 use crate::term::lineedit::{Got, read_prefilled};
 use crate::term::stdin::{Line, read_line_fd0};
 use crate::term::text::tty_safe;
 use crate::{locale, outp, output};
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 
 /// Reads a line for a header prompt (`label` is `Subject: `, `Cc: `, ...)
 /// whose current value is `value`; None at EOF or ^C. On a terminal the line
@@ -154,15 +156,43 @@ pub(super) fn print_message(h: &Header, body: &Body) -> io::Result<()> {
         out.push_str(e);
         out.push('\n');
     }
-    mime_lines(&mut out);
+    if h.attachments.is_empty() {
+        mime_lines(&mut out);
+    } else {
+        // What will be sent: the text and the files as parts of one
+        // multipart/mixed message (the boundary is made when it is sent).
+        out.push_str("MIME-Version: 1.0\nContent-Type: multipart/mixed\n\n");
+    }
+    let mut v = out.into_bytes();
+    body.copy_to(&mut v)?;
+    v.extend_from_slice(attachment_lines(&h.attachments).as_bytes());
     // On a terminal the text goes through `tty_safe`, as `print` does: a
     // reply's subject and a `~m`/`~f` message come from someone else and
     // must not send escape sequences to the terminal.
     if io::stdout().is_terminal() {
-        let mut v = out.into_bytes();
-        body.copy_to(&mut v)?;
         return output::Stdout.write_all(&tty_safe(&v));
     }
-    outp!("{out}");
-    body.copy_to(&mut output::Stdout)
+    output::Stdout.write_all(&v)
+}
+
+/// `~p`'s list of the files attached with `~@` or `-A`, as s-nail shows it:
+/// number, name, then the path, type and size.
+fn attachment_lines(list: &[Attachment]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("-------\nAttachments:\n");
+    for (i, a) in list.iter().enumerate() {
+        let name = Path::new(&a.path)
+            .file_name()
+            .map_or(a.path.clone(), |n| n.to_string_lossy().into_owned());
+        s.push_str(&format!(
+            "#{}: {name} [{} -- {}, {} bytes]\n",
+            i + 1,
+            a.path,
+            a.content_type,
+            a.data.len()
+        ));
+    }
+    s
 }
