@@ -61,6 +61,11 @@ the prompt becomes \\fI(reverse\\-i\\-search)`text':\\fR, each character typed n
 or Ctrl\\-S again finds the next older or newer match, Backspace removes a character of the text, Enter runs \
 the line found, Ctrl\\-G or Ctrl\\-C gives back the line as it was, and any other key keeps the line found \
 for editing.\n\
+.TP\n.B Tab\nAt the \\fB&\\fR prompt, complete the word before the cursor: the first word to a command \
+name, after \\fBset\\fR and \\fBunset\\fR to a variable name, after \\fBmail\\fR, \\fBalias\\fR and \
+\\fBunalias\\fR to an alias name, after other commands to a file name (\\fI+name\\fR in the \\fBfolder\\fR \
+directory, \\fI~/\\fR in the home directory). What all the candidates share is inserted; a second Tab \
+lists them. At a header prompt Tab inserts a blank.\n\
 .TP\n.B Ctrl\\-L\nClear the screen.\n\
 .TP\n.B Ctrl\\-C, Ctrl\\-Z\nAbandon the line; stop the program.\n\
 .PP\nThe history is kept in \\fI~/.mailx_history\\fR (\\fBhistory\\-file\\fR), rewritten whole at each new \

@@ -568,3 +568,43 @@ fn data_encoding_b64(data: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[test]
+fn tab_completes_commands_files_and_aliases() {
+    let dir = TempDir::new("ed-tab");
+    let f = mbox(&dir);
+    std::fs::write(dir.join("longfile-name.txt"), "x").unwrap();
+    let rc = "alias team a@example.org\nalias tom t@example.org\n";
+    let Some(mut p) = start(&dir, &["-N", "-f", &f], rc, 24, 80) else {
+        return;
+    };
+    expect(&mut p, "& ");
+    // A command name.
+    p.send("vers\t");
+    settle();
+    let (line, col) = cursor_line(&emulate(&p.screen(), 24, 80));
+    assert_eq!((line.as_str(), col), ("& version", 10));
+    p.send("\x15");
+    // A file name after a command that takes one.
+    p.send(format!("echo {}/longf\t", dir.display()));
+    settle();
+    let (line, _) = cursor_line(&emulate(&p.screen(), 24, 80));
+    assert_eq!(line, format!("& echo {}/longfile-name.txt", dir.display()));
+    p.send("\r");
+    expect(&mut p, "longfile-name.txt\r\n");
+    expect(&mut p, "& ");
+    // An alias: "t" is shared, so a first Tab adds nothing and a second
+    // lists both under the line, which is drawn again below.
+    p.send("alias t\t\t");
+    settle();
+    let r = rows(&emulate(&p.screen(), 24, 80));
+    assert_eq!(r[r.len() - 2..], ["team  tom", "& alias t"], "{r:?}");
+    p.send("e\t");
+    settle();
+    let (line, col) = cursor_line(&emulate(&p.screen(), 24, 80));
+    assert_eq!((line.as_str(), col), ("& alias team", 13));
+    p.send("\r");
+    expect(&mut p, "a@example.org");
+    p.send("x\r");
+    p.finish(Duration::from_secs(10));
+}

@@ -19,7 +19,9 @@
 //! search backward/forward through the history, as readline's), ^C (abandon
 //! the line), ^D (end of input on an empty line, else delete), ^Z (stop).
 //! A line longer than the terminal is wide wraps over several rows
-//! (`term::linedraw`).
+//! (`term::linedraw`). Tab at the `& ` prompt completes the word before the
+//! cursor (`term::complete`): what all candidates share is inserted, a
+//! second Tab lists them.
 //!
 //! The same editor reads the composer's header prompts on a terminal
 //! ([`read_prefilled`]: `To:`, `Subject:`, `Cc:`, `Bcc:` of `~h`, `ask`,
@@ -32,7 +34,8 @@
 //! `set` lines that assign a variable whose name contains `password` are
 //! never recorded.
 
-use super::linedraw::{redraw, to_end};
+use super::complete::{Names, candidates, common_prefix, listing, word_start};
+use super::linedraw::{self, redraw, to_end};
 use super::signals::line_editing;
 use super::stdin::{Byte, read_byte, take_buffered_if, translate_pending_cr};
 use super::text::char_width;
@@ -81,7 +84,7 @@ pub(crate) fn read_prefilled(prompt: &str, initial: &str) -> Option<Got> {
     if !on_terminal() {
         return None;
     }
-    read_line(prompt, initial, &[])
+    read_line(prompt, initial, &[], None)
 }
 
 /// Terminals that cannot take cursor movement get the plain prompt.
@@ -108,6 +111,8 @@ fn history_path(s: &Session) -> Option<PathBuf> {
 
 /// The editor and its history (see the module comment).
 pub(crate) struct LineEditor {
+    /// What Tab completes to, set by the prompt before each line.
+    pub names: Names,
     history: Vec<String>,
     max: usize,
     file: Option<PathBuf>,
@@ -242,12 +247,17 @@ impl LineEditor {
                 history.drain(..history.len() - max);
             }
         }
-        Some(Self { history, max, file })
+        Some(Self {
+            names: Names::default(),
+            history,
+            max,
+            file,
+        })
     }
 
     /// Reads one command line with `prompt`.
     pub(crate) fn read(&mut self, prompt: &str) -> Got {
-        let got = read_line(prompt, "", &self.history).unwrap_or(Got::Eof);
+        let got = read_line(prompt, "", &self.history, Some(&self.names)).unwrap_or(Got::Eof);
         if let Got::Line(l) = &got {
             self.remember(l);
         }
@@ -303,7 +313,12 @@ fn write_history(path: &Path, lines: &[String]) -> io::Result<()> {
 
 /// Reads one line in raw mode (see the module comment); None when the
 /// terminal's mode cannot be read.
-fn read_line(prompt: &str, initial: &str, history: &[String]) -> Option<Got> {
+fn read_line(
+    prompt: &str,
+    initial: &str,
+    history: &[String],
+    names: Option<&Names>,
+) -> Option<Got> {
     output::flush();
     let cooked = get_mode()?;
     line_editing(true);
@@ -314,6 +329,8 @@ fn read_line(prompt: &str, initial: &str, history: &[String]) -> Option<Got> {
         cur: 0,
         row: 0,
         history,
+        names,
+        tabs: 0,
     };
     ed.cur = ed.line.len();
     ed.draw();
@@ -332,6 +349,10 @@ struct Edit<'a> {
     /// The cursor's row below the prompt's first row, as last drawn.
     row: usize,
     history: &'a [String],
+    /// What Tab completes to (None: Tab inserts a blank).
+    names: Option<&'a Names>,
+    /// Tabs typed in a row.
+    tabs: u32,
 }
 
 /// What a key did to the line.
@@ -397,6 +418,7 @@ impl Edit<'_> {
                 self.draw();
                 continue;
             }
+            self.tabs = if b == b'\t' { self.tabs + 1 } else { 0 };
             if let Done::End(g) = self.key(b, cooked, &mut hpos, &mut typed) {
                 return g;
             }
@@ -478,7 +500,10 @@ impl Edit<'_> {
                 }
                 Key::Other => {}
             },
-            b'\t' => self.insert(' '),
+            b'\t' => match self.names {
+                Some(n) => self.complete(n),
+                None => self.insert(' '),
+            },
             c if c < 0x20 => {}
             c if c < 0x80 => self.insert(c as char),
             c => {
@@ -488,6 +513,29 @@ impl Edit<'_> {
             }
         }
         Done::Go
+    }
+
+    /// Tab: completes the word before the cursor (see the module comment).
+    fn complete(&mut self, names: &Names) {
+        let cands = candidates(names, &self.line, self.cur);
+        let start = word_start(&self.line, self.cur);
+        let common = common_prefix(&cands);
+        let mut new: Vec<char> = common.chars().collect();
+        if cands.len() == 1 && !common.ends_with('/') {
+            new.push(' ');
+        }
+        if new.len() > self.cur - start {
+            self.line.splice(start..self.cur, new.iter().copied());
+            self.cur = start + new.len();
+        } else if self.tabs >= 2 && cands.len() > 1 {
+            let mut s = to_end(self.prompt, &self.line, self.row);
+            s.push('\n');
+            s.push_str(&listing(&cands, linedraw::columns()));
+            term_write(&s);
+            self.row = 0;
+        } else {
+            term_write("\x07");
+        }
     }
 
     fn insert(&mut self, ch: char) {
