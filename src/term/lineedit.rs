@@ -296,6 +296,8 @@ fn write_history(path: &Path, lines: &[String]) -> io::Result<()> {
         text.push_str(l);
         text.push('\n');
     }
+    // A file left by a process that had this id and died mid-write.
+    let _ = std::fs::remove_file(&tmp);
     let written = (|| {
         let mut fh = std::fs::OpenOptions::new()
             .write(true)
