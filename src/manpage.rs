@@ -42,6 +42,36 @@ header summary and reads commands. On a terminal the \\fB&\\fR prompt is a line 
 arrows) with a history kept across sessions in \\fI~/.mailx_history\\fR (see \\fBhistory\\-file\\fR); \
 from a pipe or file, or with \\fBTERM=dumb\\fR, commands are read as plain lines.\n",
     );
+    m.push_str(
+        ".SH LINE EDITING\n\
+On a terminal (standard input and output, \\fBTERM\\fR not \\fBdumb\\fR) the \\fB&\\fR prompt and the \
+composer's header prompts (\\fBSubject:\\fR with \\fBask\\fR, \\fBCc:\\fR and \\fBBcc:\\fR with \\fBaskcc\\fR \
+and \\fBaskbcc\\fR, and \\fBTo:\\fR, \\fBSubject:\\fR, \\fBCc:\\fR, \\fBBcc:\\fR of \\fB~h\\fR) are read by a \
+line editor. A header prompt starts with the current value in the line: Enter keeps it, the keys below \
+change it. A line longer than the terminal is wide wraps over several rows; wide and combining characters \
+take the columns the terminal gives them, and a resize takes effect at the next key.\n\
+.TP\n.B Left, Right, Ctrl\\-B, Ctrl\\-F\nMove one character.\n\
+.TP\n.B Home, End, Ctrl\\-A, Ctrl\\-E\nMove to the start or end of the line.\n\
+.TP\n.B Backspace, Delete, Ctrl\\-D\nDelete the character before or under the cursor \
+(Ctrl\\-D on an empty line is end of input).\n\
+.TP\n.B Ctrl\\-K, Ctrl\\-U, Ctrl\\-W\nDelete to the end of the line, to its start, the word before the cursor.\n\
+.TP\n.B Up, Down, Ctrl\\-P, Ctrl\\-N\nThe previous or next line of the history (at the \\fB&\\fR prompt).\n\
+.TP\n.B Ctrl\\-R, Ctrl\\-S\nIncremental search backward or forward through the history, as in readline: \
+the prompt becomes \\fI(reverse\\-i\\-search)`text':\\fR, each character typed narrows the search, Ctrl\\-R \
+or Ctrl\\-S again finds the next older or newer match, Backspace removes a character of the text, Enter runs \
+the line found, Ctrl\\-G or Ctrl\\-C gives back the line as it was, and any other key keeps the line found \
+for editing.\n\
+.TP\n.B Tab\nAt the \\fB&\\fR prompt, complete the word before the cursor: the first word to a command \
+name, after \\fBset\\fR and \\fBunset\\fR to a variable name, after \\fBmail\\fR, \\fBalias\\fR and \
+\\fBunalias\\fR to an alias name, after other commands to a file name (\\fI+name\\fR in the \\fBfolder\\fR \
+directory, \\fI~/\\fR in the home directory). What all the candidates share is inserted; a second Tab \
+lists them. At a header prompt Tab inserts a blank.\n\
+.TP\n.B Ctrl\\-L\nClear the screen.\n\
+.TP\n.B Ctrl\\-C, Ctrl\\-Z\nAbandon the line; stop the program.\n\
+.PP\nThe history is kept in \\fI~/.mailx_history\\fR (\\fBhistory\\-file\\fR), rewritten whole at each new \
+line (a new file, mode 0600, renamed over the old) so it holds at most \\fBhistory\\-size\\fR lines. A line \
+typed with a leading blank is not kept, nor a \\fBset\\fR of a variable whose name contains \\fBpassword\\fR.\n",
+    );
     m.push_str(".SH OPTIONS\n");
     for o in OPTS {
         m.push_str(".TP\n");

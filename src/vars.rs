@@ -174,7 +174,7 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "history-size",
         Number,
-        "command lines kept in the prompt's history (default 500; 0: no history)",
+        "command lines kept in the prompt's history, in memory and in the history file (default 500; 0: no history)",
     ),
     v(
         "hold",

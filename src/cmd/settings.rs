@@ -3,7 +3,8 @@
 //! `cd`, `list`, `help`, `version`, `exit`.
 
 use crate::interp;
-use crate::interp::table::{help_text, list_text};
+use crate::interp::help_text;
+use crate::interp::table::list_text;
 use crate::interp::{Args, CmdResult, Ctx};
 use crate::secrets;
 use crate::session::{Cond, IgnoreTab, Session};

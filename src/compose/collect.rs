@@ -42,7 +42,7 @@ pub(crate) fn collect_interactive(
     let tty = io::stdin().is_terminal();
     let _composing = tty.then(signals::composing);
     if tty && h.subject.is_none() && (s.is_set("ask") || s.is_set("asksub")) {
-        h.subject = Some(prompt_line("Subject: ").unwrap_or_default());
+        h.subject = Some(prompt_line("Subject: ", "").unwrap_or_default());
     }
     let mut c = Composer {
         s,

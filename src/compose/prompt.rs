@@ -6,15 +6,29 @@ use crate::names::{self, Kind};
 use crate::outln;
 use crate::send::Header;
 use crate::send::body::Body;
+use crate::send::mime::Attachment;
+use crate::term::lineedit::{Got, read_prefilled};
 use crate::term::stdin::{Line, read_line_fd0};
 use crate::term::text::tty_safe;
 use crate::{locale, outp, output};
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 
-/// Reads a line for a prompt (Subject:, Cc:, ...); None at EOF.
-pub(super) fn prompt_line(text: &str) -> Option<String> {
-    // `~h` shows the current values, which for a reply come from the
-    // received message: on a terminal, through the same filter as `print`.
+/// Reads a line for a header prompt (`label` is `Subject: `, `Cc: `, ...)
+/// whose current value is `value`; None at EOF or ^C. On a terminal the line
+/// editor reads it with the value already in the line (Enter keeps it);
+/// otherwise the value is shown after the label, as before.
+pub(super) fn prompt_line(label: &str, value: &str) -> Option<String> {
+    // A reply's values come from the received message: the editor shows
+    // control characters as `?`, and the plain prompt goes through the same
+    // filter as `print` on a terminal.
+    if let Some(got) = read_prefilled(label, value) {
+        return match got {
+            Got::Line(l) => Some(l),
+            Got::Eof | Got::Interrupt => None,
+        };
+    }
+    let text = format!("{label}{}", prefill(value));
     if io::stdout().is_terminal() {
         let safe = tty_safe(text.as_bytes());
         outp!("{}", String::from_utf8_lossy(&safe));
@@ -43,19 +57,16 @@ pub(super) fn typed_names(line: &str) -> Vec<String> {
 
 /// `~h`: prompts for To, Subject, Cc and Bcc, each pre-filled with its value.
 pub(super) fn grab_headers(h: &mut Header) {
-    if let Some(l) = prompt_line(&format!("To: {}", prefill(&h.to.join(" ")))) {
+    if let Some(l) = prompt_line("To: ", &h.to.join(" ")) {
         h.to = typed_names(&l);
     }
-    if let Some(l) = prompt_line(&format!(
-        "Subject: {}",
-        prefill(h.subject.as_deref().unwrap_or(""))
-    )) {
+    if let Some(l) = prompt_line("Subject: ", h.subject.as_deref().unwrap_or("")) {
         h.subject = Some(l);
     }
-    if let Some(l) = prompt_line(&format!("Cc: {}", prefill(&h.cc.join(" ")))) {
+    if let Some(l) = prompt_line("Cc: ", &h.cc.join(" ")) {
         h.cc = typed_names(&l);
     }
-    if let Some(l) = prompt_line(&format!("Bcc: {}", prefill(&h.bcc.join(" ")))) {
+    if let Some(l) = prompt_line("Bcc: ", &h.bcc.join(" ")) {
         h.bcc = typed_names(&l);
     }
 }
@@ -71,13 +82,10 @@ fn prefill(v: &str) -> String {
 /// At the end of the body: the `Cc:` (pre-filled) and `Bcc:` prompts of
 /// `askcc`/`askbcc`.
 pub(super) fn ask_cc_bcc(h: &mut Header, ask_cc: bool, ask_bcc: bool) {
-    if ask_cc {
-        let cur = h.cc.join(" ");
-        if let Some(l) = prompt_line(&format!("Cc: {}", prefill(&cur))) {
-            h.cc = typed_names(&l);
-        }
+    if ask_cc && let Some(l) = prompt_line("Cc: ", &h.cc.join(" ")) {
+        h.cc = typed_names(&l);
     }
-    if ask_bcc && let Some(l) = prompt_line("Bcc: ") {
+    if ask_bcc && let Some(l) = prompt_line("Bcc: ", "") {
         h.bcc.extend(typed_names(&l));
     }
 }
@@ -148,15 +156,43 @@ pub(super) fn print_message(h: &Header, body: &Body) -> io::Result<()> {
         out.push_str(e);
         out.push('\n');
     }
-    mime_lines(&mut out);
+    if h.attachments.is_empty() {
+        mime_lines(&mut out);
+    } else {
+        // What will be sent: the text and the files as parts of one
+        // multipart/mixed message (the boundary is made when it is sent).
+        out.push_str("MIME-Version: 1.0\nContent-Type: multipart/mixed\n\n");
+    }
+    let mut v = out.into_bytes();
+    body.copy_to(&mut v)?;
+    v.extend_from_slice(attachment_lines(&h.attachments).as_bytes());
     // On a terminal the text goes through `tty_safe`, as `print` does: a
     // reply's subject and a `~m`/`~f` message come from someone else and
     // must not send escape sequences to the terminal.
     if io::stdout().is_terminal() {
-        let mut v = out.into_bytes();
-        body.copy_to(&mut v)?;
         return output::Stdout.write_all(&tty_safe(&v));
     }
-    outp!("{out}");
-    body.copy_to(&mut output::Stdout)
+    output::Stdout.write_all(&v)
+}
+
+/// `~p`'s list of the files attached with `~@` or `-A`, as s-nail shows it:
+/// number, name, then the path, type and size.
+fn attachment_lines(list: &[Attachment]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("-------\nAttachments:\n");
+    for (i, a) in list.iter().enumerate() {
+        let name = Path::new(&a.path)
+            .file_name()
+            .map_or(a.path.clone(), |n| n.to_string_lossy().into_owned());
+        s.push_str(&format!(
+            "#{}: {name} [{} -- {}, {} bytes]\n",
+            i + 1,
+            a.path,
+            a.content_type,
+            a.data.len()
+        ));
+    }
+    s
 }

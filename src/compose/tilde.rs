@@ -109,13 +109,20 @@ pub(super) fn lookup(letter: u8) -> Option<Handler> {
 fn help(_: &mut Composer<'_>, _: &Typed) -> io::Result<Step> {
     let rule = "-".repeat(78);
     let mut s = format!("{rule}\nThe following ~ escapes are defined:\n");
-    for e in TILDE_ESCAPES {
-        let head = if e.args.is_empty() {
-            e.name.to_string()
-        } else {
-            format!("{} {}", e.name, e.args)
-        };
-        s.push_str(&format!("{head:<24}{}\n", e.help));
+    let heads: Vec<String> = TILDE_ESCAPES
+        .iter()
+        .map(|e| {
+            if e.args.is_empty() {
+                e.name.to_string()
+            } else {
+                format!("{} {}", e.name, e.args)
+            }
+        })
+        .collect();
+    // One column for the escapes, wide enough for the longest.
+    let col = heads.iter().map(|h| h.chars().count()).max().unwrap_or(0) + 2;
+    for (head, e) in heads.iter().zip(TILDE_ESCAPES) {
+        s.push_str(&format!("{head:<col$}{}\n", e.help));
     }
     s.push_str(&rule);
     s.push('\n');
@@ -274,6 +281,10 @@ fn insert_var(c: &mut Composer<'_>, t: &Typed) -> io::Result<Step> {
 }
 
 fn attach(c: &mut Composer<'_>, t: &Typed) -> io::Result<Step> {
+    if t.arg.trim().is_empty() {
+        outln!("Attach what file? (~@ file ...)");
+        return Ok(Step::Next);
+    }
     for name in t.arg.split_whitespace() {
         let Some(path) = expand::expand(c.s, name) else {
             continue;

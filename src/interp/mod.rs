@@ -4,12 +4,14 @@
 //! the arguments by the row's kind (message lists with bsd-mailx's default
 //! rule) and calls the row's handler with a [`Ctx`]. Also the sources of
 //! command lines (`source`: rc files, `source`, the `& ` prompt in
-//! `prompt`) and the read-mode entry point (`read_loop`).
+//! `prompt`), the grouped `help` text (`help`) and the read-mode entry point
+//! (`read_loop`).
 //!
 //! `interp` and `cmd` depend on each other, by design: the table's rows
 //! carry `cmd`'s handlers, and `source`/`~:` handlers run the interpreter
 //! again (docs/ARCHITECTURE.md, "Cycles").
 
+mod help;
 mod prompt;
 pub(crate) mod read_loop;
 pub(crate) mod source;
@@ -25,6 +27,7 @@ use crate::session::{Cond, Session};
 use table::{ArgKind, Command, flags};
 
 use crate::cmd;
+pub(crate) use help::help_text;
 pub use source::load;
 pub(crate) use source::source;
 

@@ -5,10 +5,14 @@
 
 use super::Ctx;
 use super::source::LineSource;
+use super::table::{COMMANDS, lookup};
+use crate::expand::folder_dir;
 use crate::read::setfile;
 use crate::session::Session;
+use crate::term::complete::Names;
 use crate::term::winsize::set_screen_size;
 use crate::term::{lineedit, stdin};
+use crate::vars::KNOWN;
 use crate::{outln, outp, output};
 
 /// Before each prompt: `autoinc` when interactive. The prompt itself is
@@ -19,6 +23,28 @@ fn before_prompt(cx: &mut Ctx<'_>) {
     };
     if cx.s.interactive() && cx.s.is_set("autoinc") && setfile::incfile(st).is_some_and(|n| n > 0) {
         outln!("New mail has arrived.");
+    }
+}
+
+/// What Tab completes to at the prompt (`term::complete`): the command
+/// table, the variables (documented and set), the aliases, the folder and
+/// home directories.
+fn completion_names(s: &Session) -> Names {
+    let mut variables: Vec<String> = KNOWN.iter().map(|v| v.name.to_string()).collect();
+    variables.extend(s.vars.iter().map(|(k, _)| k.to_string()));
+    variables.sort();
+    variables.dedup();
+    Names {
+        commands: COMMANDS
+            .iter()
+            .map(|c| c.name)
+            .filter(|n| *n != "#")
+            .collect(),
+        resolve: Some(|w| lookup(w).map(|c| c.name)),
+        variables,
+        aliases: s.aliases.keys().cloned().collect(),
+        folder: folder_dir(s),
+        home: s.homedir.clone(),
     }
 }
 
@@ -70,6 +96,7 @@ impl StdinSource {
         let prompt = std::mem::take(&mut self.prompt_due) && reading && s.interactive();
         if self.editor(s).is_some() {
             let ed = self.editor.as_mut().expect("editor");
+            ed.names = completion_names(s);
             let got = ed.read(if prompt { "& " } else { "" });
             // The window may have changed size (SIGWINCH) since the last
             // command: the command about to run uses the current size.

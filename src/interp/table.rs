@@ -288,32 +288,6 @@ pub(crate) fn list_text() -> String {
     s
 }
 
-/// `help` text generated from the table: one line per command.
-pub(crate) fn help_text() -> String {
-    let mut s = String::new();
-    s.push_str("    Mail Commands\n");
-    let mut seen: Vec<CmdId> = Vec::new();
-    for c in COMMANDS {
-        if seen.contains(&c.id) || c.id == Comment {
-            continue;
-        }
-        seen.push(c.id);
-        let names: Vec<&str> = COMMANDS
-            .iter()
-            .filter(|o| o.id == c.id)
-            .map(|o| o.name)
-            .collect();
-        let head = format!("{} {}", names.join(", "), c.args);
-        s.push_str(&format!("{:<36}{}\n", head.trim_end(), c.help));
-    }
-    s.push_str(
-        "\nA msglist is a list of message numbers, ranges (1-5), or: . (current) ^ (first)\n\
-$ (last) * (all) + - (next, previous) :n :o :r :u :d (new, old, read, unread,\n\
-deleted), /text (subject contains text), or a sender name.\n",
-    );
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

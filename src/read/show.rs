@@ -15,7 +15,7 @@ use super::ReadState;
 use crate::mailbox::{MsgFlags, RenderOptions, render_message};
 use crate::session::{IgnoreTab, Session};
 use crate::term::signals::take_interrupt;
-use crate::term::text::{tty_safe, tty_safe_decoded};
+use crate::term::text::{char_width, tty_safe, tty_safe_decoded};
 use crate::{child, outln, output, pager, util};
 use std::io::{IsTerminal, Write};
 
@@ -95,6 +95,19 @@ pub(crate) fn type1(
         }
     }
     let tty = std::io::stdout().is_terminal();
+    // On a terminal `crt` compares what will be displayed (decoded, wrapped
+    // at the window's width) with the limit, not the raw line count: the
+    // text is made first and the pager chosen after.
+    let mut rows_limit = None;
+    if tty && interactive && !page && s.is_set("crt") {
+        let crt = s.value("crt").unwrap_or("");
+        rows_limit = Some(if crt.is_empty() {
+            s.real_screen_height as i64
+        } else {
+            super::atoi(crt)
+        });
+        use_pager = true;
+    }
     let quiet = s.is_set("quiet");
     let ign = if doign { Some(s.ignore.clone()) } else { None };
     let mut buf: Vec<u8> = Vec::new();
@@ -135,11 +148,38 @@ pub(crate) fn type1(
             }
         }
     }
+    if let Some(limit) = rows_limit
+        && displayed_rows(&buf, s.screen_width) as i64 <= limit
+    {
+        output::bytes(&buf);
+        return true;
+    }
     if use_pager {
         output::flush();
         pager::page_text(s, &buf);
     }
     true
+}
+
+/// Terminal rows `text` takes in `cols` columns: each line at least one,
+/// long lines wrapped, tabs to the next multiple of 8.
+pub(crate) fn displayed_rows(text: &[u8], cols: usize) -> usize {
+    let cols = cols.max(1);
+    let text = String::from_utf8_lossy(text);
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    text.split('\n')
+        .map(|line| {
+            let mut w = 0;
+            for ch in line.chars() {
+                w = if ch == '\t' {
+                    (w / 8 + 1) * 8
+                } else {
+                    w + char_width(ch)
+                };
+            }
+            w.div_ceil(cols).max(1)
+        })
+        .sum()
 }
 
 /// `pipe`/`|`: every listed message, all headers, into `$SHELL -c cmd`.
@@ -281,4 +321,17 @@ pub(crate) fn size(st: &ReadState, msgvec: &[usize]) -> bool {
         outln!("{m}: {}/{}", st.mb.lines(m - 1), st.mb.size(m - 1));
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::displayed_rows;
+
+    #[test]
+    fn rows_count_wrapped_lines_and_wide_characters() {
+        assert_eq!(displayed_rows(b"a\nb\n", 80), 2);
+        assert_eq!(displayed_rows(b"\n\n", 80), 2);
+        assert_eq!(displayed_rows("漢字漢字漢\n".as_bytes(), 4), 3);
+        assert_eq!(displayed_rows(b"\tx\n", 8), 2);
+    }
 }

@@ -10,7 +10,8 @@ use crate::outln;
 use crate::output;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use std::cell::RefCell;
-use std::io;
+use std::io::{self, IsTerminal};
+use std::sync::OnceLock;
 
 /// What reading a line from the terminal gave.
 #[derive(Debug, PartialEq, Eq)]
@@ -93,8 +94,16 @@ pub(crate) fn read_line_fd0() -> Line {
 }
 
 /// One read(2) of fd 0 into `buf` (EINTR is returned, not retried: the
-/// caller looks at the signal flags).
+/// caller looks at the signal flags). When standard output is a terminal,
+/// what is buffered for it is written first, so whatever the user is asked
+/// or shown (a prompt, a reply's header preview) is on the screen before
+/// the program waits for a key (stdio's line-buffered terminal output does
+/// the same for bsd-mailx). Output to a pipe or file keeps its buffering.
 fn read_fd0(buf: &mut [u8]) -> io::Result<usize> {
+    static STDOUT_TTY: OnceLock<bool> = OnceLock::new();
+    if *STDOUT_TTY.get_or_init(|| io::stdout().is_terminal()) {
+        output::flush();
+    }
     Ok(rustix::io::read(io::stdin(), buf)?)
 }
 

@@ -13,11 +13,12 @@
 //! [`tty_safe`] applies it to message text (tabs and newlines kept): bsd-mailx
 //! vis-encodes message text on a tty; we show real characters in a UTF-8
 //! locale and escape control characters. Output to a pipe or file is the raw
-//! message. [`char_width`]/[`width`] are the display widths (one table for
-//! the summary's columns and the line editor's cursor).
+//! message. [`char_width`] is the display width (one function
+//! for the summary's columns, the line editor and the pager).
 
 use crate::locale::is_utf8;
 use crate::mimeview::{Term, term};
+use unicode_width::UnicodeWidthChar;
 
 /// vis(3) of one byte in a non-UTF-8 locale (libbsd strnvis with
 /// VIS_SAFE|VIS_NOSLASH).
@@ -108,43 +109,19 @@ fn push_chars(out: &mut String, s: &str) {
     }
 }
 
-/// Display width of a character on a terminal: 0 for combining marks and
-/// zero-width characters, 2 for East Asian wide and fullwidth characters
-/// and emoji, 1 otherwise.
-pub(crate) fn char_width(ch: char) -> usize {
-    let c = ch as u32;
-    if c < 0x300 {
-        // Latin: one column (NUL none); the tables below start at U+0300.
-        return usize::from(c != 0);
-    }
-    let zero = matches!(c,
-        0x0300..=0x036f | 0x0483..=0x0489 | 0x0591..=0x05bd | 0x05bf | 0x05c1..=0x05c2
-        | 0x05c4..=0x05c5 | 0x05c7 | 0x0610..=0x061a | 0x064b..=0x065f | 0x0670
-        | 0x06d6..=0x06dc | 0x06df..=0x06e4 | 0x06e7..=0x06e8 | 0x06ea..=0x06ed
-        | 0x0900..=0x0902 | 0x093a | 0x093c | 0x0941..=0x0948 | 0x094d | 0x0951..=0x0957
-        | 0x0e31 | 0x0e34..=0x0e3a | 0x0e47..=0x0e4e | 0x1ab0..=0x1aff | 0x1dc0..=0x1dff
-        | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x20d0..=0x20ff
-        | 0xfe00..=0xfe0f | 0xfe20..=0xfe2f | 0xfeff | 0xe0100..=0xe01ef);
-    if zero {
+/// Display width of a character on a terminal, the one width function of
+/// the program (the header summary's columns, the line editor's cursor and
+/// wrapping, the pager's count of rows): from the `unicode-width` crate (0
+/// for combining marks and zero-width characters, 2 for East Asian wide and
+/// fullwidth characters and emoji, 1 otherwise). Control characters, which
+/// are shown escaped before they are measured, count 1 (NUL none).
+/// tests/widths.rs compares it with glibc's wcwidth over every printable
+/// character and lists where they differ.
+pub fn char_width(ch: char) -> usize {
+    if ch == '\0' {
         return 0;
     }
-    let wide = matches!(c,
-        0x1100..=0x115f | 0x231a..=0x231b | 0x2329..=0x232a | 0x23e9..=0x23ec | 0x23f0
-        | 0x23f3 | 0x25fd..=0x25fe | 0x2614..=0x2615 | 0x2648..=0x2653 | 0x267f | 0x2693
-        | 0x26a1 | 0x26aa..=0x26ab | 0x26bd..=0x26be | 0x26c4..=0x26c5 | 0x26ce | 0x26d4
-        | 0x26ea | 0x26f2..=0x26f3 | 0x26f5 | 0x26fa | 0x26fd | 0x2705 | 0x270a..=0x270b
-        | 0x2728 | 0x274c | 0x274e | 0x2753..=0x2755 | 0x2757 | 0x2795..=0x2797 | 0x27b0
-        | 0x27bf | 0x2b1b..=0x2b1c | 0x2b50 | 0x2b55 | 0x2e80..=0x303e | 0x3041..=0x33ff
-        | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xa000..=0xa4cf | 0xa960..=0xa97f
-        | 0xac00..=0xd7a3 | 0xf900..=0xfaff | 0xfe10..=0xfe19 | 0xfe30..=0xfe6f
-        | 0xff00..=0xff60 | 0xffe0..=0xffe6 | 0x1f300..=0x1f64f | 0x1f900..=0x1f9ff
-        | 0x1f680..=0x1f6ff | 0x20000..=0x2fffd | 0x30000..=0x3fffd);
-    if wide { 2 } else { 1 }
-}
-
-/// Display width of a string.
-pub(crate) fn width(s: &str) -> usize {
-    s.chars().map(char_width).sum()
+    UnicodeWidthChar::width(ch).unwrap_or(1)
 }
 
 /// Makes message text safe for a terminal: [`safe_text`] line by line,
@@ -274,6 +251,7 @@ mod tests {
 
     #[test]
     fn widths() {
+        let width = |s: &str| s.chars().map(char_width).sum::<usize>();
         assert_eq!(width("abc"), 3);
         assert_eq!(width("中文"), 4);
         assert_eq!(width("e\u{301}"), 1);
