@@ -41,6 +41,7 @@ use super::stdin::{Byte, read_byte, take_buffered_if, translate_pending_cr};
 use super::text::char_width;
 use crate::expand::expand_quiet;
 use crate::output;
+use crate::secrets::{is_secret_var, shown_value};
 use crate::session::Session;
 use crate::user;
 use rustix::process::{Signal, getpid, kill_process};
@@ -176,9 +177,9 @@ enum Key {
     Other,
 }
 
-/// A `set` line that assigns a password (`set smtp-auth-password=...`, any
-/// variable whose name contains `password`): kept out of the history.
-/// (A local rule until the secrets code names its variables.)
+/// A `set` line that assigns a secret (`set smtp-auth-password=...`, any
+/// variable `secrets::is_secret_var` names, or a URL with a password such as
+/// `smtp://user:pw@host`): kept out of the history.
 pub(crate) fn holds_password(line: &str) -> bool {
     let mut words = line.split_whitespace();
     let Some(cmd) = words.next() else {
@@ -188,8 +189,8 @@ pub(crate) fn holds_password(line: &str) -> bool {
         return false;
     }
     words.any(|w| {
-        let name = w.split('=').next().unwrap_or("");
-        name.to_ascii_lowercase().contains("password")
+        let (name, value) = w.split_once('=').unwrap_or((w, ""));
+        is_secret_var(name) || shown_value(name, value) != value
     })
 }
 
@@ -712,6 +713,13 @@ mod tests {
         assert!(holds_password("se foo bar-password=x"));
         assert!(holds_password("set PASSWORD=x"));
         assert!(!holds_password("set ask"));
+        assert!(holds_password(
+            "set smtp=smtp://me:hunter2@mail.example.org"
+        ));
+        assert!(holds_password("set imap-token=abc"));
+        assert!(!holds_password(
+            "set smtp-auth-password-command=pass show mail"
+        ));
         assert!(!holds_password("echo password"));
         assert!(!holds_password("print 3"));
     }
