@@ -32,7 +32,8 @@ const GROUPS: &[(&str, &[&str])] = &[
     (
         "Marking and deleting",
         &[
-            "delete", "dp", "undelete", "unread", "new", "touch", "preserve", "mbox",
+            "delete", "dp", "undelete", "unread", "new", "touch", "preserve", "mbox", "flag",
+            "unflag",
         ],
     ),
     (
