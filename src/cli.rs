@@ -1,6 +1,6 @@
 //! Command-line parsing with glibc getopt(3) semantics for bsd-mailx's
 //! option string `EINa:b:c:dfeinr:s:u:v`, plus our extensions `-S var[=value]`,
-//! `-H`, `-A file`, `-F`, `-t`, `--help` and `--version`.
+//! `-H`, `-A file`, `-F`, `-t`, `--json`, `--help` and `--version`.
 //!
 //! GNU permutation applies (options may follow operands) unless
 //! `POSIXLY_CORRECT` is set; `--` ends options; `-` alone is an operand.
@@ -9,9 +9,12 @@ use crate::locale;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
-/// One option letter: its argument (if any) and help line.
+/// One option letter (or long option): its argument (if any) and help line.
 pub struct OptSpec {
+    /// The letter; `'\0'` for a long option (argv holds no NUL byte).
     pub letter: char,
+    /// The name of a long option (`json` for `--json`); empty for a letter.
+    pub long: &'static str,
     pub takes_arg: bool,
     /// Name of the argument in help and the man page.
     pub arg: &'static str,
@@ -23,10 +26,34 @@ pub struct OptSpec {
 const fn o(letter: char, arg: &'static str, help: &'static str, extension: bool) -> OptSpec {
     OptSpec {
         letter,
+        long: "",
         takes_arg: !arg.is_empty(),
         arg,
         help,
         extension,
+    }
+}
+
+/// A long option without argument (ours; not in bsd-mailx).
+const fn long(name: &'static str, help: &'static str) -> OptSpec {
+    OptSpec {
+        letter: '\0',
+        long: name,
+        takes_arg: false,
+        arg: "",
+        help,
+        extension: true,
+    }
+}
+
+impl OptSpec {
+    /// How the option is written: `-H`, `--json`.
+    pub fn flag(&self) -> String {
+        if self.long.is_empty() {
+            format!("-{}", self.letter)
+        } else {
+            format!("--{}", self.long)
+        }
     }
 }
 
@@ -103,6 +130,10 @@ pub const OPTS: &[OptSpec] = &[
         "set a variable, after the start-up files",
         true,
     ),
+    long(
+        "json",
+        "with -H: print the header summary as JSON Lines, one object per message (schema: docs/JSON.md)",
+    ),
 ];
 
 /// What the command line asked for.
@@ -143,6 +174,8 @@ pub struct Options {
     pub read_header: bool,
     /// `-H`: print the header summary and exit.
     pub headers_only: bool,
+    /// `--json`: the `-H` summary as JSON Lines.
+    pub json: bool,
     /// `-A file`: attachments.
     pub attachments: Vec<String>,
     /// Operands (recipients, or `-f`'s file first).
@@ -182,9 +215,9 @@ pub(crate) fn help_text(prog: &str) -> String {
     s.push_str("\nOptions:\n");
     for op in OPTS {
         let head = if op.arg.is_empty() {
-            format!("-{}", op.letter)
+            op.flag()
         } else {
-            format!("-{} {}", op.letter, op.arg)
+            format!("{} {}", op.flag(), op.arg)
         };
         s.push_str(&format!("  {head:<16}{}\n", op.help));
     }
@@ -195,7 +228,7 @@ pub(crate) fn help_text(prog: &str) -> String {
 }
 
 fn spec(c: char) -> Option<&'static OptSpec> {
-    OPTS.iter().find(|o| o.letter == c)
+    OPTS.iter().find(|o| o.long.is_empty() && o.letter == c)
 }
 
 /// A command-line text argument (`-s`): valid UTF-8 as it is; other bytes
@@ -256,6 +289,16 @@ pub fn parse(args: &[OsString], posixly_correct: bool) -> Result<Options, CliErr
         }
         if a == b"--version" {
             o.version = true;
+            continue;
+        }
+        if let Some(sp) = a.strip_prefix(b"--").and_then(|n| {
+            OPTS.iter()
+                .find(|o| !o.long.is_empty() && o.long.as_bytes() == n)
+        }) {
+            match sp.long {
+                "json" => o.json = true,
+                l => unreachable!("--{l} is in OPTS but not handled"),
+            }
             continue;
         }
         let mut j = 1;
@@ -417,6 +460,14 @@ mod tests {
         let o = p(&["-s", "Grüße", "-c", "Jörg <j@x>", "a@x"]).unwrap();
         assert_eq!(o.subject.as_deref(), Some("Grüße"));
         assert!(o.subject_charset.is_none() && o.invalid_addresses.is_empty());
+    }
+
+    #[test]
+    fn long_json() {
+        let o = p(&["-H", "--json", "-f", "box"]).unwrap();
+        assert!(o.json && o.headers_only && o.fflag);
+        assert_eq!(p(&["--jso"]).unwrap_err(), CliError::Invalid('-'));
+        assert!(help_text("mail").contains("  --json  "));
     }
 
     #[test]

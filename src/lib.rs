@@ -71,6 +71,9 @@ fn main_inner(args: &[OsString]) -> i32 {
         outln!("{prog} (mailx-rs) {}", env!("CARGO_PKG_VERSION"));
         return 0;
     }
+    if opts.json && !opts.headers_only {
+        return usage_error("--json needs -H (it formats the -H header summary)");
+    }
     let mut operands = opts.operands.clone();
     let mut file: Option<String> = None;
     if opts.fflag {

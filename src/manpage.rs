@@ -76,9 +76,9 @@ typed with a leading blank is not kept, nor a \\fBset\\fR of a variable whose na
     for o in OPTS {
         m.push_str(".TP\n");
         if o.arg.is_empty() {
-            m.push_str(&format!(".B \\-{}\n", o.letter));
+            m.push_str(&format!(".B {}\n", esc(&o.flag())));
         } else {
-            m.push_str(&format!(".BI \\-{} \" {}\"\n", o.letter, esc(o.arg)));
+            m.push_str(&format!(".BI {} \" {}\"\n", esc(&o.flag()), esc(o.arg)));
         }
         let ext = if o.extension {
             " (Not in bsd\\-mailx.)"

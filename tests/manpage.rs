@@ -28,9 +28,10 @@ fn every_command_option_and_escape_is_in_the_page() {
     }
     for o in mailx::cli::OPTS {
         assert!(
-            page.contains(&format!("\\-{}", o.letter)),
-            "option -{}",
-            o.letter
+            page.contains(&format!(".B {}\n", o.flag().replace('-', "\\-")))
+                || page.contains(&format!(".BI {} ", o.flag().replace('-', "\\-"))),
+            "option {}",
+            o.flag()
         );
     }
     for esc in mailx::compose::TILDE_ESCAPES {

@@ -8,7 +8,7 @@ use super::source::commands;
 use super::{Context, Ctx, Flow};
 use crate::cli::Options;
 use crate::cmd::settings::VERSION;
-use crate::read::{self, quit, setfile, summary};
+use crate::read::{self, json, quit, setfile, summary};
 use crate::term::signals;
 use crate::{outln, output, util};
 
@@ -32,7 +32,11 @@ pub(crate) fn read_mode(cx: &mut Ctx<'_>, opts: &Options, file: Option<String>) 
         // POSIX -H: the header summary of every message; nothing changes.
         st.dot = usize::MAX;
         let all: Vec<usize> = (1..=st.count()).collect();
-        summary::print_lines(s, st, &all, false);
+        if opts.json {
+            json::print(st, &all);
+        } else {
+            summary::print_lines(s, st, &all, false);
+        }
         return 0;
     }
     if !s.is_set("quiet") {

@@ -15,8 +15,10 @@
 //! - `attach`: attachments/detach (MIME parts).
 
 pub(crate) mod attach;
+mod date;
 pub(crate) mod edit;
 pub(crate) mod files;
+pub(crate) mod json;
 pub mod msglist;
 pub mod quit;
 pub(crate) mod quote;
@@ -28,6 +30,7 @@ pub(crate) mod summary;
 use crate::mailbox::{Folder, FromLine, Mailbox, MsgFlags, RawField, header_fields};
 use crate::session::Session;
 use crate::{expand, mimeview, names, outln};
+use std::borrow::Cow;
 
 /// The open mailbox and the read-mode bookkeeping around it.
 pub struct ReadState {
@@ -97,6 +100,34 @@ impl CachedHeaders {
             match &mut out {
                 None => out = Some(f.value().into_owned()),
                 Some(o) => {
+                    o.push(b' ');
+                    o.extend_from_slice(&f.value());
+                }
+            }
+        }
+        out
+    }
+    /// [`CachedHeaders::hfield_raw`] of each of `names` (lower case), in
+    /// one pass over the fields.
+    /// Borrowed when the field is one line and occurs once.
+    pub fn hfields_raw<const N: usize>(&self, names: [&str; N]) -> [Option<Cow<'_, [u8]>>; N] {
+        let mut out: [Option<Cow<'_, [u8]>>; N] = std::array::from_fn(|_| None);
+        for &(ns, ne, rs, re) in &self.fields {
+            let name = &self.block[ns..ne];
+            let Some(k) = names
+                .iter()
+                .position(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+            else {
+                continue;
+            };
+            let f = RawField {
+                name,
+                raw: &self.block[rs..re],
+            };
+            match &mut out[k] {
+                None => out[k] = Some(f.value()),
+                Some(o) => {
+                    let o = o.to_mut();
                     o.push(b' ');
                     o.extend_from_slice(&f.value());
                 }

@@ -241,7 +241,6 @@ pub(crate) fn print_lines(
     /// Shorter lists, or `showto`/`show-rcpt` (they ask the session who
     /// "me" is), are done here alone.
     const PARALLEL_MIN: usize = 200;
-    const BATCH: usize = 256;
     let ctx = LineCtx::new(s, st);
     let print = |line: String| -> bool {
         if interruptible && take_interrupt() {
@@ -268,9 +267,20 @@ pub(crate) fn print_lines(
             })
             .collect()
     };
+    in_two_threads(list, &make, print)
+}
+
+/// The lines `make` gives for the messages of `list`, in order, each given
+/// to `print` (which returns false to stop): `make` runs in two threads, a
+/// batch each in turn, while this one prints. Returns false if stopped.
+pub(crate) fn in_two_threads(
+    list: &[usize],
+    make: &(dyn Fn(&[usize]) -> Vec<String> + Sync),
+    mut print: impl FnMut(String) -> bool,
+) -> bool {
+    const BATCH: usize = 256;
     std::thread::scope(|sc| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<String>>(2);
-        let make = &make;
         let helper = std::thread::Builder::new().spawn_scoped(sc, move || {
             for chunk in list.chunks(BATCH).skip(1).step_by(2) {
                 if tx.send(make(chunk)).is_err() {
@@ -285,7 +295,7 @@ pub(crate) fn print_lines(
             } else {
                 make(chunk)
             };
-            if !lines.into_iter().all(print) {
+            if !lines.into_iter().all(&mut print) {
                 return false;
             }
         }

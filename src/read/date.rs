@@ -1,0 +1,282 @@
+//! RFC 5322 `Date:` values to RFC 3339 UTC (`2026-12-05T20:50:57Z`), for
+//! the JSON listing: a pure function, no locale, no time zone database.
+//!
+//! Accepted (RFC 5322 §3.3 and the obsolete forms of §4.3): an optional day
+//! name, day, month name, year, `hh:mm[:ss]`, zone; comments `(…)` anywhere;
+//! blanks around the colons; two-digit years (`< 50` → 20xx, else 19xx) and
+//! three-digit ones (+ 1900); zones `+hhmm`/`-hhmm`, `UT`, `GMT`, `Z`, the
+//! US names (`EST`, `EDT`, `CST`, `CDT`, `MST`, `MDT`, `PST`, `PDT`), and
+//! other letters (military zones, unknown names) as `-0000` as §4.3 says.
+//! Anything else (no zone, a date that does not exist, out of range) is
+//! `None`. A leap second (`:60`) counts as the next second.
+
+/// The UTC instant of an RFC 5322 date as RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`).
+pub(crate) fn rfc5322_to_rfc3339(s: &str) -> Option<String> {
+    // Comments become blanks; blanks around colons go.
+    let mut flat = String::with_capacity(s.len());
+    let mut depth = 0u32;
+    let mut esc = false;
+    for c in s.chars() {
+        if depth > 0 {
+            match c {
+                _ if esc => esc = false,
+                '\\' => esc = true,
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                flat.push(' ');
+            }
+            continue;
+        }
+        match c {
+            '(' => depth = 1,
+            ',' => flat.push(' '),
+            c if c.is_whitespace() => flat.push(' '),
+            c => flat.push(c),
+        }
+    }
+    if depth > 0 {
+        return None;
+    }
+    while flat.contains(" :") || flat.contains(": ") {
+        flat = flat.replace(" :", ":").replace(": ", ":");
+    }
+    let mut t = flat.split(' ').filter(|w| !w.is_empty()).peekable();
+    if t.peek()
+        .is_some_and(|w| w.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        let w = t.next()?;
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        if !DAYS
+            .iter()
+            .any(|d| w.len() >= 3 && d.eq_ignore_ascii_case(&w[..3]))
+        {
+            return None;
+        }
+    }
+    let day: u32 = digits(t.next()?, 1, 2)?;
+    let month = month(t.next()?)?;
+    let yw = t.next()?;
+    let mut year: i64 = digits(yw, 2, 4)?.into();
+    year = match yw.len() {
+        2 if year < 50 => year + 2000,
+        2 => year + 1900,
+        3 => year + 1900,
+        _ => year,
+    };
+    let mut hms = t.next()?.split(':');
+    let hour: u32 = digits(hms.next()?, 1, 2)?;
+    let min: u32 = digits(hms.next()?, 1, 2)?;
+    let sec: u32 = match hms.next() {
+        Some(x) => digits(x, 1, 2)?,
+        None => 0,
+    };
+    if hms.next().is_some() || hour > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let off = zone(t.next()?)?;
+    if t.next().is_some() || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let secs =
+        days_from_civil(year, month, day) * 86400 + i64::from(hour * 3600 + min * 60 + sec) - off;
+    let (d, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let (y, m, dd) = civil_from_days(d);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    Some(format!(
+        "{y:04}-{m:02}-{dd:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    ))
+}
+
+/// A number of `min..=max` ASCII digits.
+fn digits(w: &str, min: usize, max: usize) -> Option<u32> {
+    if w.len() < min || w.len() > max || !w.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    w.parse().ok()
+}
+
+/// `Jan`..`Dec` (any case; a longer name is accepted by its first three
+/// letters: `December`).
+fn month(w: &str) -> Option<u32> {
+    const M: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    if w.len() < 3 || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    M.iter()
+        .position(|m| m.eq_ignore_ascii_case(&w[..3]))
+        .map(|i| i as u32 + 1)
+}
+
+/// The zone's offset east of UTC in seconds.
+fn zone(w: &str) -> Option<i64> {
+    let b = w.as_bytes();
+    if let [sign @ (b'+' | b'-'), rest @ ..] = b {
+        if rest.len() != 4 || !rest.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let n: i64 = w[1..].parse().ok()?;
+        let (h, m) = (n / 100, n % 100);
+        if m > 59 {
+            return None;
+        }
+        let o = h * 3600 + m * 60;
+        return Some(if *sign == b'-' { -o } else { o });
+    }
+    if b.is_empty() || !b.iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let h = match w.to_ascii_uppercase().as_str() {
+        "EDT" => -4,
+        "EST" | "CDT" => -5,
+        "CST" | "MDT" => -6,
+        "MST" | "PDT" => -7,
+        "PST" => -8,
+        // UT, GMT, Z, military zones and unknown names: -0000 (§4.3).
+        _ => 0,
+    };
+    Some(h * 3600)
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count from 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc5322_to_rfc3339 as p;
+
+    #[test]
+    fn modern_forms() {
+        assert_eq!(
+            p("Sat, 5 Dec 2026 20:50:57 +0000").as_deref(),
+            Some("2026-12-05T20:50:57Z")
+        );
+        assert_eq!(
+            p("Fri, 21 Nov 1997 09:55:06 -0600").as_deref(),
+            Some("1997-11-21T15:55:06Z")
+        );
+        assert_eq!(
+            p("1 Jan 2000 00:30:00 +0100").as_deref(),
+            Some("1999-12-31T23:30:00Z")
+        );
+        assert_eq!(
+            p("Thu, 13 Feb 1969 23:32:54 -0330").as_deref(),
+            Some("1969-02-14T03:02:54Z")
+        );
+        assert_eq!(
+            p("29 Feb 2024 23:59:59 -0000").as_deref(),
+            Some("2024-02-29T23:59:59Z")
+        );
+    }
+
+    #[test]
+    fn obsolete_forms() {
+        // Two- and three-digit years, named zones, no seconds, comments,
+        // blanks around colons, odd spacing and case.
+        assert_eq!(
+            p("Mon, 3 Jan 99 10:00:00 EST").as_deref(),
+            Some("1999-01-03T15:00:00Z")
+        );
+        assert_eq!(
+            p("3 Jan 07 10:00 GMT").as_deref(),
+            Some("2007-01-03T10:00:00Z")
+        );
+        assert_eq!(
+            p("3 jan 107 10:00 UT").as_deref(),
+            Some("2007-01-03T10:00:00Z")
+        );
+        assert_eq!(
+            p("Thu,\n      13\n        Feb\n          1969\n      23:32\n               -0330 (Newfoundland Time)").as_deref(),
+            Some("1969-02-14T03:02:00Z")
+        );
+        assert_eq!(
+            p("21 Nov 97 09(comment):   55  :  06 GMT").as_deref(),
+            Some("1997-11-21T09:55:06Z")
+        );
+        assert_eq!(
+            p("Tue, 1 Jul 2003 10:52:37 PDT").as_deref(),
+            Some("2003-07-01T17:52:37Z")
+        );
+        assert_eq!(
+            p("1 December 2003 10:52:37 +0000 (UTC)").as_deref(),
+            Some("2003-12-01T10:52:37Z")
+        );
+        // Military and unknown zones are -0000.
+        assert_eq!(
+            p("1 Jul 2003 10:52:37 Q").as_deref(),
+            Some("2003-07-01T10:52:37Z")
+        );
+        // A leap second is the next second.
+        assert_eq!(
+            p("31 Dec 2016 23:59:60 +0000").as_deref(),
+            Some("2017-01-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn unparseable_is_none() {
+        for s in [
+            "",
+            "yesterday",
+            "5 Dec 2026 20:50:57",
+            "30 Feb 2024 10:00:00 +0000",
+            "5 Dec 2026 24:00:00 +0000",
+            "5 Dec 2026 20:61:00 +0000",
+            "5 Foo 2026 20:50:57 +0000",
+            "5 Dec 2026 20:50:57 +01",
+            "5 Dec 2026 20:50:57 +0160",
+            "Xyz, 5 Dec 2026 20:50:57 +0000",
+            "5 Dec 2026 20:50:57 +0000 extra",
+            "2026-12-05T20:50:57Z",
+            "5 Dec 2026 20:50:57 +0000 (unclosed",
+            "٥ Dec 2026 20:50:57 +0000",
+            "1 Jan 0 00:00:00 +0100",
+        ] {
+            assert_eq!(p(s), None, "{s:?}");
+        }
+    }
+}
