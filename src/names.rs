@@ -316,6 +316,40 @@ pub(crate) fn sender_login(addr: &str) -> String {
     clean.trim_start_matches('.').to_string()
 }
 
+/// Splits an address list at the commas outside quotes, comments and angle
+/// brackets; the parts are trimmed of ASCII blanks, empty ones dropped. On
+/// bytes, so that a received header's 8-bit bytes survive (`read::json`);
+/// `send::rfc2047::split_addresses` is the same on text.
+pub(crate) fn split_address_list(v: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let (mut quote, mut depth, mut angle, mut esc) = (false, 0usize, false, false);
+    let mut start = 0;
+    for (i, &b) in v.iter().enumerate() {
+        if esc {
+            esc = false;
+            continue;
+        }
+        match b {
+            b'\\' => esc = true,
+            b'"' if depth == 0 => quote = !quote,
+            b'(' if !quote => depth += 1,
+            b')' if !quote => depth = depth.saturating_sub(1),
+            b'<' if !quote && depth == 0 => angle = true,
+            b'>' if !quote && depth == 0 => angle = false,
+            b',' if !quote && depth == 0 && !angle => {
+                out.push(&v[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&v[start..]);
+    out.into_iter()
+        .map(<[u8]>::trim_ascii)
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ use super::summary::in_two_threads;
 use super::{CachedHeaders, ReadState};
 use crate::mailbox::{Folder, MsgFlags};
 use crate::mimeview::decode_words;
+use crate::names::split_address_list;
 use crate::{locale, names, output};
 use std::fmt::Write as _;
 
@@ -114,7 +115,7 @@ impl Obj {
     fn list(&mut self, field: Option<&[u8]>) {
         self.s.push('[');
         let mut first = true;
-        for a in field.map(split_addresses).unwrap_or_default() {
+        for a in field.map(split_address_list).unwrap_or_default() {
             if !first {
                 self.s.push(',');
             }
@@ -188,7 +189,7 @@ fn line(mb: &dyn Folder, mesg: usize, h: Option<&CachedHeaders>) -> String {
     o.key("from");
     let from = from.or(sender);
     match (&from, h) {
-        (Some(v), _) if !split_addresses(v).is_empty() => o.address(split_addresses(v)[0]),
+        (Some(v), _) if !split_address_list(v).is_empty() => o.address(split_address_list(v)[0]),
         (_, Some(h)) if !h.envelope_sender().is_empty() => {
             o.s.push_str("{\"address\":");
             o.text(&h.envelope_sender());
@@ -278,39 +279,6 @@ fn status_letter(f: MsgFlags) -> &'static str {
     } else {
         " "
     }
-}
-
-/// Splits an address list at the commas outside quotes, comments and angle
-/// brackets (`send::rfc2047::split_addresses` on bytes, so a name's 8-bit
-/// bytes reach `decode_words`).
-fn split_addresses(v: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    let (mut quote, mut depth, mut angle, mut esc) = (false, 0usize, false, false);
-    let mut start = 0;
-    for (i, &b) in v.iter().enumerate() {
-        if esc {
-            esc = false;
-            continue;
-        }
-        match b {
-            b'\\' => esc = true,
-            b'"' if depth == 0 => quote = !quote,
-            b'(' if !quote => depth += 1,
-            b')' if !quote => depth = depth.saturating_sub(1),
-            b'<' if !quote && depth == 0 => angle = true,
-            b'>' if !quote && depth == 0 => angle = false,
-            b',' if !quote && depth == 0 && !angle => {
-                out.push(&v[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&v[start..]);
-    out.into_iter()
-        .map(<[u8]>::trim_ascii)
-        .filter(|a| !a.is_empty())
-        .collect()
 }
 
 /// The display name of one mailbox: the phrase before `<` (quotes and
@@ -433,7 +401,7 @@ mod tests {
     #[test]
     fn names_and_lists() {
         assert_eq!(
-            split_addresses(b"\"Doe, J\" <j@x>, b@y (Bee), <c@z>"),
+            split_address_list(b"\"Doe, J\" <j@x>, b@y (Bee), <c@z>"),
             [&b"\"Doe, J\" <j@x>"[..], b"b@y (Bee)", b"<c@z>"]
         );
         assert_eq!(

@@ -7,6 +7,7 @@
 //! A field that is pure ASCII is written exactly as before (as bsd-mailx
 //! writes it); the callers only come here for non-ASCII text.
 
+use crate::names::split_address_list;
 use encoding_rs::Encoding;
 use std::borrow::Cow;
 
@@ -439,32 +440,12 @@ pub fn address_field(name: &str, addrs: &[&str]) -> String {
 }
 
 /// Splits an address list at the commas outside quotes, comments and angle
-/// brackets.
+/// brackets (`names::split_address_list` on text; the commas it splits at
+/// are ASCII, so every part is still UTF-8).
 pub(crate) fn split_addresses(v: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut quote, mut depth, mut angle, mut esc) = (false, 0usize, false, false);
-    let mut start = 0;
-    for (i, b) in v.bytes().enumerate() {
-        if esc {
-            esc = false;
-            continue;
-        }
-        match b {
-            b'\\' => esc = true,
-            b'"' if depth == 0 => quote = !quote,
-            b'(' if !quote => depth += 1,
-            b')' if !quote => depth = depth.saturating_sub(1),
-            b'<' if !quote && depth == 0 => angle = true,
-            b'>' if !quote && depth == 0 => angle = false,
-            b',' if !quote && depth == 0 && !angle => {
-                out.push(&v[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&v[start..]);
-    out.into_iter()
+    split_address_list(v.as_bytes())
+        .into_iter()
+        .filter_map(|b| std::str::from_utf8(b).ok())
         .map(str::trim)
         .filter(|a| !a.is_empty())
         .collect()
