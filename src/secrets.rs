@@ -20,7 +20,7 @@
 //!
 //! A secret is held as a [`Secret`], whose `Debug` and `Display` print
 //! `<secret>`; it is never put on a command line, in a child's environment,
-//! in a message, or in dead.letter. [`is_secret_var`] names the variables
+//! in a message, or in dead.letter. `vars::is_secret_var` names the variables
 //! whose values are secrets (`set` lists them as `<secret>`, and the line
 //! editor's history may leave them out).
 //!
@@ -33,8 +33,8 @@
 
 use crate::child::{self, Exit};
 use crate::session::Session;
+use crate::term::lineedit::{Got, read_hidden};
 use crate::{output, user, util};
-use std::borrow::Cow;
 use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
 use std::os::unix::fs::MetadataExt;
@@ -105,38 +105,6 @@ pub(crate) struct Query<'a> {
     pub host: &'a str,
     pub user: Option<&'a str>,
     pub url_password: Option<&'a str>,
-}
-
-/// True for a variable whose value is a secret (for the line editor's
-/// history, too): any name containing
-/// `password` (`smtp-auth-password`, later `imap-auth-password`) except the
-/// `…-command` variables, which hold a command, not its output.
-pub(crate) fn is_secret_var(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    (n.contains("password") || n.contains("token")) && !n.ends_with("-command")
-}
-
-/// A variable's value as `set` lists it: `<secret>` for a secret variable,
-/// and a URL's `user:password@` shown as `user:<secret>@`.
-pub(crate) fn shown_value<'a>(name: &str, value: &'a str) -> Cow<'a, str> {
-    if is_secret_var(name) {
-        return Cow::Borrowed("<secret>");
-    }
-    if let Some(i) = value.find("://") {
-        let rest = &value[i + 3..];
-        let end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..end].rfind('@')
-            && let Some(colon) = rest[..at].find(':')
-        {
-            return Cow::Owned(format!(
-                "{}{}<secret>{}",
-                &value[..i + 3],
-                &rest[..=colon],
-                &rest[at..]
-            ));
-        }
-    }
-    Cow::Borrowed(value)
 }
 
 /// The seconds a password command may take: `smtp-timeout`, default 60.
@@ -240,12 +208,21 @@ pub(crate) fn lookup(s: &Session, q: &Query<'_>) -> Result<Option<Login>, String
     ))
 }
 
-/// Reads a line from the terminal with echo off, when standard input is a
-/// terminal. None when it is not, or on end of file.
+/// Reads a secret from the terminal, nothing of it shown, when standard
+/// input is a terminal: through the line editor (the same keys as every
+/// other terminal read, never in its history), else (a terminal the editor
+/// cannot drive, `TERM=dumb`) a plain read with echo off. None when stdin
+/// is not a terminal, on end of file or ^C.
 fn prompt(text: &str) -> Option<String> {
     use rustix::termios::{self, LocalModes, OptionalActions};
     if !std::io::stdin().is_terminal() {
         return None;
+    }
+    if let Some(got) = read_hidden(text) {
+        return match got {
+            Got::Line(l) => Some(l),
+            Got::Eof | Got::Interrupt => None,
+        };
     }
     let tty = std::fs::OpenOptions::new()
         .read(true)
@@ -445,6 +422,7 @@ pub fn netrc_lookup(text: &str, host: &str, user: Option<&str>) -> Option<(Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vars::{is_secret_var, shown_value};
 
     #[test]
     fn netrc_basic_lookup() {

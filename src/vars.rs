@@ -3,6 +3,7 @@
 //! Names are kept in byte order, which is the order bsd-mailx's `set` lists
 //! them in (it sorts with strcmp).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Environment variables bsd-mailx (Debian patch 05) copies into variables at
@@ -57,6 +58,38 @@ impl Vars {
             }
         }
     }
+}
+
+/// True for a variable whose value is a secret (for the line editor's
+/// history, too): any name containing
+/// `password` (`smtp-auth-password`, later `imap-auth-password`) except the
+/// `…-command` variables, which hold a command, not its output.
+pub(crate) fn is_secret_var(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    (n.contains("password") || n.contains("token")) && !n.ends_with("-command")
+}
+
+/// A variable's value as `set` lists it: `<secret>` for a secret variable,
+/// and a URL's `user:password@` shown as `user:<secret>@`.
+pub(crate) fn shown_value<'a>(name: &str, value: &'a str) -> Cow<'a, str> {
+    if is_secret_var(name) {
+        return Cow::Borrowed("<secret>");
+    }
+    if let Some(i) = value.find("://") {
+        let rest = &value[i + 3..];
+        let end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..end].rfind('@')
+            && let Some(colon) = rest[..at].find(':')
+        {
+            return Cow::Owned(format!(
+                "{}{}<secret>{}",
+                &value[..i + 3],
+                &rest[..=colon],
+                &rest[at..]
+            ));
+        }
+    }
+    Cow::Borrowed(value)
 }
 
 #[cfg(test)]

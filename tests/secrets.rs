@@ -437,6 +437,52 @@ fn the_password_is_asked_on_the_terminal_without_echo() {
     );
 }
 
+/// The password prompt is the line editor with nothing shown: editing keys
+/// work (Left moves the cursor; in a plain no-echo read the arrow's escape
+/// sequence would become part of the password), and the cursor stays put.
+#[test]
+fn the_password_prompt_edits_like_every_other_prompt_and_shows_nothing() {
+    let srv = plain_server();
+    let h = TempDir::new("sec");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mailx"));
+    cmd.args(["-n", "-S"])
+        .arg(smtp(&srv))
+        .args(["-S", "smtp-auth-user=u1", "-s", "t", "x@example.test"])
+        .env("HOME", h.path())
+        .env("MAILRC", "/dev/null")
+        .env("TERM", "xterm")
+        .env_remove("NETRC");
+    let Some(mut p) = Pty::spawn(cmd, Some((24, 80)), true) else {
+        return;
+    };
+    p.send_line("body text");
+    std::thread::sleep(Duration::from_millis(200));
+    p.ctrl('D');
+    p.expect("Password for u1@127.0.0.1: ").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // "EdPw", Left, Left, "X", Enter: the password is "EdXPw".
+    p.send("EdPw\x1b[D\x1b[DX\r");
+    let (st, screen) = p.finish(Duration::from_secs(15));
+    let screen = String::from_utf8_lossy(&screen);
+    assert!(st.success(), "{screen}");
+    for shown in ["EdPw", "EdXPw", "Pw", "X"] {
+        assert!(
+            !screen
+                .split("Password for")
+                .nth(1)
+                .unwrap_or("")
+                .contains(shown),
+            "{shown:?} on the screen: {screen}"
+        );
+    }
+    let seen = srv.seen();
+    assert!(
+        seen.commands.contains(&auth_plain("u1", "EdXPw")),
+        "{:?}",
+        seen.commands
+    );
+}
+
 #[test]
 fn a_token_mechanism_without_a_user_fails_before_connecting() {
     let r = send_in(

@@ -6,8 +6,8 @@ use crate::interp;
 use crate::interp::help_text;
 use crate::interp::table::list_text;
 use crate::interp::{Args, CmdResult, Ctx};
-use crate::secrets;
 use crate::session::{Cond, IgnoreTab, Session};
+use crate::vars;
 use crate::{expand, outln, outp, output, pager, util};
 
 /// The version shown by `version` and the banner.
@@ -188,7 +188,7 @@ fn set_vars(s: &mut Session, words: &[String]) -> CmdResult {
     if words.is_empty() {
         let mut out = String::new();
         for (k, v) in s.vars.iter() {
-            out.push_str(&format!("{k}\t{}\n", secrets::shown_value(k, v)));
+            out.push_str(&format!("{k}\t{}\n", vars::shown_value(k, v)));
         }
         outp!("{out}");
         return CmdResult::Ok;

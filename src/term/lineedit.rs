@@ -41,9 +41,9 @@ use super::stdin::{Byte, read_byte, take_buffered_if, translate_pending_cr};
 use super::text::char_width;
 use crate::expand::expand_quiet;
 use crate::output;
-use crate::secrets::{is_secret_var, shown_value};
 use crate::session::Session;
 use crate::user;
+use crate::vars::{is_secret_var, shown_value};
 use rustix::process::{Signal, getpid, kill_process};
 use rustix::termios::{
     InputModes, LocalModes, OptionalActions, SpecialCodeIndex, Termios, tcgetattr, tcsetattr,
@@ -85,7 +85,18 @@ pub(crate) fn read_prefilled(prompt: &str, initial: &str) -> Option<Got> {
     if !on_terminal() {
         return None;
     }
-    read_line(prompt, initial, &[], None)
+    read_line(prompt, initial, &[], None, false)
+}
+
+/// Reads a secret (a password) with the same editor, nothing of it shown:
+/// the prompt stays, the cursor does not move, no history, no search, no
+/// completion. None when standard input and output are not a terminal the
+/// editor can use.
+pub(crate) fn read_hidden(prompt: &str) -> Option<Got> {
+    if !on_terminal() {
+        return None;
+    }
+    read_line(prompt, "", &[], None, true)
 }
 
 /// Terminals that cannot take cursor movement get the plain prompt.
@@ -178,7 +189,7 @@ enum Key {
 }
 
 /// A `set` line that assigns a secret (`set smtp-auth-password=...`, any
-/// variable `secrets::is_secret_var` names, or a URL with a password such as
+/// variable `vars::is_secret_var` names, or a URL with a password such as
 /// `smtp://user:pw@host`): kept out of the history.
 pub(crate) fn holds_password(line: &str) -> bool {
     let mut words = line.split_whitespace();
@@ -258,7 +269,8 @@ impl LineEditor {
 
     /// Reads one command line with `prompt`.
     pub(crate) fn read(&mut self, prompt: &str) -> Got {
-        let got = read_line(prompt, "", &self.history, Some(&self.names)).unwrap_or(Got::Eof);
+        let got =
+            read_line(prompt, "", &self.history, Some(&self.names), false).unwrap_or(Got::Eof);
         if let Got::Line(l) = &got {
             self.remember(l);
         }
@@ -321,6 +333,7 @@ fn read_line(
     initial: &str,
     history: &[String],
     names: Option<&Names>,
+    hidden: bool,
 ) -> Option<Got> {
     output::flush();
     let cooked = get_mode()?;
@@ -334,6 +347,7 @@ fn read_line(
         history,
         names,
         tabs: 0,
+        hidden,
     };
     ed.cur = ed.line.len();
     ed.draw();
@@ -356,6 +370,8 @@ struct Edit<'a> {
     names: Option<&'a Names>,
     /// Tabs typed in a row.
     tabs: u32,
+    /// A secret: nothing of the line is drawn.
+    hidden: bool,
 }
 
 /// What a key did to the line.
@@ -365,14 +381,26 @@ enum Done {
 }
 
 impl Edit<'_> {
+    /// What is drawn of the line and where the cursor is in it: nothing
+    /// for a hidden line.
+    fn shown(&self) -> (&[char], usize) {
+        if self.hidden {
+            (&[], 0)
+        } else {
+            (&self.line, self.cur)
+        }
+    }
+
     fn draw(&mut self) {
-        let s = redraw(self.prompt, &self.line, self.cur, &mut self.row);
+        let (line, cur) = self.shown();
+        let (prompt, line) = (self.prompt, line.to_vec());
+        let s = redraw(prompt, &line, cur, &mut self.row);
         term_write(&s);
     }
 
     /// Ends the line: the cursor goes after its end, then a newline.
     fn finish(&mut self, got: Got) -> Done {
-        let mut s = to_end(self.prompt, &self.line, self.row);
+        let mut s = to_end(self.prompt, self.shown().0, self.row);
         s.push('\n');
         term_write(&s);
         Done::End(got)
@@ -406,7 +434,7 @@ impl Edit<'_> {
                     }
                 },
             };
-            if b == 18 || b == 19 {
+            if (b == 18 || b == 19) && !self.hidden {
                 match self.search(b == 19, &mut hpos) {
                     Search::Accept => {
                         self.draw();
@@ -451,7 +479,7 @@ impl Edit<'_> {
             }
             0x1a => {
                 set_mode(cooked);
-                term_write(&to_end(self.prompt, &self.line, self.row));
+                term_write(&to_end(self.prompt, self.shown().0, self.row));
                 term_write("\n");
                 // SIGTSTP to ourselves: the default action stops the process.
                 let _ = kill_process(getpid(), Signal::TSTP);

@@ -29,6 +29,7 @@ use crate::names::{self, Name};
 use crate::secrets::{self, Login, Query};
 use crate::session::Session;
 use crate::sys::localtime_now;
+use crate::vars;
 
 /// Where to submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +52,7 @@ impl Target {
         let bad = |why: &str| {
             format!(
                 "SMTP: bad server \"{}\": {why}",
-                secrets::shown_value("smtp", v)
+                vars::shown_value("smtp", v)
             )
         };
         let t = v.trim();
