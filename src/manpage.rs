@@ -46,8 +46,9 @@ from a pipe or file, or with \\fBTERM=dumb\\fR, commands are read as plain lines
         ".SH LINE EDITING\n\
 On a terminal (standard input and output, \\fBTERM\\fR not \\fBdumb\\fR) the \\fB&\\fR prompt and the \
 composer's header prompts (\\fBSubject:\\fR with \\fBask\\fR, \\fBCc:\\fR and \\fBBcc:\\fR with \\fBaskcc\\fR \
-and \\fBaskbcc\\fR, and \\fBTo:\\fR, \\fBSubject:\\fR, \\fBCc:\\fR, \\fBBcc:\\fR of \\fB~h\\fR) are read by a \
-line editor. A header prompt starts with the current value in the line: Enter keeps it, the keys below \
+and \\fBaskbcc\\fR, and \\fBTo:\\fR, \\fBSubject:\\fR, \\fBCc:\\fR, \\fBBcc:\\fR of \\fB~h\\fR) and the \
+SMTP password prompt are read by a line editor (the password with nothing shown and never in the history). \
+A header prompt starts with the current value in the line: Enter keeps it, the keys below \
 change it. A line longer than the terminal is wide wraps over several rows; wide and combining characters \
 take the columns the terminal gives them, and a resize takes effect at the next key.\n\
 .TP\n.B Left, Right, Ctrl\\-B, Ctrl\\-F\nMove one character.\n\
