@@ -4,8 +4,19 @@
 # once for each program, so load from other jobs spreads over all of them).
 #
 # Usage: bash bench/mbox.sh            (from the repository root)
+#        MSGS=10000 HYPERFINE=1 bash bench/mbox.sh   (the 10,000-message,
+#                      100 MiB box: hyperfine first, then the rounds)
 # Environment:
-#   MSGS=100000        messages in the generated mailbox (about 1 GiB)
+#   MSGS=100000        messages in the generated mailbox (about 1 GiB;
+#                      10000: about 100 MiB, the first 10,000 messages of
+#                      the big one, generated the same way)
+#   HYPERFINE=1        before the rounds, time each operation with hyperfine
+#                      (`--warmup 2`, medians) for every program: HF_REPEAT
+#                      hyperfine runs per operation, each with every program
+#                      (in turn forwards and backwards, so load drift does not
+#                      favour one), HF_RUNS runs of each; needs hyperfine
+#   HF_RUNS=10         runs per program in one hyperfine run
+#   HF_REPEAT=5        hyperfine runs per operation
 #   ROUNDS=5           rounds for ours and bsd-mailx
 #   SLOW_ROUNDS=3      rounds for s-nail and mailutils (they take minutes)
 #   TIMEOUT=300        seconds before a run is killed (reported as "> N s")
@@ -13,6 +24,8 @@
 #                      bench/gen-mbox.py output: the checks use its subjects)
 #   KEEP=1             keep the work directory
 #   PROGRAMS="ours bsd-mailx s-nail mailutils"
+#   BASELINE=path      also run this mailx binary (say, a build of an older
+#                      commit) as "baseline", for before/after in one run
 #
 # Operations (stdin of each program; output to a file, checked afterwards):
 #   list   `from *` then `x`        every header summary line
@@ -27,7 +40,10 @@
 #
 # Wall time: measured in Python around the run (includes the exec of
 # /usr/bin/time, setpriv and env: about a millisecond). Peak RSS: GNU time's
-# %M (setpriv and env exec the program in the same process). Needs `time`.
+# %M (setpriv and env exec the program in the same process). CPU: user +
+# system time of the run from wait4 (the program's, plus the little of time,
+# setpriv and env); on a machine shared with other jobs it moves less than
+# the wall time. Needs `time`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -39,6 +55,7 @@ W=$(mktemp -d /tmp/mailx-mbox-bench.XXXXXX)
 if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$W"' EXIT; fi
 chmod 755 "$W"
 cp target/release/mailx "$W/mailx"
+if [ -n "${BASELINE:-}" ]; then cp "$BASELINE" "$W/baseline"; fi
 mkdir -m 777 "$W/home" "$W/run"
 
 if [ -n "${BOX:-}" ]; then
@@ -61,7 +78,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 python3 - "$W" "${PROGRAMS:-ours bsd-mailx s-nail mailutils}" "${PRE[@]}" <<'PY'
-import os, re, resource, shutil, statistics, subprocess, sys, time, hashlib
+import os, re, resource, shlex, shutil, statistics, subprocess, sys, time, hashlib
 
 W = sys.argv[1]
 wanted = sys.argv[2].split()
@@ -82,6 +99,8 @@ progs = {
     "mailutils": ["/usr/bin/mail.mailutils", "-N", "-n", "-f"],
 }
 progs = {k: v for k, v in progs.items() if k in wanted and os.path.exists(v[0])}
+if os.path.exists(f"{W}/baseline"):
+    progs["baseline"] = [f"{W}/baseline", "-N", "-n", "-f"]
 slow = {"s-nail", "mailutils"}
 
 # Message count and subjects of the source box.
@@ -155,17 +174,72 @@ def one(name, op):
         m = int(open(f"{W}/rss").read().split()[-1])
     except (OSError, ValueError, IndexError):
         m = 0
+    # CPU time (user + system) of the program (and of time, setpriv, env).
+    cpu = ru.ru_utime + ru.ru_stime
     if killed:
-        res = (None, m, "timeout")
+        res = (None, m, "timeout", cpu)
     else:
-        res = (wall, m, check(op, out, box))
+        res = (wall, m, check(op, out, box), cpu)
     if op == "del":
         for f in os.listdir(run):
             os.unlink(os.path.join(run, f))
     os.unlink(out)
     return res
 
+def loadavg():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+if os.environ.get("HYPERFINE") == "1":
+    # hyperfine times one command's runs after the other's, so a change of
+    # load in between favours one program: several hyperfine runs per
+    # operation, the programs in turn forwards and backwards, all times
+    # pooled. Each program does each operation once first, checked like a
+    # round's run.
+    import json
+    hf_runs = os.environ.get("HF_RUNS", "10")
+    hf_repeat = int(os.environ.get("HF_REPEAT", "5"))
+    for op in cmds:
+        for name in progs:
+            wall, m, err, _ = one(name, op)
+            if err:
+                sys.exit(f"{name} {op} failed before hyperfine: {err}")
+    print(f"hyperfine: {hf_repeat} x {hf_runs} runs each; load average before: {loadavg()}", flush=True)
+    hf = {(name, op): [] for name in progs for op in cmds}
+    for op in cmds:
+        box = f"{run}/box.mbox" if op == "del" else ro
+        for rep in range(hf_repeat):
+            args = ["hyperfine", "--warmup", "2", "--runs", hf_runs, "--style", "basic",
+                    "--export-json", f"{W}/hf.json"]
+            if op == "del":
+                # A fresh copy owned by the user, on disk, before each run.
+                prep = f"cp {shlex.quote(ro)} {shlex.quote(box)} && chmod 600 {shlex.quote(box)}"
+                if pre:
+                    prep += f" && chown 65534:65534 {shlex.quote(box)}"
+                prep += f" && sync {shlex.quote(box)}"
+                args += ["--prepare", prep]
+            order = list(progs) if rep % 2 == 0 else list(progs)[::-1]
+            for name in order:
+                cmd = shlex.join(pre + env + progs[name] + [box]) + f" < {shlex.quote(f'{W}/{op}.cmd')}"
+                args += ["-n", name, cmd]
+            subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+            for x in json.load(open(f"{W}/hf.json"))["results"]:
+                hf[(x["command"], op)] += x["times"]
+        print(f"load average after {op}: {loadavg()}", flush=True)
+    print()
+    print("| operation | program | hyperfine median | runs | ours / program |")
+    print("|---|---|---|---|---|")
+    for op in cmds:
+        base = statistics.median(hf[("ours", op)]) if hf.get(("ours", op)) else None
+        for name in progs:
+            med = statistics.median(hf[(name, op)])
+            ratio = f"{base / med:.3f}x" if base else "-"
+            print(f"| {op} | {name} | {med * 1000:.1f} ms | {len(hf[(name, op)])} | {ratio} |")
+    print(flush=True)
+    if os.environ.get("ROUNDS") == "0":
+        sys.exit(0)
+
 results = {(p, op): [] for p in progs for op in cmds}
+cpus = {(p, op): [] for p in progs for op in cmds}
 rss = {(p, op): 0 for p in progs for op in cmds}
 errs = {}
 maxr = max(rounds_fast, rounds_slow)
@@ -176,7 +250,7 @@ for r in range(maxr):
                 continue
             if (name, op) in errs:
                 continue
-            wall, m, err = one(name, op)
+            wall, m, err, cpu = one(name, op)
             tag = "" if err is None else f"  FAILED: {err}"
             print(f"round {r + 1} {op:4s} {name:10s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB{tag}", flush=True)
             rss[(name, op)] = max(rss[(name, op)], m)
@@ -186,18 +260,24 @@ for r in range(maxr):
                 errs[(name, op)] = err
             else:
                 results[(name, op)].append(wall)
+                cpus[(name, op)].append(cpu)
 
 print()
-print("| operation | program | runs | median wall | ratio to ours | min | peak RSS |")
-print("|---|---|---|---|---|---|---|")
+print(f"load average at the end: {loadavg()}")
+print("| operation | program | runs | median wall | ratio to ours | ours / program | min | peak RSS | median CPU | ours / program (CPU) |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for op in cmds:
     base = statistics.median(results[("ours", op)]) if results.get(("ours", op)) else None
+    cbase = statistics.median(cpus[("ours", op)]) if cpus.get(("ours", op)) else None
     for name in progs:
         t = results[(name, op)]
         if (name, op) in errs:
-            print(f"| {op} | {name} | - | {errs[(name, op)]} | - | - | {rss[(name, op)] / 1024:.1f} MiB |")
+            print(f"| {op} | {name} | - | {errs[(name, op)]} | - | - | - | {rss[(name, op)] / 1024:.1f} MiB | - | - |")
             continue
         med = statistics.median(t)
         ratio = f"{med / base:.1f}x" if base else "-"
-        print(f"| {op} | {name} | {len(t)} | {med:.3f} s | {ratio} | {min(t):.3f} s | {rss[(name, op)] / 1024:.1f} MiB |")
+        inv = f"{base / med:.3f}x" if base else "-"
+        cmed = statistics.median(cpus[(name, op)])
+        cinv = f"{cbase / cmed:.3f}x" if cbase and cmed else "-"
+        print(f"| {op} | {name} | {len(t)} | {med:.3f} s | {ratio} | {inv} | {min(t):.3f} s | {rss[(name, op)] / 1024:.1f} MiB | {cmed:.3f} s | {cinv} |")
 PY

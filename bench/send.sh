@@ -4,6 +4,10 @@
 # fake sendmail (reads stdin, exits 0). Nothing goes to the network.
 #
 # Usage: bash bench/send.sh [extra hyperfine args]   (from the repository root)
+#        BASELINE=path/to/old/mailx bash bench/send.sh  (also times that binary,
+#        as "baseline", for before/after in one run)
+#        HF_REPEAT=4 HF_RUNS=100 bash bench/send.sh  (4 hyperfine runs of 100
+#        runs per program, pooled; see below)
 # Needs: hyperfine, cc; the peers are optional (missing ones are left out).
 # As root, every command runs as `nobody` via setpriv (s-nail ignores $HOME
 # for root), so all four pay the same setpriv+env start-up cost.
@@ -41,6 +45,10 @@ add() { names+=("$1"); cmds+=("$2"); }
 [ -x /usr/bin/bsd-mailx ] &&
     add bsd-mailx "$PRE $ENV MAILRC=$W/rc /usr/bin/bsd-mailx -n -s bench a@example.org < $W/body"
 add mailx-rs "$PRE $ENV MAILRC=$W/rc $OURS -n -s bench a@example.org < $W/body"
+if [ -n "${BASELINE:-}" ]; then
+    cp "$BASELINE" "$W/baseline"
+    add baseline "$PRE $ENV MAILRC=$W/rc $W/baseline -n -s bench a@example.org < $W/body"
+fi
 command -v s-nail >/dev/null &&
     add s-nail "$PRE $ENV MAILRC=/dev/null s-nail -n -Smta=$W/sm -s bench a@example.org < $W/body"
 command -v mail.mailutils >/dev/null &&
@@ -51,20 +59,33 @@ for i in "${!cmds[@]}"; do
     sh -c "${cmds[$i]}" >/dev/null || { echo "${names[$i]} failed: ${cmds[$i]}" >&2; exit 1; }
 done
 
-args=()
-for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-hyperfine --warmup 20 --min-runs 300 --export-json "$W/r.json" "$@" "${args[@]}"
+# HF_REPEAT hyperfine runs (default 1), the programs forwards in odd ones
+# and backwards in even ones, all times pooled: a change of load between
+# one program's runs and the next one's then does not favour one of them.
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for rep in $(seq 1 "${HF_REPEAT:-1}"); do
+    args=()
+    if [ $((rep % 2)) = 1 ]; then order=("${!cmds[@]}"); else
+        order=(); for i in "${!cmds[@]}"; do order=("$i" "${order[@]}"); done; fi
+    for i in "${order[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+    hyperfine --warmup 20 --min-runs "${HF_RUNS:-300}" --export-json "$W/r$rep.json" "$@" "${args[@]}"
+done
 
 echo
-echo "hyperfine medians (ms) and ratio to mailx-rs:"
-python3 - "$W/r.json" <<'PY'
+echo "hyperfine medians (ms) and ratio to mailx-rs; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$W"/r[0-9]*.json <<'PY'
 import json, statistics, sys
-r = json.load(open(sys.argv[1]))["results"]
-med = {x["command"]: statistics.median(x["times"]) * 1000 for x in r}
+times = {}
+for f in sys.argv[1:]:
+    for x in json.load(open(f))["results"]:
+        times.setdefault(x["command"], []).extend(x["times"])
+med = {k: statistics.median(v) * 1000 for k, v in times.items()}
 base = med.get("mailx-rs")
 for name, m in med.items():
     ratio = f"{m / base:.2f}x" if base else "-"
     print(f"  {name:10s} median {m:7.3f} ms   {ratio}")
+if "bsd-mailx" in med:
+    print(f"  mailx-rs / bsd-mailx: {base / med['bsd-mailx']:.3f}x")
 PY
 
 # hyperfine runs one command after the other, so load from other jobs can
@@ -90,4 +111,7 @@ base = statistics.median(times["mailx-rs"])
 for n in names:
     m = statistics.median(times[n])
     print(f"  {n:10s} median {m:7.3f} ms   {m / base:.2f}x   (min {min(times[n]):.3f} ms)")
+if "bsd-mailx" in times:
+    print(f"  mailx-rs / bsd-mailx: {base / statistics.median(times['bsd-mailx']):.3f}x")
+print("  load average:", " ".join(open("/proc/loadavg").read().split()[:3]))
 PY
