@@ -402,46 +402,11 @@ fn a_url_password_shows_nowhere() {
 
 // ------------------------------------------------------------- the prompt
 
-/// On a terminal, with nothing else giving a password, mailx asks for it
-/// without echo; what is typed is sent and never shown.
-#[test]
-fn the_password_is_asked_on_the_terminal_without_echo() {
-    let srv = plain_server();
-    let h = TempDir::new("sec");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mailx"));
-    cmd.args(["-n", "-S"])
-        .arg(smtp(&srv))
-        .args(["-S", "smtp-auth-user=u1", "-s", "t", "x@example.test"])
-        .env("HOME", h.path())
-        .env("MAILRC", "/dev/null")
-        .env_remove("NETRC");
-    // Echo on: only our prompt may turn it off.
-    let Some(mut p) = Pty::spawn(cmd, Some((24, 80)), true) else {
-        return;
-    };
-    p.send_line("body text");
-    std::thread::sleep(Duration::from_millis(200));
-    p.ctrl('D');
-    p.expect("Password for u1@127.0.0.1: ").unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    p.send_line("TtyPw-9");
-    let (st, screen) = p.finish(Duration::from_secs(15));
-    let screen = String::from_utf8_lossy(&screen);
-    assert!(st.success(), "{screen}");
-    assert!(!screen.contains("TtyPw-9"), "{screen}");
-    let seen = srv.seen();
-    assert!(
-        seen.commands.contains(&auth_plain("u1", "TtyPw-9")),
-        "{:?}",
-        seen.commands
-    );
-}
-
-/// The password prompt is the line editor with nothing shown: editing keys
-/// work (Left moves the cursor; in a plain no-echo read the arrow's escape
-/// sequence would become part of the password), and the cursor stays put.
-#[test]
-fn the_password_prompt_edits_like_every_other_prompt_and_shows_nothing() {
+/// Sends a message on a pty with nothing but the terminal to give the SMTP
+/// password, types `keys` at the `Password for` prompt, and returns how
+/// the run ended, what the screen showed and what the server saw. `None`
+/// when no pty can be had (already reported by the driver).
+fn password_at_the_prompt(keys: &str) -> Option<(bool, String, Vec<String>)> {
     let srv = plain_server();
     let h = TempDir::new("sec");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mailx"));
@@ -452,34 +417,51 @@ fn the_password_prompt_edits_like_every_other_prompt_and_shows_nothing() {
         .env("MAILRC", "/dev/null")
         .env("TERM", "xterm")
         .env_remove("NETRC");
-    let Some(mut p) = Pty::spawn(cmd, Some((24, 80)), true) else {
-        return;
-    };
+    // Echo on: only our prompt may turn it off.
+    let mut p = Pty::spawn(cmd, Some((24, 80)), true)?;
     p.send_line("body text");
     std::thread::sleep(Duration::from_millis(200));
     p.ctrl('D');
     p.expect("Password for u1@127.0.0.1: ").unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    // "EdPw", Left, Left, "X", Enter: the password is "EdXPw".
-    p.send("EdPw\x1b[D\x1b[DX\r");
+    p.send(keys);
     let (st, screen) = p.finish(Duration::from_secs(15));
-    let screen = String::from_utf8_lossy(&screen);
-    assert!(st.success(), "{screen}");
-    for shown in ["EdPw", "EdXPw", "Pw", "X"] {
-        assert!(
-            !screen
-                .split("Password for")
-                .nth(1)
-                .unwrap_or("")
-                .contains(shown),
-            "{shown:?} on the screen: {screen}"
-        );
-    }
-    let seen = srv.seen();
+    let screen = String::from_utf8_lossy(&screen).into_owned();
+    Some((st.success(), screen, srv.seen().commands))
+}
+
+/// On a terminal, with nothing else giving a password, mailx asks for it
+/// without echo; what is typed is sent and never shown.
+#[test]
+fn the_password_is_asked_on_the_terminal_without_echo() {
+    let Some((ok, screen, commands)) = password_at_the_prompt("TtyPw-9\r") else {
+        return;
+    };
+    assert!(ok, "{screen}");
+    assert!(!screen.contains("TtyPw-9"), "{screen}");
     assert!(
-        seen.commands.contains(&auth_plain("u1", "EdXPw")),
-        "{:?}",
-        seen.commands
+        commands.contains(&auth_plain("u1", "TtyPw-9")),
+        "{commands:?}"
+    );
+}
+
+/// The password prompt is the line editor with nothing shown: editing keys
+/// work (Left moves the cursor; in a plain no-echo read the arrow's escape
+/// sequence would become part of the password), and the cursor stays put.
+#[test]
+fn the_password_prompt_edits_like_every_other_prompt_and_shows_nothing() {
+    // "EdPw", Left, Left, "X", Enter: the password is "EdXPw".
+    let Some((ok, screen, commands)) = password_at_the_prompt("EdPw\x1b[D\x1b[DX\r") else {
+        return;
+    };
+    assert!(ok, "{screen}");
+    let after = screen.split("Password for").nth(1).unwrap_or("");
+    for shown in ["EdPw", "EdXPw", "Pw", "X"] {
+        assert!(!after.contains(shown), "{shown:?} on the screen: {screen}");
+    }
+    assert!(
+        commands.contains(&auth_plain("u1", "EdXPw")),
+        "{commands:?}"
     );
 }
 
