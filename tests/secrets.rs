@@ -11,7 +11,9 @@
 
 mod common;
 
-use common::smtp::{FakeSmtp, OAUTH_ERROR_JSON, Script, oauthbearer_string, xoauth2_string};
+use common::smtp::{
+    self, FakeSmtp, OAUTH_ERROR_JSON, Run, Script, oauthbearer_string, xoauth2_string,
+};
 use common::{Pty, TempDir};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -22,13 +24,6 @@ use std::time::Duration;
 const TOKEN: &str = "mF_9.B5f-4.1JqM";
 const STALE: &str = "stale-token-Zq81";
 const BODY: &str = "first line\nsecond line\n";
-
-struct Run {
-    home: TempDir,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
 
 impl Run {
     fn dead_letter(&self) -> String {
@@ -56,32 +51,9 @@ impl Run {
     }
 }
 
-/// Runs `mailx -n -S set... args...` with BODY on stdin in `home`.
+/// `common::smtp::send_in` with this file's BODY.
 fn send_in(home: TempDir, set: &[String], args: &[&str]) -> Run {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mailx"));
-    c.arg("-n");
-    for s in set {
-        c.args(["-S", s]);
-    }
-    let mut c = c
-        .args(args)
-        .env("HOME", &home)
-        .env("MAILRC", "/dev/null")
-        .env("SHELL", "/bin/sh")
-        .env_remove("NETRC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run mailx");
-    c.stdin.take().unwrap().write_all(BODY.as_bytes()).unwrap();
-    let out = c.wait_with_output().unwrap();
-    Run {
-        home,
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    smtp::send_in(home, set, args, BODY)
 }
 
 fn smtp(srv: &FakeSmtp) -> String {

@@ -25,10 +25,8 @@ mod common;
 
 use common::introspect::Introspect;
 use common::require::POSTFIX_CA;
-use common::smtp::{FakeSmtp, Script, closed_port};
+use common::smtp::{FakeSmtp, Run, Script, closed_port, send_in};
 use common::{Req, TempDir};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -64,14 +62,6 @@ fn rig_ca() -> String {
 const RIG_LOGIN: [&str; 2] = ["smtp-auth-user=mxtest", "smtp-auth-password=mxtest-secret"];
 
 /// What one send did; `home` is its private HOME.
-struct Run {
-    home: TempDir,
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
 impl Run {
     fn dead_letter(&self) -> String {
         std::fs::read_to_string(self.home.join("dead.letter")).unwrap_or_default()
@@ -82,36 +72,6 @@ impl Run {
 /// private HOME.
 fn send(set: &[&str], args: &[&str], body: &str) -> Run {
     send_in(TempDir::new("smtp"), set, args, body)
-}
-
-/// [`send`] with a HOME the test has prepared.
-fn send_in(home: TempDir, set: &[&str], args: &[&str], body: &str) -> Run {
-    let start = Instant::now();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mailx"));
-    c.arg("-n");
-    for s in set {
-        c.args(["-S", s]);
-    }
-    let mut c = c
-        .args(args)
-        .env("HOME", &home)
-        .env("MAILRC", "/dev/null")
-        .env("SHELL", "/bin/sh")
-        .env_remove("NETRC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run mailx");
-    c.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
-    let out = c.wait_with_output().unwrap();
-    Run {
-        home,
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
 }
 
 /// Asserts a successful send with nothing left in dead.letter.

@@ -10,11 +10,13 @@
 //! the good one gets `334` with a base64 JSON error, the client's answer
 //! (`AQ==` or an empty line) is recorded, and `535` follows.
 
+use super::TempDir;
 use data_encoding::BASE64;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::process::{Command, Stdio};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How the fake server answers. Replies are full lines without CRLF.
 #[derive(Clone)]
@@ -221,4 +223,45 @@ fn serve(l: TcpListener, script: Script) -> Seen {
         }
     }
     seen
+}
+
+/// One send-mode run of mailx against an SMTP server: its home (kept for
+/// dead.letter and netrc checks), exit code, output and wall time.
+pub struct Run {
+    pub home: TempDir,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// Runs `mailx -n -S set... args...` with `body` on stdin, HOME `home`, no
+/// rc file, `SHELL=/bin/sh`, no `NETRC`.
+pub fn send_in(home: TempDir, set: &[impl AsRef<str>], args: &[&str], body: &str) -> Run {
+    let start = Instant::now();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mailx"));
+    c.arg("-n");
+    for s in set {
+        c.args(["-S", s.as_ref()]);
+    }
+    let mut c = c
+        .args(args)
+        .env("HOME", &home)
+        .env("MAILRC", "/dev/null")
+        .env("SHELL", "/bin/sh")
+        .env_remove("NETRC")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mailx");
+    c.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
+    let out = c.wait_with_output().unwrap();
+    Run {
+        home,
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
 }
