@@ -113,22 +113,27 @@ impl Maildir {
     }
 
     /// Where message `i` is now: where it was, or (when another program
-    /// renamed or moved it) the file in `cur/` or `new/` with the same
-    /// base name. NotFound when it is gone.
+    /// renamed or moved it) the file in `new/` or `cur/` with the same
+    /// base name (`new/` first: a file moved to `cur/` meanwhile is then
+    /// still found). NotFound when it is gone.
     fn locate(&self, i: usize) -> io::Result<(Sub, Vec<u8>)> {
         let e = &self.msgs[i];
         if fs::symlink_metadata(self.file_path(i)).is_ok() {
             return Ok((e.sub, e.name.clone()));
         }
         let base = e.base();
-        for sub in [Sub::Cur, Sub::New] {
-            let Ok(rd) = fs::read_dir(self.path.join(sub.dir())) else {
-                continue;
-            };
-            for d in rd.flatten() {
-                let n = d.file_name();
-                if Name::parse(n.as_bytes()).base == base {
-                    return Ok((sub, n.as_bytes().to_vec()));
+        // A listing may miss a file renamed while it is read: look again
+        // before calling it gone.
+        for _ in 0..3 {
+            for sub in [Sub::New, Sub::Cur] {
+                let Ok(rd) = fs::read_dir(self.path.join(sub.dir())) else {
+                    continue;
+                };
+                for d in rd.flatten() {
+                    let n = d.file_name();
+                    if Name::parse(n.as_bytes()).base == base {
+                        return Ok((sub, n.as_bytes().to_vec()));
+                    }
                 }
             }
         }

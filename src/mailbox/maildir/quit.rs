@@ -157,10 +157,16 @@ fn letters(f: MsgFlags) -> Vec<u8> {
     v
 }
 
+/// How often one message's removal or rename is tried again when its
+/// file was renamed by another program between finding and changing it.
+const ATTEMPTS: usize = 5;
+
 /// Removes the messages `keep` rejects; gives the others their new name
 /// and place (`preserved`: the messages `preserve` marked, which stay
 /// unread). Problems are reported on `warn` and that message is left
-/// as it is; a message someone else removed is reported once.
+/// as it is; a message someone else removed is reported once. A file
+/// another program renames meanwhile is looked for again by its base
+/// name, so its removal or rename still happens.
 fn apply(
     md: &mut Maildir,
     keep: &dyn Fn(MsgFlags) -> bool,
@@ -172,99 +178,40 @@ fn apply(
     // the first one missing (so quit stays linear).
     let mut moved: Option<Listing> = None;
     for i in 0..md.len() {
-        let found = if fs::symlink_metadata(md.file_path(i)).is_ok() {
-            Some((md.msgs[i].sub, md.msgs[i].name.clone()))
-        } else {
-            let map = moved.get_or_insert_with(|| listing(&md.path));
-            map.get(md.msgs[i].base()).cloned()
-        };
-        let (sub, cur_name) = match found {
-            Some(x) => x,
-            None if !keep(md.msgs[i].flags) => continue, // gone, as we wanted
-            None => {
-                let _ = writeln!(
-                    warn,
-                    "{}: message {} was removed by another program",
-                    md.path.display(),
-                    i + 1
-                );
-                continue;
-            }
-        };
-        let dir = md.path.join(sub.dir());
-        let cur_path = dir.join(OsStr::from_bytes(&cur_name));
-        let e = &md.msgs[i];
-        let f = e.flags;
-        if !keep(f) {
-            if let Err(err) = fs::remove_file(&cur_path)
-                && err.kind() != io::ErrorKind::NotFound
-            {
-                let _ = writeln!(warn, "{}: {}", cur_path.display(), strerror(&err));
-            }
-            touched[(sub == Sub::Cur) as usize] = true;
-            continue;
-        }
-        // Our flags where this session changed them, else what the file
-        // has now (another program may have changed them meanwhile).
-        let orig = Name::parse(&e.name);
-        let now = Name::parse(&cur_name);
-        let mut ours = letters(f);
-        if preserved.get(i).copied().unwrap_or(false) && !orig.has(b'S') {
-            // `preserve` keeps a message unread.
-            ours.retain(|&c| c != b'S');
-        }
-        let mut set = Vec::new();
-        for c in [b'F', b'R', b'S'] {
-            let on = if ours.contains(&c) != orig.has(c) {
-                ours.contains(&c)
+        for attempt in 0..ATTEMPTS {
+            let found = if attempt > 0 {
+                md.locate(i).ok()
+            } else if fs::symlink_metadata(md.file_path(i)).is_ok() {
+                Some((md.msgs[i].sub, md.msgs[i].name.clone()))
             } else {
-                now.has(c)
-            };
-            if on {
-                set.push(c);
-            }
-        }
-        let seen = f.intersects(MsgFlags::TOUCH | MsgFlags::READ | MsgFlags::MODIFY);
-        let now_set: Vec<u8> = [b'F', b'R', b'S']
-            .into_iter()
-            .filter(|&c| now.has(c))
-            .collect();
-        let (tsub, tname) = if sub == Sub::New && !seen && set.is_empty() {
-            (Sub::New, cur_name.clone())
-        } else if sub == Sub::Cur && set == now_set {
-            // Nothing to change: the name stays as it is.
-            (Sub::Cur, cur_name.clone())
-        } else {
-            let n = match now.with_flags(&set) {
-                Some(n) => n,
-                None => {
-                    let mut n = cur_name.clone();
-                    if now.other_info.is_none() {
-                        // A file in `cur/` has info, if only `:2,`.
-                        n.extend_from_slice(b":2,");
-                    }
-                    n
+                let map = moved.get_or_insert_with(|| listing(&md.path));
+                match map.get(md.msgs[i].base()).cloned() {
+                    Some(x) => Some(x),
+                    None => md.locate(i).ok(),
                 }
             };
-            (Sub::Cur, n)
-        };
-        let tpath = md.path.join(tsub.dir()).join(OsStr::from_bytes(&tname));
-        let r = match &e.replaced {
-            Some(content) => rewrite(&md.path, content, &cur_path, &tpath),
-            None if tpath == cur_path => Ok(()),
-            None => fs::rename(&cur_path, &tpath),
-        };
-        match r {
-            Ok(()) => {
-                touched[(sub == Sub::Cur) as usize] = true;
-                touched[(tsub == Sub::Cur) as usize] = true;
-                let e = &mut md.msgs[i];
-                e.sub = tsub;
-                e.name = tname;
+            let Some((sub, cur_name)) = found else {
+                if keep(md.msgs[i].flags) {
+                    let _ = writeln!(
+                        warn,
+                        "{}: message {} was removed by another program",
+                        md.path.display(),
+                        i + 1
+                    );
+                }
+                break;
+            };
+            match apply_one(md, i, keep, preserved, sub, &cur_name, &mut touched) {
+                Err(err) if err.kind() == io::ErrorKind::NotFound && attempt + 1 < ATTEMPTS => {
+                    continue;
+                }
+                Err(err) => {
+                    let p = md.path.join(sub.dir()).join(OsStr::from_bytes(&cur_name));
+                    let _ = writeln!(warn, "{}: {}", p.display(), strerror(&err));
+                }
+                Ok(()) => {}
             }
-            Err(err) => {
-                let _ = writeln!(warn, "{}: {}", cur_path.display(), strerror(&err));
-            }
+            break;
         }
     }
     for (k, s) in [(0, Sub::New), (1, Sub::Cur)] {
@@ -274,8 +221,88 @@ fn apply(
     }
 }
 
+/// Removes or renames message `i`, whose file is now `sub/cur_name`.
+/// NotFound when that file was renamed or removed meanwhile.
+fn apply_one(
+    md: &mut Maildir,
+    i: usize,
+    keep: &dyn Fn(MsgFlags) -> bool,
+    preserved: &[bool],
+    sub: Sub,
+    cur_name: &[u8],
+    touched: &mut [bool; 2],
+) -> io::Result<()> {
+    let dir = md.path.join(sub.dir());
+    let cur_path = dir.join(OsStr::from_bytes(cur_name));
+    let e = &md.msgs[i];
+    let f = e.flags;
+    if !keep(f) {
+        fs::remove_file(&cur_path)?;
+        touched[(sub == Sub::Cur) as usize] = true;
+        return Ok(());
+    }
+    // Our flags where this session changed them, else what the file
+    // has now (another program may have changed them meanwhile).
+    let orig = Name::parse(&e.name);
+    let now = Name::parse(cur_name);
+    let mut ours = letters(f);
+    if preserved.get(i).copied().unwrap_or(false) && !orig.has(b'S') {
+        // `preserve` keeps a message unread.
+        ours.retain(|&c| c != b'S');
+    }
+    let mut set = Vec::new();
+    for c in [b'F', b'R', b'S'] {
+        let on = if ours.contains(&c) != orig.has(c) {
+            ours.contains(&c)
+        } else {
+            now.has(c)
+        };
+        if on {
+            set.push(c);
+        }
+    }
+    let seen = f.intersects(MsgFlags::TOUCH | MsgFlags::READ | MsgFlags::MODIFY);
+    let now_set: Vec<u8> = [b'F', b'R', b'S']
+        .into_iter()
+        .filter(|&c| now.has(c))
+        .collect();
+    let (tsub, tname) = if sub == Sub::New && !seen && set.is_empty() {
+        (Sub::New, cur_name.to_vec())
+    } else if sub == Sub::Cur && set == now_set {
+        // Nothing to change: the name stays as it is.
+        (Sub::Cur, cur_name.to_vec())
+    } else {
+        let n = match now.with_flags(&set) {
+            Some(n) => n,
+            None => {
+                let mut n = cur_name.to_vec();
+                if now.other_info.is_none() {
+                    // A file in `cur/` has info, if only `:2,`.
+                    n.extend_from_slice(b":2,");
+                }
+                n
+            }
+        };
+        (Sub::Cur, n)
+    };
+    let tpath = md.path.join(tsub.dir()).join(OsStr::from_bytes(&tname));
+    match &e.replaced {
+        Some(content) => rewrite(&md.path, content, &cur_path, &tpath)?,
+        None if tpath == cur_path => {}
+        None => fs::rename(&cur_path, &tpath)?,
+    }
+    touched[(sub == Sub::Cur) as usize] = true;
+    touched[(tsub == Sub::Cur) as usize] = true;
+    let e = &mut md.msgs[i];
+    e.sub = tsub;
+    e.name = tname;
+    Ok(())
+}
+
 /// Replaces the file `old` by `content` at `new`: written into `tmp/`,
-/// fsynced, renamed to `new`, then `old` removed if it is another name.
+/// fsynced, renamed over `old` (the message's content changes in one
+/// step), then `old` renamed to `new` if that is another name. At no
+/// moment are there two files for the message, nor none.
 fn rewrite(dir: &Path, content: &[u8], old: &Path, new: &Path) -> io::Result<()> {
     let tmp = dir.join("tmp").join(format!(
         ".edit.{}.{:x}",
@@ -285,9 +312,12 @@ fn rewrite(dir: &Path, content: &[u8], old: &Path, new: &Path) -> io::Result<()>
     let r = (|| {
         fs::write(&tmp, content)?;
         fs::File::open(&tmp)?.sync_all()?;
-        fs::rename(&tmp, new)?;
+        // Not over a file that is gone (renamed meanwhile): that would
+        // make a second file for the message.
+        fs::symlink_metadata(old)?;
+        fs::rename(&tmp, old)?;
         if old != new {
-            fs::remove_file(old)?;
+            fs::rename(old, new)?;
         }
         Ok(())
     })();

@@ -3,7 +3,7 @@
 //! envelope, ordered by delivery time (the time prefix of the unique name,
 //! else the file's mtime), then by name.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
@@ -64,12 +64,20 @@ impl Entry {
 /// Scans `dir`'s `new/` and `cur/` for files whose base name is not in
 /// `known`. Files that cannot be read are reported on `warn` and left out.
 /// A subdirectory that cannot be listed is an error.
+///
+/// `new/` is listed before `cur/`, the direction other programs move
+/// files in, so a file moved meanwhile is seen at least once; a file seen
+/// in both (moved between the two listings) is taken once, as found in
+/// `cur/`; one gone between listing and reading is left out silently
+/// (moved: found in `cur/`; removed: not a message any more).
 pub(crate) fn scan(
     dir: &Path,
     known: &HashSet<Vec<u8>>,
     warn: &mut dyn Write,
 ) -> io::Result<Vec<Entry>> {
-    let mut out = Vec::new();
+    let mut out: Vec<Entry> = Vec::new();
+    // Base name → index in `out`.
+    let mut at: HashMap<Vec<u8>, usize> = HashMap::new();
     for sub in [Sub::New, Sub::Cur] {
         let d = dir.join(sub.dir());
         for e in fs::read_dir(&d)? {
@@ -89,12 +97,20 @@ pub(crate) fn scan(
                 Ok((d, m.mtime()))
             }) {
                 Ok(x) => x,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
                 Err(err) => {
                     let _ = writeln!(warn, "{}: {}", path.display(), strerror(&err));
                     continue;
                 }
             };
-            out.push(entry(sub, name.to_vec(), &data, mtime));
+            let e = entry(sub, name.to_vec(), &data, mtime);
+            match at.get(e.base()) {
+                Some(&k) => out[k] = e,
+                None => {
+                    at.insert(e.base().to_vec(), out.len());
+                    out.push(e);
+                }
+            }
         }
     }
     out.sort_by(|a, b| (a.time, &a.name).cmp(&(b.time, &b.name)));
@@ -171,6 +187,7 @@ pub(crate) fn return_path(data: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mailbox::testutil::tmpdir;
 
     #[test]
     fn entry_flags_and_counts() {
@@ -193,5 +210,22 @@ mod tests {
         let e = entry(Sub::Cur, b"x:2,".to_vec(), b"Return-Path: <>\n\n", 7);
         assert!(!e.flags.intersects(MsgFlags::READ | MsgFlags::NEW));
         assert!(e.envelope.starts_with(b"From MAILER-DAEMON "));
+    }
+
+    #[test]
+    fn a_file_seen_in_new_and_cur_is_one_message_as_in_cur() {
+        let d = tmpdir();
+        for sub in ["cur", "new", "tmp"] {
+            fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        fs::write(d.join("new/100.a.h"), "Subject: a\n\n").unwrap();
+        fs::write(d.join("cur/100.a.h:2,S"), "Subject: a\n\n").unwrap();
+        fs::write(d.join("new/200.b.h"), "Subject: b\n\n").unwrap();
+        let v = scan(&d, &HashSet::new(), &mut Vec::new()).unwrap();
+        let got: Vec<(Sub, &[u8])> = v.iter().map(|e| (e.sub, &e.name[..])).collect();
+        assert_eq!(
+            got,
+            [(Sub::Cur, &b"100.a.h:2,S"[..]), (Sub::New, &b"200.b.h"[..])]
+        );
     }
 }
