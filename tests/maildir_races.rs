@@ -25,6 +25,11 @@ use common::{Req, TempDir, compile_c, ours, rng};
 /// Starts our binary on the Maildir `md` (`-N -f`), `env` added, with
 /// `script` on stdin; HOME is `home`.
 fn spawn(home: &Path, md: &Path, env: &[(&str, &str)], script: &str) -> Child {
+    spawn_args(home, &["-N", "-f", md.to_str().unwrap()], env, script)
+}
+
+/// [`spawn`] with the arguments `args`.
+fn spawn_args(home: &Path, args: &[&str], env: &[(&str, &str)], script: &str) -> Child {
     fs::create_dir_all(home).unwrap();
     let mut c = Command::new(ours());
     c.env_clear()
@@ -38,8 +43,7 @@ fn spawn(home: &Path, md: &Path, env: &[(&str, &str)], script: &str) -> Child {
         .env("MBOX", home.join("mbox"))
         .env("MAIL", home.join("spool"))
         .current_dir(home)
-        .args(["-N", "-f"])
-        .arg(md)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -494,5 +498,112 @@ fn sigkill_after_random_delays_loses_nothing() {
             &format!("round {round}, killed after {delay:?}"),
         );
         fs::remove_dir_all(&md).unwrap();
+    }
+}
+
+/// The messages (by number) in a Maildir that is not a [`kill_folder`]
+/// (the `MBOX` Maildir): `kill-N` subjects, with how often each is there;
+/// each file's content must be one of `originals`. A file in `tmp/` (a
+/// delivery killed before its rename) is no message: the spec leaves it
+/// to be cleaned up later.
+fn copies(md: &Path, originals: &BTreeMap<usize, (String, Vec<u8>)>) -> BTreeMap<usize, usize> {
+    let mut m = BTreeMap::new();
+    for n in names(md) {
+        if n.starts_with("tmp/") {
+            continue;
+        }
+        let data = text(&fs::read(md.join(&n)).unwrap());
+        let i = subjects(&data, "kill")[0];
+        assert_eq!(data.as_bytes(), &originals[&i].1[..], "{n}");
+        *m.entry(i).or_insert(0) += 1;
+    }
+    m
+}
+
+#[test]
+fn sigkill_while_quit_moves_read_mail_to_an_mbox_maildir_loses_nothing() {
+    require!(Req::Cc);
+    let t = TempDir::new("md-killsys");
+    let shim = compile_c(t.path(), "killshim.so", SHIM, &["-shared", "-fPIC", "-ldl"]);
+    let shim = shim.display().to_string();
+    const N: usize = 12;
+    // The system mailbox (MAIL) is a Maildir, MBOX too: read messages go
+    // to MBOX (delivered there, then removed here), 4 and 9 are deleted,
+    // 7 and 10 preserved, the rest held.
+    let script = "p 1 2 6 7\nt 10\npre 10 7\nd 4 9\nq\n";
+    let run = |dir: &Path, extra: &[(&str, &str)]| -> (Output, PathBuf, PathBuf) {
+        let md = maildir(&dir.join("Maildir"));
+        let mbox = maildir(&dir.join("mboxdir"));
+        let _ = fs::remove_dir_all(mbox.join("cur"));
+        fs::create_dir_all(mbox.join("cur")).unwrap();
+        let (m, b) = (md.display().to_string(), mbox.display().to_string());
+        let mut env = vec![
+            ("MAIL", m.as_str()),
+            ("MBOX", b.as_str()),
+            ("LD_PRELOAD", &shim),
+        ];
+        env.extend_from_slice(extra);
+        let o = spawn_args(&t.join("home"), &["-N"], &env, script)
+            .wait_with_output()
+            .unwrap();
+        (o, md, mbox)
+    };
+    let reference = t.join("ref");
+    fs::create_dir_all(&reference).unwrap();
+    let before = kill_folder(&maildir(&reference.join("Maildir")), N);
+    let cf = t.join("count").display().to_string();
+    let (o, md, mbox) = run(&reference, &[("KILL_COUNT_FILE", &cf)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let calls = fs::read(&cf).map_or(0, |c| c.len());
+    let after = state(&md);
+    let moved = copies(&mbox, &before);
+    assert!(fs::read_dir(mbox.join("tmp")).unwrap().next().is_none());
+    // Read in this session (1 2 6): to MBOX, once each, as from an mbox
+    // system mailbox; read before (3 7 8 12) and untouched: held.
+    assert_eq!(
+        moved.iter().map(|(&i, &c)| (i, c)).collect::<Vec<_>>(),
+        [(1, 1), (2, 1), (6, 1)]
+    );
+    for i in moved.keys() {
+        assert!(!after.contains_key(i), "{i} both in MBOX and held");
+    }
+    assert!(!after.contains_key(&4) && !after.contains_key(&9));
+    assert!(after.contains_key(&10) && after.contains_key(&5) && after.contains_key(&7));
+    assert!(calls >= moved.len() * 2, "the shim saw only {calls} calls");
+    for k in 1..=calls {
+        for when in ["before", "after"] {
+            let what = format!("killed {when} call {k} of {calls}");
+            let dir = t.join(format!("k{k}{when}"));
+            fs::create_dir_all(&dir).unwrap();
+            let b = kill_folder(&maildir(&dir.join("Maildir")), N);
+            let ks = k.to_string();
+            let (o, md, mbox) = run(&dir, &[("KILL_AT", &ks), ("KILL_WHEN", when)]);
+            assert_eq!(o.status.signal(), Some(9), "{what}: {}", text(&o.stderr));
+            // What stays in the Maildir: as before or as after, once.
+            let left = state(&md);
+            let mut after_here = after.clone();
+            for (i, v) in &left {
+                // A message on its way to MBOX may still be here, as it was.
+                if moved.contains_key(i) {
+                    after_here.insert(*i, b[i].clone());
+                    assert_eq!(v, &b[i], "{what}: {i}");
+                }
+            }
+            check_killed(&md, &b, &after_here, &what);
+            // Each message on its way to MBOX is in one place or both,
+            // never twice in one, never lost; nothing else is there.
+            let there = copies(&mbox, &b);
+            for (i, c) in &there {
+                assert!(moved.contains_key(i), "{what}: {i} in MBOX");
+                assert_eq!(*c, 1, "{what}: {i} twice in MBOX");
+            }
+            for i in moved.keys() {
+                assert!(
+                    left.contains_key(i) || there.contains_key(i),
+                    "{what}: message {i} lost"
+                );
+            }
+            fs::remove_dir_all(&dir).unwrap();
+        }
     }
 }

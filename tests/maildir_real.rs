@@ -45,10 +45,23 @@ struct User {
 impl User {
     fn new() -> User {
         let name = format!("mxmd{}", tag());
-        let ok = Command::new("/usr/sbin/useradd")
-            .args(["--create-home", "--shell", "/usr/sbin/nologin", &name])
-            .status()
-            .is_ok_and(|s| s.success());
+        // Other tests may hold /etc/passwd's lock for a moment.
+        let ok = (0..10).any(|_| {
+            let ok = Command::new("/usr/sbin/useradd")
+                .args(["--create-home", "--shell", "/usr/sbin/nologin", &name])
+                .status()
+                .is_ok_and(|s| s.success())
+                || Command::new("id")
+                    .arg(&name)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success());
+            if !ok {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            ok
+        });
         assert!(ok, "useradd {name} failed");
         let home = PathBuf::from(format!("/home/{name}"));
         User { name, home }
@@ -57,10 +70,17 @@ impl User {
 
 impl Drop for User {
     fn drop(&mut self) {
-        let _ = Command::new("/usr/sbin/userdel")
-            .args(["-r", &self.name])
-            .stderr(Stdio::null())
-            .status();
+        for _ in 0..10 {
+            let gone = Command::new("/usr/sbin/userdel")
+                .args(["-r", &self.name])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success() || s.code() == Some(6));
+            if gone {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
         let _ = fs::remove_dir_all(&self.home);
     }
 }

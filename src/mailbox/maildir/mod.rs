@@ -28,9 +28,15 @@
 //! # Concurrency
 //!
 //! No locks, as the spec intends. A file is found again by its unique base
-//! name when another program renamed it (new flags, `new/` → `cur/`);
-//! `inc` takes in files that appeared since (by base name, never twice);
-//! a file someone else removed is reported once at quit and skipped.
+//! name when another program renamed it (new flags, `new/` → `cur/`),
+//! also when that happens between our finding it and our renaming or
+//! removing it at quit (tried again where it is now); `new/` is listed
+//! before `cur/` and a file seen in both is one message; `inc` takes in
+//! files that appeared since (by base name, never twice); a file someone
+//! else removed is reported once at quit and skipped. Every change at
+//! quit is one rename or unlink (an edit is written over the old name
+//! first), so a session killed at any point leaves each message once,
+//! with its old or its new flags (tests/maildir_races.rs).
 
 mod deliver;
 pub mod name;
