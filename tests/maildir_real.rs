@@ -610,3 +610,63 @@ fn dovecot_sees_our_flags_and_we_see_and_keep_its_own() {
     assert_eq!(d[&ids[3]], "\\Answered \\Seen", "{d:?}");
     assert_eq!(d.len(), 2, "{d:?}");
 }
+
+#[test]
+fn dovecot_renames_files_while_our_session_has_them_open() {
+    require!(Req::DovecotRig);
+    require!(Req::Python3);
+    require!(Req::Nobody);
+    let f = RigFolder::new();
+    let home = PathBuf::from(format!("/home/{DOVECOT_USER}"));
+    let t = tag();
+    let ids: Vec<String> = (1..=3).map(|i| format!("<open-{t}-{i}@test>")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let p = f.path.join(format!("new/17000000{i}0.M{i}P{t}.testhost"));
+        fs::write(
+            &p,
+            format!("From: a@b\nSubject: open {i}\nMessage-ID: {id}\n\nbody {i}\n"),
+        )
+        .unwrap();
+        let ok = Command::new("chown")
+            .arg(format!("{DOVECOT_USER}:"))
+            .arg(&p)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok);
+    }
+    // The IMAP client as a file the rig user can run from our session.
+    let dir = TempDir::new("md-real-open");
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let py = dir.join("imap.py");
+    fs::write(&py, IMAP).unwrap();
+    fs::set_permissions(&py, fs::Permissions::from_mode(0o644)).unwrap();
+    // While we have the folder open, Dovecot moves every file from new/
+    // to cur/ (SELECT), marks 2 seen and flagged and 3 answered; we had
+    // read 1 before and flag 3 after.
+    let script = format!(
+        "p 1\n!python3 {} {DOVECOT_IMAP_PORT} {DOVECOT_CA} {DOVECOT_USER} {DOVECOT_PASS} {} \
+         select 'store:{}:+FLAGS:(\\Seen \\Flagged)' 'store:{}:+FLAGS:(\\Answered)'\nflag 3\nq\n",
+        py.display(),
+        f.name,
+        ids[1],
+        ids[2]
+    );
+    let o = ours_as(
+        DOVECOT_USER,
+        &home,
+        &["-N", "-f", f.path.to_str().unwrap()],
+        &script,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(o.stderr.is_empty(), "{}", text(&o.stderr));
+    let names = by_id(&f.path);
+    assert_eq!(names.len(), 3, "{names:?}");
+    for (id, want) in ids.iter().zip(["S", "FS", "FR"]) {
+        assert!(names[id].starts_with("cur/"), "{names:?}");
+        assert_eq!(flags_of(&names[id]), want, "{names:?}");
+    }
+    let d = dovecot_flags(&f.name);
+    assert_eq!(d[&ids[0]], "\\Seen");
+    assert_eq!(d[&ids[1]], "\\Flagged \\Seen");
+    assert_eq!(d[&ids[2]], "\\Answered \\Flagged");
+}
