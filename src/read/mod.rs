@@ -18,6 +18,7 @@ pub(crate) mod attach;
 mod date;
 pub(crate) mod edit;
 pub(crate) mod files;
+pub mod headline;
 pub(crate) mod json;
 pub mod msglist;
 pub mod quit;
