@@ -99,7 +99,13 @@ pub(crate) fn line(cx: &Ctx, s: &Session, st: &ReadState, mesg: usize) -> String
 
 /// Prints the lines of `list` (1-based); ^C stops with `interruptible`.
 /// Returns false when stopped.
-pub(crate) fn print(s: &Session, st: &ReadState, cx: &Ctx, list: &[usize], interruptible: bool) -> bool {
+pub(crate) fn print(
+    s: &Session,
+    st: &ReadState,
+    cx: &Ctx,
+    list: &[usize],
+    interruptible: bool,
+) -> bool {
     for &m in list {
         if interruptible && crate::term::signals::take_interrupt() {
             output::flush();
@@ -145,7 +151,10 @@ fn parse(fmt: &str) -> Vec<Result<char, Spec>> {
         }
         let mut n: i64 = 0;
         while let Some(d) = it.peek().and_then(|c| c.to_digit(10)) {
-            n = n.saturating_mul(10).saturating_add(i64::from(d)).min(1 << 20);
+            n = n
+                .saturating_mul(10)
+                .saturating_add(i64::from(d))
+                .min(1 << 20);
             it.next();
         }
         let Some(c) = it.next() else { break };
@@ -232,7 +241,12 @@ fn shown(raw: &[u8], utf8: bool) -> String {
             0..=0x1f => out.push(char::from_u32(0x2400 | c).unwrap_or('?')),
             0x7f => out.push('\u{2421}'),
             0x80..=0x9f | 0x2028 | 0x2029 => out.push('\u{2426}'),
-            0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069 | 0xad | 0x200b..=0x200d
+            0x200e
+            | 0x200f
+            | 0x202a..=0x202e
+            | 0x2066..=0x2069
+            | 0xad
+            | 0x200b..=0x200d
             | 0xfeff => {}
             _ => out.push(ch),
         }
@@ -324,7 +338,8 @@ fn ctime(tm: &libc::tm) -> String {
 
 /// The text of `%d` (before its width is applied).
 fn date_text(cx: &Ctx, h: Option<&CachedHeaders>) -> String {
-    let envelope = || String::from_utf8_lossy(h.map(|h| h.envelope_date()).unwrap_or_default()).into_owned();
+    let envelope =
+        || String::from_utf8_lossy(h.map(|h| h.envelope_date()).unwrap_or_default()).into_owned();
     let (Some(fmt), Some(date)) = (&cx.datefield, h.and_then(|h| h.hfield_raw("date"))) else {
         return envelope();
     };
@@ -373,7 +388,10 @@ fn sender(cx: &Ctx, h: Option<&CachedHeaders>, is_me: &dyn Fn(&str) -> bool) -> 
     if cx.showto
         && addrs.len() == 1
         && is_me(&names::skin(&String::from_utf8_lossy(&addrs[0])))
-        && let Some(to) = h.hfield_raw("to").map(|t| list(&t)).filter(|l| !l.is_empty())
+        && let Some(to) = h
+            .hfield_raw("to")
+            .map(|t| list(&t))
+            .filter(|l| !l.is_empty())
     {
         addrs = to;
         isto = true;
@@ -423,10 +441,17 @@ fn real_name(a: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
+/// s-nail's `UCMP(32, a, >, b)`: the comparison as unsigned 32-bit
+/// numbers, so a negative `b` (the literal text already wider than the
+/// line) never cuts a field.
+fn ucmp_gt(a: i64, b: i64) -> bool {
+    (a as i32 as u32) > (b as i32 as u32)
+}
+
 /// A one-character field (printf `%*s`, by bytes): cut to what is left;
 /// `extra` is the bytes beyond its one column.
 fn putc(out: &mut String, wleft: &mut i64, text: &str, n: i64, extra: i64) {
-    let n = if n.abs() > *wleft {
+    let n = if ucmp_gt(n.abs(), *wleft) {
         if n < 0 { -*wleft } else { *wleft }
     } else {
         n
@@ -436,7 +461,7 @@ fn putc(out: &mut String, wleft: &mut i64, text: &str, n: i64, extra: i64) {
 
 /// A number field: left out (and the line ended) when it does not fit.
 fn number(out: &mut String, wleft: &mut i64, v: u64, n: i64) {
-    if n.abs() > *wleft {
+    if ucmp_gt(n.abs(), *wleft) {
         *wleft = 0;
     } else {
         *wleft -= printf_pad(out, &v.to_string(), n);
@@ -456,7 +481,13 @@ fn format(
     let i = mesg - 1;
     let items = parse(&cx.fmt);
     let utf8 = cx.utf8;
-    let cw = |c: char| if utf8 { char_width(c) as i64 } else { c.len_utf8() as i64 };
+    let cw = |c: char| {
+        if utf8 {
+            char_width(c) as i64
+        } else {
+            c.len_utf8() as i64
+        }
+    };
     let mut wleft = cx.width;
     let mut subjlen = cx.width;
     for it in &items {
@@ -503,7 +534,7 @@ fn format(
             'L' | 'T' => putc(&mut out, &mut wleft, " ", n, 0),
             '$' => {
                 n = if n == 0 { 5 } else { n };
-                if n.abs() > wleft {
+                if ucmp_gt(n.abs(), wleft) {
                     wleft = 0;
                 } else {
                     wleft -= printf_pad(&mut out, "0.00", n);
@@ -512,7 +543,7 @@ fn format(
             'U' => number(&mut out, &mut wleft, 0, if n == 0 { 9 } else { n }),
             'd' => {
                 n = if n == 0 { 16 } else { n };
-                if n.abs() > wleft {
+                if ucmp_gt(n.abs(), wleft) {
                     n = if n < 0 { -wleft } else { wleft };
                 }
                 let d = date.get_or_insert_with(|| date_text(cx, h));
@@ -552,7 +583,7 @@ fn format(
             }
             'l' => {
                 n = if n == 0 { 4 } else { n };
-                if n.abs() > wleft {
+                if ucmp_gt(n.abs(), wleft) {
                     wleft = 0;
                 } else {
                     let lines = mb.lines(i);
@@ -564,8 +595,18 @@ fn format(
                     }
                 }
             }
-            'm' | 't' => number(&mut out, &mut wleft, mesg as u64, if n == 0 { 3 } else { n }),
-            'o' => number(&mut out, &mut wleft, mb.size(i) as u64, if n == 0 { -5 } else { n }),
+            'm' | 't' => number(
+                &mut out,
+                &mut wleft,
+                mesg as u64,
+                if n == 0 { 3 } else { n },
+            ),
+            'o' => number(
+                &mut out,
+                &mut wleft,
+                mb.size(i),
+                if n == 0 { -5 } else { n },
+            ),
             's' | 'S' => {
                 let quoted = sp.c == 'S';
                 if n == 0 {
@@ -577,7 +618,7 @@ fn format(
                 if subjlen > wleft {
                     subjlen = wleft;
                 }
-                if n.abs() > subjlen {
+                if ucmp_gt(n.abs(), subjlen) {
                     n = if n < 0 { -subjlen } else { subjlen };
                 }
                 if quoted {
@@ -585,7 +626,8 @@ fn format(
                 }
                 if n != 0 {
                     let subj = subject.get_or_insert_with(|| {
-                        h.and_then(|h| h.hfield_raw("subject")).map(|r| shown(&r, utf8))
+                        h.and_then(|h| h.hfield_raw("subject"))
+                            .map(|r| shown(&r, utf8))
                     });
                     match subj {
                         None => wleft -= printf_pad(&mut out, "", n),
@@ -620,8 +662,22 @@ mod tests {
         let p = parse("a%-20f%3m%%%");
         assert_eq!(p.len(), 4);
         assert!(matches!(p[0], Ok('a')));
-        assert!(matches!(p[1], Err(Spec { n: -20, left: true, c: 'f' })));
-        assert!(matches!(p[2], Err(Spec { n: 3, left: false, c: 'm' })));
+        assert!(matches!(
+            p[1],
+            Err(Spec {
+                n: -20,
+                left: true,
+                c: 'f'
+            })
+        ));
+        assert!(matches!(
+            p[2],
+            Err(Spec {
+                n: 3,
+                left: false,
+                c: 'm'
+            })
+        ));
         assert!(matches!(p[3], Err(Spec { n: 0, c: '%', .. })));
         assert_eq!(parse("%99999999999999999999s").len(), 1);
     }
@@ -648,7 +704,10 @@ mod tests {
 
     #[test]
     fn real_names() {
-        assert_eq!(real_name(b"\"Doe, J\" <j@x>").as_deref(), Some(&b"Doe, J"[..]));
+        assert_eq!(
+            real_name(b"\"Doe, J\" <j@x>").as_deref(),
+            Some(&b"Doe, J"[..])
+        );
         assert_eq!(real_name(b"j@x (Jay)").as_deref(), Some(&b"Jay"[..]));
         assert_eq!(real_name(b"j@x"), None);
         assert_eq!(real_name(b"X <x@e>").as_deref(), Some(&b"X <x@e>"[..]));
