@@ -329,3 +329,82 @@ fn unset_headline_keeps_the_bsd_line() {
         "{plain}"
     );
 }
+
+/// s-nail's message-list searches (`@name-list@text`, the colon
+/// selectors) pick the same messages: `from` lists their numbers
+/// (`headline` is `%m`). Left out (docs/COMPATIBILITY.md): `@text` alone
+/// (s-nail searches only the subject, we also the sender) and searches
+/// mixed with colon selectors (bsd-mailx's rule: both must hold).
+#[test]
+fn message_list_searches_match_s_nail() {
+    require!(Req::SNail);
+    let t = TempDir::new("headline-lists");
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let box_ = t.join("box");
+    let data = mailbox();
+    const SPECS: &[&str] = &[
+        "@@first",
+        "@s@FIRST",
+        "@subject@grüße",
+        "@to@alice",
+        "@t,c@alice",
+        "@from@bob",
+        "@f@jörg",
+        "@from@",
+        "@sender@",
+        "@~f@example.org",
+        "@<@alice",
+        "@header@t2@y",
+        "@SUBJECT,from@e",
+        "'@to,from@T Two'",
+        "@~t@t2",
+        "@s@中文",
+        "@s@CAFÉ",
+        ":n",
+        ":u",
+        ":r",
+        ":o",
+        ":f",
+    ];
+    let mut input = String::from("set headline=%m\nflag 2 4\n");
+    for (k, spec) in SPECS.iter().enumerate() {
+        input.push_str(&format!("echo @@ {k}\nfrom {spec}\n"));
+    }
+    input.push_str("echo @@ end\nx\n");
+    // Only the numbers: the error texts differ (bsd-mailx's are kept).
+    let numbers = |s: String| -> String {
+        s.lines()
+            .filter(|l| l.starts_with("@@") || l.trim().parse::<u32>().is_ok())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for lc in ["C.UTF-8", "C"] {
+        std::fs::write(&box_, &data).unwrap();
+        let want = run(
+            Path::new("/usr/bin/s-nail"),
+            &["-n", "-N", "-#", "-R", "-f"],
+            &box_,
+            &home,
+            lc,
+            "UTC0",
+            &input,
+        );
+        std::fs::write(&box_, &data).unwrap();
+        let got = run(
+            &ours(),
+            &["-n", "-N", "-f"],
+            &box_,
+            &home,
+            lc,
+            "UTC0",
+            &input,
+        );
+        let (want, got) = (numbers(want), numbers(got));
+        assert!(
+            want.lines().filter(|l| !l.starts_with("@@")).count() > 20,
+            "{want}"
+        );
+        assert_eq!(want, got, "LC_ALL={lc}");
+    }
+}

@@ -108,6 +108,16 @@ impl CachedHeaders {
         }
         out
     }
+    /// Every field in file order: its name and its unfolded value.
+    pub fn fields(&self) -> impl Iterator<Item = (&[u8], Cow<'_, [u8]>)> {
+        self.fields.iter().map(|&(ns, ne, rs, re)| {
+            let f = RawField {
+                name: &self.block[ns..ne],
+                raw: &self.block[rs..re],
+            };
+            (f.name, f.value())
+        })
+    }
     /// [`CachedHeaders::hfield_raw`] of each of `names` (lower case), in
     /// one pass over the fields.
     /// Borrowed when the field is one line and occurs once.
