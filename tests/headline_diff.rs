@@ -149,6 +149,15 @@ fn mailbox() -> Vec<u8> {
         &["Subject: no sender", "Date: 1 Jan 01 09:30 -0000"],
         "z\n",
     );
+    msg(
+        "nozone@x Sun Dec  6 09:05:00 2026",
+        &[
+            "From: nz@x",
+            "Subject: no zone",
+            "Date: Fri, 9 Mar 2018 23:10:00",
+        ],
+        "z\n",
+    );
     m.into_bytes()
 }
 

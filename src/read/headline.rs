@@ -343,8 +343,12 @@ fn date_text(cx: &Ctx, h: Option<&CachedHeaders>) -> String {
     let (Some(fmt), Some(date)) = (&cx.datefield, h.and_then(|h| h.hfield_raw("date"))) else {
         return envelope();
     };
-    // An unparseable date is the epoch, as in s-nail.
-    let t = parse_rfc5322(&String::from_utf8_lossy(&date)).map_or(0, |(t, _)| t);
+    // A date without a zone is UTC, an unparseable one the epoch, as in
+    // s-nail.
+    let date = String::from_utf8_lossy(&date);
+    let t = parse_rfc5322(&date)
+        .or_else(|| parse_rfc5322(&format!("{date} +0000")))
+        .map_or(0, |(t, _)| t);
     let tm = localtime(t);
     let ct = ctime(&tm);
     let older = t > cx.now + 86_400 || t + 182 * 86_400 < cx.now;
