@@ -28,6 +28,7 @@ use crate::names;
 use crate::read::date::parse_rfc5322;
 use crate::session::Session;
 use crate::sys::{localtime, strftime};
+use crate::term::signals::take_interrupt;
 use crate::term::text::char_width;
 use crate::{locale, output};
 
@@ -107,7 +108,7 @@ pub(crate) fn print(
     interruptible: bool,
 ) -> bool {
     for &m in list {
-        if interruptible && crate::term::signals::take_interrupt() {
+        if interruptible && take_interrupt() {
             output::flush();
             output::err_line("Interrupt");
             return false;
