@@ -260,7 +260,15 @@ pub(crate) fn localtime(t: i64) -> libc::tm {
 /// strftime(3) of `tm` with `fmt` (the locale's names, as s-nail's
 /// `datefield` shows them). None when `fmt` holds a NUL or the result is
 /// empty or longer than 1024 bytes.
+/// The first call sets LC_TIME from the environment (only strftime reads
+/// it); it is made from the main thread, when no other thread runs.
 pub(crate) fn strftime(fmt: &str, tm: &libc::tm) -> Option<Vec<u8>> {
+    static LC_TIME: std::sync::Once = std::sync::Once::new();
+    // SAFETY: setlocale with an empty string reads the environment; it runs
+    // once, before any strftime, while no other thread uses the locale.
+    LC_TIME.call_once(|| unsafe {
+        libc::setlocale(libc::LC_TIME, c"".as_ptr());
+    });
     let cfmt = CString::new(fmt).ok()?;
     let mut buf = vec![0u8; 1024];
     // SAFETY: `buf` is writable for `buf.len()` bytes, `cfmt` is a valid C
