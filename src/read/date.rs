@@ -1,5 +1,7 @@
-//! RFC 5322 `Date:` values to RFC 3339 UTC (`2026-12-05T20:50:57Z`), for
-//! the JSON listing: a pure function, no locale, no time zone database.
+//! RFC 5322 `Date:` values: [`parse_rfc5322`] gives the UTC instant and
+//! the zone (the `headline` date `%d`), [`rfc5322_to_rfc3339`] the RFC 3339
+//! UTC text (`2026-12-05T20:50:57Z`) for the JSON listing. Pure functions,
+//! no locale, no time zone database.
 //!
 //! Accepted (RFC 5322 §3.3 and the obsolete forms of §4.3): an optional day
 //! name, day, month name, year, `hh:mm[:ss]`, zone; comments `(…)` anywhere;
