@@ -181,6 +181,8 @@ const FORMATS: &[&str] = &[
     "x%-",
     "%-30f%-40s%10d",
     "Ü中%m%s",
+    // Literal text wider than the line: s-nail's unsigned comparisons.
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx%m%s%d",
 ];
 
 /// Variables set before the formats, one run each.
