@@ -419,3 +419,37 @@ fn message_list_searches_match_s_nail() {
         assert_eq!(want, got, "LC_ALL={lc}");
     }
 }
+
+/// On a Maildir the status letters and `:f`/`:a` come from the file
+/// names' flags (`F` flagged, `R` replied, `S` seen).
+#[test]
+fn maildir_flags_in_headline_and_selectors() {
+    let t = TempDir::new("headline-maildir");
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let md = t.join("md");
+    for d in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(md.join(d)).unwrap();
+    }
+    for (k, flags) in ["S", "FS", "RS", ""].iter().enumerate() {
+        std::fs::write(
+            md.join(format!("cur/{}.M{k}P1.host:2,{flags}", 1_700_000_000 + k)),
+            format!("From: u{k}@x\nSubject: s{k}\n\nbody\n"),
+        )
+        .unwrap();
+    }
+    let out = run(
+        &ours(),
+        &["-n", "-N", "-f"],
+        &md,
+        &home,
+        "C",
+        "UTC0",
+        "set headline=\"%a%m %-3s|\"\necho @@ all\nfrom *\necho @@ f\nfrom :f\necho @@ a\nfrom @s1 :a\nfrom :a\nx\n",
+    );
+    assert_eq!(
+        out,
+        "@@ all\nO  1 s0 |\nF  2 s1 |\nA  3 s2 |\nU  4 s3 |\n@@ f\nF  2 s1 |\n@@ a\nNo messages satisfy :a\nA  3 s2 |\n",
+        "{out}"
+    );
+}
