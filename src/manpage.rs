@@ -94,7 +94,16 @@ typed with a leading blank is not kept, nor a \\fBset\\fR of a variable whose na
     m.push_str(
         "Commands may be abbreviated: a word names the first command in this list that starts with it \
 (so \\fBp\\fR is \\fBprint\\fR and \\fBfo\\fR is \\fBfolder\\fR). A \\fImsglist\\fR is message numbers, ranges \
-(\\fB1\\-5\\fR), \\fB.\\fR \\fB^\\fR \\fB$\\fR \\fB*\\fR \\fB+\\fR \\fB\\-\\fR, \\fB:n :o :r :u :d\\fR, \\fB/text\\fR or sender names.\n",
+(\\fB1\\-5\\fR), \\fB.\\fR \\fB^\\fR \\fB$\\fR \\fB*\\fR \\fB+\\fR \\fB\\-\\fR, \\fB:n :o :r :u :d\\fR \\fB:f\\fR (flagged) \\fB:a\\fR (answered), \\fB/text\\fR, sender names, or \\fB@\\fR\\fIfields\\fR\\fB@\\fR\\fItext\\fR \
+(s\\-nail's header search: the comma\\-separated header \\fIfields\\fR, \\fBf t c b s\\fR for From To Cc Bcc Subject, \\fBheader\\fR for all, \\fB~\\fR first to compare addresses only, \
+contain \\fItext\\fR decoded and ignoring case; an empty \\fItext\\fR asks that the field exists; \\fB@\\fR\\fItext\\fR alone searches Subject and From).\n",
+    );
+    m.push_str(
+        ".PP\nWith the \\fBheadline\\fR variable set, header summary lines follow its format as in s\\-nail: \
+\\fB%m\\fR number, \\fB%a\\fR status letter, \\fB%>\\fR \\fB%<\\fR the current\\-message mark, \\fB%f\\fR sender, \\fB%d\\fR date (see \\fBdatefield\\fR), \
+\\fB%l\\fR lines, \\fB%o\\fR bytes, \\fB%s\\fR subject, \\fB%S\\fR subject in quotes, \\fB%i\\fR thread tree, \\fB%e\\fR thread level, \\fB%t\\fR position, \\fB%%\\fR a percent sign; \
+\\fB%20f\\fR right\\-aligns in 20 columns, \\fB%\\-20f\\fR left\\-aligns, and \\fB%s\\fR without a width takes the rest of the line. \
+For example: \\fBset headline=\"%>%a%m %\\-18f %16d %4l/%\\-5o %i%\\-s\"\\fR.\n",
     );
     for c in COMMANDS {
         m.push_str(".TP\n");

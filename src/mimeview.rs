@@ -294,6 +294,36 @@ pub fn decode_words(raw: &[u8]) -> String {
     out
 }
 
+/// RFC 2047 encoded words decoded to the bytes of their own charset, not
+/// converted (what s-nail shows in a locale that is not UTF-8, each
+/// non-ASCII byte then replaced); other text is kept as it is.
+pub(crate) fn decode_words_unconverted(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut plain_start = 0;
+    let mut after_word = false;
+    let mut k = 0;
+    while k < raw.len() {
+        if raw[k] == b'='
+            && raw.get(k + 1) == Some(&b'?')
+            && let Some((_, bytes, n)) = encoded_word(&raw[k..])
+        {
+            let between = &raw[plain_start..k];
+            // Whitespace between two encoded words is dropped.
+            if !(after_word && between.iter().all(|c| c.is_ascii_whitespace())) {
+                out.extend_from_slice(between);
+            }
+            out.extend_from_slice(&bytes);
+            k += n;
+            plain_start = k;
+            after_word = true;
+            continue;
+        }
+        k += 1;
+    }
+    out.extend_from_slice(&raw[plain_start..]);
+    out
+}
+
 /// Does this header value need decoding (encoded words, or raw bytes that
 /// are not UTF-8)?
 pub(crate) fn needs_decoding(raw: &[u8]) -> bool {

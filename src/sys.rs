@@ -10,7 +10,7 @@
 //! - libc's exact error texts ([`strerror`]; tests compare our messages
 //!   with bsd-mailx byte for byte);
 //! - the locale's codeset ([`locale_codeset`]), `wordexp(3)` ([`wordexp`]),
-//!   local time ([`localtime_now`]), the password database ([`passwd_name_dir`]);
+//!   local time ([`localtime_now`], [`strftime`]), the password database ([`passwd_name_dir`]);
 //! - `sync_file_range(2)` ([`sync_file_range`], [`sync_file_range_wait`]);
 //! - removing an environment variable at start-up ([`remove_env_at_startup`]).
 //!
@@ -255,6 +255,38 @@ pub(crate) fn localtime(t: i64) -> libc::tm {
         libc::localtime_r(&t, &mut tm);
         tm
     }
+}
+
+/// strftime(3) of `tm` with `fmt` (the locale's names, as s-nail's
+/// `datefield` shows them). None when `fmt` holds a NUL or the result is
+/// empty or longer than 1024 bytes.
+/// The first call sets LC_TIME from the environment (only strftime reads
+/// it); it is made from the main thread, when no other thread runs.
+pub(crate) fn strftime(fmt: &str, tm: &libc::tm) -> Option<Vec<u8>> {
+    static LC_TIME: std::sync::Once = std::sync::Once::new();
+    // SAFETY: setlocale with an empty string reads the environment; it runs
+    // once, before any strftime, while no other thread uses the locale.
+    LC_TIME.call_once(|| unsafe {
+        libc::setlocale(libc::LC_TIME, c"".as_ptr());
+    });
+    let cfmt = CString::new(fmt).ok()?;
+    let mut buf = vec![0u8; 1024];
+    // SAFETY: `buf` is writable for `buf.len()` bytes, `cfmt` is a valid C
+    // string and `tm` a valid struct; strftime writes at most that many
+    // bytes and returns how many it wrote (0 when they do not fit).
+    let n = unsafe {
+        libc::strftime(
+            buf.as_mut_ptr().cast::<libc::c_char>(),
+            buf.len(),
+            cfmt.as_ptr(),
+            tm,
+        )
+    };
+    if n == 0 {
+        return None;
+    }
+    buf.truncate(n);
+    Some(buf)
 }
 
 /// The login name and home directory of `name` in the password database,

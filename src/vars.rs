@@ -4,7 +4,7 @@
 //! them in (it sorts with strcmp).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Environment variables bsd-mailx (Debian patch 05) copies into variables at
 /// start-up; no other environment variable becomes a mail variable.
@@ -12,9 +12,18 @@ pub(crate) const IMPORTED_ENV: &[&str] = &[
     "DEAD", "EDITOR", "LISTER", "MBOX", "PAGER", "REPLYTO", "SHELL", "VISUAL",
 ];
 
+/// Variables that have a value until they are unset (s-nail's built-in
+/// defaults), without being listed by `set`: [`Vars::get_or_default`].
+const DEFAULTED: &[(&str, &str)] = &[
+    ("datefield", "%Y-%m-%d %H:%M"),
+    ("datefield-markout-older", "%Y-%m-%d"),
+];
+
 #[derive(Default, Debug, Clone)]
 pub struct Vars {
     map: BTreeMap<String, String>,
+    /// Names of [`DEFAULTED`] that `unset` removed.
+    unset_defaults: BTreeSet<String>,
 }
 
 impl Vars {
@@ -24,12 +33,27 @@ impl Vars {
 
     /// Sets `name` to `value` (a boolean variable has the empty string).
     pub fn set(&mut self, name: &str, value: &str) {
+        self.unset_defaults.remove(name);
         self.map.insert(name.to_string(), value.to_string());
     }
 
     /// Removes `name`; returns false when it was not set.
     pub fn unset(&mut self, name: &str) -> bool {
-        self.map.remove(name).is_some()
+        let had_default = DEFAULTED.iter().any(|(n, _)| *n == name)
+            && self.unset_defaults.insert(name.to_string());
+        self.map.remove(name).is_some() || had_default
+    }
+
+    /// The value of `name`, or its built-in default (s-nail's) when it was
+    /// never set nor unset.
+    pub fn get_or_default(&self, name: &str) -> Option<&str> {
+        if let Some(v) = self.get(name) {
+            return Some(v);
+        }
+        if self.unset_defaults.contains(name) {
+            return None;
+        }
+        DEFAULTED.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -306,6 +330,36 @@ pub const KNOWN: &[VarDoc] = &[
         "show-rcpt",
         Bool,
         "show the recipient instead of the sender in header lines",
+    ),
+    v(
+        "headline",
+        Text,
+        "the format of header summary lines (s-nail's %-specifiers); unset: bsd-mailx's line",
+    ),
+    v(
+        "headline-plain",
+        Bool,
+        "with headline: ASCII > and < for the current message in a UTF-8 locale",
+    ),
+    v(
+        "datefield",
+        Text,
+        "with headline: the strftime format of %d from the Date: header (default %Y-%m-%d %H:%M; unset: the delivery date)",
+    ),
+    v(
+        "datefield-markout-older",
+        Text,
+        "with headline: the strftime format of %d for mail older than six months or dated in the future (default %Y-%m-%d)",
+    ),
+    v(
+        "attrlist",
+        Text,
+        "with headline: the 14 status letters %a shows (default NUROSPMFAT+-$~)",
+    ),
+    v(
+        "bsdflags",
+        Bool,
+        "with headline: %a uses the BSD letters NU  *HMFAT+-$~",
     ),
     v(
         "showname",

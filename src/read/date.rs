@@ -1,5 +1,7 @@
-//! RFC 5322 `Date:` values to RFC 3339 UTC (`2026-12-05T20:50:57Z`), for
-//! the JSON listing: a pure function, no locale, no time zone database.
+//! RFC 5322 `Date:` values: [`parse_rfc5322`] gives the UTC instant and
+//! the zone (the `headline` date `%d`), [`rfc5322_to_rfc3339`] the RFC 3339
+//! UTC text (`2026-12-05T20:50:57Z`) for the JSON listing. Pure functions,
+//! no locale, no time zone database.
 //!
 //! Accepted (RFC 5322 §3.3 and the obsolete forms of §4.3): an optional day
 //! name, day, month name, year, `hh:mm[:ss]`, zone; comments `(…)` anywhere;
@@ -10,8 +12,9 @@
 //! Anything else (no zone, a date that does not exist, out of range) is
 //! `None`. A leap second (`:60`) counts as the next second.
 
-/// The UTC instant of an RFC 5322 date as RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`).
-pub(crate) fn rfc5322_to_rfc3339(s: &str) -> Option<String> {
+/// An RFC 5322 date as UTC seconds since the epoch and the zone's offset
+/// in seconds east of UTC.
+pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
     // Comments become blanks; blanks around colons go.
     let mut flat = String::with_capacity(s.len());
     let mut depth = 0u32;
@@ -82,6 +85,12 @@ pub(crate) fn rfc5322_to_rfc3339(s: &str) -> Option<String> {
     }
     let secs =
         days_from_civil(year, month, day) * 86400 + i64::from(hour * 3600 + min * 60 + sec) - off;
+    Some((secs, off as i32))
+}
+
+/// The UTC instant of an RFC 5322 date as RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`).
+pub(crate) fn rfc5322_to_rfc3339(s: &str) -> Option<String> {
+    let (secs, _) = parse_rfc5322(s)?;
     let (d, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
     let (y, m, dd) = civil_from_days(d);
     if !(0..=9999).contains(&y) {

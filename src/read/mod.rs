@@ -18,6 +18,7 @@ pub(crate) mod attach;
 mod date;
 pub(crate) mod edit;
 pub(crate) mod files;
+pub mod headline;
 pub(crate) mod json;
 pub mod msglist;
 pub mod quit;
@@ -106,6 +107,16 @@ impl CachedHeaders {
             }
         }
         out
+    }
+    /// Every field in file order: its name and its unfolded value.
+    pub fn fields(&self) -> impl Iterator<Item = (&[u8], Cow<'_, [u8]>)> {
+        self.fields.iter().map(|&(ns, ne, rs, re)| {
+            let f = RawField {
+                name: &self.block[ns..ne],
+                raw: &self.block[rs..re],
+            };
+            (f.name, f.value())
+        })
     }
     /// [`CachedHeaders::hfield_raw`] of each of `names` (lower case), in
     /// one pass over the fields.

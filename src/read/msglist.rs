@@ -2,10 +2,13 @@
 //! `^ $ . + - *`, colon modifiers (`:n :o :u :r :d`, `:` alone for the last
 //! ones), `/subject` (with `searchheaders`, `/field:text`) and sender names,
 //! with every error text; and `first()`, the default message rule.
+//! From s-nail: `[@name-list]@text` header searches (`match_at`) and the
+//! `:f` (flagged) and `:a` (answered) selectors; they combine with the
+//! rest by bsd-mailx's rules.
 
 use super::ReadState;
 use crate::mailbox::MsgFlags;
-use crate::{mimeview, outln, output};
+use crate::{mimeview, names, outln, output};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
@@ -101,14 +104,18 @@ const CMOLD: u8 = 2;
 const CMUNREAD: u8 = 4;
 const CMDELETED: u8 = 8;
 const CMREAD: u8 = 16;
+const CMFLAGGED: u8 = 32;
+const CMANSWERED: u8 = 64;
 
-/// (letter, bit, mask, must equal)
-const COLTAB: [(char, u8, MsgFlags, MsgFlags); 5] = [
+/// (letter, bit, mask, must equal); `:f` and `:a` are s-nail's.
+const COLTAB: [(char, u8, MsgFlags, MsgFlags); 7] = [
     ('n', CMNEW, MsgFlags::NEW, MsgFlags::NEW),
     ('o', CMOLD, MsgFlags::NEW, MsgFlags::empty()),
     ('u', CMUNREAD, MsgFlags::READ, MsgFlags::empty()),
     ('d', CMDELETED, MsgFlags::DELETED, MsgFlags::DELETED),
     ('r', CMREAD, MsgFlags::READ, MsgFlags::READ),
+    ('f', CMFLAGGED, MsgFlags::FLAGGED, MsgFlags::FLAGGED),
+    ('a', CMANSWERED, MsgFlags::ANSWERED, MsgFlags::ANSWERED),
 ];
 
 fn evalcol(st: &ReadState, c: Option<char>) -> u8 {
@@ -221,6 +228,78 @@ fn matchsubj(st: &mut ReadState, pat: &str, i: usize, searchheaders: bool) -> bo
         // `=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=`).
         Some(v) => contains_ci(&v, &needle) || decoded_contains(st, i, &field, &needle),
     }
+}
+
+/// s-nail's `[@name-list]@text`: the message has one of the listed header
+/// fields (comma-separated; `f`, `t`, `c`, `b`, `s` stand for From, To, Cc,
+/// Bcc, Subject; `header` or `<` for every field; a leading `~` compares
+/// the addresses in the field only) whose RFC 2047-decoded value contains
+/// `text`, ignoring case (in a locale that cannot show the decoded text:
+/// the raw value, ignoring ASCII case). Without a name list (`@text`, or `@@text`) the
+/// Subject: and From: fields are searched; an empty `text` asks only that
+/// one of the fields exists. `spec` starts with the first `@`.
+fn match_at(st: &ReadState, spec: &str, i: usize) -> bool {
+    let rest = &spec[1..];
+    let (list, text) = match rest.split_once('@') {
+        Some((l, t)) => (l, t),
+        None => ("", rest),
+    };
+    let (skin, list) = match list.strip_prefix('~') {
+        Some(l) => (true, l),
+        None => (false, list),
+    };
+    let wanted: Vec<String> = if list.is_empty() {
+        vec!["subject".into(), "from".into()]
+    } else {
+        list.split(',')
+            .filter(|f| !f.is_empty())
+            .map(|f| {
+                let f = f.to_ascii_lowercase();
+                match f.as_str() {
+                    "f" => "from".into(),
+                    "t" => "to".into(),
+                    "c" => "cc".into(),
+                    "b" => "bcc".into(),
+                    "s" => "subject".into(),
+                    "<" => "header".into(),
+                    _ => f,
+                }
+            })
+            .collect()
+    };
+    let Some(h) = st.cached_headers(i) else {
+        return false;
+    };
+    let all = wanted.iter().any(|w| w == "header");
+    let needle = text.to_lowercase();
+    // A locale that cannot show decoded text compares the raw bytes.
+    let raw = mimeview::term() == mimeview::Term::Raw;
+    h.fields()
+        .filter(|(name, _)| {
+            all || wanted
+                .iter()
+                .any(|w| name.eq_ignore_ascii_case(w.as_bytes()))
+        })
+        .any(|(_, value)| {
+            if text.is_empty() {
+                return true;
+            }
+            if skin {
+                names::split_address_list(&value).into_iter().any(|a| {
+                    names::skin(&String::from_utf8_lossy(a))
+                        .to_lowercase()
+                        .contains(&needle)
+                })
+            } else if raw {
+                let v = value.to_ascii_lowercase();
+                let n = text.as_bytes().to_ascii_lowercase();
+                v.windows(n.len()).any(|w| w == n)
+            } else {
+                mimeview::decode_words(&value)
+                    .to_lowercase()
+                    .contains(&needle)
+            }
+        })
 }
 
 /// Which messages a message-list command may act on.
@@ -397,6 +476,8 @@ pub fn getmsglist(
             for nm in &names {
                 let ok = if nm.starts_with('/') {
                     matchsubj(st, nm, i, searchheaders)
+                } else if nm.starts_with('@') {
+                    match_at(st, nm, i)
                 } else {
                     matchsender(st, nm, i)
                 };
@@ -527,6 +608,43 @@ mod tests {
         assert_eq!(getmsglist(&mut s, ":r", &K, false), None);
         assert_eq!(getmsglist(&mut s, ":x", &K, false), None);
         assert_eq!(getmsglist(&mut s, "nobody", &K, false), None);
+    }
+
+    #[test]
+    fn at_searches_and_s_nail_colons() {
+        let mut s = st(3);
+        // `@text`: subject and sender.
+        assert_eq!(
+            getmsglist(&mut s, "@SUBJ 2", &K, false),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(getmsglist(&mut s, "'@SUBJ 2'", &K, false), Some(vec![2]));
+        assert_eq!(getmsglist(&mut s, "@user3", &K, false), Some(vec![3]));
+        assert_eq!(getmsglist(&mut s, "@s@user3", &K, false), None);
+        assert_eq!(getmsglist(&mut s, "@f,s@u1@", &K, false), Some(vec![1]));
+        assert_eq!(getmsglist(&mut s, "@~f@user", &K, false), None);
+        assert_eq!(getmsglist(&mut s, "@~f@u2", &K, false), Some(vec![2]));
+        assert_eq!(getmsglist(&mut s, "@to@", &K, false), None);
+        assert_eq!(
+            getmsglist(&mut s, "@subject@", &K, false),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(
+            getmsglist(&mut s, "@header@subj 3", &K, false),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(
+            getmsglist(&mut s, "\"@<@subj 3\"", &K, false),
+            Some(vec![3])
+        );
+        // `:f`, `:a`.
+        assert_eq!(getmsglist(&mut s, ":f", &K, false), None);
+        s.flags_mut(1).insert(MsgFlags::FLAGGED);
+        s.flags_mut(2).insert(MsgFlags::ANSWERED);
+        assert_eq!(getmsglist(&mut s, ":f", &K, false), Some(vec![2]));
+        assert_eq!(getmsglist(&mut s, ":a", &K, false), Some(vec![3]));
+        // POSIX `/text` keeps its meaning (subject only).
+        assert_eq!(getmsglist(&mut s, "/user1", &K, false), None);
     }
 
     /// Found by the msglist fuzz target: a multi-byte character right after

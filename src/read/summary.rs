@@ -17,7 +17,7 @@
 //! the sender and subject (`mimeview`) when the locale can show the result;
 //! bidi controls are shown as `<U+202E>` in a UTF-8 locale.
 
-use super::{CachedHeaders, ReadState};
+use super::{CachedHeaders, ReadState, headline};
 use crate::mailbox::{Folder, MsgFlags};
 use crate::session::Session;
 use crate::term::signals::take_interrupt;
@@ -122,6 +122,9 @@ impl LineCtx {
 
 /// The summary line of message `mesg` (1-based), without the newline.
 pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
+    if let Some(cx) = headline::Ctx::new(s, st) {
+        return headline::line(&cx, s, st, mesg);
+    }
     let ctx = LineCtx::new(s, st);
     let h = st.cached_headers(mesg - 1);
     format_line(&ctx, &*st.mb, mesg, h.as_deref(), &|from| from_me(s, from))
@@ -241,6 +244,9 @@ pub(crate) fn print_lines(
     /// Shorter lists, or `showto`/`show-rcpt` (they ask the session who
     /// "me" is), are done here alone.
     const PARALLEL_MIN: usize = 200;
+    if let Some(cx) = headline::Ctx::new(s, st) {
+        return headline::print(s, st, &cx, list, interruptible);
+    }
     let ctx = LineCtx::new(s, st);
     let print = |line: String| -> bool {
         if interruptible && take_interrupt() {
