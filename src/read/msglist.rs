@@ -291,8 +291,13 @@ pub fn getmsglist(
                 if !check(st, num, f) {
                     return None;
                 }
-                // A range runs in display order (file order unless sorted).
-                for p in st.order.pos(beg - 1)..=st.order.pos(num - 1) {
+                // A range runs in display order (file order unless sorted;
+                // sorted, its ends may come in either order, as s-nail).
+                let (mut a, mut b) = (st.order.pos(beg - 1), st.order.pos(num - 1));
+                if st.order.key().is_some() && a > b {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                for p in a..=b {
                     let i = st.order.at(p);
                     if f || !st.flags(i).contains(MsgFlags::DELETED) {
                         marks[i] = true;
