@@ -331,4 +331,86 @@ mod tests {
         assert_eq!(status_rank(MsgFlags::FLAGGED | MsgFlags::READ), 2);
         assert_eq!(status_rank(MsgFlags::NEW | MsgFlags::FLAGGED), 3);
     }
+
+    /// A reproducible xorshift generator: `next(n)` is in `0..n`.
+    fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut x = seed | 1;
+        move |n| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        }
+    }
+
+    /// Sorting is a permutation, ordered by the key, equal keys in file
+    /// order: for random mailboxes and every criterion.
+    #[test]
+    fn sorting_is_a_stable_permutation() {
+        use crate::mailbox::Mailbox;
+        for seed in 1..40u64 {
+            let mut r = rng(seed);
+            let n = 1 + r(40) as usize;
+            let mut text = String::new();
+            for k in 0..n {
+                text.push_str(&format!("From u{}@x Mon Jan  {} 10:00:00 2024\n", r(3), 1 + r(3)));
+                text.push_str(&format!("From: U <u{}@x>\n", r(4)));
+                if r(3) > 0 {
+                    text.push_str(&format!("To: t{}@y\n", r(3)));
+                }
+                let pre = ["", "Re: ", "RE: re: ", "Fwd: "][r(4) as usize];
+                text.push_str(&format!("Subject: {pre}s{}\n", r(3)));
+                match r(3) {
+                    0 => text.push_str(&format!("Date: {} Jan 2024 0{}:00 +0{}00\n", 1 + r(3), r(3), r(3))),
+                    1 => text.push_str("Date: bogus\n"),
+                    _ => {}
+                }
+                if r(2) == 0 {
+                    text.push_str("Status: RO\n");
+                }
+                text.push_str(&format!("Message-ID: <m{}@x>\nReferences: <m{}@x>\n\n", r(n as u64), r(n as u64)));
+                for _ in 0..r(4) {
+                    text.push_str(&format!("body {k}\n"));
+                }
+                text.push('\n');
+            }
+            let mb = Mailbox::from_bytes(text.as_bytes()).unwrap();
+            let mut st = ReadState::new(mb, "box".into(), true);
+            for &(_, key) in &KEYS {
+                sort(&mut st, key);
+                let seq: Vec<usize> = (0..n).map(|p| st.order.at(p)).collect();
+                let mut sorted = seq.clone();
+                sorted.sort_unstable();
+                assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "{key:?}");
+                for (i, &m) in seq.iter().enumerate() {
+                    assert_eq!(st.order.pos(m), i);
+                }
+                let h = |i: usize| CachedHeaders::read(&*st.mb, i);
+                let k: Vec<String> = (0..n)
+                    .map(|i| match key {
+                        SortKey::Date => format!("{:020}", date_of(h(i).as_ref()) + (1 << 40)),
+                        SortKey::From => h(i).unwrap().nameof(0).to_ascii_lowercase(),
+                        SortKey::To => h(i)
+                            .unwrap()
+                            .hfield_raw("to")
+                            .map(|t| address_key(&String::from_utf8_lossy(&t)))
+                            .unwrap_or_default(),
+                        SortKey::Subject => subject_key(&h(i).unwrap().subject_raw().unwrap()),
+                        SortKey::Size => format!("{:020}", st.mb.size(i)),
+                        SortKey::Status => status_rank(st.mb.flags(i)).to_string(),
+                        SortKey::Thread => String::new(),
+                    })
+                    .collect();
+                if key == SortKey::Thread {
+                    continue;
+                }
+                for w in seq.windows(2) {
+                    let (a, b) = (w[0], w[1]);
+                    assert!(k[a] < k[b] || (k[a] == k[b] && a < b), "{key:?}: {a} {b}");
+                }
+            }
+            st.order.clear();
+            assert_eq!(st.order.at(3), 3);
+        }
+    }
 }

@@ -427,4 +427,114 @@ mod tests {
         assert_eq!(t.marks(18, &no, false), format!("{}^>", " ".repeat(17)));
         assert_eq!(t.marks(39, &no, false), format!("{}^>", " ".repeat(17)));
     }
+
+    /// A reproducible xorshift generator: `next(n)` is in `0..n`.
+    fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut x = seed | 1;
+        move |n| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        }
+    }
+
+    /// Every message appears once in thread order, parents come before
+    /// their replies, levels follow the parents, and no parent chain loops.
+    fn check_forest(t: &Threads, n: usize) {
+        assert_eq!(t.seq().len(), n);
+        let mut at = vec![usize::MAX; n];
+        for (p, &i) in t.seq().iter().enumerate() {
+            assert_eq!(at[i as usize], usize::MAX, "message {i} twice");
+            at[i as usize] = p;
+        }
+        for i in 0..n {
+            match t.parent(i) {
+                None => assert_eq!(t.level(i), 0),
+                Some(p) => {
+                    assert!(at[p] < at[i], "parent {p} after {i}");
+                    assert_eq!(t.level(i), t.level(p) + 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_reference_graphs_never_lose_or_duplicate_a_message() {
+        for seed in 1..300u64 {
+            let mut r = rng(seed);
+            let n = 1 + r(60) as usize;
+            let ids = 1 + r(n as u64 + 5);
+            let refs: Vec<Refs> = (0..n)
+                .map(|_| Refs {
+                    // Duplicate and missing IDs, self references, loops.
+                    id: (r(8) != 0).then(|| r(ids)),
+                    parents: (0..r(6)).map(|_| r(ids + 3)).collect(),
+                })
+                .collect();
+            let dates: Vec<i64> = (0..n).map(|_| r(5) as i64).collect();
+            let t = Threads::build(&refs, &dates);
+            check_forest(&t, n);
+            for i in 0..n {
+                let m = t.marks(i, &|j| j % 2 == 0, true);
+                assert_eq!(m.is_empty(), t.level(i) == 0);
+                assert!(m.chars().count() <= 19);
+            }
+        }
+    }
+
+    #[test]
+    fn a_hundred_thousand_messages_in_one_thread() {
+        let n = 100_000usize;
+        // A chain (each replies to the one before), then a cycle.
+        for cycle in [false, true] {
+            let refs: Vec<Refs> = (0..n)
+                .map(|i| Refs {
+                    id: Some(i as u64),
+                    parents: if i > 0 {
+                        vec![i as u64 - 1]
+                    } else if cycle {
+                        vec![n as u64 - 1]
+                    } else {
+                        Vec::new()
+                    },
+                })
+                .collect();
+            let t = Threads::build(&refs, &vec![0; n]);
+            check_forest(&t, n);
+            let deepest = *t.seq().last().unwrap() as usize;
+            assert_eq!(t.level(deepest), n - 1);
+            assert_eq!(t.marks(deepest, &|_| false, false).len(), 19);
+        }
+        // Everybody replies to the first message.
+        let refs: Vec<Refs> = (0..n)
+            .map(|i| Refs {
+                id: Some(i as u64),
+                parents: vec![0],
+            })
+            .collect();
+        let t = Threads::build(&refs, &vec![0; n]);
+        check_forest(&t, n);
+        assert_eq!(t.marks(1, &|_| false, false), "+>");
+        assert_eq!(t.marks(n - 1, &|_| false, false), "\\>");
+    }
+
+    #[test]
+    fn ten_thousand_references_in_one_header() {
+        let mut refs_text = String::new();
+        for k in 0..10_000 {
+            refs_text.push_str(&format!("<r{k}@x> "));
+        }
+        let r = refs_of(Some(b"<me@x>"), Some(b"<r5@x> junk <"), Some(refs_text.as_bytes()));
+        assert_eq!(r.parents.len(), 10_001);
+        assert_eq!(r.parents[0], id_hash(b"r5@x"));
+        assert_eq!(r.parents[1], id_hash(b"r9999@x"));
+        let parent = Refs {
+            id: Some(id_hash(b"r0@x")),
+            parents: Vec::new(),
+        };
+        let t = Threads::build(&[parent, r], &[0, 0]);
+        check_forest(&t, 2);
+        assert_eq!(t.parent(1), Some(0));
+    }
 }
