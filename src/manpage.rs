@@ -96,6 +96,14 @@ typed with a leading blank is not kept, nor a \\fBset\\fR of a variable whose na
 (so \\fBp\\fR is \\fBprint\\fR and \\fBfo\\fR is \\fBfolder\\fR). A \\fImsglist\\fR is message numbers, ranges \
 (\\fB1\\-5\\fR), \\fB.\\fR \\fB^\\fR \\fB$\\fR \\fB*\\fR \\fB+\\fR \\fB\\-\\fR, \\fB:n :o :r :u :d\\fR, \\fB/text\\fR or sender names.\n",
     );
+    m.push_str(
+        "After \\fBsort\\fR or \\fBthread\\fR a message keeps its number, but the header summary, \\fBz\\fR, \
+\\fBnext\\fR, \\fB+\\fR \\fB\\-\\fR \\fB^\\fR \\fB$\\fR, ranges and multi\\-message commands go through \
+the messages in the sorted order (\\fBdate\\fR: the \\fBDate:\\fR field, else the delivery date; \\fBsubject\\fR \
+without \\fBRe:\\fR/\\fBFwd:\\fR, case ignored; sorts are stable). Threads follow \\fBIn\\-Reply\\-To:\\fR and \
+\\fBReferences:\\fR, show s\\-nail's tree marks before the subject and can be collapsed; \\fBunsort\\fR \
+returns to file order.\n",
+    );
     for c in COMMANDS {
         m.push_str(".TP\n");
         m.push_str(&format!(".BI \"{}\"", esc(c.name)));

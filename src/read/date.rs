@@ -14,8 +14,18 @@
 //! Anything else (no zone, a date that does not exist, out of range) is
 //! `None`. A leap second (`:60`) counts as the next second.
 
+/// [`parse_rfc5322`] for the fuzz target (`fuzz/fuzz_targets/dates.rs`).
+pub fn instant(s: &str) -> Option<(i64, i32)> {
+    parse_rfc5322(s)
+}
+
+/// [`envelope_time`] in UTC, for the fuzz target.
+pub fn envelope_instant(date: &[u8]) -> Option<i64> {
+    envelope_time(date, &|_| 0)
+}
+
 /// The UTC instant of an RFC 5322 date as RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`).
-pub(crate) fn rfc5322_to_rfc3339(s: &str) -> Option<String> {
+pub fn rfc5322_to_rfc3339(s: &str) -> Option<String> {
     let (secs, _) = parse_rfc5322(s)?;
     let (d, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
     let (y, m, dd) = civil_from_days(d);

@@ -17,7 +17,7 @@
 //! - `thread`: threads and their tree marks.
 
 pub(crate) mod attach;
-pub(crate) mod date;
+pub mod date;
 pub(crate) mod edit;
 pub(crate) mod files;
 pub(crate) mod json;

@@ -353,7 +353,11 @@ mod tests {
             let n = 1 + r(40) as usize;
             let mut text = String::new();
             for k in 0..n {
-                text.push_str(&format!("From u{}@x Mon Jan  {} 10:00:00 2024\n", r(3), 1 + r(3)));
+                text.push_str(&format!(
+                    "From u{}@x Mon Jan  {} 10:00:00 2024\n",
+                    r(3),
+                    1 + r(3)
+                ));
                 text.push_str(&format!("From: U <u{}@x>\n", r(4)));
                 if r(3) > 0 {
                     text.push_str(&format!("To: t{}@y\n", r(3)));
@@ -361,14 +365,23 @@ mod tests {
                 let pre = ["", "Re: ", "RE: re: ", "Fwd: "][r(4) as usize];
                 text.push_str(&format!("Subject: {pre}s{}\n", r(3)));
                 match r(3) {
-                    0 => text.push_str(&format!("Date: {} Jan 2024 0{}:00 +0{}00\n", 1 + r(3), r(3), r(3))),
+                    0 => text.push_str(&format!(
+                        "Date: {} Jan 2024 0{}:00 +0{}00\n",
+                        1 + r(3),
+                        r(3),
+                        r(3)
+                    )),
                     1 => text.push_str("Date: bogus\n"),
                     _ => {}
                 }
                 if r(2) == 0 {
                     text.push_str("Status: RO\n");
                 }
-                text.push_str(&format!("Message-ID: <m{}@x>\nReferences: <m{}@x>\n\n", r(n as u64), r(n as u64)));
+                text.push_str(&format!(
+                    "Message-ID: <m{}@x>\nReferences: <m{}@x>\n\n",
+                    r(n as u64),
+                    r(n as u64)
+                ));
                 for _ in 0..r(4) {
                     text.push_str(&format!("body {k}\n"));
                 }

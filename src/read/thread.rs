@@ -69,7 +69,8 @@ pub(crate) fn id_hash(id: &[u8]) -> u64 {
 
 /// The message IDs in a `References:` or `In-Reply-To:` value, in order:
 /// each `<...>` (blanks inside removed); text outside brackets (phrases,
-/// comments) is skipped. A value with no brackets at all is one ID.
+/// comments) is skipped. A value with no brackets at all and no blank is
+/// one ID.
 pub fn message_ids(v: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -88,7 +89,7 @@ pub fn message_ids(v: &[u8]) -> Vec<Vec<u8>> {
         }
         i = start + close + 1;
     }
-    if out.is_empty() && !v.contains(&b'<') {
+    if out.is_empty() && !v.iter().any(|&b| b == b'<' || b == b'>') {
         let t = v.trim_ascii();
         if !t.is_empty() && !t.iter().any(|b| b.is_ascii_whitespace()) {
             out.push(t.to_vec());
@@ -108,6 +109,21 @@ pub(crate) fn refs_of(id: Option<&[u8]>, irt: Option<&[u8]>, refs: Option<&[u8]>
         parents.extend(message_ids(r).iter().rev().map(|i| id_hash(i)));
     }
     Refs { id, parents }
+}
+
+/// Threads messages given as raw `(Message-ID, In-Reply-To, References)`
+/// values, all on one date: each message's index and level, in thread
+/// order (for the fuzz target and tests).
+pub fn thread_order(msgs: &[(&[u8], &[u8], &[u8])]) -> Vec<(usize, usize)> {
+    let refs: Vec<Refs> = msgs
+        .iter()
+        .map(|&(id, irt, r)| refs_of(Some(id), Some(irt), Some(r)))
+        .collect();
+    let t = Threads::build(&refs, &vec![0; msgs.len()]);
+    t.seq()
+        .iter()
+        .map(|&i| (i as usize, t.level(i as usize)))
+        .collect()
 }
 
 /// Disjoint sets with path halving (no recursion).
@@ -364,6 +380,8 @@ mod tests {
         assert!(message_ids(b"<unclosed").is_empty());
         assert!(message_ids(b"two words").is_empty());
         assert!(message_ids(b"<>").is_empty());
+        // Found by the fuzz target: a stray `>` is not part of a bare ID.
+        assert!(message_ids(b"x@x>\xc0@").is_empty());
     }
 
     #[test]
@@ -525,7 +543,11 @@ mod tests {
         for k in 0..10_000 {
             refs_text.push_str(&format!("<r{k}@x> "));
         }
-        let r = refs_of(Some(b"<me@x>"), Some(b"<r5@x> junk <"), Some(refs_text.as_bytes()));
+        let r = refs_of(
+            Some(b"<me@x>"),
+            Some(b"<r5@x> junk <"),
+            Some(refs_text.as_bytes()),
+        );
         assert_eq!(r.parents.len(), 10_001);
         assert_eq!(r.parents[0], id_hash(b"r5@x"));
         assert_eq!(r.parents[1], id_hash(b"r9999@x"));
