@@ -10,9 +10,10 @@ use crate::read::order::{self, SortKey};
 use crate::read::{ReadState, summary};
 use crate::session::Session;
 
-/// The header screen holding the current message, after the order changed.
+/// The header screen holding the current message, after the order
+/// changed (not with `noheader`, `-N`, as s-nail).
 fn show(s: &mut Session, st: &mut ReadState) -> bool {
-    if st.count() == 0 {
+    if st.count() == 0 || s.is_set("noheader") {
         return true;
     }
     let d = st.dot + 1;
