@@ -1,17 +1,21 @@
 //! `Message-ID:`, `In-Reply-To:` and `References:` values (threads):
-//! arbitrary text never panics; the IDs found hold no blanks and no `>`;
+//! arbitrary text never panics; the IDs found hold no blanks and no `>`,
+//! and their hashes are those the threads use;
 //! threading messages made from the input (lines taken in turn as the
 //! three fields, so IDs repeat, loop and reference themselves) keeps every
 //! message exactly once, with levels that follow the thread order.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mailx::read::thread::{message_ids, thread_order};
+use mailx::read::thread::{id_hash, id_hashes, message_ids, thread_order};
 
 fuzz_target!(|data: &[u8]| {
-    for id in message_ids(data) {
+    let ids = message_ids(data);
+    for id in &ids {
         assert!(!id.is_empty());
         assert!(!id.iter().any(|b| b.is_ascii_whitespace() || *b == b'>'), "{id:?}");
     }
+    let hashes: Vec<u64> = ids.iter().map(|i| id_hash(i)).collect();
+    assert_eq!(id_hashes(data), hashes);
     let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').take(96).collect();
     let msgs: Vec<(&[u8], &[u8], &[u8])> = lines
         .chunks(3)

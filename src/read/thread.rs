@@ -56,7 +56,7 @@ pub(crate) struct Threads {
 
 /// A message ID (the text between `<` and `>`, or the trimmed value
 /// when there are no brackets) as the key threads are linked by.
-pub(crate) fn id_hash(id: &[u8]) -> u64 {
+pub fn id_hash(id: &[u8]) -> u64 {
     // FNV-1a: fast, deterministic; a collision can at worst link two
     // messages wrongly, never make a loop.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -98,15 +98,47 @@ pub fn message_ids(v: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// `message_ids(v)` hashed with [`id_hash`], without copying the IDs.
+pub fn id_hashes(v: &[u8]) -> Vec<u64> {
+    const BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(open) = v[i..].iter().position(|&b| b == b'<') {
+        let start = i + open + 1;
+        let Some(close) = v[start..].iter().position(|&b| b == b'>') else {
+            break;
+        };
+        let mut h = BASIS;
+        let mut any = false;
+        for &b in v[start..start + close]
+            .iter()
+            .filter(|b| !b.is_ascii_whitespace())
+        {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+            any = true;
+        }
+        if any {
+            out.push(h);
+        }
+        i = start + close + 1;
+    }
+    if out.is_empty() && !v.iter().any(|&b| b == b'<' || b == b'>') {
+        let t = v.trim_ascii();
+        if !t.is_empty() && !t.iter().any(|b| b.is_ascii_whitespace()) {
+            out.push(id_hash(t));
+        }
+    }
+    out
+}
+
 /// [`Refs`] of a message from its raw `Message-ID:`, `In-Reply-To:` and
 /// `References:` values.
 pub(crate) fn refs_of(id: Option<&[u8]>, irt: Option<&[u8]>, refs: Option<&[u8]>) -> Refs {
-    let id = id.and_then(|v| message_ids(v).into_iter().next().map(|i| id_hash(&i)));
-    let mut parents: Vec<u64> = irt
-        .map(|v| message_ids(v).iter().map(|i| id_hash(i)).collect())
-        .unwrap_or_default();
+    let id = id.and_then(|v| id_hashes(v).first().copied());
+    let mut parents: Vec<u64> = irt.map(id_hashes).unwrap_or_default();
     if let Some(r) = refs {
-        parents.extend(message_ids(r).iter().rev().map(|i| id_hash(i)));
+        parents.extend(id_hashes(r).iter().rev());
     }
     Refs { id, parents }
 }
@@ -368,6 +400,16 @@ mod tests {
             })
             .collect();
         Threads::build(&refs, &vec![0; msgs.len()])
+    }
+
+    #[test]
+    fn hashes_are_those_of_the_ids() {
+        let mut r = rng(7);
+        for _ in 0..2000 {
+            let v: Vec<u8> = (0..r(40)).map(|_| b"<> @ax\t\n"[r(8) as usize]).collect();
+            let want: Vec<u64> = message_ids(&v).iter().map(|i| id_hash(i)).collect();
+            assert_eq!(id_hashes(&v), want, "{:?}", String::from_utf8_lossy(&v));
+        }
     }
 
     #[test]
