@@ -19,7 +19,7 @@
 use super::thread::{Refs, Threads, refs_of};
 use super::{CachedHeaders, ReadState, date};
 use crate::mailbox::{Folder, MsgFlags};
-use crate::{mimeview, names, sys};
+use crate::{locale, mimeview, names, sys};
 
 /// A sort criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,7 +285,7 @@ pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
 /// Message `mesg`'s (1-based) tree marks in the summary (s-nail's `%i`):
 /// empty when the folder is not sorted by thread or the message is a root.
 pub(crate) fn tree_marks(st: &ReadState, mesg: usize) -> String {
-    marks_in(&st.order, &*st.mb, mesg, crate::locale::is_utf8())
+    marks_in(&st.order, &*st.mb, mesg, locale::is_utf8())
 }
 
 /// [`tree_marks`] from the order and folder alone (for the summary
