@@ -329,3 +329,70 @@ fn maildir_folders_sort_and_thread_as_mboxes() {
         assert_eq!(on_maildir, on_mbox, "{setup} on a Maildir");
     }
 }
+
+/// Hostile threads through the program: 100,000 messages in one chain,
+/// a reference loop, a message that references itself and one with
+/// 10,000 references: `thread` neither loops, overflows the stack nor
+/// panics, and every message is listed once.
+#[test]
+fn hostile_threads_end_to_end() {
+    let t = TempDir::new("sort-hostile");
+    let mut text = String::with_capacity(16 << 20);
+    let n = 100_000;
+    for k in 0..n {
+        text.push_str(&format!(
+            "From a@x Mon Jan  1 10:00:00 2024\nSubject: s\nMessage-ID: <{k}@x>\n"
+        ));
+        match k {
+            0 => {}
+            // The chain's end refers back to its start: a loop of 100,000.
+            1 => text.push_str(&format!("In-Reply-To: <{}@x>\n", n - 1)),
+            7 => text.push_str("References: <7@x>\n"),
+            8 => {
+                text.push_str("References:");
+                for r in 0..10_000 {
+                    text.push_str(&format!(" <nowhere{r}@x>"));
+                }
+                text.push_str(" <7@x>\n");
+            }
+            _ => text.push_str(&format!("In-Reply-To: <{}@x>\n", k - 1)),
+        }
+        text.push_str("\nx\n\n");
+    }
+    let mbox = t.join("box");
+    std::fs::write(&mbox, text).unwrap();
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let o = Command::new(OURS)
+        .env_clear()
+        .env("HOME", &home)
+        .env("MAILRC", "/dev/null")
+        .env("LC_ALL", "C")
+        .args(["-N", "-f"])
+        .arg(&mbox)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(format!("thread\necho {MARK}\nfrom *\necho {MARK}\nx\n").as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    // Numbers above 999 widen the number column: take the first word.
+    let rows = after_mark(&out);
+    assert_eq!(rows.len(), n);
+    let mut seen: Vec<usize> = rows
+        .iter()
+        .map(|l| l[2..].split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), n);
+    assert!(rows.iter().any(|l| l.ends_with("^>s")), "{:?}", &rows[..20]);
+}
