@@ -396,3 +396,23 @@ fn hostile_threads_end_to_end() {
     assert_eq!(seen.len(), n);
     assert!(rows.iter().any(|l| l.ends_with("^>s")), "{:?}", &rows[..20]);
 }
+
+/// `collapse` hides the replies (not new ones, not the current message)
+/// from the header screen exactly as s-nail does.
+#[test]
+fn collapsed_threads_hide_the_same_replies_as_s_nail() {
+    require!(Req::SNail);
+    for setup in [
+        "thread\ncollapse 1 16\nset screen=200\nheaders",
+        "thread\ncollapse 9 2\nuncollapse 2\nset screen=200\nheaders",
+        "thread\ncollapse *\nset screen=200\nheaders",
+    ] {
+        let t = TempDir::new("sort-collapse-diff");
+        let script = format!("{setup}\necho {MARK}\nheaders\necho {MARK}\nx\n");
+        let o = our_rows(&run(&t, OURS, &["-N"], &script, "C"));
+        let sn_script = format!("set headline=\"%m#%i#\"\n{script}");
+        let s = snail_rows(&run(&t, "/usr/bin/s-nail", &["-n", "-N"], &sn_script, "C"));
+        assert!(o.len() < 38, "{setup:?}: nothing hidden: {o:?}");
+        assert_eq!(o, s, "{setup:?}");
+    }
+}
