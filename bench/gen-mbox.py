@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Deterministic synthetic mbox for the mailbox benchmarks (bench/mbox.sh).
 
-Usage: python3 bench/gen-mbox.py OUT [MESSAGES] [SEED]
+Usage: python3 bench/gen-mbox.py OUT [MESSAGES] [SEED] [threads]
        (defaults: 100000 messages, seed 1; about 1 GiB for 100000)
+       With `threads`, about 60% of the messages are replies (In-Reply-To:
+       and References:, up to 10 IDs) to one of the 2,000 before them, for
+       bench/sort.sh; everything else is the same bytes as without it.
 
 Same arguments -> byte-identical file (Python's `random` with a fixed seed;
 no clock, no environment). Each message has a From_ line with a ctime date,
@@ -47,6 +50,10 @@ def main():
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     rnd = random.Random(seed)
+    threads = len(sys.argv) > 4 and sys.argv[4] == "threads"
+    # A second generator for the replies, so the rest stays byte-identical.
+    trnd = random.Random(seed * 7919 + 1)
+    recent = []  # (Message-ID, References) of the last messages
     # A pool of body lines, so the body text costs little to produce.
     pool = []
     for _ in range(4096):
@@ -110,7 +117,18 @@ def main():
             elif r < 0.3:
                 subj = "Re: " + subj
             h.append(f"Subject: {subj} #{i + 1}\n")
-            h.append(f"Message-ID: <{t}.{rnd.getrandbits(32):08x}.{i + 1}@{dom}>\n")
+            mid = f"<{t}.{rnd.getrandbits(32):08x}.{i + 1}@{dom}>"
+            h.append(f"Message-ID: {mid}\n")
+            if threads:
+                refs = []
+                if recent and trnd.random() < 0.6:
+                    pid, prefs = recent[trnd.randrange(len(recent))]
+                    refs = (prefs + [pid])[-10:]
+                    h.append(f"In-Reply-To: {pid}\n")
+                    h.append("References: " + "\n\t".join(refs) + "\n")
+                recent.append((mid, refs))
+                if len(recent) > 2000:
+                    recent.pop(0)
             h.append("MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n")
             r = rnd.random()
             if r < 0.2:

@@ -105,6 +105,14 @@ contain \\fItext\\fR decoded and ignoring case; an empty \\fItext\\fR asks that 
 \\fB%20f\\fR right\\-aligns in 20 columns, \\fB%\\-20f\\fR left\\-aligns, and \\fB%s\\fR without a width takes the rest of the line. \
 For example: \\fBset headline=\"%>%a%m %\\-18f %16d %4l/%\\-5o %i%\\-s\"\\fR.\n",
     );
+    m.push_str(
+        "After \\fBsort\\fR or \\fBthread\\fR a message keeps its number, but the header summary, \\fBz\\fR, \
+\\fBnext\\fR, \\fB+\\fR \\fB\\-\\fR \\fB^\\fR \\fB$\\fR, ranges and multi\\-message commands go through \
+the messages in the sorted order (\\fBdate\\fR: the \\fBDate:\\fR field, else the delivery date; \\fBsubject\\fR \
+without \\fBRe:\\fR/\\fBFwd:\\fR, case ignored; sorts are stable). Threads follow \\fBIn\\-Reply\\-To:\\fR and \
+\\fBReferences:\\fR, show s\\-nail's tree marks before the subject and can be collapsed; \\fBunsort\\fR \
+returns to file order.\n",
+    );
     for c in COMMANDS {
         m.push_str(".TP\n");
         m.push_str(&format!(".BI \"{}\"", esc(c.name)));

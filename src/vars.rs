@@ -289,7 +289,7 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "noheader",
         Bool,
-        "do not print the header summary at start-up (-N)",
+        "do not print the header summary at start-up (-N), nor after sort and thread",
     ),
     v(
         "nosave",

@@ -535,6 +535,7 @@ fn help_is_grouped_with_short_forms_and_paged() {
         groups,
         [
             "Reading messages:",
+            "Sorting and threads:",
             "Marking and deleting:",
             "Sending:",
             "Saving and folders:",
@@ -544,6 +545,7 @@ fn help_is_grouped_with_short_forms_and_paged() {
     );
     assert!(paged.contains("  p(rint) [msglist]"), "{paged}");
     assert!(paged.contains("  r(eply), res(pond) [message]"), "{paged}");
+    assert!(paged.contains("  sor(t) [date|"), "{paged}");
 }
 
 /// Base64 in lines of 76 (no crate needed for a test).

@@ -1165,6 +1165,32 @@ fn ours_only_cases() -> Vec<OursCase> {
             file_has: &[],
             covers: &["flag", "unflag"],
         },
+        // s-nail's sort/thread (tests/sort_diff.rs compares the orders and
+        // tree marks with s-nail): accepted, the order is reported and
+        // unsort/unthread go back to file order.
+        OursCase {
+            name: "sort_and_thread",
+            files: M3,
+            args: FN,
+            rc: "",
+            script: "sort size\nsort\nunsort\nthread\ncollapse 1\nuncollapse 1\nsort\nunthread\nsort\n",
+            locale: "C.UTF-8",
+            stdout_has: &[
+                "Current sorting criterion is: size\n",
+                "Current sorting criterion is: thread\n",
+                "Current sorting criterion is: unsorted\n",
+            ],
+            status: 0,
+            file_has: &[],
+            covers: &[
+                "sort",
+                "unsort",
+                "thread",
+                "unthread",
+                "collapse",
+                "uncollapse",
+            ],
+        },
         OursCase {
             name: "pipe_reports_exit_status",
             files: M3,

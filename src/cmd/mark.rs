@@ -98,7 +98,8 @@ pub(crate) fn delete_print(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
         let lastdot = st.dot + 1;
         if delm(st, a.msgs()) {
             let d = st.dot + 1;
-            if d > lastdot {
+            // "After" in display order (file order unless sorted).
+            if st.order.pos(d - 1) > st.order.pos(lastdot - 1) {
                 st.touch(d - 1);
                 return show::type1(s, st, &[d], true, false);
             }

@@ -9,7 +9,8 @@
 //! - `mark`: flags (delete, undelete, preserve, touch, mbox, unread, new);
 //! - `folder`: files and folders (save, copy, write, Save, Copy, file, folders, inc, quit);
 //! - `reply`: composing from read mode (reply, Reply, followup, mail);
-//! - `edit`: edit, visual, attachments, detach.
+//! - `edit`: edit, visual, attachments, detach;
+//! - `sort`: sort, unsort, thread, unthread, collapse, uncollapse.
 
 pub(crate) mod edit;
 pub(crate) mod folder;
@@ -18,6 +19,7 @@ pub(crate) mod reply;
 pub(crate) mod settings;
 pub(crate) mod shell;
 pub(crate) mod show;
+pub(crate) mod sort;
 
 use crate::interp::{CmdResult, Ctx};
 use crate::read::{self, ReadState};

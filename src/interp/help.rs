@@ -30,6 +30,17 @@ const GROUPS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "Sorting and threads",
+        &[
+            "sort",
+            "unsort",
+            "thread",
+            "unthread",
+            "collapse",
+            "uncollapse",
+        ],
+    ),
+    (
         "Marking and deleting",
         &[
             "delete", "dp", "undelete", "unread", "new", "touch", "preserve", "mbox", "flag",

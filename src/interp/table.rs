@@ -9,7 +9,7 @@
 //! read this table; adding a command is one row plus its handler.
 
 use super::Handler;
-use crate::cmd::{edit, folder, mark, reply, settings, shell, show};
+use crate::cmd::{edit, folder, mark, reply, settings, shell, show, sort};
 pub use crate::read::msglist::MsgReq;
 
 /// How a command's arguments are scanned.
@@ -116,6 +116,11 @@ pub enum CmdId {
     // s-nail's flag commands (Maildir's `F`).
     Flag,
     Unflag,
+    Sort,
+    Thread,
+    Unsort,
+    Collapse,
+    Uncollapse,
 }
 
 /// One row of the table.
@@ -260,6 +265,12 @@ pub const COMMANDS: &[Command] = &[
     c("detach", Detach, edit::detach, RawList { min: 2, max: 3 }, 0, Any, "[message] part file", "save the decoded bytes of a MIME part to a new file"),
     c("flag", Flag, mark::flag, MsgList, 0, NotDeleted, "[msglist]", "mark messages flagged (Maildir: F)"),
     c("unflag", Unflag, mark::unflag, MsgList, 0, NotDeleted, "[msglist]", "clear the flagged mark"),
+    c("sort", Sort, sort::sort, RawList { min: 0, max: 1 }, 0, Any, "[date|from|to|subject|size|status|thread]", "show messages in this order (or show the order)"),
+    c("unsort", Unsort, sort::unsort, NoList, 0, Any, "", "show messages in file order again"),
+    c("thread", Thread, sort::thread, NoList, 0, Any, "", "show messages as threads (sort thread)"),
+    c("unthread", Unsort, sort::unsort, NoList, 0, Any, "", "show messages in file order again"),
+    c("collapse", Collapse, sort::collapse, MsgList, 0, NotDeleted, "[msglist]", "hide the replies to messages (threads)"),
+    c("uncollapse", Uncollapse, sort::uncollapse, MsgList, 0, NotDeleted, "[msglist]", "show the replies to messages again"),
 ];
 
 /// Finds a command by a typed word: the first entry the word is a prefix of.

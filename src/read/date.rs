@@ -1,7 +1,9 @@
-//! RFC 5322 `Date:` values: [`parse_rfc5322`] gives the UTC instant and
-//! the zone (the `headline` date `%d`), [`rfc5322_to_rfc3339`] the RFC 3339
-//! UTC text (`2026-12-05T20:50:57Z`) for the JSON listing. Pure functions,
-//! no locale, no time zone database.
+//! RFC 5322 `Date:` values as instants: [`parse_rfc5322`] (seconds since
+//! the epoch and the zone offset, for `sort date` and threads) and
+//! [`rfc5322_to_rfc3339`] (UTC `2026-12-05T20:50:57Z`, for the JSON
+//! listing): pure functions, no locale, no time zone database.
+//! [`envelope_time`] reads the date of an mbox From_ line (local time), the
+//! fallback when a message has no usable `Date:`.
 //!
 //! Accepted (RFC 5322 §3.3 and the obsolete forms of §4.3): an optional day
 //! name, day, month name, year, `hh:mm[:ss]`, zone; comments `(…)` anywhere;
@@ -12,8 +14,32 @@
 //! Anything else (no zone, a date that does not exist, out of range) is
 //! `None`. A leap second (`:60`) counts as the next second.
 
-/// An RFC 5322 date as UTC seconds since the epoch and the zone's offset
-/// in seconds east of UTC.
+/// [`parse_rfc5322`] for the fuzz target (`fuzz/fuzz_targets/dates.rs`).
+pub fn instant(s: &str) -> Option<(i64, i32)> {
+    parse_rfc5322(s)
+}
+
+/// [`envelope_time`] in UTC, for the fuzz target.
+pub fn envelope_instant(date: &[u8]) -> Option<i64> {
+    envelope_time(date, &|_| 0)
+}
+
+/// The UTC instant of an RFC 5322 date as RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`).
+pub fn rfc5322_to_rfc3339(s: &str) -> Option<String> {
+    let (secs, _) = parse_rfc5322(s)?;
+    let (d, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let (y, m, dd) = civil_from_days(d);
+    Some(format!(
+        "{y:04}-{m:02}-{dd:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    ))
+}
+
+/// An RFC 5322 date (with the obsolete forms, see the module doc) as
+/// seconds since the epoch (UTC) and the zone's offset in seconds east of
+/// UTC. `None` when it is not a date or its UTC year is outside 0..=9999.
 pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
     // Comments become blanks; blanks around colons go.
     let mut flat = String::with_capacity(s.len());
@@ -51,7 +77,6 @@ pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
         .is_some_and(|w| w.bytes().all(|b| b.is_ascii_alphabetic()))
     {
         let w = t.next()?;
-        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
         if !DAYS
             .iter()
             .any(|d| w.len() >= 3 && d.eq_ignore_ascii_case(&w[..3]))
@@ -85,24 +110,64 @@ pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
     }
     let secs =
         days_from_civil(year, month, day) * 86400 + i64::from(hour * 3600 + min * 60 + sec) - off;
-    Some((secs, off as i32))
-}
-
-/// The UTC instant of an RFC 5322 date as RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`).
-pub(crate) fn rfc5322_to_rfc3339(s: &str) -> Option<String> {
-    let (secs, _) = parse_rfc5322(s)?;
-    let (d, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    let (y, m, dd) = civil_from_days(d);
+    let (y, _, _) = civil_from_days(secs.div_euclid(86400));
     if !(0..=9999).contains(&y) {
         return None;
     }
-    Some(format!(
-        "{y:04}-{m:02}-{dd:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    ))
+    Some((secs, off as i32))
 }
+
+/// The date of an mbox From_ line (what follows the sender:
+/// `Mon Jan  1 10:00:00 2024`, also without seconds, with a zone name or
+/// `+hhmm` before the year, or without the day name) as seconds since the
+/// epoch. Without a numeric zone it is local time (`local_offset` gives
+/// the offset east of UTC in seconds at a UTC instant).
+pub(crate) fn envelope_time(date: &[u8], local_offset: &dyn Fn(i64) -> i64) -> Option<i64> {
+    let text = std::str::from_utf8(date).ok()?;
+    let mut t = text.split_ascii_whitespace().peekable();
+    if t.peek()
+        .is_some_and(|w| DAYS.iter().any(|d| d.eq_ignore_ascii_case(w)))
+    {
+        t.next();
+    }
+    let month = month(t.next()?)?;
+    let day: u32 = digits(t.next()?, 1, 2)?;
+    let mut hms = t.next()?.split(':');
+    let hour: u32 = digits(hms.next()?, 1, 2)?;
+    let min: u32 = digits(hms.next()?, 1, 2)?;
+    let sec: u32 = match hms.next() {
+        Some(x) => digits(x, 1, 2)?,
+        None => 0,
+    };
+    if hms.next().is_some() || hour > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let mut numeric_zone = None;
+    let mut year = None;
+    for w in t.by_ref() {
+        if let Some(y) = digits(w, 4, 4) {
+            year = Some(i64::from(y));
+            break;
+        }
+        if w.starts_with(['+', '-']) {
+            numeric_zone = Some(zone(w)?);
+        } else if !w.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return None;
+        }
+    }
+    let year = year?;
+    if day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let wall = days_from_civil(year, month, day) * 86400 + i64::from(hour * 3600 + min * 60 + sec);
+    Some(match numeric_zone {
+        Some(off) => wall - off,
+        None => wall - local_offset(wall),
+    })
+}
+
+/// Day names, as their first three letters.
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// A number of `min..=max` ASCII digits.
 fn digits(w: &str, min: usize, max: usize) -> Option<u32> {
@@ -197,6 +262,49 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::rfc5322_to_rfc3339 as p;
+    use super::{envelope_time, parse_rfc5322};
+
+    #[test]
+    fn instants_and_offsets() {
+        assert_eq!(
+            parse_rfc5322("Thu, 1 Jan 1970 01:00:00 +0100"),
+            Some((0, 3600))
+        );
+        assert_eq!(
+            parse_rfc5322("Sat, 5 Dec 2026 20:50:57 -0330"),
+            Some((1_796_503_857 + 3 * 3600 + 1800, -(3 * 3600 + 1800)))
+        );
+        assert_eq!(
+            parse_rfc5322("1 Jan 2000 00:00 EST"),
+            Some((946_702_800, -18000))
+        );
+        assert_eq!(parse_rfc5322("garbage"), None);
+    }
+
+    #[test]
+    fn envelope_dates() {
+        let utc = |_| 0;
+        assert_eq!(envelope_time(b"Thu Jan  1 00:00:00 1970", &utc), Some(0));
+        assert_eq!(envelope_time(b"Thu Jan  1 01:00 1970", &utc), Some(3600));
+        assert_eq!(envelope_time(b"Jan 1 01:00:00 1970", &utc), Some(3600));
+        assert_eq!(
+            envelope_time(b"Thu Jan  1 01:00:00 +0100 1970", &utc),
+            Some(0)
+        );
+        assert_eq!(
+            envelope_time(b"Thu Jan  1 01:00:00 CET 1970", &|_| 3600),
+            Some(0)
+        );
+        for bad in [
+            &b""[..],
+            b"Thu Foo  1 00:00:00 1970",
+            b"Thu Jan 32 00:00:00 1970",
+            b"Thu Jan  1 00:00:00",
+            b"\xff",
+        ] {
+            assert_eq!(envelope_time(bad, &utc), None);
+        }
+    }
 
     #[test]
     fn modern_forms() {

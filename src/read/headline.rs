@@ -21,6 +21,7 @@
 //! words are decoded but not converted and every byte that is not
 //! printable ASCII is shown as `?`.
 
+use super::order::tree_marks;
 use super::{CachedHeaders, ReadState};
 use crate::mailbox::{Folder, MsgFlags};
 use crate::mimeview::{decode_words, decode_words_unconverted};
@@ -81,12 +82,6 @@ impl Ctx {
             dot: st.dot,
         })
     }
-}
-
-/// `%i`: the thread tree marks of message `mesg`.
-fn tree_marks(_st: &ReadState, _mesg: usize) -> String {
-    // joined with the threading module at merge
-    String::new()
 }
 
 /// The summary line of message `mesg` (1-based) by the `headline` format.

@@ -12,21 +12,25 @@
 //! - `setfile`: choosing and opening a mailbox;
 //! - `reply`: reply/Reply/followup/mail;
 //! - `edit`: edit/visual;
-//! - `attach`: attachments/detach (MIME parts).
+//! - `attach`: attachments/detach (MIME parts);
+//! - `order`: the display order (`sort`), `date`: RFC 5322 dates;
+//! - `thread`: threads and their tree marks.
 
 pub(crate) mod attach;
-mod date;
+pub mod date;
 pub(crate) mod edit;
 pub(crate) mod files;
 pub mod headline;
 pub(crate) mod json;
 pub mod msglist;
+pub(crate) mod order;
 pub mod quit;
 pub(crate) mod quote;
 pub(crate) mod reply;
 pub(crate) mod setfile;
 pub(crate) mod show;
 pub(crate) mod summary;
+pub mod thread;
 
 use crate::mailbox::{Folder, FromLine, Mailbox, MsgFlags, RawField, header_fields};
 use crate::session::Session;
@@ -58,6 +62,8 @@ pub struct ReadState {
     /// The raw header block of the message looked at last (a summary line
     /// asks for several fields of one message).
     pub(crate) header_cache: HeaderCache,
+    /// The display order (`sort`, `thread`): file order by default.
+    pub(crate) order: order::Order,
 }
 
 /// A one-entry cache of a message's header block, its From_ line and
@@ -238,6 +244,7 @@ impl ReadState {
             lastscan: String::new(),
             placeholder: false,
             header_cache: HeaderCache::default(),
+            order: order::Order::default(),
         }
     }
 

@@ -146,14 +146,21 @@ fn metamess(st: &ReadState, c: &Tok, want_deleted: bool) -> Option<usize> {
     let n = st.count();
     match c {
         Tok::Up => {
-            let r = (0..n).find(|&i| deleted(st, i) == want_deleted);
+            let o = &st.order;
+            let r = (0..n)
+                .map(|p| o.at(p))
+                .find(|&i| deleted(st, i) == want_deleted);
             if r.is_none() {
                 outln!("No applicable messages");
             }
             r.map(|i| i + 1)
         }
         Tok::Dollar => {
-            let r = (0..n).rev().find(|&i| deleted(st, i) == want_deleted);
+            let o = &st.order;
+            let r = (0..n)
+                .rev()
+                .map(|p| o.at(p))
+                .find(|&i| deleted(st, i) == want_deleted);
             if r.is_none() {
                 outln!("No applicable messages");
             }
@@ -363,9 +370,16 @@ pub fn getmsglist(
                 if !check(st, num, f) {
                     return None;
                 }
-                for (i, m) in marks.iter_mut().enumerate().take(num).skip(beg - 1) {
+                // A range runs in display order (file order unless sorted;
+                // sorted, its ends may come in either order, as s-nail).
+                let (mut a, mut b) = (st.order.pos(beg - 1), st.order.pos(num - 1));
+                if st.order.key().is_some() && a > b {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                for p in a..=b {
+                    let i = st.order.at(p);
                     if f || !st.flags(i).contains(MsgFlags::DELETED) {
-                        *m = true;
+                        marks[i] = true;
                     }
                 }
                 beg = 0;
@@ -389,32 +403,32 @@ pub fn getmsglist(
                         outln!("Non-numeric second argument");
                         return None;
                     }
-                    let mut i = valdot;
+                    let mut p = st.order.pos(valdot - 1);
                     loop {
-                        i += 1;
-                        if i > n {
+                        p += 1;
+                        if p >= n {
                             outln!("Referencing beyond EOF");
                             return None;
                         }
-                        if deleted(st, i - 1) == f {
+                        if deleted(st, st.order.at(p)) == f {
                             break;
                         }
                     }
-                    marks[i - 1] = true;
+                    marks[st.order.at(p)] = true;
                 }
                 Tok::Dash if beg == 0 => {
-                    let mut i = valdot;
+                    let mut p = st.order.pos(valdot - 1);
                     loop {
-                        i -= 1;
-                        if i == 0 {
+                        if p == 0 {
                             outln!("Referencing before 1");
                             return None;
                         }
-                        if deleted(st, i - 1) == f {
+                        p -= 1;
+                        if deleted(st, st.order.at(p)) == f {
                             break;
                         }
                     }
-                    marks[i - 1] = true;
+                    marks[st.order.at(p)] = true;
                 }
                 Tok::Str(s) => {
                     if beg != 0 {
@@ -459,7 +473,7 @@ pub fn getmsglist(
             outln!("No applicable messages.");
             return None;
         }
-        return Some(collect(&marks));
+        return Some(collect(st, &marks));
     }
     // bsd-mailx resets its number count before this test, so any names or
     // colon modifiers select among all messages, numbers or not.
@@ -515,15 +529,15 @@ pub fn getmsglist(
             return None;
         }
     }
-    Some(collect(&marks))
+    Some(collect(st, &marks))
 }
 
-fn collect(marks: &[bool]) -> Vec<usize> {
-    marks
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| **m)
-        .map(|(i, _)| i + 1)
+/// The marked messages (1-based) in display order.
+fn collect(st: &ReadState, marks: &[bool]) -> Vec<usize> {
+    (0..marks.len())
+        .map(|p| st.order.at(p))
+        .filter(|&i| marks[i])
+        .map(|i| i + 1)
         .collect()
 }
 
@@ -540,12 +554,14 @@ pub(crate) fn first(st: &ReadState, req: MsgReq) -> Option<usize> {
         MsgReq::Deleted => (true, true),
         MsgReq::Any => (false, false),
     };
-    let ok = |i: usize| !m || deleted(st, i) == f;
-    let dot = st.dot.min(n - 1);
+    let o = &st.order;
+    let ok = |p: usize| !m || deleted(st, o.at(p)) == f;
+    // Forward and backward in display order (file order unless sorted).
+    let dot = o.pos(st.dot.min(n - 1));
     (dot..n)
-        .find(|&i| ok(i))
-        .or_else(|| (0..dot).rev().find(|&i| ok(i)))
-        .map(|i| i + 1)
+        .find(|&p| ok(p))
+        .or_else(|| (0..dot).rev().find(|&p| ok(p)))
+        .map(|p| o.at(p) + 1)
 }
 
 #[cfg(test)]

@@ -276,8 +276,12 @@ pub(crate) fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool
 /// command has run yet).
 pub(crate) fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool {
     if !msgvec.is_empty() {
-        let mdot = st.dot + 1;
-        let start = msgvec.iter().position(|&m| m > mdot).unwrap_or(0);
+        // The list is in display order (file order unless sorted).
+        let pdot = st.order.pos(st.dot);
+        let start = msgvec
+            .iter()
+            .position(|&m| st.order.pos(m - 1) > pdot)
+            .unwrap_or(0);
         let n = msgvec.len();
         let mut k = start;
         loop {
@@ -297,7 +301,8 @@ pub(crate) fn next(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> boo
     }
     if st.sawcom {
         let mut found = None;
-        for i in st.dot + 1..st.count() {
+        for p in st.order.pos(st.dot) + 1..st.count() {
+            let i = st.order.at(p);
             if !st.flags(i).intersects(MsgFlags::DELETED | MsgFlags::SAVED) {
                 found = Some(i);
                 break;

@@ -17,6 +17,7 @@
 //! the sender and subject (`mimeview`) when the locale can show the result;
 //! bidi controls are shown as `<U+202E>` in a UTF-8 locale.
 
+use super::order::{Order, marks_in, tree_marks};
 use super::{CachedHeaders, ReadState, headline};
 use crate::mailbox::{Folder, MsgFlags};
 use crate::session::Session;
@@ -127,16 +128,28 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     }
     let ctx = LineCtx::new(s, st);
     let h = st.cached_headers(mesg - 1);
-    format_line(&ctx, &*st.mb, mesg, h.as_deref(), &|from| from_me(s, from))
+    let marks = tree_marks(st, mesg);
+    format_line(
+        &ctx,
+        &*st.mb,
+        &st.order,
+        mesg,
+        &marks,
+        h.as_deref(),
+        &|from| from_me(s, from),
+    )
 }
 
 /// The summary line of message `mesg` of `mb` from its header block `h`
-/// (`None`: unreadable, shown with empty fields). `from_me` is asked only
-/// with `showto` or `show-rcpt`.
+/// (`None`: unreadable, shown with empty fields). `marks` (the thread
+/// tree marks, usually empty) go before the subject. `from_me` is asked
+/// only with `showto` or `show-rcpt`.
 fn format_line(
     ctx: &LineCtx,
     mb: &dyn Folder,
+    order: &Order,
     mesg: usize,
+    marks: &str,
     h: Option<&CachedHeaders>,
     from_me: &dyn Fn(&str) -> bool,
 ) -> String {
@@ -160,6 +173,14 @@ fn format_line(
     }
     if f.contains(MsgFlags::MBOX) {
         dispc = 'M';
+    }
+    // Threads (s-nail's marks): `+` a collapsed thread, `-` a reply in one.
+    if let Some(t) = order.threads() {
+        if t.is_collapsed(i) {
+            dispc = '+';
+        } else if t.is_under_collapsed(i) {
+            dispc = '-';
+        }
     }
     // With `showname` the display name stands for the sender, also in the
     // "is it from me" test (Debian patch 11).
@@ -208,6 +229,7 @@ fn format_line(
     line.push_str("  ");
     push_field(&mut line, &date, 16, false, utf8);
     let _ = write!(line, " {:4}/{:<5} ", mb.lines(i), mb.size(i));
+    line.push_str(marks);
     line.push_str(&vissub);
     let n = cut_to(&line, ctx.width, utf8).0.len();
     line.truncate(n);
@@ -264,12 +286,14 @@ pub(crate) fn print_lines(
     // The codeset is read with setlocale once, before any thread exists.
     let _ = locale::charset();
     let mb = &*st.mb;
+    let order = &st.order;
     let make = |chunk: &[usize]| -> Vec<String> {
         chunk
             .iter()
             .map(|&m| {
                 let h = CachedHeaders::read(mb, m - 1);
-                format_line(&ctx, mb, m, h.as_ref(), &|_| false)
+                let marks = marks_in(order, mb, m, ctx.utf8);
+                format_line(&ctx, mb, order, m, &marks, h.as_ref(), &|_| false)
             })
             .collect()
     };
@@ -333,20 +357,22 @@ pub(crate) fn headers(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> 
     let size = screensize(s);
     let count = st.count();
     let n = msgvec.first().copied().unwrap_or(0);
+    // Screens are runs of the display order (file order unless sorted).
     if n != 0 && size > 0 {
-        st.screen = (n - 1) / size;
+        st.screen = st.order.pos(n - 1) / size;
     }
     let mut start = st.screen * size;
     if start >= count {
         start = count.saturating_sub(size);
     }
     if n == 0 || st.dot != n - 1 {
-        st.dot = start;
+        st.dot = st.order.at(start);
     }
     let mut shown = 0;
     let mut out = Vec::new();
-    for i in start..count {
-        if st.flags(i).contains(MsgFlags::DELETED) {
+    for p in start..count {
+        let i = st.order.at(p);
+        if st.flags(i).contains(MsgFlags::DELETED) || st.order.hidden(i, st.flags(i), st.dot) {
             continue;
         }
         if shown >= size {

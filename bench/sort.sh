@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Sorting and threads on the big mbox: ours (release) vs s-nail, interleaved
+# round by round (each round runs every operation once for each program).
+#
+# Usage: bash bench/sort.sh            (from the repository root)
+# Environment:
+#   MSGS=100000      messages in the generated mailbox (bench/gen-mbox.py
+#                    with `threads`: about 60% are replies, so threads are
+#                    real; about 1 GiB)
+#   ROUNDS=5         rounds for ours
+#   SLOW_ROUNDS=3    rounds for s-nail
+#   TIMEOUT=600      seconds before a run is killed (reported as "> N s")
+#   BOX=path         use this mailbox instead of generating one
+#   KEEP=1           keep the work directory
+#   PROGRAMS="ours s-nail"
+#
+# Operations (stdin of each program, `-N -n -f BOX`, output to a file that
+# is checked afterwards):
+#   open       `x`                          open the mailbox and leave
+#   date+list  `sort date`, `from *`, `x`   sort by date, list every message
+#   thread+list `sort thread`, `from *`, `x` thread, list every message
+#   subject    `sort subject`, `x`          sort by subject
+# The table gives the median wall time of each and that time minus the
+# median of `open` ("after it is open", what the issue's targets are
+# about), the ratio s-nail / ours of those, and the peak RSS (GNU time's
+# %M). Needs `time` (/usr/bin/time).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is not installed" >&2; exit 1; }
+cargo build --release --quiet
+
+MSGS=${MSGS:-100000}
+W=$(mktemp -d /tmp/mailx-sort-bench.XXXXXX)
+if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$W"' EXIT; fi
+chmod 755 "$W"
+cp target/release/mailx "$W/mailx"
+mkdir -m 777 "$W/home"
+if [ -n "${BOX:-}" ]; then
+    cp "$BOX" "$W/ro.mbox"
+else
+    python3 bench/gen-mbox.py "$W/ro.mbox" "$MSGS" 1 threads
+fi
+chmod 444 "$W/ro.mbox"
+
+python3 - "$W" "${PROGRAMS:-ours s-nail}" <<'PY'
+import os, statistics, subprocess, sys, time
+
+W = sys.argv[1]
+wanted = sys.argv[2].split()
+rounds_fast = int(os.environ.get("ROUNDS", "5"))
+rounds_slow = int(os.environ.get("SLOW_ROUNDS", "3"))
+timeout = float(os.environ.get("TIMEOUT", "600"))
+box = f"{W}/ro.mbox"
+env = ["env", "-i", f"HOME={W}/home", "USER=root", "LOGNAME=root",
+       "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "TZ=UTC", "MAILRC=/dev/null"]
+progs = {
+    "ours": [f"{W}/mailx", "-N", "-n", "-f", box],
+    "s-nail": ["/usr/bin/s-nail", "-N", "-n", "-f", box],
+}
+progs = {k: v for k, v in progs.items() if k in wanted and os.path.exists(v[0])}
+slow = {"s-nail"}
+n = open(box, "rb").read().count(b"\nMessage-ID: ")
+print(f"mailbox: {n} messages, {os.path.getsize(box)} bytes", flush=True)
+ops = {
+    "open": "x\n",
+    "date+list": "sort date\nfrom *\nx\n",
+    "thread+list": "sort thread\nfrom *\nx\n",
+    "subject": "sort subject\nx\n",
+}
+for op, text in ops.items():
+    open(f"{W}/{op}.cmd", "w").write(text)
+
+def check(op, out):
+    lines = open(out, "rb").read().count(b"\n")
+    if op.endswith("+list") and lines < n:
+        return f"only {lines} lines"
+    return None
+
+def one(name, op):
+    out = f"{W}/out"
+    argv = ["/usr/bin/time", "-f", "%M", "-o", f"{W}/rss"] + env + progs[name]
+    with open(f"{W}/{op}.cmd", "rb") as fin, open(out, "wb") as fout:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL)
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            return None, 0, "timeout"
+        wall = time.perf_counter() - t0
+    try:
+        m = int(open(f"{W}/rss").read().split()[-1])
+    except (OSError, ValueError, IndexError):
+        m = 0
+    return wall, m, check(op, out)
+
+def loadavg():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+print(f"load average at the start: {loadavg()}", flush=True)
+res = {(p, op): [] for p in progs for op in ops}
+rss = {(p, op): 0 for p in progs for op in ops}
+errs = {}
+for r in range(max(rounds_fast, rounds_slow)):
+    for op in ops:
+        for name in progs:
+            if r >= (rounds_slow if name in slow else rounds_fast) or (name, op) in errs:
+                continue
+            wall, m, err = one(name, op)
+            print(f"round {r + 1} {op:12s} {name:7s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:7.1f} MiB{'  FAILED: ' + err if err else ''}", flush=True)
+            rss[(name, op)] = max(rss[(name, op)], m)
+            if err:
+                errs[(name, op)] = f"> {timeout:.0f} s" if err == "timeout" else err
+            else:
+                res[(name, op)].append(wall)
+print()
+print(f"load average at the end: {loadavg()}")
+print("| operation | program | runs | median wall | minus open | s-nail / ours (minus open) | peak RSS |")
+print("|---|---|---|---|---|---|---|")
+med = {k: statistics.median(v) for k, v in res.items() if v}
+for op in ops:
+    for name in progs:
+        if (name, op) in errs:
+            print(f"| {op} | {name} | - | {errs[(name, op)]} | - | - | {rss[(name, op)] / 1024:.1f} MiB |")
+            continue
+        m = med[(name, op)]
+        after = m - med.get((name, "open"), 0)
+        ratio = "-"
+        if op != "open" and ("ours", op) in med and ("s-nail", op) in med:
+            ours_after = med[("ours", op)] - med[("ours", "open")]
+            sn_after = med[("s-nail", op)] - med[("s-nail", "open")]
+            ratio = f"{sn_after / ours_after:.1f}x" if ours_after > 0 else "-"
+        print(f"| {op} | {name} | {len(res[(name, op)])} | {m:.3f} s | {after:.3f} s | {ratio if name == 'ours' else ''} | {rss[(name, op)] / 1024:.1f} MiB |")
+PY
