@@ -262,7 +262,7 @@ pub(crate) fn print_lines(
         chunk
             .iter()
             .map(|&m| {
-                let h = CachedHeaders::read(mb, m - 1);
+                let h = CachedHeaders::read_summary(mb, m - 1);
                 format_line(&ctx, mb, m, h.as_ref(), &|_| false)
             })
             .collect()

@@ -115,7 +115,7 @@ fn arrived(md: &Maildir) -> bool {
             rd.flatten().any(|e| {
                 let n = e.file_name();
                 let n = n.as_bytes();
-                !n.starts_with(b".") && !md.known.contains(Name::parse(n).base)
+                !n.starts_with(b".") && !md.known_bases().contains(Name::parse(n).base)
             })
         })
     })
@@ -172,7 +172,7 @@ fn apply(
     // the first one missing (so quit stays linear).
     let mut moved: Option<Listing> = None;
     for i in 0..md.len() {
-        let found = if fs::symlink_metadata(md.file_path(i)).is_ok() {
+        let found = if md.exists(i) {
             Some((md.msgs[i].sub, md.msgs[i].name.clone()))
         } else {
             let map = moved.get_or_insert_with(|| listing(&md.path));
@@ -196,7 +196,7 @@ fn apply(
         let e = &md.msgs[i];
         let f = e.flags;
         if !keep(f) {
-            if let Err(err) = fs::remove_file(&cur_path)
+            if let Err(err) = md.remove(sub, &cur_name, &cur_path)
                 && err.kind() != io::ErrorKind::NotFound
             {
                 let _ = writeln!(warn, "{}: {}", cur_path.display(), strerror(&err));
@@ -252,7 +252,7 @@ fn apply(
         let r = match &e.replaced {
             Some(content) => rewrite(&md.path, content, &cur_path, &tpath),
             None if tpath == cur_path => Ok(()),
-            None => fs::rename(&cur_path, &tpath),
+            None => md.rename((sub, &cur_name), (tsub, &tname), &cur_path, &tpath),
         };
         match r {
             Ok(()) => {
