@@ -263,14 +263,14 @@ pub const KNOWN: &[VarDoc] = &[
         "maildir: new folders that save, copy, record and MBOX create are Maildirs",
     ),
     v(
-        "noheadercache",
-        Bool,
-        "do not use or write the Maildir header cache ($XDG_CACHE_HOME/mailx, else ~/.cache/mailx)",
-    ),
-    v(
         "noheader",
         Bool,
         "do not print the header summary at start-up (-N)",
+    ),
+    v(
+        "noheadercache",
+        Bool,
+        "do not use or write the Maildir header cache ($XDG_CACHE_HOME/mailx, else ~/.cache/mailx)",
     ),
     v(
         "nosave",

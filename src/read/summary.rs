@@ -123,8 +123,10 @@ impl LineCtx {
 /// The summary line of message `mesg` (1-based), without the newline.
 pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
     let ctx = LineCtx::new(s, st);
-    let h = st.cached_headers(mesg - 1);
-    format_line(&ctx, &*st.mb, mesg, h.as_deref(), &|from| from_me(s, from))
+    // Only what a summary reads (a Maildir's header cache has it), not
+    // the one-message cache other commands share.
+    let h = CachedHeaders::read_summary(&*st.mb, mesg - 1);
+    format_line(&ctx, &*st.mb, mesg, h.as_ref(), &|from| from_me(s, from))
 }
 
 /// The summary line of message `mesg` of `mb` from its header block `h`
