@@ -10,6 +10,7 @@ mod common;
 
 use std::fs::{self, File};
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -152,6 +153,10 @@ fn the_cache_is_kept_outside_the_maildir_and_used() {
     assert_eq!(names(&md), before, "nothing written into the Maildir");
     let files = cache_files(&cache);
     assert_eq!(files.len(), 1, "{files:?}");
+    // It holds senders and subjects: private.
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&files[0]), 0o600);
+    assert_eq!(mode(&cache.join("mailx")), 0o700);
     // A second session reads the cache and shows the same.
     let (again, _) = run_with(&t, &cache, &md, false, LOOK);
     assert_eq!(again, first);

@@ -42,9 +42,11 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::num::NonZeroU64;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::name::Name;
 use super::scan::Sub;
 use crate::mailbox::fields::header_fields;
 use crate::mailbox::hash::{fnv, rand_u64};
@@ -382,6 +384,28 @@ pub(crate) fn summary_fields(block: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Removes temporary files of this folder's cache (`prefix`) that a
+/// session killed while writing left behind (older than an hour).
+fn remove_old_temporaries(dir: &Path, prefix: &str) {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        if !e.file_name().as_bytes().starts_with(prefix.as_bytes()) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|d| d.as_secs() > 3600);
+        if old {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// One record to write.
 pub(crate) struct Record {
     pub(crate) sub: Sub,
@@ -435,20 +459,25 @@ pub(crate) fn write(
         return Ok(());
     };
     let canon = fs::canonicalize(folder)?;
-    fs::create_dir_all(&dir)?;
+    // It holds senders and subjects: the directory 0700, the file 0600.
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)?;
     let path = cache_path(&dir, &canon);
-    let tmp = dir.join(format!(
-        ".maildir-{:016x}.{}.{:x}",
-        fnv(canon.as_os_str().as_bytes()),
-        std::process::id(),
-        rand_u64()
-    ));
+    let prefix = format!(".maildir-{:016x}.", fnv(canon.as_os_str().as_bytes()));
+    remove_old_temporaries(&dir, &prefix);
+    let tmp = dir.join(format!("{prefix}{}.{:x}", std::process::id(), rand_u64()));
     let r = (|| {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
         let mut w = Writer {
-            f: File::create(&tmp)?,
+            f: fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)?,
             buf: Vec::with_capacity(BLOCK),
             sum: 0,
         };
@@ -461,7 +490,11 @@ pub(crate) fn write(
         let mut total = (MAGIC.len() + 8 + p.len() + 16) as u64;
         while let Some(o) = next() {
             let Some(o) = o else { continue };
+            // Records of files changed in the last second could not tell
+            // a change in the same tick; names without a delivery time
+            // are never looked up.
             if o.mtime.0 >= now - 1
+                || Name::parse(&o.name).time().is_none()
                 || o.fields.len() > MAX_FIELDS
                 || o.sender.len() > MAX_SENDER
                 || o.name.is_empty()
