@@ -205,13 +205,17 @@ pub(crate) struct Loaded {
     pub(crate) left_over: bool,
 }
 
-/// Gives each of `keys` (sub, name), sorted and without duplicates, the
+/// A record's key: the delivery time its name starts with, the name, the
+/// subdirectory.
+pub(crate) type Key<'a> = (u64, &'a [u8], Sub);
+
+/// Gives each of `keys`, sorted by [`key_cmp`] and without duplicates, the
 /// record the cache of `folder` has for it (`set(k, rec)`; `clear()`
 /// takes them all back when the file proves damaged). None: no cache
 /// directory, no cache file, or one that is damaged or another folder's.
 pub(crate) fn attach(
     folder: &Path,
-    keys: &[(Sub, &[u8])],
+    keys: &[Key<'_>],
     set: &mut dyn FnMut(usize, Rec),
     clear: &mut dyn FnMut(),
 ) -> Option<Loaded> {
@@ -228,16 +232,17 @@ pub(crate) fn attach(
     }
 }
 
-/// The order of cache records and of the keys they are matched with.
-pub(crate) fn key_cmp(a: (Sub, &[u8]), b: (Sub, &[u8])) -> std::cmp::Ordering {
-    (a.0 == Sub::Cur, a.1).cmp(&(b.0 == Sub::Cur, b.1))
+/// The order of cache records and of the keys they are matched with: the
+/// order of the messages (delivery time, name), then `new/` first.
+pub(crate) fn key_cmp(a: Key<'_>, b: Key<'_>) -> std::cmp::Ordering {
+    (a.0, a.1, a.2 == Sub::Cur).cmp(&(b.0, b.1, b.2 == Sub::Cur))
 }
 
 fn read_records(
     file: &File,
     canon: &Path,
     len: u64,
-    keys: &[(Sub, &[u8])],
+    keys: &[Key<'_>],
     set: &mut dyn FnMut(usize, Rec),
 ) -> io::Result<bool> {
     if len < (MAGIC.len() + 8 + 16) as u64 {
@@ -263,7 +268,8 @@ fn read_records(
     let mut n: u64 = 0;
     let mut k = 0;
     let mut left_over = false;
-    let mut prev: Vec<u8> = Vec::new();
+    let mut prev: (u64, Vec<u8>, Sub) = (0, Vec::new(), Sub::New);
+    let mut first = true;
     while r.pos() < recs_end {
         n += 1;
         let sub = r.take(1, |b| b[0])?;
@@ -281,15 +287,20 @@ fn read_records(
         let off = r.pos() + nlen as u64;
         // Records are in key order, each key once.
         let (ord, found) = r.take(nlen, |name| {
-            let mut key = Vec::with_capacity(1 + nlen);
-            key.push(u8::from(sub == Sub::Cur));
-            key.extend_from_slice(name);
-            let ord = key > prev;
-            prev = key;
-            while k < keys.len() && key_cmp(keys[k], (sub, name)).is_lt() {
+            let Some(time) = Name::parse(name).time() else {
+                return (false, false);
+            };
+            let key = (time, name, sub);
+            let ord = first || key_cmp((prev.0, &prev.1, prev.2), key).is_lt();
+            first = false;
+            prev.0 = time;
+            prev.1.clear();
+            prev.1.extend_from_slice(name);
+            prev.2 = sub;
+            while k < keys.len() && key_cmp(keys[k], key).is_lt() {
                 k += 1;
             }
-            (ord, k < keys.len() && keys[k] == (sub, name))
+            (ord, k < keys.len() && keys[k] == key)
         })?;
         if !ord {
             return Err(bad());

@@ -252,7 +252,7 @@ impl Maildir {
         let mut order: Vec<u32> = (0..self.msgs.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (&self.msgs[a as usize], &self.msgs[b as usize]);
-            hcache::key_cmp((a.sub, &a.name), (b.sub, &b.name))
+            hcache::key_cmp((a.time, &a.name, a.sub), (b.time, &b.name, b.sub))
         });
         // The same name twice (a file found again under a name another
         // message has) is recorded once.

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
 
-use super::hcache::{Loaded, Rec, attach, key_cmp};
+use super::hcache::{Key, Loaded, Rec, attach, key_cmp};
 use super::name::Name;
 use crate::mailbox::flags::MsgFlags;
 use crate::mailbox::from_line::mbox_date;
@@ -113,15 +113,9 @@ impl Entry {
     }
 }
 
-/// A file of `new/` or `cur/` as listed.
-struct Listed {
-    sub: Sub,
-    name: Vec<u8>,
-}
-
 /// The names of the message files of `sub` (regular files whose name does
 /// not start with `.`), read with `getdents`.
-fn list(dir: &Path, sub: Sub, out: &mut Vec<Listed>) -> io::Result<()> {
+fn list(dir: &Path, sub: Sub, out: &mut Vec<Entry>) -> io::Result<()> {
     let fd: OwnedFd = rustix::fs::open(
         dir.join(sub.dir()),
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -142,10 +136,8 @@ fn list(dir: &Path, sub: Sub, out: &mut Vec<Listed>) -> io::Result<()> {
             _ => false,
         };
         if regular {
-            out.push(Listed {
-                sub,
-                name: name.to_vec(),
-            });
+            let time = Name::parse(name).time();
+            out.push(Entry::new(sub, name.to_vec(), time.unwrap_or(0)));
         }
     }
     Ok(())
@@ -163,40 +155,46 @@ pub(crate) fn scan(
     use_cache: bool,
     warn: &mut dyn Write,
 ) -> io::Result<(Vec<Entry>, Option<Loaded>)> {
-    let mut listed = Vec::new();
-    list(dir, Sub::New, &mut listed)?;
-    list(dir, Sub::Cur, &mut listed)?;
+    let mut out = Vec::new();
+    list(dir, Sub::New, &mut out)?;
+    list(dir, Sub::Cur, &mut out)?;
     if let Some(known) = known {
-        listed.retain(|l| !known.contains(Name::parse(&l.name).base));
+        out.retain(|e| !known.contains(e.base()));
     }
-    let mut out: Vec<Entry> = listed
-        .into_iter()
-        .map(|l| {
-            let time = Name::parse(&l.name).time();
-            Entry::new(l.sub, l.name, time.unwrap_or(0))
-        })
-        .collect();
     let mut loaded = None;
-    // Key order (files are read, and problems reported, in this order).
-    out.sort_unstable_by(|a, b| key_cmp((a.sub, &a.name), (b.sub, &b.name)));
+    // The order of the messages (files are read, and problems reported,
+    // in this order); names without a time come first, for now.
+    let by_key = |a: &Entry, b: &Entry| key_cmp((a.time, &a.name, a.sub), (b.time, &b.name, b.sub));
+    out.sort_unstable_by(by_key);
+    let untimed = out
+        .iter()
+        .take_while(|e| e.time == 0)
+        .filter(|e| Name::parse(&e.name).time().is_none())
+        .count();
     if use_cache {
         // A name without a time is ordered by its file's mtime: it is
         // read now, so the order never rests on the cache.
         let idx: Vec<usize> = (0..out.len())
-            .filter(|&k| Name::parse(&out[k].name).time().is_some())
+            .filter(|&k| out[k].time != 0 || Name::parse(&out[k].name).time().is_some())
             .collect();
-        let keys: Vec<(Sub, &[u8])> = idx
+        // The names lent to the keys while the records go to `out`.
+        let names: Vec<Vec<u8>> = idx
             .iter()
-            .map(|&k| (out[k].sub, &out[k].name[..]))
+            .map(|&k| std::mem::take(&mut out[k].name))
             .collect();
-        let mut got: Vec<(usize, Rec)> = Vec::new();
-        let mut set = |k: usize, r: Rec| got.push((idx[k], r));
+        let keys: Vec<Key<'_>> = idx
+            .iter()
+            .zip(&names)
+            .map(|(&k, n)| (out[k].time, &n[..], out[k].sub))
+            .collect();
+        let mut set = |k: usize, r: Rec| out[idx[k]].cached = Some(r);
         let mut cleared = false;
         loaded = attach(dir, &keys, &mut set, &mut || cleared = true);
         drop(keys);
-        if !cleared {
-            for (k, r) in got {
-                out[k].cached = Some(r);
+        for (&k, n) in idx.iter().zip(names) {
+            out[k].name = n;
+            if cleared {
+                out[k].cached = None;
             }
         }
     }
@@ -229,7 +227,9 @@ pub(crate) fn scan(
             !gone[k - 1]
         });
     }
-    out.sort_by(|a, b| (a.time, &a.name).cmp(&(b.time, &b.name)));
+    if untimed > 0 {
+        out.sort_unstable_by(by_key);
+    }
     Ok((out, loaded))
 }
 
