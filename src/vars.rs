@@ -292,6 +292,11 @@ pub const KNOWN: &[VarDoc] = &[
         "do not print the header summary at start-up (-N), nor after sort and thread",
     ),
     v(
+        "noheadercache",
+        Bool,
+        "do not use or write the Maildir header cache ($XDG_CACHE_HOME/mailx, else ~/.cache/mailx)",
+    ),
+    v(
         "nosave",
         Bool,
         "do not save an interrupted message to dead.letter",

@@ -175,6 +175,9 @@ pub(crate) fn exit(cx: &mut Ctx<'_>, _: Args) -> CmdResult {
         return CmdResult::Error;
     }
     output::flush();
+    if let Some(st) = cx.rd.as_mut() {
+        st.mb.keep_cache();
+    }
     // 1 when a save/copy/write or dead.letter write failed earlier
     // (docs/COMPATIBILITY.md R16; bsd-mailx: always 0).
     std::process::exit(i32::from(util::write_failed()));

@@ -40,6 +40,8 @@
 //! | [`envelope`](Folder::envelope) | the sender word and date text of the envelope line (the summary's date column) |
 //! | [`header_block`](Folder::header_block) | the envelope line and the header block up to (not including) the empty line, LF line ends |
 //! | [`header_block_and_envelope`](Folder::header_block_and_envelope) | both of the above; default: two calls (mbox: one read) |
+//! | [`summary_headers`](Folder::summary_headers) | the envelope and at least the `SUMMARY_FIELDS` (maildir's `hcache`) of the header block (Maildir: from its header cache); default: `header_block_and_envelope` |
+//! | [`keep_cache`](Folder::keep_cache) | `exit`: keep what a cache learnt (Maildir's header cache); default: nothing |
 //! | [`headers`](Folder::headers) | the unfolded header fields; default: parsed from `header_block` |
 //! | [`open_message`](Folder::open_message) | a reader over the whole message as described above; exactly `content_len(i)` bytes unless the folder changed underneath |
 //! | [`raw_message`](Folder::raw_message) | the same bytes in memory; default: read from `open_message` |
@@ -189,6 +191,19 @@ pub trait Folder: Send + Sync {
     fn header_block_and_envelope(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
         Ok((self.header_block(i)?, self.envelope(i)?))
     }
+    /// What a header summary line reads of message `i`: the envelope and
+    /// a header block (envelope line first) that holds at least the
+    /// fields of `SUMMARY_FIELDS` (in maildir's `hcache`) as
+    /// `header_block` would give them.
+    /// Default: [`header_block_and_envelope`](Folder::header_block_and_envelope);
+    /// Maildir answers from its header cache when it can.
+    fn summary_headers(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
+        self.header_block_and_envelope(i)
+    }
+    /// Keeps what was learnt about the folder for the next session
+    /// (Maildir: the header cache) when the session ends without `quit`
+    /// (`exit`). Default: nothing.
+    fn keep_cache(&mut self) {}
     /// The header fields of message `i`, unfolded.
     fn headers(&self, i: usize) -> io::Result<Headers> {
         Ok(parse_headers(&self.header_block(i)?))

@@ -68,6 +68,7 @@ pub use folder::{Folder, FolderKind, append_messages, open_folder};
 pub use from_line::FromLine;
 pub use lock::{LockError, LockOptions, MailboxLock};
 pub use maildir::Maildir;
+pub(crate) use maildir::{SUMMARY_FIELDS, set_cache_dir};
 pub use mbox::{LockedOpenError, Mailbox, MsgEntry, NotMbox};
 pub use render::{RenderOptions, render_message};
 pub use write::{

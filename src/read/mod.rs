@@ -32,7 +32,9 @@ pub(crate) mod show;
 pub(crate) mod summary;
 pub mod thread;
 
-use crate::mailbox::{Folder, FromLine, Mailbox, MsgFlags, RawField, header_fields};
+use crate::mailbox::{
+    Folder, FromLine, Mailbox, MsgFlags, RawField, SUMMARY_FIELDS, header_fields,
+};
 use crate::session::Session;
 use crate::{expand, mimeview, names, outln};
 use std::borrow::Cow;
@@ -78,6 +80,8 @@ pub(crate) struct CachedHeaders {
     from: FromLine,
     /// `(name start, name end, raw start, raw end)` in `block`, in file order.
     fields: Vec<(usize, usize, usize, usize)>,
+    /// Only the fields of `SUMMARY_FIELDS` are sure to be there.
+    partial: bool,
 }
 
 impl CachedHeaders {
@@ -91,9 +95,23 @@ impl CachedHeaders {
         Some(CachedHeaders::index(block, from))
     }
 
+    /// What a summary line needs of message `i`: at least the fields of
+    /// `SUMMARY_FIELDS` (a Maildir answers from its header cache).
+    /// Asking it for another field is a bug (checked in debug builds).
+    pub fn read_summary(mb: &dyn Folder, i: usize) -> Option<CachedHeaders> {
+        if i >= mb.len() {
+            return None;
+        }
+        let (block, from) = mb.summary_headers(i).ok()?;
+        let mut h = CachedHeaders::index(block, from);
+        h.partial = true;
+        Some(h)
+    }
+
     /// A header field's raw bytes, unfolded (all occurrences joined by a
     /// space, as bsd-mailx's `hfield()`).
     pub fn hfield_raw(&self, name: &str) -> Option<Vec<u8>> {
+        debug_assert!(!self.partial || SUMMARY_FIELDS.contains(&name), "{name}");
         // Only the matching fields are unfolded and copied.
         let mut out: Option<Vec<u8>> = None;
         for &(ns, ne, rs, re) in &self.fields {
@@ -128,6 +146,7 @@ impl CachedHeaders {
     /// one pass over the fields.
     /// Borrowed when the field is one line and occurs once.
     pub fn hfields_raw<const N: usize>(&self, names: [&str; N]) -> [Option<Cow<'_, [u8]>>; N] {
+        debug_assert!(!self.partial || names.iter().all(|n| SUMMARY_FIELDS.contains(n)));
         let mut out: [Option<Cow<'_, [u8]>>; N] = std::array::from_fn(|_| None);
         for &(ns, ne, rs, re) in &self.fields {
             let name = &self.block[ns..ne];
@@ -219,6 +238,7 @@ impl CachedHeaders {
             block,
             from,
             fields,
+            partial: false,
         }
     }
 }

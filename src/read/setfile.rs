@@ -4,9 +4,24 @@
 //! mailbox with the quit rules; and `inc` (new mail during the session).
 
 use super::{ReadState, announce, newfileinfo};
-use crate::mailbox::{LockOptions, MsgFlags, open_folder};
+use std::path::{Path, PathBuf};
+
+use crate::mailbox::{LockOptions, MsgFlags, open_folder, set_cache_dir};
 use crate::session::Session;
-use crate::{expand, outln, output, util};
+use crate::{expand, outln, output, user, util};
+
+/// Where Maildir header caches go: `$XDG_CACHE_HOME/mailx` (an absolute
+/// path), else `~/.cache/mailx`; None with `noheadercache` or no home.
+fn header_cache_dir(s: &Session) -> Option<PathBuf> {
+    if s.is_set("noheadercache") {
+        return None;
+    }
+    let xdg = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let base = xdg.or_else(|| user::files_home(s).map(|h| Path::new(&h).join(".cache")))?;
+    Some(base.join("mailx"))
+}
 
 /// Why a mailbox could not be opened (the message was already printed).
 #[derive(Debug, PartialEq, Eq)]
@@ -41,6 +56,7 @@ pub(crate) fn setfile(
     let Some(path) = expand::expand(s, name) else {
         return Err(OpenError::Failed);
     };
+    set_cache_dir(header_cache_dir(s));
     let mb = match open_folder(path.as_ref()) {
         Ok(mb) => mb,
         Err(e) => {

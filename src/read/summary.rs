@@ -127,7 +127,9 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
         return headline::line(&cx, s, st, mesg);
     }
     let ctx = LineCtx::new(s, st);
-    let h = st.cached_headers(mesg - 1);
+    // Only what a summary reads (a Maildir's header cache has it), not
+    // the one-message cache other commands share.
+    let h = CachedHeaders::read_summary(&*st.mb, mesg - 1);
     let marks = tree_marks(st, mesg);
     format_line(
         &ctx,
@@ -135,7 +137,7 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
         &st.order,
         mesg,
         &marks,
-        h.as_deref(),
+        h.as_ref(),
         &|from| from_me(s, from),
     )
 }
@@ -291,7 +293,7 @@ pub(crate) fn print_lines(
         chunk
             .iter()
             .map(|&m| {
-                let h = CachedHeaders::read(mb, m - 1);
+                let h = CachedHeaders::read_summary(mb, m - 1);
                 let marks = marks_in(order, mb, m, ctx.utf8);
                 format_line(&ctx, mb, order, m, &marks, h.as_ref(), &|_| false)
             })

@@ -6,7 +6,8 @@
 //! | file | owns |
 //! |---|---|
 //! | `name` | file names: base, `:2,` flags, delivery time, unique names |
-//! | `scan` | listing `new/` and `cur/`, the order, each file's counts and envelope |
+//! | `scan` | listing `new/` and `cur/` (getdents), the order, each file's counts and envelope sender (read by several threads) |
+//! | `hcache` | the header cache: what the summary needs of each file, kept between sessions outside the Maildir |
 //! | `deliver` | writing a message the Maildir way (`tmp/` → `cur/`/`new/`), creating a Maildir |
 //! | `quit` | the session's end: flags into names, `new/` → `cur/`, removals, the mbox file |
 //!
@@ -39,28 +40,35 @@
 //! with its old or its new flags (tests/maildir_races.rs).
 
 mod deliver;
+mod hcache;
 pub mod name;
 mod quit;
 mod scan;
 
 pub(crate) use deliver::{create, deliver, deliver_all};
+pub(crate) use hcache::{SUMMARY_FIELDS, set_dir as set_cache_dir};
 
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Cursor, Read, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use rustix::fs::Access;
+use rustix::fs::{Access, AtFlags, Mode, OFlags};
 
+use self::hcache::Record;
 use self::name::Name;
-use self::scan::{Entry, Sub, count_lines, scan};
+use self::scan::{Entry, Info, Sub, envelope_line, info_of, read_info, scan};
 use super::fields::Headers;
 use super::flags::MsgFlags;
 use super::folder::{Folder, FolderKind};
 use super::from_line::{FromLine, parse_from_line};
 use super::lock::LockOptions;
 use super::mbox::LockedOpenError;
+use super::write::plan::{keep_in_folder, keep_in_system, to_mbox};
 use super::write::{QuitOptions, QuitOutcome, WriteError};
 
 /// Is `path` a Maildir (a directory holding the directories `cur`, `new`
@@ -81,9 +89,27 @@ pub(crate) fn not_maildir() -> io::Error {
 pub struct Maildir {
     path: PathBuf,
     msgs: Vec<Entry>,
-    /// Base names of every message taken in (for `inc`).
-    known: HashSet<Vec<u8>>,
+    /// Base names of every message taken in (for `inc` and quit; made
+    /// when first needed).
+    known: OnceLock<HashSet<Vec<u8>>>,
     readonly: bool,
+    /// The header cache file the entries' cached records point into.
+    cache: Option<File>,
+    /// The header cache no longer matches the folder (write it anew).
+    stale: AtomicBool,
+    /// `new/` and `cur/` (`O_PATH`), for checking files against the cache.
+    dirs: [Option<OwnedFd>; 2],
+}
+
+/// Which messages stay (by their flags).
+type Keep = dyn Fn(MsgFlags) -> bool + Sync;
+
+/// What the summary shows of a message, wherever it comes from.
+enum Known<'a> {
+    /// The header cache's record, proved right.
+    Cached(&'a hcache::Rec),
+    /// Read from the file (or the edited text).
+    Read(&'a Info),
 }
 
 impl Maildir {
@@ -96,17 +122,280 @@ impl Maildir {
         if !is_maildir(path) {
             return Err(not_maildir());
         }
-        let known = HashSet::new();
-        let msgs = scan(path, &known, warn)?;
-        let known = msgs.iter().map(|e| e.base().to_vec()).collect();
+        let (msgs, cache) = scan(path, None, true, warn)?;
+        // Stale: no cache, a file read afresh, or a record left over.
+        let stale = match &cache {
+            None => true,
+            Some(c) => c.left_over || msgs.iter().any(|e| e.cached.is_none()),
+        };
         let readonly = ["cur", "new"]
             .iter()
             .any(|s| rustix::fs::access(path.join(s), Access::WRITE_OK | Access::EXEC_OK).is_err());
         Ok(Maildir {
             path: path.to_path_buf(),
             msgs,
-            known,
+            known: OnceLock::new(),
             readonly,
+            cache: cache.map(|c| c.file),
+            dirs: [Sub::New, Sub::Cur].map(|s| {
+                rustix::fs::open(
+                    path.join(s.dir()),
+                    OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+                .ok()
+            }),
+            stale: AtomicBool::new(stale),
+        })
+    }
+
+    /// The directory fd of `sub`.
+    fn dir_fd(&self, sub: Sub) -> Option<&OwnedFd> {
+        self.dirs[usize::from(sub == Sub::Cur)].as_ref()
+    }
+
+    /// Is message `i`'s file (any kind) where it was last seen?
+    pub(crate) fn exists(&self, i: usize) -> bool {
+        let e = &self.msgs[i];
+        match self.dir_fd(e.sub) {
+            Some(d) => rustix::fs::statat(d, &e.name[..], AtFlags::SYMLINK_NOFOLLOW).is_ok(),
+            None => fs::symlink_metadata(self.file_path(i)).is_ok(),
+        }
+    }
+
+    /// The base names of the messages taken in.
+    pub(crate) fn known_bases(&self) -> &HashSet<Vec<u8>> {
+        self.known
+            .get_or_init(|| self.msgs.iter().map(|e| e.base().to_vec()).collect())
+    }
+
+    /// What is known of message `i`: its cache record once the file's
+    /// size and mtime proved it right (checked at the first call), else
+    /// the file as read (now, if not yet).
+    fn known(&self, i: usize) -> Known<'_> {
+        let e = &self.msgs[i];
+        let checked = e.info.get_or_init(|| {
+            if let Some(rec) = &e.cached
+                && self.cache.is_some()
+                && self
+                    .dir_fd(e.sub)
+                    .and_then(|d| {
+                        rustix::fs::statat(d, &e.name[..], AtFlags::SYMLINK_NOFOLLOW).ok()
+                    })
+                    .is_some_and(|st| {
+                        st.st_size as u64 == rec.size
+                            && (st.st_mtime, st.st_mtime_nsec as u32) == rec.mtime()
+                    })
+            {
+                return None;
+            }
+            self.stale.store(true, Ordering::Relaxed);
+            let mut buf = Vec::new();
+            let info = self
+                .open_file(i)
+                .and_then(|f| read_info(f, &mut buf))
+                // Gone or unreadable since it was listed: shown empty,
+                // reading it reports why.
+                .unwrap_or_else(|_| info_of(b"", (0, 0)));
+            Some(Box::new(info))
+        });
+        match (checked, &e.cached) {
+            (Some(info), _) => Known::Read(info),
+            (None, Some(rec)) => Known::Cached(rec),
+            (None, None) => unreachable!("a proved record exists"),
+        }
+    }
+
+    /// The envelope sender of message `i` (None: `MAILER-DAEMON`).
+    fn sender(&self, i: usize) -> Option<Vec<u8>> {
+        match self.known(i) {
+            Known::Read(info) => info.sender.as_deref().map(<[u8]>::to_vec),
+            Known::Cached(rec) => self
+                .cache
+                .as_ref()
+                .and_then(|f| hcache::read_data(f, rec).ok())
+                .map(|mut s| {
+                    s.truncate(usize::from(rec.sender_len));
+                    s
+                })
+                .filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// The envelope line of message `i`.
+    fn envelope_line(&self, i: usize) -> Vec<u8> {
+        envelope_line(self.sender(i).as_deref(), self.msgs[i].time)
+    }
+
+    /// Writes the header cache when it no longer matches the folder: a
+    /// record for every message `keep` accepts (by its flags).
+    fn write_cache(&self, keep: &Keep) {
+        if !self.stale.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut order: Vec<u32> = (0..self.msgs.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&self.msgs[a as usize], &self.msgs[b as usize]);
+            hcache::key_cmp((a.time, &a.name, a.sub), (b.time, &b.name, b.sub))
+        });
+        // The same name twice (a file found again under a name another
+        // message has) is recorded once.
+        order.dedup_by(|a, b| {
+            let (a, b) = (&self.msgs[*a as usize], &self.msgs[*b as usize]);
+            (a.sub, &a.name) == (b.sub, &b.name)
+        });
+        // In batches: the files read afresh this session are read again
+        // for their header fields (two threads), the others' records
+        // copied from the old cache file (read in large pieces).
+        const BATCH: usize = 2048;
+        let mut window = hcache::Window::default();
+        let mut batches = order.chunks(BATCH);
+        let mut done: std::vec::IntoIter<Option<Record>> = Vec::new().into_iter();
+        let mut next = || -> Option<Option<Record>> {
+            loop {
+                if let Some(r) = done.next() {
+                    return Some(r);
+                }
+                let batch = batches.next()?;
+                done = self.records(batch, keep, &mut window).into_iter();
+            }
+        };
+        if hcache::write(&self.path, &mut next).is_ok() {
+            self.stale.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// The header cache records of messages `batch` (None: none to make).
+    fn records(
+        &self,
+        batch: &[u32],
+        keep: &Keep,
+        window: &mut hcache::Window,
+    ) -> Vec<Option<Record>> {
+        let fresh = |&i: &u32| matches!(self.msgs[i as usize].info.get(), Some(Some(_)));
+        let read: Vec<u32> = batch.iter().copied().filter(fresh).collect();
+        let half = read.len() / 2;
+        let mut got: Vec<Option<Record>> = if read.len() < 64 {
+            read.iter()
+                .map(|&i| self.fresh_record(i as usize, keep))
+                .collect()
+        } else {
+            std::thread::scope(|sc| {
+                let h = sc.spawn(|| {
+                    read[half..]
+                        .iter()
+                        .map(|&i| self.fresh_record(i as usize, keep))
+                        .collect::<Vec<_>>()
+                });
+                let mut v: Vec<_> = read[..half]
+                    .iter()
+                    .map(|&i| self.fresh_record(i as usize, keep))
+                    .collect();
+                match h.join() {
+                    Ok(w) => v.extend(w),
+                    Err(_) => v.extend(read[half..].iter().map(|_| None)),
+                }
+                v
+            })
+        };
+        got.reverse();
+        batch
+            .iter()
+            .map(|&i| {
+                if fresh(&i) {
+                    got.pop().flatten()
+                } else {
+                    self.cached_record(i as usize, keep, window)
+                }
+            })
+            .collect()
+    }
+
+    /// The record of message `i` from the old cache file.
+    fn cached_record(&self, i: usize, keep: &Keep, window: &mut hcache::Window) -> Option<Record> {
+        let e = &self.msgs[i];
+        let rec = e.cached.as_ref()?;
+        if e.replaced.is_some() || !keep(e.flags) {
+            return None;
+        }
+        let mut sender = window.read(self.cache.as_ref()?, rec).ok()?;
+        let fields = sender.split_off(usize::from(rec.sender_len));
+        self.record_of(
+            i,
+            rec.size,
+            u64::from(rec.lines),
+            rec.mtime(),
+            sender,
+            fields,
+        )
+    }
+
+    /// The record of message `i`, read from its file again for the
+    /// header fields (None if the file changed since it was read).
+    fn fresh_record(&self, i: usize, keep: &Keep) -> Option<Record> {
+        let e = &self.msgs[i];
+        let Some(Some(info)) = e.info.get() else {
+            return None;
+        };
+        if e.replaced.is_some() || !keep(e.flags) || info.mtime == (0, 0) {
+            return None;
+        }
+        let (header, size, mtime) = self.file_header(i).ok()?;
+        if (size, mtime) != (info.size, info.mtime) {
+            return None;
+        }
+        let mut block = b"From \n".to_vec();
+        block.extend_from_slice(&header);
+        let fields = hcache::summary_fields(&block);
+        let sender = info.sender.as_deref().unwrap_or_default().to_vec();
+        self.record_of(i, info.size, info.lines, info.mtime, sender, fields)
+    }
+
+    /// Message `i`'s header block as its file has it (up to the empty
+    /// line, as `header_block` reads it), with the file's size and mtime.
+    fn file_header(&self, i: usize) -> io::Result<(Vec<u8>, u64, (i64, u32))> {
+        let mut f = self.open_file(i)?;
+        let st = rustix::fs::fstat(&f)?;
+        let mut buf = Vec::with_capacity(4096);
+        loop {
+            let at = buf.len();
+            buf.resize(at + 4096, 0);
+            let n = f.read(&mut buf[at..])?;
+            buf.truncate(at + n);
+            if let Some(end) = header_end(&buf) {
+                buf.truncate(end);
+                break;
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        Ok((
+            buf,
+            st.st_size as u64,
+            (st.st_mtime, st.st_mtime_nsec as u32),
+        ))
+    }
+
+    /// A record for message `i` as it is named now.
+    fn record_of(
+        &self,
+        i: usize,
+        size: u64,
+        lines: u64,
+        mtime: (i64, u32),
+        sender: Vec<u8>,
+        fields: Vec<u8>,
+    ) -> Option<Record> {
+        let e = &self.msgs[i];
+        Some(Record {
+            sub: e.sub,
+            name: e.name.clone(),
+            size,
+            lines,
+            mtime,
+            sender,
+            fields,
         })
     }
 
@@ -162,6 +451,32 @@ impl Maildir {
     }
 }
 
+/// Where the header block of a message file ends: after the line that
+/// ends before its first empty line (`\n` or `\r\n` alone), or None when
+/// `data` holds no such line (yet).
+fn header_end(data: &[u8]) -> Option<usize> {
+    if data.starts_with(b"\n") || data.starts_with(b"\r\n") {
+        return Some(0);
+    }
+    let a = memchr::memmem::find(data, b"\n\n");
+    let b = memchr::memmem::find(data, b"\n\r\n");
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b) + 1),
+        (Some(x), None) | (None, Some(x)) => Some(x + 1),
+        (None, None) => None,
+    }
+}
+
+/// The sender and date of an envelope line `From sender date\n`.
+fn from_line_of(env: &[u8]) -> FromLine {
+    let line = env.strip_suffix(b"\n").unwrap_or(env);
+    let ((s, e), (ds, de)) = parse_from_line(line).unwrap_or(((5, 5), (5, 5)));
+    FromLine {
+        sender: line[s..e].to_vec(),
+        date: line[ds..de].to_vec(),
+    }
+}
+
 impl Folder for Maildir {
     fn kind(&self) -> FolderKind {
         FolderKind::Maildir
@@ -182,25 +497,30 @@ impl Folder for Maildir {
         &mut self.msgs[i].flags
     }
     fn lines(&self, i: usize) -> u64 {
-        self.msgs[i].lines
+        match self.known(i) {
+            Known::Cached(r) => u64::from(r.lines),
+            Known::Read(r) => r.lines,
+        }
     }
     fn size(&self, i: usize) -> u64 {
-        self.msgs[i].size
+        match self.known(i) {
+            Known::Cached(r) => r.size,
+            Known::Read(r) => r.size,
+        }
     }
     fn content_len(&self, i: usize) -> u64 {
-        let e = &self.msgs[i];
-        e.envelope.len() as u64 + e.replaced.as_ref().map_or(e.size, |r| r.len() as u64) + 1
+        self.envelope_line(i).len() as u64 + self.size(i) + 1
     }
     fn envelope(&self, i: usize) -> io::Result<FromLine> {
-        let env = &self.msgs[i].envelope;
-        let line = &env[..env.len() - 1];
-        let ((s, e), (ds, de)) = parse_from_line(line).unwrap_or(((5, 5), (5, 5)));
-        Ok(FromLine {
-            sender: line[s..e].to_vec(),
-            date: line[ds..de].to_vec(),
-        })
+        Ok(from_line_of(&self.envelope_line(i)))
     }
     fn header_block(&self, i: usize) -> io::Result<Vec<u8>> {
+        if self.msgs[i].replaced.is_none() {
+            let (header, _, _) = self.file_header(i)?;
+            let mut out = self.envelope_line(i);
+            out.extend_from_slice(&header);
+            return Ok(out);
+        }
         let mut r = self.open_message(i)?;
         let mut out = Vec::with_capacity(1024);
         let mut first = true;
@@ -217,23 +537,39 @@ impl Folder for Maildir {
         }
         Ok(out)
     }
+    fn summary_headers(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
+        if let (Known::Cached(rec), Some(f)) = (self.known(i), &self.cache)
+            && let Ok(data) = hcache::read_data(f, rec)
+        {
+            let (sender, fields) = data.split_at(usize::from(rec.sender_len));
+            let sender = Some(sender).filter(|s| !s.is_empty());
+            let mut block = envelope_line(sender, self.msgs[i].time);
+            let from = from_line_of(&block);
+            block.extend_from_slice(fields);
+            return Ok((block, from));
+        }
+        self.header_block_and_envelope(i)
+    }
+    fn keep_cache(&mut self) {
+        self.write_cache(&|_| true);
+    }
     fn headers(&self, i: usize) -> io::Result<Headers> {
         Ok(super::fields::parse_headers(&self.header_block(i)?))
     }
     fn open_message(&self, i: usize) -> io::Result<Box<dyn BufRead + '_>> {
         let e = &self.msgs[i];
-        let env = Cursor::new(&e.envelope[..]);
+        let env = Cursor::new(self.envelope_line(i));
         let end = Cursor::new(&b"\n"[..]);
         if let Some(r) = &e.replaced {
             return Ok(Box::new(env.chain(Cursor::new(&r[..])).chain(end)));
         }
-        let f = self.open_file(i)?.take(e.size);
+        let size = self.size(i);
+        let f = self.open_file(i)?.take(size);
         Ok(Box::new(
             env.chain(BufReader::with_capacity(1 << 16, f)).chain(end),
         ))
     }
     fn replace_message(&mut self, i: usize, content: Vec<u8>) {
-        let e = &mut self.msgs[i];
         let mut body = match memchr::memchr(b'\n', &content) {
             Some(p) if content.starts_with(b"From ") => content[p + 1..].to_vec(),
             _ => content,
@@ -242,9 +578,12 @@ impl Folder for Maildir {
         if body.ends_with(b"\n\n") {
             body.pop();
         }
-        e.size = body.len() as u64;
-        e.lines = count_lines(&body);
-        e.replaced = Some(body);
+        let sender = self.sender(i);
+        let e = &mut self.msgs[i];
+        let mut info = info_of(&body, (0, 0));
+        info.sender = sender.map(Vec::into_boxed_slice);
+        e.info = OnceLock::from(Some(Box::new(info)));
+        e.replaced = Some(body.into_boxed_slice());
         e.flags.insert(MsgFlags::MODIFY);
     }
     fn incorporate(
@@ -252,9 +591,16 @@ impl Folder for Maildir {
         _lock: &LockOptions,
         warn: &mut dyn Write,
     ) -> Result<usize, LockedOpenError> {
-        let new = scan(&self.path, &self.known, warn).map_err(LockedOpenError::Io)?;
-        for e in &new {
-            self.known.insert(e.base().to_vec());
+        self.known_bases();
+        let (new, _) =
+            scan(&self.path, self.known.get(), false, warn).map_err(LockedOpenError::Io)?;
+        if !new.is_empty() {
+            self.stale.store(true, Ordering::Relaxed);
+        }
+        if let Some(known) = self.known.get_mut() {
+            for e in &new {
+                known.insert(e.base().to_vec());
+            }
         }
         let n = new.len();
         self.msgs.extend(new);
@@ -266,6 +612,19 @@ impl Folder for Maildir {
         out: &mut dyn Write,
         warn: &mut dyn Write,
     ) -> Result<QuitOutcome, WriteError> {
-        quit::quit(self, opts, out, warn)
+        let r = quit::quit(self, opts, out, warn);
+        if r.as_ref().is_ok_and(|o| o.rewritten) {
+            // Names changed, files went: the cache is written anew with
+            // the messages that stayed.
+            self.stale.store(true, Ordering::Relaxed);
+            if opts.system {
+                self.write_cache(&|f| keep_in_system(f) && !to_mbox(f));
+            } else {
+                self.write_cache(&keep_in_folder);
+            }
+        } else {
+            self.write_cache(&|_| true);
+        }
+        r
     }
 }

@@ -11,9 +11,6 @@
 //! has none) is read as having no flags; its info is kept unless we have a
 //! flag to set. Names are bytes: they may hold any byte but `/` and NUL.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-
 /// A parsed Maildir file name (borrowing the name's bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Name<'a> {
@@ -96,11 +93,6 @@ impl<'a> Name<'a> {
 
 /// The flags this program changes.
 const OURS: &[u8] = b"FRS";
-
-/// The bytes of a file name.
-pub(crate) fn bytes(name: &OsStr) -> &[u8] {
-    name.as_bytes()
-}
 
 /// A new unique name `SECS.PID_RANDOM.HOST` (the spec's three parts:
 /// time, process and a random number, then the host with `/` and `:`

@@ -115,7 +115,7 @@ fn arrived(md: &Maildir) -> bool {
             rd.flatten().any(|e| {
                 let n = e.file_name();
                 let n = n.as_bytes();
-                !n.starts_with(b".") && !md.known.contains(Name::parse(n).base)
+                !n.starts_with(b".") && !md.known_bases().contains(Name::parse(n).base)
             })
         })
     })
@@ -181,7 +181,7 @@ fn apply(
         for attempt in 0..ATTEMPTS {
             let found = if attempt > 0 {
                 md.locate(i).ok()
-            } else if fs::symlink_metadata(md.file_path(i)).is_ok() {
+            } else if md.exists(i) {
                 Some((md.msgs[i].sub, md.msgs[i].name.clone()))
             } else {
                 let map = moved.get_or_insert_with(|| listing(&md.path));

@@ -1,22 +1,36 @@
 //! Scanning a Maildir: every regular file in `new/` and `cur/` whose name
-//! does not start with `.`, read once for its size, line count and
-//! envelope, ordered by delivery time (the time prefix of the unique name,
-//! else the file's mtime), then by name.
+//! does not start with `.`, ordered by delivery time (the time prefix of
+//! the unique name, else the file's mtime), then by name.
+//!
+//! The directories are listed with `getdents` (a large buffer, no
+//! allocation per name). What the summary needs of a file (its size, line
+//! count and envelope sender) is its [`Info`]: taken from the header
+//! cache (`hcache`) when the cache has a record for that very name, and
+//! then checked against the file's size and mtime the first time it is
+//! used ([`Entry`] holds both); every other file is read when the folder
+//! is opened, by several threads at once.
 
-use std::collections::{HashMap, HashSet};
-use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::MetadataExt;
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::OnceLock;
 
-use super::name::{Name, bytes};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
+
+use super::hcache::{Key, Loaded, Rec, attach, key_cmp};
+use super::name::Name;
 use crate::mailbox::flags::MsgFlags;
 use crate::mailbox::from_line::mbox_date;
 use crate::sys::localtime;
 use crate::util::strerror;
 
 /// Which subdirectory a message file is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Sub {
     /// `new/`: delivered, never seen by a mail reader.
     New,
@@ -34,8 +48,20 @@ impl Sub {
     }
 }
 
+/// What was read from a message file (or, after `edit`, of the new text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Info {
+    /// Bytes and lines.
+    pub(crate) size: u64,
+    pub(crate) lines: u64,
+    /// The file's mtime (seconds, nanoseconds) when it was read.
+    pub(crate) mtime: (i64, u32),
+    /// The address of `Return-Path:` (None: missing or `<>`).
+    pub(crate) sender: Option<Box<[u8]>>,
+}
+
 /// One message file as scanned.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Entry {
     /// Where it was (or was last found).
     pub(crate) sub: Sub,
@@ -43,15 +69,15 @@ pub(crate) struct Entry {
     pub(crate) name: Vec<u8>,
     /// Delivery time, seconds since the epoch.
     pub(crate) time: u64,
-    /// Bytes and lines of the file (of the edited text after `edit`).
-    pub(crate) size: u64,
-    pub(crate) lines: u64,
-    /// The made-up envelope line `From sender date\n`.
-    pub(crate) envelope: Vec<u8>,
     /// Session flags.
     pub(crate) flags: MsgFlags,
     /// The edited message (without the envelope line), written at quit.
-    pub(crate) replaced: Option<Vec<u8>>,
+    pub(crate) replaced: Option<Box<[u8]>>,
+    /// The header cache's record for this name, not yet checked.
+    pub(crate) cached: Option<Rec>,
+    /// Set once: None when the cached record proved right, else what the
+    /// file holds.
+    pub(crate) info: OnceLock<Option<Box<Info>>>,
 }
 
 impl Entry {
@@ -59,90 +85,247 @@ impl Entry {
     pub(crate) fn base(&self) -> &[u8] {
         Name::parse(&self.name).base
     }
+
+    /// A new entry for `name` in `sub`, its flags from the name.
+    pub(crate) fn new(sub: Sub, name: Vec<u8>, time: u64) -> Entry {
+        let n = Name::parse(&name);
+        let mut flags = MsgFlags::USED;
+        if n.has(b'S') {
+            flags.insert(MsgFlags::READ);
+        } else if sub == Sub::New {
+            flags.insert(MsgFlags::NEW);
+        }
+        if n.has(b'F') {
+            flags.insert(MsgFlags::FLAGGED);
+        }
+        if n.has(b'R') {
+            flags.insert(MsgFlags::ANSWERED);
+        }
+        Entry {
+            sub,
+            name,
+            time,
+            flags,
+            replaced: None,
+            cached: None,
+            info: OnceLock::new(),
+        }
+    }
+}
+
+/// The names of the message files of `sub` (regular files whose name does
+/// not start with `.`), read with `getdents`.
+fn list(dir: &Path, sub: Sub, out: &mut Vec<Entry>) -> io::Result<()> {
+    let fd: OwnedFd = rustix::fs::open(
+        dir.join(sub.dir()),
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let mut buf = vec![MaybeUninit::<u8>::uninit(); 1 << 16];
+    let mut rd = RawDir::new(&fd, &mut buf);
+    while let Some(e) = rd.next() {
+        let e = e?;
+        let name = e.file_name().to_bytes();
+        if name.starts_with(b".") {
+            continue;
+        }
+        let regular = match e.file_type() {
+            FileType::RegularFile => true,
+            FileType::Unknown => rustix::fs::statat(&fd, e.file_name(), AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile),
+            _ => false,
+        };
+        if regular {
+            let time = Name::parse(name).time();
+            out.push(Entry::new(sub, name.to_vec(), time.unwrap_or(0)));
+        }
+    }
+    Ok(())
 }
 
 /// Scans `dir`'s `new/` and `cur/` for files whose base name is not in
-/// `known`. Files that cannot be read are reported on `warn` and left out.
-/// A subdirectory that cannot be listed is an error.
-///
-/// `new/` is listed before `cur/`, the direction other programs move
-/// files in, so a file moved meanwhile is seen at least once; a file seen
-/// in both (moved between the two listings) is taken once, as found in
-/// `cur/`; one gone between listing and reading is left out silently
-/// (moved: found in `cur/`; removed: not a message any more).
+/// `known`. With `use_cache`, names the header cache has a record for
+/// are taken from it (checked when first used; the cache file is
+/// returned); the other files are read now. Files that cannot be read are
+/// reported on `warn` and left out. A subdirectory that cannot be listed
+/// is an error.
 pub(crate) fn scan(
     dir: &Path,
-    known: &HashSet<Vec<u8>>,
+    known: Option<&HashSet<Vec<u8>>>,
+    use_cache: bool,
     warn: &mut dyn Write,
-) -> io::Result<Vec<Entry>> {
-    let mut out: Vec<Entry> = Vec::new();
-    // Base name → index in `out`.
-    let mut at: HashMap<Vec<u8>, usize> = HashMap::new();
-    for sub in [Sub::New, Sub::Cur] {
-        let d = dir.join(sub.dir());
-        for e in fs::read_dir(&d)? {
-            let e = e?;
-            let fname = e.file_name();
-            let name = bytes(&fname);
-            if name.starts_with(b".") || known.contains(Name::parse(name).base) {
-                continue;
-            }
-            // Regular files only: no symbolic links, directories, FIFOs.
-            if !e.file_type().is_ok_and(|t| t.is_file()) {
-                continue;
-            }
-            let path = d.join(&fname);
-            let (data, mtime) = match fs::read(&path).and_then(|d| {
-                let m = fs::symlink_metadata(&path)?;
-                Ok((d, m.mtime()))
-            }) {
-                Ok(x) => x,
-                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-                Err(err) => {
-                    let _ = writeln!(warn, "{}: {}", path.display(), strerror(&err));
-                    continue;
-                }
-            };
-            let e = entry(sub, name.to_vec(), &data, mtime);
-            match at.get(e.base()) {
-                Some(&k) => out[k] = e,
-                None => {
-                    at.insert(e.base().to_vec(), out.len());
-                    out.push(e);
-                }
+) -> io::Result<(Vec<Entry>, Option<Loaded>)> {
+    let mut out = Vec::new();
+    // `new/` before `cur/`, the direction other programs move files in, so
+    // a file moved meanwhile is seen at least once.
+    list(dir, Sub::New, &mut out)?;
+    let in_new = out.len();
+    list(dir, Sub::Cur, &mut out)?;
+    if in_new > 0 {
+        // A file seen in both (moved between the two listings) is one
+        // message, taken as found in `cur/`.
+        let new_bases: HashSet<&[u8]> = out[..in_new].iter().map(Entry::base).collect();
+        let moved: HashSet<Vec<u8>> = out[in_new..]
+            .iter()
+            .map(Entry::base)
+            .filter(|b| new_bases.contains(b))
+            .map(<[u8]>::to_vec)
+            .collect();
+        if !moved.is_empty() {
+            let mut k = 0;
+            out.retain(|e| {
+                k += 1;
+                k > in_new || !moved.contains(e.base())
+            });
+        }
+    }
+    if let Some(known) = known {
+        out.retain(|e| !known.contains(e.base()));
+    }
+    let mut loaded = None;
+    // The order of the messages (files are read, and problems reported,
+    // in this order); names without a time come first, for now.
+    let by_key = |a: &Entry, b: &Entry| key_cmp((a.time, &a.name, a.sub), (b.time, &b.name, b.sub));
+    out.sort_unstable_by(by_key);
+    let untimed = out
+        .iter()
+        .take_while(|e| e.time == 0)
+        .filter(|e| Name::parse(&e.name).time().is_none())
+        .count();
+    if use_cache {
+        // A name without a time is ordered by its file's mtime: it is
+        // read now, so the order never rests on the cache.
+        let idx: Vec<usize> = (0..out.len())
+            .filter(|&k| out[k].time != 0 || Name::parse(&out[k].name).time().is_some())
+            .collect();
+        // The names lent to the keys while the records go to `out`.
+        let names: Vec<Vec<u8>> = idx
+            .iter()
+            .map(|&k| std::mem::take(&mut out[k].name))
+            .collect();
+        let keys: Vec<Key<'_>> = idx
+            .iter()
+            .zip(&names)
+            .map(|(&k, n)| (out[k].time, &n[..], out[k].sub))
+            .collect();
+        let mut set = |k: usize, r: Rec| out[idx[k]].cached = Some(r);
+        let mut cleared = false;
+        loaded = attach(dir, &keys, &mut set, &mut || cleared = true);
+        drop(keys);
+        for (&k, n) in idx.iter().zip(names) {
+            out[k].name = n;
+            if cleared {
+                out[k].cached = None;
             }
         }
     }
-    out.sort_by(|a, b| (a.time, &a.name).cmp(&(b.time, &b.name)));
-    Ok(out)
+    let to_read: Vec<usize> = (0..out.len())
+        .filter(|&k| out[k].cached.is_none())
+        .collect();
+    let results = read_all(dir, &out, &to_read);
+    let mut gone = vec![false; out.len()];
+    for (&k, r) in to_read.iter().zip(results) {
+        match r {
+            Ok(info) => {
+                let e = &mut out[k];
+                if Name::parse(&e.name).time().is_none() {
+                    e.time = info.mtime.0.max(0) as u64;
+                }
+                let _ = e.info.set(Some(Box::new(info)));
+            }
+            // Gone between listing and reading: moved (found in `cur/`)
+            // or removed (not a message any more); left out silently.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => gone[k] = true,
+            Err(err) => {
+                let e = &out[k];
+                let path = dir.join(e.sub.dir()).join(OsStr::from_bytes(&e.name));
+                let _ = writeln!(warn, "{}: {}", path.display(), strerror(&err));
+                gone[k] = true;
+            }
+        }
+    }
+    if gone.iter().any(|&g| g) {
+        let mut k = 0;
+        out.retain(|_| {
+            k += 1;
+            !gone[k - 1]
+        });
+    }
+    if untimed > 0 {
+        out.sort_unstable_by(by_key);
+    }
+    Ok((out, loaded))
 }
 
-/// An entry for a file named `name` in `sub` with content `data`.
-pub(crate) fn entry(sub: Sub, name: Vec<u8>, data: &[u8], mtime: i64) -> Entry {
-    let n = Name::parse(&name);
-    let time = n.time().unwrap_or(mtime.max(0) as u64);
-    let mut flags = MsgFlags::USED;
-    if n.has(b'S') {
-        flags.insert(MsgFlags::READ);
-    } else if sub == Sub::New {
-        flags.insert(MsgFlags::NEW);
+/// Reads the files `which` of `entries` (in `dir`), by several threads.
+fn read_all(dir: &Path, entries: &[Entry], which: &[usize]) -> Vec<io::Result<Info>> {
+    let threads = if which.len() < 64 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4))
+    };
+    let per = which.len().div_ceil(threads).max(1);
+    let fds = [Sub::New, Sub::Cur].map(|s| {
+        rustix::fs::open(
+            dir.join(s.dir()),
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    });
+    let read_part = |part: &[usize]| -> Vec<io::Result<Info>> {
+        let mut buf = Vec::new();
+        part.iter()
+            .map(|&k| {
+                let e = &entries[k];
+                let f = match &fds[usize::from(e.sub == Sub::Cur)] {
+                    Ok(d) => rustix::fs::openat(
+                        d,
+                        &e.name[..],
+                        OFlags::RDONLY | OFlags::CLOEXEC,
+                        Mode::empty(),
+                    )
+                    .map(File::from)
+                    .map_err(io::Error::from),
+                    Err(_) => File::open(dir.join(e.sub.dir()).join(OsStr::from_bytes(&e.name))),
+                };
+                read_info(f?, &mut buf)
+            })
+            .collect()
+    };
+    if threads == 1 {
+        return read_part(which);
     }
-    if n.has(b'F') {
-        flags.insert(MsgFlags::FLAGGED);
-    }
-    if n.has(b'R') {
-        flags.insert(MsgFlags::ANSWERED);
-    }
-    let envelope = envelope_line(data, time);
-    Entry {
-        sub,
-        name,
-        time,
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = which
+            .chunks(per)
+            .skip(1)
+            .map(|part| sc.spawn(move || read_part(part)))
+            .collect();
+        let mut out = read_part(&which[..per.min(which.len())]);
+        for (h, part) in handles.into_iter().zip(which.chunks(per).skip(1)) {
+            out.extend(h.join().unwrap_or_else(|_| read_part(part)));
+        }
+        out
+    })
+}
+
+/// Reads the open file `f` for its [`Info`] (`buf` is scratch space).
+pub(crate) fn read_info(mut f: File, buf: &mut Vec<u8>) -> io::Result<Info> {
+    let st = rustix::fs::fstat(&f)?;
+    buf.clear();
+    buf.reserve(st.st_size.max(0) as usize + 1);
+    // Through `take`: no second fstat and lseek for a size hint.
+    Read::by_ref(&mut f).take(u64::MAX).read_to_end(buf)?;
+    Ok(info_of(buf, (st.st_mtime, st.st_mtime_nsec as u32)))
+}
+
+/// The [`Info`] of message text `data`.
+pub(crate) fn info_of(data: &[u8], mtime: (i64, u32)) -> Info {
+    Info {
         size: data.len() as u64,
         lines: count_lines(data),
-        envelope,
-        flags,
-        replaced: None,
+        mtime,
+        sender: return_path(data).map(Vec::into_boxed_slice),
     }
 }
 
@@ -152,12 +335,13 @@ pub(crate) fn count_lines(data: &[u8]) -> u64 {
     n + u64::from(!data.is_empty() && !data.ends_with(b"\n"))
 }
 
-/// `From sender date\n`: the sender from `Return-Path:` (`MAILER-DAEMON`
-/// when it is `<>` or missing), the date the delivery time as an mbox date.
-pub(crate) fn envelope_line(data: &[u8], time: u64) -> Vec<u8> {
-    let sender = return_path(data).unwrap_or_else(|| b"MAILER-DAEMON".to_vec());
-    let mut v = b"From ".to_vec();
-    v.extend_from_slice(&sender);
+/// `From sender date\n`: the sender (`MAILER-DAEMON` when there is none),
+/// the date the delivery time as an mbox date.
+pub(crate) fn envelope_line(sender: Option<&[u8]>, time: u64) -> Vec<u8> {
+    let sender = sender.unwrap_or(b"MAILER-DAEMON");
+    let mut v = Vec::with_capacity(32 + sender.len());
+    v.extend_from_slice(b"From ");
+    v.extend_from_slice(sender);
     v.push(b' ');
     v.extend_from_slice(mbox_date(&localtime(time.min(i64::MAX as u64) as i64)).as_bytes());
     v.push(b'\n');
@@ -187,45 +371,44 @@ pub(crate) fn return_path(data: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mailbox::testutil::tmpdir;
 
     #[test]
     fn entry_flags_and_counts() {
-        let e = entry(
-            Sub::New,
-            b"100.a.h".to_vec(),
-            b"Return-Path: <a@b>\nSubject: x\n\nbody",
-            5,
-        );
-        assert_eq!((e.time, e.size, e.lines), (100, 35, 4));
+        let e = Entry::new(Sub::New, b"100.a.h".to_vec(), 100);
         assert!(e.flags.contains(MsgFlags::NEW));
-        assert!(e.envelope.starts_with(b"From a@b "), "{:?}", e.envelope);
-        let e = entry(Sub::Cur, b"x:2,FRS".to_vec(), b"", 7);
-        assert_eq!((e.time, e.size, e.lines), (7, 0, 0));
+        let i = info_of(b"Return-Path: <a@b>\nSubject: x\n\nbody", (5, 0));
+        assert_eq!((i.size, i.lines), (35, 4));
+        assert_eq!(i.sender.as_deref(), Some(&b"a@b"[..]));
+        assert!(envelope_line(i.sender.as_deref(), 100).starts_with(b"From a@b "));
+        let e = Entry::new(Sub::Cur, b"x:2,FRS".to_vec(), 7);
         assert!(
             e.flags
                 .contains(MsgFlags::READ | MsgFlags::FLAGGED | MsgFlags::ANSWERED)
         );
-        assert!(e.envelope.starts_with(b"From MAILER-DAEMON "));
-        let e = entry(Sub::Cur, b"x:2,".to_vec(), b"Return-Path: <>\n\n", 7);
+        let i = info_of(b"", (7, 0));
+        assert_eq!((i.size, i.lines, i.sender), (0, 0, None));
+        assert!(envelope_line(None, 7).starts_with(b"From MAILER-DAEMON "));
+        let e = Entry::new(Sub::Cur, b"x:2,".to_vec(), 7);
         assert!(!e.flags.intersects(MsgFlags::READ | MsgFlags::NEW));
-        assert!(e.envelope.starts_with(b"From MAILER-DAEMON "));
+        assert_eq!(info_of(b"Return-Path: <>\n\n", (7, 0)).sender, None);
     }
 
     #[test]
-    fn a_file_seen_in_new_and_cur_is_one_message_as_in_cur() {
-        let d = tmpdir();
-        for sub in ["cur", "new", "tmp"] {
-            fs::create_dir_all(d.join(sub)).unwrap();
+    fn listing_skips_dot_files_and_non_files() {
+        let t = crate::mailbox::testutil::tmpdir();
+        let d = &t;
+        for s in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(d.join(s)).unwrap();
         }
-        fs::write(d.join("new/100.a.h"), "Subject: a\n\n").unwrap();
-        fs::write(d.join("cur/100.a.h:2,S"), "Subject: a\n\n").unwrap();
-        fs::write(d.join("new/200.b.h"), "Subject: b\n\n").unwrap();
-        let v = scan(&d, &HashSet::new(), &mut Vec::new()).unwrap();
-        let got: Vec<(Sub, &[u8])> = v.iter().map(|e| (e.sub, &e.name[..])).collect();
-        assert_eq!(
-            got,
-            [(Sub::Cur, &b"100.a.h:2,S"[..]), (Sub::New, &b"200.b.h"[..])]
-        );
+        std::fs::write(d.join("new/1.a.h"), "x").unwrap();
+        std::fs::write(d.join("new/.hidden"), "x").unwrap();
+        std::fs::create_dir(d.join("cur/2.b.h:2,")).unwrap();
+        std::os::unix::fs::symlink("1.a.h", d.join("new/3.c.h")).unwrap();
+        let mut v = Vec::new();
+        list(d, Sub::New, &mut v).unwrap();
+        list(d, Sub::Cur, &mut v).unwrap();
+        let names: Vec<_> = v.iter().map(|l| l.name.clone()).collect();
+        assert_eq!(names, [b"1.a.h".to_vec()]);
+        std::fs::remove_dir_all(d).unwrap();
     }
 }

@@ -1,0 +1,544 @@
+//! The Maildir header cache: for each message file, what the header
+//! summary needs (size, line count, envelope sender and the fields of
+//! [`SUMMARY_FIELDS`]), so that opening and listing a big Maildir does
+//! not read every file. An optimisation only:
+//!
+//! - a record is used only for a file listed under exactly the name it
+//!   was made for (flags are part of the name, so a file another program
+//!   renamed is read afresh), and only after the file's size and mtime
+//!   proved the same (checked the first time the message is used);
+//!   files whose name has no delivery time are always read (their order
+//!   comes from their mtime);
+//! - a file changed within a second before the cache was written is not
+//!   recorded (its mtime could not tell a later change in the same tick);
+//! - a cache file that is damaged (bad magic, version, checksum, length),
+//!   or made for another folder (the canonical path is in it), is ignored
+//!   and replaced; one that cannot be written is simply not written;
+//! - it lives outside the Maildir: `$XDG_CACHE_HOME/mailx/` (else
+//!   `~/.cache/mailx/`), one file per folder named after a hash of the
+//!   folder's canonical path, written to a temporary name and renamed
+//!   (so a reader sees the old or the new file whole);
+//! - bounded: a record's fields are at most [`MAX_FIELDS`] bytes (a
+//!   message with more is not recorded) and a file at most
+//!   [`MAX_FILE`] bytes.
+//!
+//! Read mode sets the directory with [`set_dir`] before it opens a folder
+//! (None: `noheadercache`, or no home). Loading is a merge of the sorted
+//! records with the sorted listing (no table of names in memory). The
+//! record's sender and fields stay in the cache file, which is kept
+//! open: the summary reads them with `pread` when it needs them, so
+//! memory holds only the numbers.
+//!
+//! File format (integers little-endian): the magic line, the version
+//! (u32), the folder's canonical path (u32 length, bytes), the records,
+//! the number of records (u64), then a 64-bit checksum of everything
+//! before it. A record:
+//! sub (u8: 0 `new`, 1 `cur`), name length (u16), size (u64), lines
+//! (u32), mtime seconds (i64) and nanoseconds (u32), sender length (u16),
+//! fields length (u16), then the name, the sender and the fields
+//! (`name:value` lines as in the file, folded values kept folded).
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::num::NonZeroU64;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::name::Name;
+use super::scan::Sub;
+use crate::mailbox::fields::header_fields;
+use crate::mailbox::hash::{fnv, rand_u64};
+use crate::mailbox::pio::read_full_at;
+
+/// The header fields a summary line reads (lower case). A summary that
+/// reads another field must add it here (and bump [`VERSION`]).
+pub(crate) const SUMMARY_FIELDS: &[&str] = &["from", "sender", "subject", "subj", "to"];
+
+const MAGIC: &[u8] = b"mailx maildir header cache\n";
+/// Bumped whenever the format or [`SUMMARY_FIELDS`] change.
+const VERSION: u32 = 1;
+/// Largest fields of one record.
+pub(crate) const MAX_FIELDS: usize = 4096;
+/// Largest cache file.
+pub(crate) const MAX_FILE: u64 = 512 << 20;
+/// Bytes of a record besides its name, sender and fields.
+const REC_MIN: usize = 1 + 2 + 8 + 4 + 8 + 4 + 2 + 2;
+/// Largest sender kept.
+const MAX_SENDER: usize = 1024;
+
+/// Where caches go; None: no cache.
+static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Sets the directory caches are read from and written to (None: none).
+pub(crate) fn set_dir(dir: Option<PathBuf>) {
+    *DIR.lock().unwrap_or_else(|e| e.into_inner()) = dir;
+}
+
+fn dir() -> Option<PathBuf> {
+    DIR.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// A cache record: the numbers, and where its sender and fields are in
+/// the cache file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Rec {
+    pub(crate) size: u64,
+    pub(crate) mtime_s: i64,
+    /// Offset of the sender in the cache file; the fields follow it.
+    pub(crate) off: NonZeroU64,
+    pub(crate) lines: u32,
+    pub(crate) mtime_ns: u32,
+    pub(crate) sender_len: u16,
+    pub(crate) fields_len: u16,
+}
+
+impl Rec {
+    pub(crate) fn mtime(&self) -> (i64, u32) {
+        (self.mtime_s, self.mtime_ns)
+    }
+}
+
+/// The cache file of the folder with canonical path `canon` in `dir`.
+fn cache_path(dir: &Path, canon: &Path) -> PathBuf {
+    dir.join(format!(
+        "maildir-{:016x}",
+        fnv(canon.as_os_str().as_bytes())
+    ))
+}
+
+/// A running checksum of 64 KiB blocks (damage, not attack).
+fn sum_block(h: u64, b: &[u8]) -> u64 {
+    let mut h = h ^ b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    (h ^ u64::from_le_bytes(last))
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        .rotate_left(29)
+}
+
+/// Block size of the checksum.
+const BLOCK: usize = 1 << 16;
+
+/// A reader of the cache file: its bytes up to the checksum, summed in
+/// [`BLOCK`]s as they go by.
+struct Reader<'a> {
+    f: &'a File,
+    buf: Vec<u8>,
+    at: usize,
+    /// File offset of `buf[0]`; bytes before the checksum.
+    base: u64,
+    end: u64,
+    sum: u64,
+}
+
+impl Reader<'_> {
+    /// Offset of the next byte.
+    fn pos(&self) -> u64 {
+        self.base + self.at as u64
+    }
+    fn fill(&mut self) -> io::Result<()> {
+        self.base += self.buf.len() as u64;
+        let n = (self.end - self.base).min(BLOCK as u64) as usize;
+        self.buf.resize(n, 0);
+        if n == 0 || read_full_at(self.f, &mut self.buf, self.base)? != n {
+            return Err(bad());
+        }
+        self.sum = sum_block(self.sum, &self.buf);
+        self.at = 0;
+        Ok(())
+    }
+    /// The next `n` bytes, handed to `f`.
+    fn take<T>(&mut self, n: usize, f: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+        if self.buf.len() - self.at >= n {
+            self.at += n;
+            return Ok(f(&self.buf[self.at - n..self.at]));
+        }
+        let mut v = Vec::with_capacity(n);
+        while v.len() < n {
+            if self.at == self.buf.len() {
+                self.fill()?;
+            }
+            let k = (n - v.len()).min(self.buf.len() - self.at);
+            v.extend_from_slice(&self.buf[self.at..self.at + k]);
+            self.at += k;
+        }
+        Ok(f(&v))
+    }
+    fn skip(&mut self, mut n: u64) -> io::Result<()> {
+        while n > 0 {
+            if self.at == self.buf.len() {
+                self.fill()?;
+            }
+            let k = n.min((self.buf.len() - self.at) as u64);
+            self.at += k as usize;
+            n -= k;
+        }
+        Ok(())
+    }
+    fn u16(&mut self) -> io::Result<u16> {
+        self.take(2, |b| u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> io::Result<u32> {
+        self.take(4, |b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
+    }
+    fn u64(&mut self) -> io::Result<u64> {
+        self.take(8, |b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+}
+
+fn bad() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "bad header cache")
+}
+
+/// What loading the cache gave.
+pub(crate) struct Loaded {
+    /// The open cache file (the records point into it).
+    pub(crate) file: File,
+    /// Some record matched no listed file (files gone or renamed).
+    pub(crate) left_over: bool,
+}
+
+/// A record's key: the delivery time its name starts with, the name, the
+/// subdirectory.
+pub(crate) type Key<'a> = (u64, &'a [u8], Sub);
+
+/// Gives each of `keys`, sorted by [`key_cmp`] and without duplicates, the
+/// record the cache of `folder` has for it (`set(k, rec)`; `clear()`
+/// takes them all back when the file proves damaged). None: no cache
+/// directory, no cache file, or one that is damaged or another folder's.
+pub(crate) fn attach(
+    folder: &Path,
+    keys: &[Key<'_>],
+    set: &mut dyn FnMut(usize, Rec),
+    clear: &mut dyn FnMut(),
+) -> Option<Loaded> {
+    let dir = dir()?;
+    let canon = fs::canonicalize(folder).ok()?;
+    let file = File::open(cache_path(&dir, &canon)).ok()?;
+    let len = file.metadata().ok()?.len();
+    match read_records(&file, &canon, len, keys, set) {
+        Ok(left_over) => Some(Loaded { file, left_over }),
+        Err(_) => {
+            clear();
+            None
+        }
+    }
+}
+
+/// The order of cache records and of the keys they are matched with: the
+/// order of the messages (delivery time, name), then `new/` first.
+pub(crate) fn key_cmp(a: Key<'_>, b: Key<'_>) -> std::cmp::Ordering {
+    (a.0, a.1, a.2 == Sub::Cur).cmp(&(b.0, b.1, b.2 == Sub::Cur))
+}
+
+fn read_records(
+    file: &File,
+    canon: &Path,
+    len: u64,
+    keys: &[Key<'_>],
+    set: &mut dyn FnMut(usize, Rec),
+) -> io::Result<bool> {
+    if len < (MAGIC.len() + 8 + 16) as u64 {
+        return Err(bad());
+    }
+    let end = len - 8;
+    let mut r = Reader {
+        f: file,
+        buf: Vec::new(),
+        at: 0,
+        base: 0,
+        end,
+        sum: 0,
+    };
+    if !r.take(MAGIC.len(), |m| m == MAGIC)? || r.u32()? != VERSION {
+        return Err(bad());
+    }
+    let plen = r.u32()? as usize;
+    if plen > 1 << 16 || !r.take(plen, |p| p == canon.as_os_str().as_bytes())? {
+        return Err(bad());
+    }
+    let recs_end = end - 8;
+    let mut n: u64 = 0;
+    let mut k = 0;
+    let mut left_over = false;
+    let mut prev: (u64, Vec<u8>, Sub) = (0, Vec::new(), Sub::New);
+    let mut first = true;
+    while r.pos() < recs_end {
+        n += 1;
+        let sub = r.take(1, |b| b[0])?;
+        let nlen = r.u16()? as usize;
+        let size = r.u64()?;
+        let lines = r.u32()?;
+        let mtime_s = r.u64()? as i64;
+        let mtime_ns = r.u32()?;
+        let sender_len = r.u16()?;
+        let fields_len = r.u16()?;
+        if sub > 1 || nlen == 0 || usize::from(fields_len) > MAX_FIELDS {
+            return Err(bad());
+        }
+        let sub = if sub == 0 { Sub::New } else { Sub::Cur };
+        let off = r.pos() + nlen as u64;
+        // Records are in key order, each key once.
+        let (ord, found) = r.take(nlen, |name| {
+            let Some(time) = Name::parse(name).time() else {
+                return (false, false);
+            };
+            let key = (time, name, sub);
+            let ord = first || key_cmp((prev.0, &prev.1, prev.2), key).is_lt();
+            first = false;
+            prev.0 = time;
+            prev.1.clear();
+            prev.1.extend_from_slice(name);
+            prev.2 = sub;
+            while k < keys.len() && key_cmp(keys[k], key).is_lt() {
+                k += 1;
+            }
+            (ord, k < keys.len() && keys[k] == key)
+        })?;
+        if !ord {
+            return Err(bad());
+        }
+        if found {
+            set(
+                k,
+                Rec {
+                    size,
+                    mtime_s,
+                    off: NonZeroU64::new(off).ok_or_else(bad)?,
+                    lines,
+                    mtime_ns,
+                    sender_len,
+                    fields_len,
+                },
+            );
+            k += 1;
+        } else {
+            left_over = true;
+        }
+        r.skip(u64::from(sender_len) + u64::from(fields_len))?;
+    }
+    if r.pos() != recs_end || r.u64()? != n || r.pos() != end {
+        return Err(bad());
+    }
+    let sum = r.sum;
+    let mut tail = [0u8; 8];
+    if read_full_at(file, &mut tail, end)? != 8 || u64::from_le_bytes(tail) != sum {
+        return Err(bad());
+    }
+    Ok(left_over)
+}
+
+/// A record's sender and fields, read from the cache file.
+/// The sender is the first `rec.sender_len` bytes, the fields the rest.
+pub(crate) fn read_data(file: &File, rec: &Rec) -> io::Result<Vec<u8>> {
+    let n = usize::from(rec.sender_len) + usize::from(rec.fields_len);
+    let mut buf = vec![0; n];
+    if read_full_at(file, &mut buf, rec.off.get())? != n {
+        return Err(bad());
+    }
+    Ok(buf)
+}
+
+/// Reads records' data from the cache file through a window of 64 KiB
+/// (records are read in about the order they are in the file).
+#[derive(Default)]
+pub(crate) struct Window {
+    buf: Vec<u8>,
+    off: u64,
+}
+
+impl Window {
+    /// [`read_data`] through the window.
+    pub(crate) fn read(&mut self, file: &File, rec: &Rec) -> io::Result<Vec<u8>> {
+        let n = usize::from(rec.sender_len) + usize::from(rec.fields_len);
+        let off = rec.off.get();
+        let inside = off >= self.off && off + n as u64 <= self.off + self.buf.len() as u64;
+        if !inside {
+            if n > BLOCK {
+                return read_data(file, rec);
+            }
+            self.buf.resize(BLOCK, 0);
+            let got = read_full_at(file, &mut self.buf, off)?;
+            self.buf.truncate(got);
+            self.off = off;
+            if got < n {
+                return Err(bad());
+            }
+        }
+        let at = (off - self.off) as usize;
+        Ok(self.buf[at..at + n].to_vec())
+    }
+}
+
+/// The fields of [`SUMMARY_FIELDS`] of a header block (envelope line
+/// first, as `Folder::header_block` gives it), as `name:value` lines.
+pub(crate) fn summary_fields(block: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in header_fields(block) {
+        if SUMMARY_FIELDS
+            .iter()
+            .any(|n| f.name.eq_ignore_ascii_case(n.as_bytes()))
+        {
+            out.extend_from_slice(f.name);
+            out.push(b':');
+            out.extend_from_slice(f.raw);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// Removes temporary files of this folder's cache (`prefix`) that a
+/// session killed while writing left behind (older than an hour).
+fn remove_old_temporaries(dir: &Path, prefix: &str) {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        if !e.file_name().as_bytes().starts_with(prefix.as_bytes()) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|d| d.as_secs() > 3600);
+        if old {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// One record to write.
+pub(crate) struct Record {
+    pub(crate) sub: Sub,
+    pub(crate) name: Vec<u8>,
+    pub(crate) size: u64,
+    pub(crate) lines: u64,
+    pub(crate) mtime: (i64, u32),
+    pub(crate) sender: Vec<u8>,
+    pub(crate) fields: Vec<u8>,
+}
+
+/// A writer that sums what it writes in [`BLOCK`]s.
+struct Writer {
+    f: File,
+    buf: Vec<u8>,
+    sum: u64,
+}
+
+impl Writer {
+    fn put(&mut self, mut b: &[u8]) -> io::Result<()> {
+        while !b.is_empty() {
+            let k = (BLOCK - self.buf.len()).min(b.len());
+            self.buf.extend_from_slice(&b[..k]);
+            b = &b[k..];
+            if self.buf.len() == BLOCK {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.sum = sum_block(self.sum, &self.buf);
+            self.f.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Writes the cache of `folder`: `next` gives each record in the order
+/// of [`key_cmp`] (None at the end; `Some(None)`: an entry with nothing
+/// to record). Records of files changed in the last second, or too big,
+/// are left out. Written to a temporary file and renamed; any error
+/// leaves the old cache (or none).
+pub(crate) fn write(
+    folder: &Path,
+    next: &mut dyn FnMut() -> Option<Option<Record>>,
+) -> io::Result<()> {
+    let Some(dir) = dir() else {
+        return Ok(());
+    };
+    let canon = fs::canonicalize(folder)?;
+    // It holds senders and subjects: the directory 0700, the file 0600.
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)?;
+    let path = cache_path(&dir, &canon);
+    let prefix = format!(".maildir-{:016x}.", fnv(canon.as_os_str().as_bytes()));
+    remove_old_temporaries(&dir, &prefix);
+    let tmp = dir.join(format!("{prefix}{}.{:x}", std::process::id(), rand_u64()));
+    let r = (|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let mut w = Writer {
+            f: fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)?,
+            buf: Vec::with_capacity(BLOCK),
+            sum: 0,
+        };
+        w.put(MAGIC)?;
+        w.put(&VERSION.to_le_bytes())?;
+        let p = canon.as_os_str().as_bytes();
+        w.put(&(p.len() as u32).to_le_bytes())?;
+        w.put(p)?;
+        let mut count: u64 = 0;
+        let mut total = (MAGIC.len() + 8 + p.len() + 16) as u64;
+        while let Some(o) = next() {
+            let Some(o) = o else { continue };
+            // Records of files changed in the last second could not tell
+            // a change in the same tick; names without a delivery time
+            // are never looked up.
+            if o.mtime.0 >= now - 1
+                || Name::parse(&o.name).time().is_none()
+                || o.fields.len() > MAX_FIELDS
+                || o.sender.len() > MAX_SENDER
+                || o.name.is_empty()
+                || o.name.len() > u16::MAX as usize
+                || o.lines > u64::from(u32::MAX)
+            {
+                continue;
+            }
+            let n = (REC_MIN + o.name.len() + o.sender.len() + o.fields.len()) as u64;
+            if total + n > MAX_FILE {
+                break;
+            }
+            total += n;
+            count += 1;
+            w.put(&[u8::from(o.sub == Sub::Cur)])?;
+            w.put(&(o.name.len() as u16).to_le_bytes())?;
+            w.put(&o.size.to_le_bytes())?;
+            w.put(&(o.lines as u32).to_le_bytes())?;
+            w.put(&o.mtime.0.to_le_bytes())?;
+            w.put(&o.mtime.1.to_le_bytes())?;
+            w.put(&(o.sender.len() as u16).to_le_bytes())?;
+            w.put(&(o.fields.len() as u16).to_le_bytes())?;
+            w.put(&o.name)?;
+            w.put(&o.sender)?;
+            w.put(&o.fields)?;
+        }
+        w.put(&count.to_le_bytes())?;
+        w.flush()?;
+        w.f.write_all(&w.sum.to_le_bytes())?;
+        fs::rename(&tmp, &path)
+    })();
+    if r.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    r
+}
