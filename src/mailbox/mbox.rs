@@ -47,16 +47,18 @@ use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, BufRead, Read, Write};
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::fields::{Headers, parse_headers};
 use super::flags::MsgFlags;
 use super::folder::{Folder, FolderKind};
 use super::from_line::FromLine;
 use super::hash::{fnv, rand_u64, sample_hash};
+use super::index_cache;
 use super::lock::{LockError, LockOptions, MailboxLock};
 use super::reader::{MessageRead, RangeReader, SeqReader};
 use super::scan::{Scanner, feed_bytes, scan_file, scan_range};
-use super::scan_parallel::scan_parallel;
+use super::scan_parallel::{Scan, scan_parallel};
 use super::write::{QuitOptions, QuitOutcome, WriteError, quit};
 use crate::util::strerror;
 use rustix::fs::Access;
@@ -211,12 +213,29 @@ impl Mailbox {
             edited: HashMap::new(),
             samples: Vec::new(),
         };
+        // A cached index is used only once the file proved to be the one
+        // it describes (see `index_cache`).
+        if let Some(scan) = index_cache::load(&mb.path, &meta) {
+            mb.install(scan);
+            if mb.verify_unchanged(&mb.file).ok() == Some(meta.len()) {
+                return Ok(mb);
+            }
+        }
+        let started = SystemTime::now();
         let scan = scan_parallel(&mb.file, meta.len())?;
-        mb.msgs = scan.msgs;
-        mb.preamble = scan.pre;
-        mb.scanned = scan.end;
-        mb.samples = scan.samples;
+        if let Ok(after) = mb.file.metadata() {
+            index_cache::store(&mb.path, &meta, &after, started, &scan);
+        }
+        mb.install(scan);
         Ok(mb)
+    }
+
+    /// Takes the index of a whole-file scan.
+    fn install(&mut self, scan: Scan) {
+        self.msgs = scan.msgs;
+        self.preamble = scan.pre;
+        self.scanned = scan.end;
+        self.samples = scan.samples;
     }
 
     /// Like [`Mailbox::open`], but holds the mailbox lock (see `lock`)

@@ -20,6 +20,7 @@
 //! | `pio` | positional reads (`pread`, EINTR retried) |
 //! | `reader` | range and sequential readers, CRLF → LF |
 //! | `hash` | FNV-1a, sampled-byte hashes, random names |
+//! | `index_cache` | a verified cache of a big mbox's index (`~/.cache/mailx`) |
 //! | `flags` | [`MsgFlags`] |
 //! | `lock` | dotlock + fcntl lock ([`MailboxLock`]) |
 //! | `render` | [`render_message`]: a message as bsd-mailx's `sendmessage` writes it |
@@ -53,6 +54,7 @@ pub(crate) mod write;
 mod fields;
 pub(crate) mod from_line;
 mod hash;
+pub(crate) mod index_cache;
 pub mod maildir;
 mod mbox;
 mod pio;

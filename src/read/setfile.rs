@@ -4,9 +4,10 @@
 //! mailbox with the quit rules; and `inc` (new mail during the session).
 
 use super::{ReadState, announce, newfileinfo};
+use crate::mailbox::index_cache;
 use crate::mailbox::{LockOptions, MsgFlags, open_folder};
 use crate::session::Session;
-use crate::{expand, outln, output, util};
+use crate::{expand, outln, output, user, util};
 
 /// Why a mailbox could not be opened (the message was already printed).
 #[derive(Debug, PartialEq, Eq)]
@@ -41,6 +42,8 @@ pub(crate) fn setfile(
     let Some(path) = expand::expand(s, name) else {
         return Err(OpenError::Failed);
     };
+    // A big mbox's index may be cached under the user's cache directory.
+    index_cache::set_dir(index_cache::default_dir(user::files_home(s).as_deref()));
     let mb = match open_folder(path.as_ref()) {
         Ok(mb) => mb,
         Err(e) => {
