@@ -189,6 +189,13 @@ pub trait Folder: Send + Sync {
     fn header_block_and_envelope(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
         Ok((self.header_block(i)?, self.envelope(i)?))
     }
+    /// What a header summary line reads of message `i`: a header block
+    /// that may hold only the fields named in `SUMMARY_FIELDS` (`kept`;
+    /// an mbox keeps them from its scan), and the envelope. By default
+    /// [`Folder::header_block_and_envelope`].
+    fn summary_headers(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
+        self.header_block_and_envelope(i)
+    }
     /// The header fields of message `i`, unfolded.
     fn headers(&self, i: usize) -> io::Result<Headers> {
         Ok(parse_headers(&self.header_block(i)?))

@@ -15,8 +15,8 @@
 //!   message's From_ line is still where it was and the sampled bytes (64
 //!   every 64 KiB, and the last 64) are unchanged.
 //!
-//! Only mailboxes of at least [`MIN_SIZE`] bytes are cached: below that a
-//! scan costs little more than the check. Where: `$XDG_CACHE_HOME/mailx/`,
+//! Only mailboxes of [`MIN_SIZE`] to [`MAX_SIZE`] bytes are cached: below
+//! that a scan costs little more than the check. Where: `$XDG_CACHE_HOME/mailx/`,
 //! else `~/.cache/mailx/` (read mode sets it with [`set_dir`] before it
 //! opens a folder; no directory, no cache), one file per mailbox named
 //! `mbox-` and a hash of its canonical path, written to a temporary name
@@ -27,8 +27,10 @@
 //! the canonical path (u32 length, bytes), device, inode, size, mtime
 //! seconds, mtime nanoseconds, ctime seconds, ctime nanoseconds, preamble
 //! length, end (u64 each), the samples (u64 count, then start, end, hash),
-//! the entries (u64 count, then each as [`put_entry`] writes it), and a
-//! 64-bit FNV-1a checksum of everything before it.
+//! the entries (u64 count, then each as [`put_entry`] writes it), the
+//! kept summary fields (`kept`: u64 length, or `u64::MAX` for none, the
+//! bytes, then start and length (u32 each) per entry), and a 64-bit
+//! checksum of everything before it ([`checksum`]).
 
 use std::fs::{self, DirBuilder, File, Metadata, OpenOptions};
 use std::io::{self, Write};
@@ -40,11 +42,15 @@ use std::time::{Duration, SystemTime};
 
 use super::flags::MsgFlags;
 use super::hash::{fnv, rand_u64};
+use super::kept::{KEEP_MAX, Kept, NOT_KEPT};
 use super::mbox::MsgEntry;
 use super::scan_parallel::Scan;
 
 /// Smallest mailbox that is cached.
 pub(crate) const MIN_SIZE: u64 = 16 << 20;
+/// Largest mailbox that is cached (the cache is read whole: at 1 GiB it
+/// would add its 8 MB to the peak memory of the index itself).
+pub(crate) const MAX_SIZE: u64 = KEEP_MAX;
 /// A file must have been unchanged this long before a scan is recorded.
 pub(crate) const SETTLE: Duration = Duration::from_secs(2);
 const MAGIC: &[u8] = b"mailx mbox index\n";
@@ -97,7 +103,7 @@ fn cache_file(dir: &Path, path: &Path) -> Option<(PathBuf, PathBuf)> {
 /// was made for it in its present state. The caller still checks the
 /// file against it (`Mailbox::verify_unchanged`).
 pub(crate) fn load(path: &Path, meta: &Metadata) -> Option<Scan> {
-    if meta.len() < MIN_SIZE {
+    if !(MIN_SIZE..=MAX_SIZE).contains(&meta.len()) {
         return None;
     }
     let (canon, file) = cache_file(&dir()?, path)?;
@@ -115,14 +121,17 @@ pub(crate) fn store(
     started: SystemTime,
     scan: &Scan,
 ) {
-    if before.len() < MIN_SIZE || key(before) != key(after) || scan.end != before.len() {
+    if !(MIN_SIZE..=MAX_SIZE).contains(&before.len())
+        || key(before) != key(after)
+        || scan.end != before.len()
+    {
         return;
     }
     let changed = SystemTime::UNIX_EPOCH
         + Duration::new(before.ctime().max(0) as u64, before.ctime_nsec() as u32);
-    if !changed
+    if changed
         .checked_add(SETTLE)
-        .is_some_and(|settled| settled <= started)
+        .is_none_or(|settled| settled > started)
     {
         return;
     }
@@ -132,12 +141,19 @@ pub(crate) fn store(
     let Some((canon, file)) = cache_file(&dir, path) else {
         return;
     };
+    if DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .is_err()
+    {
+        return;
+    }
     let bytes = serialize(&canon, before, scan);
     let _ = write_atomically(&dir, &file, &bytes);
 }
 
 fn write_atomically(dir: &Path, file: &Path, bytes: &[u8]) -> io::Result<()> {
-    DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let tmp = dir.join(format!(".tmp-{:016x}", rand_u64()));
     let r = (|| {
         let mut f: File = OpenOptions::new()
@@ -204,9 +220,38 @@ fn serialize(canon: &Path, meta: &Metadata, scan: &Scan) -> Vec<u8> {
     for e in &scan.msgs {
         put_entry(&mut out, e);
     }
-    let sum = fnv(&out);
+    match &scan.kept {
+        Some(k) if k.spans.len() == scan.msgs.len() => {
+            put(&mut out, k.data.len() as u64);
+            out.extend_from_slice(&k.data);
+            for &(a, l) in &k.spans {
+                out.extend_from_slice(&a.to_le_bytes());
+                out.extend_from_slice(&l.to_le_bytes());
+            }
+        }
+        _ => put(&mut out, u64::MAX),
+    }
+    let sum = checksum(&out);
     put(&mut out, sum);
     out
+}
+
+/// A checksum of `b` against damage (not against forgery: the file is the
+/// user's own), eight bytes at a time (FNV-1a's byte loop would cost
+/// about 1 ms per MB).
+fn checksum(b: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = K ^ b.len() as u64;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        h = (h ^ u64::from_le_bytes(a)).wrapping_mul(K).rotate_left(31);
+    }
+    for &x in words.remainder() {
+        h = (h ^ u64::from(x)).wrapping_mul(K).rotate_left(31);
+    }
+    h
 }
 
 /// Reads little-endian integers from a byte slice.
@@ -237,7 +282,7 @@ impl Cursor<'_> {
 
 fn parse(bytes: &[u8], canon: &Path, meta: &Metadata) -> Option<Scan> {
     let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
-    if fnv(body) != u64::from_le_bytes(sum.try_into().ok()?) {
+    if checksum(body) != u64::from_le_bytes(sum.try_into().ok()?) {
         return None;
     }
     let mut c = Cursor(body);
@@ -295,7 +340,25 @@ fn parse(bytes: &[u8], canon: &Path, meta: &Metadata) -> Option<Scan> {
         at = e.offset + e.len;
         msgs.push(e);
     }
-    if !c.0.is_empty() || at != end {
+    if at != end {
+        return None;
+    }
+    let kept_len = c.u64()?;
+    let kept = if kept_len == u64::MAX {
+        None
+    } else {
+        let data = c.take(usize::try_from(kept_len).ok()?)?.to_vec();
+        let mut spans = Vec::with_capacity(msgs.len());
+        for _ in 0..msgs.len() {
+            let (a, l) = (c.u32()?, c.u32()?);
+            if (a, l) != NOT_KEPT && a as u64 + l as u64 > kept_len {
+                return None;
+            }
+            spans.push((a, l));
+        }
+        Some(Kept { data, spans })
+    };
+    if !c.0.is_empty() {
         return None;
     }
     Some(Scan {
@@ -303,6 +366,7 @@ fn parse(bytes: &[u8], canon: &Path, meta: &Metadata) -> Option<Scan> {
         pre,
         end,
         samples,
+        kept,
     })
 }
 
@@ -346,6 +410,8 @@ mod tests {
             let bytes = serialize(&canon, &meta, &scan);
             let back = parse(&bytes, &canon, &meta).expect("parses");
             assert_eq!(back.msgs, scan.msgs, "seed {seed}");
+            let (a, b) = (back.kept.as_ref().unwrap(), scan.kept.as_ref().unwrap());
+            assert_eq!((&a.data, &a.spans), (&b.data, &b.spans));
             assert_eq!(
                 (back.pre, back.end, &back.samples),
                 (scan.pre, scan.end, &scan.samples)

@@ -55,6 +55,7 @@ use super::folder::{Folder, FolderKind};
 use super::from_line::FromLine;
 use super::hash::{fnv, rand_u64, sample_hash};
 use super::index_cache;
+use super::kept::{Kept, NOT_KEPT};
 use super::lock::{LockError, LockOptions, MailboxLock};
 use super::reader::{MessageRead, RangeReader, SeqReader};
 use super::scan::{Scanner, feed_bytes, scan_file, scan_range};
@@ -143,6 +144,9 @@ pub struct Mailbox {
     /// `(start, end, hash)` of sampled bytes for each scanned range (one per
     /// `open`/`inc`), to notice a mailbox changed in place behind our back.
     samples: Vec<(u64, u64, u64)>,
+    /// The summary fields kept by the scan (see `kept`), for the messages
+    /// it indexed.
+    kept: Option<Kept>,
 }
 
 /// Error of the locked variants: the lock, or reading.
@@ -212,6 +216,7 @@ impl Mailbox {
             readonly,
             edited: HashMap::new(),
             samples: Vec::new(),
+            kept: None,
         };
         // A cached index is used only once the file proved to be the one
         // it describes (see `index_cache`).
@@ -236,6 +241,7 @@ impl Mailbox {
         self.preamble = scan.pre;
         self.scanned = scan.end;
         self.samples = scan.samples;
+        self.kept = scan.kept;
     }
 
     /// Like [`Mailbox::open`], but holds the mailbox lock (see `lock`)
@@ -572,6 +578,16 @@ impl Mailbox {
         let end = scan_file(&self.file, start, &mut sc)?;
         let (new, pre) = sc.finish(end);
         if pre > 0 {
+            // The last message's header may have grown: its kept fields
+            // are forgotten.
+            let n = self.msgs.len();
+            if let Some(span) = self
+                .kept
+                .as_mut()
+                .and_then(|k| k.spans.get_mut(n.wrapping_sub(1)))
+            {
+                *span = NOT_KEPT;
+            }
             if let Some(last) = self.msgs.last_mut() {
                 // Recount the last message with its new tail.
                 let (off, flags) = (last.offset, last.flags);
@@ -657,6 +673,14 @@ impl Folder for Mailbox {
         Mailbox::header_block(self, i)
     }
     fn header_block_and_envelope(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
+        self.header_block_and_from(i)
+    }
+    fn summary_headers(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
+        if !self.edited.contains_key(&i)
+            && let Some(got) = self.kept.as_ref().and_then(|k| k.get(i))
+        {
+            return Ok(got);
+        }
         self.header_block_and_from(i)
     }
     fn headers(&self, i: usize) -> io::Result<Headers> {

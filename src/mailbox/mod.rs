@@ -20,6 +20,7 @@
 //! | `pio` | positional reads (`pread`, EINTR retried) |
 //! | `reader` | range and sequential readers, CRLF → LF |
 //! | `hash` | FNV-1a, sampled-byte hashes, random names |
+//! | `kept` | the summary fields kept by the scan of a mailbox up to 256 MiB |
 //! | `index_cache` | a verified cache of a big mbox's index (`~/.cache/mailx`) |
 //! | `flags` | [`MsgFlags`] |
 //! | `lock` | dotlock + fcntl lock ([`MailboxLock`]) |
@@ -55,6 +56,7 @@ mod fields;
 pub(crate) mod from_line;
 mod hash;
 pub(crate) mod index_cache;
+mod kept;
 pub mod maildir;
 mod mbox;
 mod pio;

@@ -84,6 +84,16 @@ impl CachedHeaders {
         Some(CachedHeaders::index(block, from))
     }
 
+    /// Like [`CachedHeaders::read`], but may hold only the fields a
+    /// summary line reads (`Folder::summary_headers`).
+    pub(crate) fn read_summary(mb: &dyn Folder, i: usize) -> Option<CachedHeaders> {
+        if i >= mb.len() {
+            return None;
+        }
+        let (block, from) = mb.summary_headers(i).ok()?;
+        Some(CachedHeaders::index(block, from))
+    }
+
     /// A header field's raw bytes, unfolded (all occurrences joined by a
     /// space, as bsd-mailx's `hfield()`).
     pub fn hfield_raw(&self, name: &str) -> Option<Vec<u8>> {

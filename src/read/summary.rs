@@ -264,7 +264,9 @@ pub(crate) fn print_lines(
     let make = |chunk: &[usize]| -> String {
         let mut text = String::with_capacity(chunk.len() * 96);
         for &m in chunk {
-            let h = CachedHeaders::read(mb, m - 1);
+            // Only the fields a summary line reads (no `to`: not with
+            // `showto` or `show-rcpt`, see above).
+            let h = CachedHeaders::read_summary(mb, m - 1);
             text.push_str(&format_line(&ctx, mb, m, h.as_ref(), &|_| false));
             text.push('\n');
         }
