@@ -192,6 +192,15 @@ mod tests {
     }
 
     #[test]
+    fn summary_fields_pass_the_first_byte_filter() {
+        assert!(
+            SUMMARY_FIELDS
+                .iter()
+                .all(|n| matches!(n.as_bytes()[0], b'f' | b's'))
+        );
+    }
+
+    #[test]
     fn kept_fields_are_the_ones_in_the_file() {
         let lines: [&[u8]; 18] = [
             b"From: A <a@b>\n",

@@ -40,6 +40,11 @@
 //! From_ line (an in-place edit by another program between the samples) is
 //! not noticed. Drop the `Mailbox` after `quit`: its offsets describe the
 //! old file.
+//!
+//! A mailbox of 16 to 256 MiB may be opened from its index cache instead
+//! of a scan (see `index_cache`): only when the file's identity, size and
+//! times are the recorded ones and the same check as before a write-back
+//! passes.
 
 use std::collections::HashMap;
 use std::fmt;

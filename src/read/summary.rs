@@ -129,7 +129,10 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
 
 /// The summary line of message `mesg` of `mb` from its header block `h`
 /// (`None`: unreadable, shown with empty fields). `from_me` is asked only
-/// with `showto` or `show-rcpt`.
+/// with `showto` or `show-rcpt`. Reads only the fields named in
+/// `mailbox::kept::SUMMARY_FIELDS` and the envelope, plus `To` with
+/// `showto` or `show-rcpt` (then `h` is the whole header block): the
+/// two-thread listing gives it only those fields.
 fn format_line(
     ctx: &LineCtx,
     mb: &dyn Folder,
