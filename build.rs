@@ -1,4 +1,6 @@
-//! Build script: on glibc targets, links the unwinder statically.
+//! Build script, for glibc Linux targets: the binary's `main` is the
+//! library's C entry point `mailx_c_main` (src/sys.rs says why), and the
+//! unwinder is linked statically.
 //!
 //! Rust's standard library on `*-linux-gnu` takes its unwinder from the
 //! shared library `libgcc_s.so.1`. Loading it costs every start of `mailx`
@@ -23,6 +25,17 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    let var = |k: &str| env::var(k).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
+        // The binary is `#![no_main]` there: its `main` is the library's
+        // C entry point (`sys::mailx_c_main`).
+        println!("cargo:rustc-link-arg-bins=-Wl,--defsym=main=mailx_c_main");
+    }
+    static_unwinder();
+}
+
+/// See the module comment.
+fn static_unwinder() {
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     println!("cargo:rerun-if-env-changed=MAILX_SHARED_LIBGCC");
     let var = |k: &str| env::var(k).unwrap_or_default();
