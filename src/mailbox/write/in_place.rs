@@ -66,7 +66,7 @@ pub(super) fn rewrite_in_place(
             .open(&partial)?;
         let mut w = StreamOut::buffered(&f);
         w.write_all(header.as_bytes())?;
-        let n = produce(mb, lock.file(), cur, keep, &mut w, &|_| {})?;
+        let n = produce(mb, lock.file(), cur, keep, &mut w)?;
         w.flush()?;
         drop(w);
         f.sync_all()?;

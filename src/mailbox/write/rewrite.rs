@@ -7,8 +7,6 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-
-use rustix::fs::{Advice, fadvise};
 use std::path::{Path, PathBuf};
 
 use super::in_place::rewrite_in_place;
@@ -30,16 +28,12 @@ use crate::mailbox::render::{RenderOptions, render_message_seq};
 /// A message that does not end with an empty line (possible after `inc`
 /// or `edit`) gets one before the next message, so that the file reads
 /// back with the same messages (bsd-mailx would glue them together).
-///
-/// `done_to(off)` is told, in increasing order, that no byte of the
-/// mailbox before `off` will be read again.
 pub(super) fn produce(
     mb: &Mailbox,
     lockf: &File,
     cur: u64,
     keep: &dyn Fn(MsgFlags) -> bool,
     w: &mut dyn Write,
-    done_to: &dyn Fn(u64),
 ) -> io::Result<u64> {
     let mut t = Tail {
         w,
@@ -63,9 +57,6 @@ pub(super) fn produce(
             render_message_seq(mb, i, mb.flags(i), &ropts, &mut seq, &mut t)?;
             need_sep = !mb.entry(i).ends_blank;
         }
-        // The reader goes forward only.
-        let e = mb.entry(i);
-        done_to(e.offset + e.len);
     }
     let start = mb.scanned_len();
     if cur > start {
@@ -182,88 +173,39 @@ fn rewrite_rename(
         .mode(0o600)
         .open(&tmp)
         .map_err(fail)?;
-    // The old file's page cache is dropped behind the reader by a helper
-    // thread while we write, instead of all at once when its last
-    // descriptor closes after the rename (about 26 ms of the quit for a
-    // 100 MiB mailbox, on the critical path).
-    std::thread::scope(|sc| {
-        let (tx, rx) = std::sync::mpsc::channel::<u64>();
-        let old = mb.file();
-        let _ = std::thread::Builder::new().spawn_scoped(sc, move || drop_behind(old, rx));
-        let sent = std::cell::Cell::new(0u64);
-        let r = (|| -> io::Result<()> {
-            let mut w = StreamOut::buffered(&f);
-            let done_to = |off: u64| {
-                if off >= sent.get() + DROP_STEP {
-                    sent.set(off);
-                    let _ = tx.send(off);
-                }
-            };
-            produce(mb, lock.file(), cur, keep, &mut w, &done_to)?;
-            w.flush()
-        })();
-        // The rest goes while the new file is synced and renamed.
-        drop(tx);
-        finish_rename(r, &f, &meta, &tmp, path, dir)
-    })
-}
-
-/// How much of the old file is dropped at a time (see `rewrite_rename`).
-const DROP_STEP: u64 = 8 << 20;
-
-/// Drops the page cache of `old` up to each offset received, and all of
-/// it when the sender is gone (`posix_fadvise(DONTNEED)`: clean pages are
-/// freed; it changes no data, only what is cached).
-fn drop_behind(old: &File, rx: std::sync::mpsc::Receiver<u64>) {
-    let mut dropped = 0;
-    for off in rx {
-        if let Some(len) = std::num::NonZeroU64::new(off.saturating_sub(dropped)) {
-            let _ = fadvise(old, dropped, Some(len), Advice::DontNeed);
-            dropped = off;
-        }
-    }
-    let _ = fadvise(old, dropped, None, Advice::DontNeed);
-}
-
-/// The steps of `rewrite_rename` after the new content is written (`r`):
-/// owner, mode, one fsync, the rename, the directory's fsync.
-fn finish_rename(
-    r: io::Result<()>,
-    f: &File,
-    meta: &fs::Metadata,
-    tmp: &Path,
-    path: &Path,
-    dir: &Path,
-) -> Result<(), RenameFail> {
-    let fail = |e: io::Error| RenameFail::Io(tmp.to_path_buf(), e);
+    let r = (|| -> io::Result<()> {
+        let mut w = StreamOut::buffered(&f);
+        produce(mb, lock.file(), cur, keep, &mut w)?;
+        w.flush()
+    })();
     if let Err(e) = r {
-        let _ = fs::remove_file(tmp);
-        return Err(RenameFail::Io(tmp.to_path_buf(), e));
+        let _ = fs::remove_file(&tmp);
+        return Err(RenameFail::Io(tmp.clone(), e));
     }
     let tm = f.metadata().map_err(fail)?;
     if (tm.uid(), tm.gid()) != (meta.uid(), meta.gid())
-        && std::os::unix::fs::fchown(f, Some(meta.uid()), Some(meta.gid())).is_err()
+        && std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid())).is_err()
     {
-        let _ = fs::remove_file(tmp);
+        let _ = fs::remove_file(&tmp);
         return Err(RenameFail::Owner);
     }
     if let Err(e) = f.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777)) {
-        let _ = fs::remove_file(tmp);
+        let _ = fs::remove_file(&tmp);
         return Err(RenameFail::Io(path.to_path_buf(), e));
     }
     // One fsync for the data, the owner and the mode, before the rename
     // (the owner and mode are set after the data: a write by a non-root
     // user would clear set-id bits).
     if let Err(e) = f.sync_all() {
-        let _ = fs::remove_file(tmp);
-        return Err(RenameFail::Io(tmp.to_path_buf(), e));
+        let _ = fs::remove_file(&tmp);
+        return Err(RenameFail::Io(tmp.clone(), e));
     }
     let r = (|| -> io::Result<()> {
-        fs::rename(tmp, path)?;
+        fs::rename(&tmp, path)?;
         sync_dir(dir)
     })();
     if let Err(e) = r {
-        let _ = fs::remove_file(tmp);
+        let _ = fs::remove_file(&tmp);
         return Err(RenameFail::Io(path.to_path_buf(), e));
     }
     Ok(())
