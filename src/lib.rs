@@ -25,6 +25,8 @@ pub mod secrets;
 pub mod send;
 pub mod session;
 pub(crate) mod sys;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub use sys::mailx_c_main;
 pub mod term;
 pub(crate) mod transport;
 pub(crate) mod user;

@@ -133,7 +133,7 @@ returns to file order.\n",
         m.push_str(&format!("{}\n", esc(e.help)));
     }
     m.push_str(".SH VARIABLES\nSet with \\fBset\\fR in a start\\-up file or with \\fB\\-S\\fR. Of the environment, only \
-DEAD, EDITOR, LISTER, MBOX, PAGER, REPLYTO, SHELL and VISUAL are imported (plus HOME, USER, LOGNAME and MAIL, read directly).\n");
+DEAD, EDITOR, LISTER, MBOX, PAGER, REPLYTO, SHELL and VISUAL are imported (plus HOME, USER, LOGNAME, MAIL and XDG_CACHE_HOME, read directly).\n");
     for d in KNOWN {
         let kind = match d.kind {
             VarKind::Bool => "",
@@ -154,6 +154,7 @@ DEAD, EDITOR, LISTER, MBOX, PAGER, REPLYTO, SHELL and VISUAL are imported (plus 
 .TP\n.I ~/mbox\nRead messages are moved here at quit (or \\fB$MBOX\\fR).\n\
 .TP\n.I ~/Maildir/\nA directory with \\fIcur/\\fR, \\fInew/\\fR and \\fItmp/\\fR is a Maildir wherever a folder is named (\\fB\\-f\\fR, \\fBMAIL\\fR, \\fBMBOX\\fR, \\fB+name\\fR, \\fBsave\\fR/\\fBcopy\\fR targets, \\fBrecord\\fR). Messages are the files in \\fInew/\\fR (new) and \\fIcur/\\fR, in delivery order; the summary's date is the delivery time from the file name, the size and lines those of the file. Flags live in the names: \\fBS\\fR read, \\fBR\\fR replied, \\fBF\\fR flagged (\\fBflag\\fR, \\fBunflag\\fR); all others are kept. Seen messages move to \\fIcur/\\fR at quit, deleted ones are removed. Messages saved into a Maildir are written to \\fItmp/\\fR, synced and renamed into place; a new folder name ending in \\fB/\\fR (or any new folder with \\fBnewfolders=maildir\\fR) is created as a Maildir.\n\
 .TP\n.I ~/.cache/mailx/maildir\\-*\nThe Maildir header cache (or \\fB$XDG_CACHE_HOME\\fR\\fI/mailx/\\fR), one file per Maildir (named after its canonical path): for each message file, what the header summary needs (size, lines, sender, From, Sender, Subject, To), so a big Maildir opens and lists without reading every file. An optimisation only: a record is used only for a file of the very same name whose size and mtime are unchanged (a file changed within a second of the cache being written is not recorded); a damaged cache, one of another folder or version, is ignored and rewritten; one that cannot be written is not. Written to a temporary file and renamed; at most 512 MiB. \\fBnoheadercache\\fR turns it off.\n\
+.TP\n.I ~/.cache/mailx/\nThe index of an mbox of 16 to 256 MiB (offsets, counts and the fields of the header summary; \\fB$XDG_CACHE_HOME\\fR/mailx if that is set), so that opening it again need not read the whole file. It is used only while the mailbox's size, inode and change times are the ones recorded and every message's From_ line is where it was; otherwise the mailbox is read as always. Removing it is always safe; \\fBnoheadercache\\fR turns it off.\n\
 .TP\n.I ~/dead.letter\nUnsent messages (or \\fB$DEAD\\fR).\n\
 .TP\n.I ~/.mailx_history\nThe prompt's command history (or \\fBhistory\\-file\\fR), mode 0600.\n",
     );

@@ -294,7 +294,7 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "noheadercache",
         Bool,
-        "do not use or write the Maildir header cache ($XDG_CACHE_HOME/mailx, else ~/.cache/mailx)",
+        "do not use or write the Maildir header cache or the mbox index cache ($XDG_CACHE_HOME/mailx, else ~/.cache/mailx)",
     ),
     v(
         "nosave",

@@ -756,11 +756,12 @@ fn big_mailbox_summary_matches_bsd_mailx() {
     }
     let p = home.join("big.mbox");
     fs::write(&p, &data).unwrap();
-    let run_ours = |input: &str| -> Vec<u8> {
+    let run_ours_in = |input: &str, cache: &Path| -> Vec<u8> {
         let mut c = Command::new(env!("CARGO_BIN_EXE_mailx"));
         c.env_clear()
             .env("PATH", "/usr/bin:/bin")
             .env("HOME", &home)
+            .env("XDG_CACHE_HOME", cache)
             .env("MAILRC", "/dev/null")
             .env("USER", "root")
             .env("LANG", "C")
@@ -776,7 +777,9 @@ fn big_mailbox_summary_matches_bsd_mailx() {
             .unwrap();
         ch.wait_with_output().unwrap().stdout
     };
-    for input in [
+    let cache = home.join("cache");
+    let run_ours = |input: &str| run_ours_in(input, &cache);
+    let inputs = [
         "f *\nx\n",
         "p $\nx\n",
         "h $\nf 1-300\np 4000\nx\n",
@@ -784,14 +787,16 @@ fn big_mailbox_summary_matches_bsd_mailx() {
         // the middle and messages read in this session.
         "set showname\nd 7\np 900\nf *\nx\n",
         "p 1000\nf 980-1300 4000-4400\nx\n",
-    ] {
-        // The banner names our version (an intended difference).
-        let skip_banner = |v: Vec<u8>| -> Vec<u8> {
-            match v.iter().position(|&c| c == b'\n') {
-                Some(k) if v.starts_with(b"Mail version ") => v[k + 1..].to_vec(),
-                _ => v,
-            }
-        };
+    ];
+    // The banner names our version (an intended difference).
+    let skip_banner = |v: Vec<u8>| -> Vec<u8> {
+        match v.iter().position(|&c| c == b'\n') {
+            Some(k) if v.starts_with(b"Mail version ") => v[k + 1..].to_vec(),
+            _ => v,
+        }
+    };
+    let mut all_theirs = Vec::new();
+    for input in inputs {
         let theirs = skip_banner(bsd(
             &["-n", "-N", "-f", p.to_str().unwrap()],
             input,
@@ -809,7 +814,34 @@ fn big_mailbox_summary_matches_bsd_mailx() {
             fs::write(home.join("theirs.out"), &theirs).unwrap();
             panic!("{input:?}: output differs (kept in {})", home.display());
         }
+        all_theirs.push(theirs);
     }
+    // An index cache is made once the file is two seconds old (a change
+    // in the same clock tick could go unseen: see index_cache's tests),
+    // and opening through it gives the same output.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let _ = fs::remove_dir_all(&cache);
+    run_ours("x\n");
+    assert_eq!(fs::read_dir(cache.join("mailx")).unwrap().count(), 1);
+    for (input, theirs) in inputs.iter().zip(&all_theirs) {
+        let ours = skip_banner(run_ours(input));
+        assert!(
+            ours == *theirs,
+            "{input:?}: output differs with the index cache"
+        );
+    }
+    // Changed in place, same size: the cache is not used (the file's
+    // times changed), the change is seen.
+    let at = memchr::memmem::find(&data[20 << 20..], b"Subject: message ").unwrap() + (20 << 20);
+    let f = fs::OpenOptions::new().write(true).open(&p).unwrap();
+    std::os::unix::fs::FileExt::write_at(&f, b"SUBJECT: MESSAGE ", at as u64).unwrap();
+    drop(f);
+    let no_cache = home.join("no-cache");
+    for input in ["f *\nx\n", "p $\nx\n"] {
+        let fresh = run_ours_in(input, &no_cache);
+        assert!(run_ours(input) == fresh, "{input:?}: the changed file");
+    }
+    assert!(!no_cache.exists());
     // `From here on …` after an empty line starts a message too.
     let mb = Mailbox::open(&p).unwrap();
     assert!(mb.len() > n, "{} messages, {n} written", mb.len());

@@ -193,10 +193,10 @@ pub trait Folder: Send + Sync {
     }
     /// What a header summary line reads of message `i`: the envelope and
     /// a header block (envelope line first) that holds at least the
-    /// fields of `SUMMARY_FIELDS` (in maildir's `hcache`) as
-    /// `header_block` would give them.
+    /// fields of `kept::SUMMARY_FIELDS` as `header_block` would give them.
     /// Default: [`header_block_and_envelope`](Folder::header_block_and_envelope);
-    /// Maildir answers from its header cache when it can.
+    /// an mbox answers from the fields its scan kept, a Maildir from its
+    /// header cache.
     fn summary_headers(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
         self.header_block_and_envelope(i)
     }

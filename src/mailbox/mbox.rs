@@ -40,6 +40,11 @@
 //! From_ line (an in-place edit by another program between the samples) is
 //! not noticed. Drop the `Mailbox` after `quit`: its offsets describe the
 //! old file.
+//!
+//! A mailbox of 16 to 256 MiB may be opened from its index cache instead
+//! of a scan (see `index_cache`): only when the file's identity, size and
+//! times are the recorded ones and the same check as before a write-back
+//! passes.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -47,16 +52,19 @@ use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, BufRead, Read, Write};
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::fields::{Headers, parse_headers};
 use super::flags::MsgFlags;
 use super::folder::{Folder, FolderKind};
 use super::from_line::FromLine;
 use super::hash::{fnv, rand_u64, sample_hash};
+use super::index_cache;
+use super::kept::{Kept, NOT_KEPT};
 use super::lock::{LockError, LockOptions, MailboxLock};
 use super::reader::{MessageRead, RangeReader, SeqReader};
 use super::scan::{Scanner, feed_bytes, scan_file, scan_range};
-use super::scan_parallel::scan_parallel;
+use super::scan_parallel::{Scan, scan_parallel};
 use super::write::{QuitOptions, QuitOutcome, WriteError, quit};
 use crate::util::strerror;
 use rustix::fs::Access;
@@ -141,6 +149,9 @@ pub struct Mailbox {
     /// `(start, end, hash)` of sampled bytes for each scanned range (one per
     /// `open`/`inc`), to notice a mailbox changed in place behind our back.
     samples: Vec<(u64, u64, u64)>,
+    /// The summary fields kept by the scan (see `kept`), for the messages
+    /// it indexed.
+    kept: Option<Kept>,
 }
 
 /// Error of the locked variants: the lock, or reading.
@@ -210,13 +221,32 @@ impl Mailbox {
             readonly,
             edited: HashMap::new(),
             samples: Vec::new(),
+            kept: None,
         };
+        // A cached index is used only once the file proved to be the one
+        // it describes (see `index_cache`).
+        if let Some(scan) = index_cache::load(&mb.path, &meta) {
+            mb.install(scan);
+            if mb.verify_unchanged(&mb.file).ok() == Some(meta.len()) {
+                return Ok(mb);
+            }
+        }
+        let started = SystemTime::now();
         let scan = scan_parallel(&mb.file, meta.len())?;
-        mb.msgs = scan.msgs;
-        mb.preamble = scan.pre;
-        mb.scanned = scan.end;
-        mb.samples = scan.samples;
+        if let Ok(after) = mb.file.metadata() {
+            index_cache::store(&mb.path, &meta, &after, started, &scan);
+        }
+        mb.install(scan);
         Ok(mb)
+    }
+
+    /// Takes the index of a whole-file scan.
+    fn install(&mut self, scan: Scan) {
+        self.msgs = scan.msgs;
+        self.preamble = scan.pre;
+        self.scanned = scan.end;
+        self.samples = scan.samples;
+        self.kept = scan.kept;
     }
 
     /// Like [`Mailbox::open`], but holds the mailbox lock (see `lock`)
@@ -553,6 +583,16 @@ impl Mailbox {
         let end = scan_file(&self.file, start, &mut sc)?;
         let (new, pre) = sc.finish(end);
         if pre > 0 {
+            // The last message's header may have grown: its kept fields
+            // are forgotten.
+            let n = self.msgs.len();
+            if let Some(span) = self
+                .kept
+                .as_mut()
+                .and_then(|k| k.spans.get_mut(n.wrapping_sub(1)))
+            {
+                *span = NOT_KEPT;
+            }
             if let Some(last) = self.msgs.last_mut() {
                 // Recount the last message with its new tail.
                 let (off, flags) = (last.offset, last.flags);
@@ -638,6 +678,14 @@ impl Folder for Mailbox {
         Mailbox::header_block(self, i)
     }
     fn header_block_and_envelope(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
+        self.header_block_and_from(i)
+    }
+    fn summary_headers(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
+        if !self.edited.contains_key(&i)
+            && let Some(got) = self.kept.as_ref().and_then(|k| k.get(i))
+        {
+            return Ok(got);
+        }
         self.header_block_and_from(i)
     }
     fn headers(&self, i: usize) -> io::Result<Headers> {

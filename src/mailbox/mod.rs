@@ -20,6 +20,8 @@
 //! | `pio` | positional reads (`pread`, EINTR retried) |
 //! | `reader` | range and sequential readers, CRLF → LF |
 //! | `hash` | FNV-1a, sampled-byte hashes, random names |
+//! | `kept` | the summary fields kept by the scan of a mailbox up to 256 MiB |
+//! | `index_cache` | a verified cache of a big mbox's index (`~/.cache/mailx`) |
 //! | `flags` | [`MsgFlags`] |
 //! | `lock` | dotlock + fcntl lock ([`MailboxLock`]) |
 //! | `render` | [`render_message`]: a message as bsd-mailx's `sendmessage` writes it |
@@ -53,6 +55,8 @@ pub(crate) mod write;
 mod fields;
 pub(crate) mod from_line;
 mod hash;
+pub(crate) mod index_cache;
+mod kept;
 pub mod maildir;
 mod mbox;
 mod pio;
@@ -66,9 +70,10 @@ pub use fields::{Headers, RawField, header_fields};
 pub use flags::MsgFlags;
 pub use folder::{Folder, FolderKind, append_messages, open_folder};
 pub use from_line::FromLine;
+pub(crate) use kept::SUMMARY_FIELDS;
 pub use lock::{LockError, LockOptions, MailboxLock};
 pub use maildir::Maildir;
-pub(crate) use maildir::{SUMMARY_FIELDS, set_cache_dir};
+pub(crate) use maildir::set_cache_dir;
 pub use mbox::{LockedOpenError, Mailbox, MsgEntry, NotMbox};
 pub use render::{RenderOptions, render_message};
 pub use write::{

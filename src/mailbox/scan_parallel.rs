@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io;
 
 use super::hash::sample_hash;
+use super::kept::{KEEP_MAX, Kept};
 use super::mbox::MsgEntry;
 use super::pio::read_full_at;
 use super::scan::{Scanner, scan_file, scan_range};
@@ -80,6 +81,9 @@ pub(crate) struct Scan {
     /// `(start, end, hash)` of the sampled bytes of each scanned part, for
     /// `Mailbox::verify_unchanged`.
     pub(crate) samples: Vec<(u64, u64, u64)>,
+    /// The summary fields, for a file of at most `KEEP_MAX` bytes (one
+    /// span per entry of `msgs`).
+    pub(crate) kept: Option<Kept>,
 }
 
 /// Indexes a whole file whose size was `size` when opened: split at
@@ -93,13 +97,18 @@ pub(crate) fn scan_parallel(f: &File, size: u64) -> io::Result<Scan> {
 /// One sequential scan of the whole file.
 fn scan_whole(f: &File) -> io::Result<Scan> {
     let mut sc = Scanner::new(0);
+    let size = f.metadata()?.len();
+    if size <= KEEP_MAX {
+        sc.keep_fields();
+    }
     let end = scan_file(f, 0, &mut sc)?;
-    let (msgs, pre) = sc.finish(end);
+    let (msgs, pre, kept) = sc.finish_kept(end);
     Ok(Scan {
         msgs,
         pre,
         end,
         samples: vec![(0, end, sample_hash(f, 0, end)?)],
+        kept,
     })
 }
 
@@ -122,7 +131,7 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
     if starts.len() == 1 {
         return scan_whole(f);
     }
-    type Part = (Vec<MsgEntry>, u64, u64, u64);
+    type Part = (Vec<MsgEntry>, u64, u64, u64, Option<Kept>);
     let scan_part = |k: usize| -> io::Result<Part> {
         let start = starts[k];
         let limit = starts.get(k + 1).copied().unwrap_or(u64::MAX);
@@ -131,9 +140,12 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
         } else {
             Scanner::continuing(start)
         };
+        if size <= KEEP_MAX {
+            sc.keep_fields();
+        }
         let end = scan_range(f, start, limit, &mut sc)?;
-        let (msgs, pre) = sc.finish(end);
-        Ok((msgs, pre, end, sample_hash(f, start, end)?))
+        let (msgs, pre, kept) = sc.finish_kept(end);
+        Ok((msgs, pre, end, sample_hash(f, start, end)?, kept))
     };
     let results: Vec<io::Result<Part>> = std::thread::scope(|s| {
         // Parts 1.. in new threads (or here, if a thread cannot be made),
@@ -158,8 +170,9 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
     let mut pre = 0;
     let mut end = 0;
     let mut samples = Vec::new();
+    let mut kept: Option<Kept> = None;
     for (k, r) in results.into_iter().enumerate() {
-        let (part, part_pre, part_end, hash) = r?;
+        let (part, part_pre, part_end, hash, part_kept) = r?;
         if starts.get(k + 1).is_some_and(|&next| part_end != next) {
             // The file shrank under us: the sequential scan sees it whole.
             return scan_whole(f);
@@ -169,8 +182,17 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
         if k == 0 {
             msgs = part;
             pre = part_pre;
+            kept = part_kept;
             continue;
         }
+        // The kept fields follow the entries (the continuation's span is
+        // dropped with it); on any mismatch none are kept.
+        kept = match (kept, part_kept) {
+            (Some(mut a), Some(b)) if !part.is_empty() && b.spans.len() == part.len() => {
+                a.append_part(b).map(|()| a)
+            }
+            _ => None,
+        };
         let mut it = part.into_iter();
         // The continuation entry: the bytes before this part's first
         // message belong to the previous part's last message.
@@ -188,11 +210,13 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
         }
         msgs.extend(it);
     }
+    let kept = kept.filter(|k| k.spans.len() == msgs.len());
     Ok(Scan {
         msgs,
         pre,
         end,
         samples,
+        kept,
     })
 }
 
@@ -246,8 +270,10 @@ mod tests {
             }
             let mb = Mailbox::from_bytes(&data).unwrap();
             let mut sc = Scanner::new(0);
+            sc.keep_fields();
             feed_bytes(&mut sc, 0, &data);
-            let (want, want_pre) = sc.finish(data.len() as u64);
+            let (want, want_pre, want_kept) = sc.finish_kept(data.len() as u64);
+            let want_kept = want_kept.unwrap();
             let half = data.len() as u64 / 2;
             if split_point(mb.file(), half, data.len() as u64)
                 .unwrap()
@@ -261,6 +287,7 @@ mod tests {
                     pre,
                     end,
                     samples,
+                    kept,
                 } = scan_in_parts(mb.file(), data.len() as u64, parts).unwrap();
                 // The samples cover the file without gaps.
                 assert_eq!(samples.first().map(|s| s.0), Some(0));
@@ -272,6 +299,10 @@ mod tests {
                 for (i, (a, b)) in got.iter().zip(&want).enumerate() {
                     assert_eq!(a, b, "round {round} parts {parts} message {i}");
                 }
+                // The kept fields join as the entries do.
+                let kept = kept.unwrap();
+                assert_eq!(kept.spans, want_kept.spans, "round {round} parts {parts}");
+                assert_eq!(kept.data, want_kept.data, "round {round} parts {parts}");
             }
         }
         // Most inputs really were split.

@@ -34,7 +34,7 @@ pub(crate) fn print(st: &ReadState, list: &[usize]) {
     // (decode_words may ask for it).
     let _ = locale::charset();
     let mb = &*st.mb;
-    let make = |chunk: &[usize]| -> Vec<String> {
+    let make = |chunk: &[usize]| -> String {
         chunk
             .iter()
             .map(|&m| line(mb, m, CachedHeaders::read(mb, m - 1).as_ref()))

@@ -6,11 +6,11 @@
 use super::{ReadState, announce, newfileinfo};
 use std::path::{Path, PathBuf};
 
-use crate::mailbox::{LockOptions, MsgFlags, open_folder, set_cache_dir};
+use crate::mailbox::{LockOptions, MsgFlags, index_cache, open_folder, set_cache_dir};
 use crate::session::Session;
 use crate::{expand, outln, output, user, util};
 
-/// Where Maildir header caches go: `$XDG_CACHE_HOME/mailx` (an absolute
+/// Where caches go (a Maildir's header cache, a big mbox's index): `$XDG_CACHE_HOME/mailx` (an absolute
 /// path), else `~/.cache/mailx`; None with `noheadercache` or no home.
 fn header_cache_dir(s: &Session) -> Option<PathBuf> {
     if s.is_set("noheadercache") {
@@ -56,7 +56,9 @@ pub(crate) fn setfile(
     let Some(path) = expand::expand(s, name) else {
         return Err(OpenError::Failed);
     };
-    set_cache_dir(header_cache_dir(s));
+    let cache = header_cache_dir(s);
+    index_cache::set_dir(cache.clone());
+    set_cache_dir(cache);
     let mb = match open_folder(path.as_ref()) {
         Ok(mb) => mb,
         Err(e) => {

@@ -52,8 +52,10 @@ use crate::mailbox::fields::header_fields;
 use crate::mailbox::hash::{fnv, rand_u64};
 use crate::mailbox::pio::read_full_at;
 
-/// The header fields a summary line reads (lower case). A summary that
-/// reads another field must add it here (and bump [`VERSION`]).
+/// The header fields kept in the cache (lower case): those a summary line
+/// reads (`kept::SUMMARY_FIELDS`, shared with the mbox) and `To` (for
+/// `showto`). A summary that reads another field must add it there and
+/// here (and bump [`VERSION`]).
 pub(crate) const SUMMARY_FIELDS: &[&str] = &["from", "sender", "subject", "subj", "to"];
 
 const MAGIC: &[u8] = b"mailx maildir header cache\n";

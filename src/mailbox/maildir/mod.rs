@@ -46,7 +46,7 @@ mod quit;
 mod scan;
 
 pub(crate) use deliver::{create, deliver, deliver_all};
-pub(crate) use hcache::{SUMMARY_FIELDS, set_dir as set_cache_dir};
+pub(crate) use hcache::set_dir as set_cache_dir;
 
 use std::collections::HashSet;
 use std::fs::{self, File};

@@ -23,8 +23,9 @@
 //!
 //! * **rename** (a `-f` folder outside the spool directory, whose directory
 //!   is writable): the new content is written to a temporary file in
-//!   the same directory, fsynced, given the old owner, group and mode, and
-//!   renamed over the mailbox; then the directory is fsynced. A crash leaves
+//!   the same directory, given the old owner, group and mode, fsynced
+//!   (one fsync for all of it), and renamed over the mailbox; then the
+//!   directory is fsynced. A crash leaves
 //!   the old or the new file, never a cut one.
 //! * **in place** (the system mailbox and anything in /var/mail — an MTA
 //!   may hold the old file open waiting for the lock, and must find it still

@@ -176,9 +176,7 @@ fn rewrite_rename(
     let r = (|| -> io::Result<()> {
         let mut w = StreamOut::buffered(&f);
         produce(mb, lock.file(), cur, keep, &mut w)?;
-        w.flush()?;
-        drop(w);
-        f.sync_all()
+        w.flush()
     })();
     if let Err(e) = r {
         let _ = fs::remove_file(&tmp);
@@ -191,9 +189,18 @@ fn rewrite_rename(
         let _ = fs::remove_file(&tmp);
         return Err(RenameFail::Owner);
     }
+    if let Err(e) = f.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777)) {
+        let _ = fs::remove_file(&tmp);
+        return Err(RenameFail::Io(path.to_path_buf(), e));
+    }
+    // One fsync for the data, the owner and the mode, before the rename
+    // (the owner and mode are set after the data: a write by a non-root
+    // user would clear set-id bits).
+    if let Err(e) = f.sync_all() {
+        let _ = fs::remove_file(&tmp);
+        return Err(RenameFail::Io(tmp.clone(), e));
+    }
     let r = (|| -> io::Result<()> {
-        f.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))?;
-        f.sync_all()?;
         fs::rename(&tmp, path)?;
         sync_dir(dir)
     })();
