@@ -11,6 +11,7 @@ pub mod cli;
 pub(crate) mod cmd;
 pub mod compose;
 pub(crate) mod expand;
+pub(crate) mod imap;
 pub mod interp;
 pub mod lex;
 pub(crate) mod locale;

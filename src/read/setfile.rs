@@ -6,7 +6,7 @@
 use super::{ReadState, announce, newfileinfo};
 use crate::mailbox::{LockOptions, MsgFlags, open_folder};
 use crate::session::Session;
-use crate::{expand, outln, output, util};
+use crate::{expand, imap, outln, output, util};
 
 /// Why a mailbox could not be opened (the message was already printed).
 #[derive(Debug, PartialEq, Eq)]
@@ -41,8 +41,18 @@ pub(crate) fn setfile(
     let Some(path) = expand::expand(s, name) else {
         return Err(OpenError::Failed);
     };
-    let mb = match open_folder(path.as_ref()) {
+    let remote = imap::is_imap(&path);
+    let opened = if remote {
+        imap::open(s, &path)
+    } else {
+        open_folder(path.as_ref())
+    };
+    let mb = match opened {
         Ok(mb) => mb,
+        Err(e) if remote => {
+            output::err_line(&format!("mail: {e}"));
+            return Err(OpenError::Failed);
+        }
         Err(e) => {
             if !isedit && e.kind() == std::io::ErrorKind::NotFound {
                 return nomail(quiet_nomail);
@@ -51,7 +61,14 @@ pub(crate) fn setfile(
             return Err(OpenError::Failed);
         }
     };
-    let mb = if let Some(old) = rd.as_mut().filter(|st| !st.placeholder) {
+    let mb = if remote {
+        // A server folder is not a file the old one's write-back can
+        // change: keep the connection.
+        if let Some(old) = rd.as_mut().filter(|st| !st.placeholder) {
+            super::quit::quit(s, old);
+        }
+        mb
+    } else if let Some(old) = rd.as_mut().filter(|st| !st.placeholder) {
         // Write the current mailbox back first, then read the new one
         // afresh: it may be the same file, just rewritten.
         drop(mb);

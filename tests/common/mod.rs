@@ -29,6 +29,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+pub mod imap;
 pub mod introspect;
 pub mod pty;
 pub mod require;

@@ -38,6 +38,8 @@ mod quit;
 mod scan;
 
 pub(crate) use deliver::{create, deliver, deliver_all};
+#[cfg_attr(not(feature = "imap"), allow(unused_imports))]
+pub(crate) use scan::envelope_line;
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -48,7 +50,8 @@ use std::path::{Path, PathBuf};
 use rustix::fs::Access;
 
 use self::name::Name;
-use self::scan::{Entry, Sub, count_lines, scan};
+pub(crate) use self::scan::count_lines;
+use self::scan::{Entry, Sub, scan};
 use super::fields::Headers;
 use super::flags::MsgFlags;
 use super::folder::{Folder, FolderKind};

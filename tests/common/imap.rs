@@ -1,0 +1,419 @@
+//! The one fake IMAP server of the tests: a thread on a random port that
+//! takes one connection and speaks enough IMAP4rev1 for a read-mode
+//! session (CAPABILITY, LOGIN, AUTHENTICATE PLAIN, SELECT, UID FETCH of
+//! summaries and of BODY.PEEK[], UID STORE, UID EXPUNGE, NOOP, UID COPY,
+//! APPEND, LOGOUT) over plain text, with the faults Dovecot will not
+//! produce ([`Fault`]). It records every line the client sent and returns
+//! the mailbox as it was left ([`Ended`]).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+/// What the server does wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// The summary FETCH answer is not IMAP.
+    MalformedFetch,
+    /// A message's literal is announced 100 bytes longer than sent, and
+    /// then the server stays silent.
+    ShortLiteral,
+    /// The server answers nothing after SELECT.
+    StopAfterSelect,
+    /// A message's literal is announced as 2 GiB (nothing more is sent).
+    GiantLiteral,
+    /// The greeting is garbage.
+    BadGreeting,
+}
+
+/// One message on the server.
+#[derive(Clone, Debug)]
+pub struct Msg {
+    pub uid: u32,
+    pub flags: Vec<String>,
+    /// CRLF line ends.
+    pub raw: Vec<u8>,
+    /// Another mailbox's name when it was copied there.
+    pub mailbox: String,
+}
+
+/// How a session ended.
+pub struct Ended {
+    /// Every line the client sent (literals and SASL answers included).
+    pub lines: Vec<String>,
+    /// The messages left, in every mailbox.
+    pub msgs: Vec<Msg>,
+}
+
+impl Ended {
+    /// Lines sent that start with a command (after the tag) `verb`.
+    pub fn commands(&self, verb: &str) -> Vec<String> {
+        self.lines
+            .iter()
+            .filter(|l| {
+                l.split_once(' ')
+                    .is_some_and(|(_, r)| r.to_ascii_uppercase().starts_with(verb))
+            })
+            .cloned()
+            .collect()
+    }
+    /// The flags of `uid` in INBOX (None when it is gone).
+    pub fn flags(&self, uid: u32) -> Option<Vec<String>> {
+        self.msgs
+            .iter()
+            .find(|m| m.uid == uid && m.mailbox == "INBOX")
+            .map(|m| m.flags.clone())
+    }
+}
+
+pub struct FakeImap {
+    pub addr: SocketAddr,
+    handle: thread::JoinHandle<Ended>,
+}
+
+/// A test message: `From:`, `Subject:`, a body of `n` lines.
+pub fn message(from: &str, subject: &str, n: usize) -> Vec<u8> {
+    let mut s = format!(
+        "Return-Path: <{from}>\r\nFrom: {from}\r\nTo: tester@example.test\r\nSubject: {subject}\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n"
+    );
+    for i in 0..n {
+        s.push_str(&format!("line {i} of {subject}\r\n"));
+    }
+    s.into_bytes()
+}
+
+impl FakeImap {
+    /// Starts on 127.0.0.1 with INBOX holding `msgs` (UIDs 1, 2, …).
+    pub fn start(msgs: Vec<Vec<u8>>, starttls: bool, fault: Fault) -> FakeImap {
+        Self::start_on("127.0.0.1:0".parse().unwrap(), msgs, starttls, fault)
+    }
+
+    /// Starts on `bind`.
+    pub fn start_on(
+        bind: SocketAddr,
+        msgs: Vec<Vec<u8>>,
+        starttls: bool,
+        fault: Fault,
+    ) -> FakeImap {
+        let l = TcpListener::bind(bind).unwrap();
+        let addr = l.local_addr().unwrap();
+        let msgs: Vec<Msg> = msgs
+            .into_iter()
+            .enumerate()
+            .map(|(i, raw)| Msg {
+                uid: i as u32 + 1,
+                flags: Vec::new(),
+                raw,
+                mailbox: "INBOX".into(),
+            })
+            .collect();
+        let handle = thread::spawn(move || {
+            let (s, _) = l.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            serve(s, msgs, starttls, fault)
+        });
+        FakeImap { addr, handle }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Waits for the session to end.
+    pub fn ended(self) -> Ended {
+        self.handle.join().unwrap()
+    }
+}
+
+fn uid_range(spec: &str, max: u32) -> (u32, u32) {
+    let spec = spec.split(',').next().unwrap_or("");
+    match spec.split_once(':') {
+        Some((a, b)) => {
+            let a: u32 = a.parse().unwrap_or(1);
+            let b: u32 = if b == "*" {
+                max.max(a)
+            } else {
+                b.parse().unwrap_or(a)
+            };
+            (a, b)
+        }
+        None => {
+            let a: u32 = spec.parse().unwrap_or(0);
+            (a, a)
+        }
+    }
+}
+
+fn in_set(spec: &str, uid: u32) -> bool {
+    spec.split(',').any(|p| match p.split_once(':') {
+        Some((a, b)) => {
+            let a: u32 = a.parse().unwrap_or(u32::MAX);
+            let b: u32 = if b == "*" {
+                u32::MAX
+            } else {
+                b.parse().unwrap_or(0)
+            };
+            (a..=b).contains(&uid)
+        }
+        None => p.parse() == Ok(uid),
+    })
+}
+
+fn header_of(raw: &[u8]) -> &[u8] {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |p| p + 4);
+    &raw[..end]
+}
+
+fn serve(s: TcpStream, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ended {
+    let mut w = s.try_clone().unwrap();
+    let mut r = BufReader::new(s);
+    let mut lines = Vec::new();
+    let caps = if starttls {
+        "IMAP4rev1 STARTTLS AUTH=PLAIN UIDPLUS"
+    } else {
+        "IMAP4rev1 AUTH=PLAIN UIDPLUS"
+    };
+    if fault == Fault::BadGreeting {
+        let _ = w.write_all(b"220 smtp.example.test ESMTP\r\n");
+    } else {
+        let _ = w.write_all(format!("* OK [CAPABILITY {caps}] fake ready\r\n").as_bytes());
+    }
+    let mut silent = false;
+    loop {
+        let mut line = String::new();
+        match r.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let line = line.trim_end().to_string();
+        lines.push(line.clone());
+        if silent {
+            continue;
+        }
+        let (tag, rest) = line.split_once(' ').unwrap_or((&line, ""));
+        let up = rest.to_ascii_uppercase();
+        let mut out: Vec<u8> = Vec::new();
+        let max = msgs.iter().map(|m| m.uid).max().unwrap_or(0);
+        let inbox: Vec<usize> = (0..msgs.len())
+            .filter(|&i| msgs[i].mailbox == "INBOX")
+            .collect();
+        if up.starts_with("CAPABILITY") {
+            out.extend(format!("* CAPABILITY {caps}\r\n{tag} OK done\r\n").bytes());
+        } else if up.starts_with("LOGIN") {
+            out.extend(format!("{tag} OK logged in\r\n").bytes());
+        } else if up.starts_with("AUTHENTICATE PLAIN") {
+            let _ = w.write_all(b"+ \r\n");
+            let mut a = String::new();
+            let _ = r.read_line(&mut a);
+            lines.push(a.trim_end().to_string());
+            out.extend(format!("{tag} OK authenticated\r\n").bytes());
+        } else if up.starts_with("SELECT") || up.starts_with("EXAMINE") {
+            out.extend(
+                format!(
+                    "* {} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 42] ok\r\n* OK [UIDNEXT {}] ok\r\n{tag} OK [READ-WRITE] selected\r\n",
+                    inbox.len(),
+                    max + 1
+                )
+                .bytes(),
+            );
+            if fault == Fault::StopAfterSelect {
+                let _ = w.write_all(&out);
+                silent = true;
+                continue;
+            }
+        } else if up.starts_with("UID FETCH") {
+            let args: Vec<&str> = rest.splitn(4, ' ').collect();
+            let (a, b) = uid_range(args.get(2).unwrap_or(&""), max);
+            let body = up.contains("BODY.PEEK[]") || up.contains("BODY[]");
+            let set_seen = up.contains("BODY[]");
+            for (seq, &i) in inbox.iter().enumerate() {
+                let m = &mut msgs[i];
+                if m.uid < a || m.uid > b {
+                    continue;
+                }
+                if body {
+                    if set_seen && !m.flags.iter().any(|f| f == "\\Seen") {
+                        m.flags.push("\\Seen".into());
+                    }
+                    match fault {
+                        Fault::ShortLiteral => {
+                            out.extend(
+                                format!(
+                                    "* {} FETCH (UID {} BODY[] {{{}}}\r\n",
+                                    seq + 1,
+                                    m.uid,
+                                    m.raw.len() + 100
+                                )
+                                .bytes(),
+                            );
+                            out.extend_from_slice(&m.raw);
+                            let _ = w.write_all(&out);
+                            silent = true;
+                            out.clear();
+                            break;
+                        }
+                        Fault::GiantLiteral => {
+                            out.extend(
+                                format!(
+                                    "* {} FETCH (UID {} BODY[] {{2147483648}}\r\n",
+                                    seq + 1,
+                                    m.uid
+                                )
+                                .bytes(),
+                            );
+                            let _ = w.write_all(&out);
+                            silent = true;
+                            out.clear();
+                            break;
+                        }
+                        _ => {}
+                    }
+                    out.extend(
+                        format!(
+                            "* {} FETCH (UID {} BODY[] {{{}}}\r\n",
+                            seq + 1,
+                            m.uid,
+                            m.raw.len()
+                        )
+                        .bytes(),
+                    );
+                    out.extend_from_slice(&m.raw);
+                    out.extend(b")\r\n");
+                } else if fault == Fault::MalformedFetch {
+                    out.extend(
+                        format!("* {} FETCH (UID {} FLAGS ((( garbage\r\n", seq + 1, m.uid).bytes(),
+                    );
+                } else {
+                    let h = header_of(&m.raw);
+                    out.extend(
+                        format!(
+                            "* {} FETCH (UID {} FLAGS ({}) RFC822.SIZE {} INTERNALDATE \"01-Jan-2024 10:00:00 +0000\" BODY[HEADER.FIELDS (FROM SUBJECT)] {{{}}}\r\n",
+                            seq + 1,
+                            m.uid,
+                            m.flags.join(" "),
+                            m.raw.len(),
+                            h.len()
+                        )
+                        .bytes(),
+                    );
+                    out.extend_from_slice(h);
+                    out.extend(b")\r\n");
+                }
+            }
+            if silent {
+                continue;
+            }
+            out.extend(format!("{tag} OK fetched\r\n").bytes());
+        } else if up.starts_with("UID STORE") {
+            let args: Vec<&str> = rest.splitn(5, ' ').collect();
+            let set = args.get(2).copied().unwrap_or("");
+            let op = args.get(3).copied().unwrap_or("");
+            let flags: Vec<String> = args
+                .get(4)
+                .unwrap_or(&"")
+                .trim_matches(|c| c == '(' || c == ')')
+                .split(' ')
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect();
+            for m in msgs
+                .iter_mut()
+                .filter(|m| m.mailbox == "INBOX" && in_set(set, m.uid))
+            {
+                for f in &flags {
+                    if op.starts_with('+') && !m.flags.contains(f) {
+                        m.flags.push(f.clone());
+                    } else if op.starts_with('-') {
+                        m.flags.retain(|x| x != f);
+                    }
+                }
+            }
+            out.extend(format!("{tag} OK stored\r\n").bytes());
+        } else if up.starts_with("UID EXPUNGE") || up.starts_with("EXPUNGE") {
+            let set = rest.split(' ').nth(2).unwrap_or("1:*").to_string();
+            let gone = |m: &Msg| {
+                m.mailbox == "INBOX"
+                    && in_set(&set, m.uid)
+                    && m.flags.iter().any(|f| f == "\\Deleted")
+            };
+            let mut seq = 0;
+            let mut kept = Vec::new();
+            for m in msgs.drain(..) {
+                if m.mailbox == "INBOX" {
+                    seq += 1;
+                }
+                if gone(&m) {
+                    out.extend(format!("* {seq} EXPUNGE\r\n").bytes());
+                    seq -= 1;
+                } else {
+                    kept.push(m);
+                }
+            }
+            msgs = kept;
+            out.extend(format!("{tag} OK expunged\r\n").bytes());
+        } else if up.starts_with("UID COPY") {
+            let args: Vec<&str> = rest.splitn(4, ' ').collect();
+            let set = args.get(2).copied().unwrap_or("");
+            let to = args.get(3).unwrap_or(&"").trim_matches('"').to_string();
+            let copies: Vec<Msg> = msgs
+                .iter()
+                .filter(|m| m.mailbox == "INBOX" && in_set(set, m.uid))
+                .map(|m| Msg {
+                    mailbox: to.clone(),
+                    ..m.clone()
+                })
+                .collect();
+            msgs.extend(copies);
+            out.extend(format!("{tag} OK copied\r\n").bytes());
+        } else if up.starts_with("APPEND") {
+            let to = rest
+                .split(' ')
+                .nth(1)
+                .unwrap_or("")
+                .trim_matches('"')
+                .to_string();
+            let flags: Vec<String> = rest
+                .split_once('(')
+                .and_then(|(_, x)| x.split_once(')'))
+                .map(|(f, _)| {
+                    f.split(' ')
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let n: usize = rest
+                .rsplit_once('{')
+                .and_then(|(_, x)| x.trim_end_matches('}').parse().ok())
+                .unwrap_or(0);
+            let _ = w.write_all(b"+ go ahead\r\n");
+            let mut raw = vec![0; n];
+            let _ = r.read_exact(&mut raw);
+            let mut end = String::new();
+            let _ = r.read_line(&mut end);
+            lines.push(String::from_utf8_lossy(&raw).into_owned());
+            msgs.push(Msg {
+                uid: max + 1,
+                flags,
+                raw,
+                mailbox: to,
+            });
+            out.extend(format!("{tag} OK appended\r\n").bytes());
+        } else if up.starts_with("NOOP") {
+            out.extend(format!("* {} EXISTS\r\n{tag} OK noop\r\n", inbox.len()).bytes());
+        } else if up.starts_with("LOGOUT") {
+            out.extend(format!("* BYE bye\r\n{tag} OK logged out\r\n").bytes());
+            let _ = w.write_all(&out);
+            break;
+        } else {
+            out.extend(format!("{tag} BAD unknown command\r\n").bytes());
+        }
+        let _ = w.write_all(&out);
+    }
+    Ended { lines, msgs }
+}

@@ -1,0 +1,307 @@
+//! IMAP folders against the fake server of tests/common/imap.rs: a whole
+//! read-mode session (summary from one UID FETCH, the text fetched with
+//! BODY.PEEK when shown, \Seen and deletions only at `quit`, nothing at
+//! `exit`), save to local folders and to the server, and the faults a real
+//! server will not produce: malformed responses, a literal shorter than
+//! announced, a 2 GiB literal, a server that stops answering, a greeting
+//! that is not IMAP, no STARTTLS on `imap://` to a host that is not
+//! loopback. The password comes from `~/.netrc` and must never show.
+
+mod common;
+use common::imap::{Ended, FakeImap, Fault, message};
+use common::*;
+
+use std::io::Write;
+use std::net::ToSocketAddrs;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+
+const PASSWORD: &str = "s3cret-pw";
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+/// Runs `mailx -N -f URL` with `stdin`, HOME holding a ~/.netrc for
+/// `host`, and `rc` as the start-up file.
+fn run(t: &TempDir, host: &str, url: &str, rc: &str, stdin: &str) -> Run {
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let netrc = home.join(".netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine {host} login tester password {PASSWORD}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(t.join("rc"), rc).unwrap();
+    let mut c = Command::new(ours())
+        .args(["-N", "-f", url])
+        .env_clear()
+        .env("HOME", &home)
+        .env("USER", "tester")
+        .env("LOGNAME", "tester")
+        .env("PATH", "/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("MAILRC", t.join("rc"))
+        .current_dir(t.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // mailx may exit before it reads everything (a refused connection).
+    let _ = c.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let o = c.wait_with_output().unwrap();
+    let r = Run {
+        code: o.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&o.stdout).into_owned(),
+        err: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    assert!(
+        !r.out.contains(PASSWORD) && !r.err.contains(PASSWORD),
+        "password shown"
+    );
+    r
+}
+
+fn three() -> Vec<Vec<u8>> {
+    vec![
+        message("alice@example.test", "first", 2),
+        message("bob@example.test", "second", 3),
+        message("carol@example.test", "third", 1),
+    ]
+}
+
+fn url(s: &FakeImap) -> String {
+    format!("imap://tester@127.0.0.1:{}/INBOX", s.port())
+}
+
+fn has(flags: &Option<Vec<String>>, f: &str) -> bool {
+    flags.as_ref().is_some_and(|v| v.iter().any(|x| x == f))
+}
+
+#[test]
+fn read_delete_and_quit_change_the_server_only_at_quit() {
+    let t = TempDir::new("imap-quit");
+    let s = FakeImap::start(three(), false, Fault::None);
+    let u = url(&s);
+    let r = run(&t, "127.0.0.1", &u, "", "h\np 2\nd 3\nq\n");
+    let e: Ended = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert!(
+        r.out.contains(" U  2 bob@example.test ") && r.out.contains("first"),
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("line 2 of second"), "{}", r.out);
+    assert!(r.out.contains(&format!("\"{u}\" complete")), "{}", r.out);
+    // One summary FETCH for all messages, with PEEK; the text with PEEK.
+    let fetches = e.commands("UID FETCH");
+    assert_eq!(fetches.len(), 2, "{fetches:?}");
+    assert!(
+        fetches[0].contains("UID FETCH 1:* ") && fetches[0].contains("BODY.PEEK[HEADER.FIELDS")
+    );
+    assert!(fetches[1].contains("UID FETCH 2 ") && fetches[1].contains("BODY.PEEK[]"));
+    // Changes: 2 seen, 3 gone, 1 untouched.
+    assert!(has(&e.flags(2), "\\Seen"), "{:?}", e.msgs);
+    assert_eq!(e.flags(3), None, "{:?}", e.msgs);
+    assert_eq!(e.flags(1), Some(vec![]), "{:?}", e.msgs);
+    assert_eq!(e.commands("UID EXPUNGE").len(), 1, "{:?}", e.lines);
+    assert!(e.commands("UID EXPUNGE")[0].ends_with("UID EXPUNGE 3"));
+    // AUTHENTICATE PLAIN was offered; LOGIN (with the password) not sent.
+    assert!(e.commands("LOGIN").is_empty());
+    assert_eq!(e.commands("AUTHENTICATE PLAIN").len(), 1);
+}
+
+#[test]
+fn exit_leaves_the_server_unchanged() {
+    let t = TempDir::new("imap-exit");
+    let s = FakeImap::start(three(), false, Fault::None);
+    let u = url(&s);
+    let r = run(&t, "127.0.0.1", &u, "", "p 1\nd 2\nx\n");
+    let e = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert!(e.commands("UID STORE").is_empty(), "{:?}", e.lines);
+    assert!(e.commands("UID EXPUNGE").is_empty() && e.commands("EXPUNGE").is_empty());
+    assert_eq!(e.msgs.len(), 3);
+    assert!(e.msgs.iter().all(|m| m.flags.is_empty()), "{:?}", e.msgs);
+}
+
+#[test]
+fn save_to_local_folders_and_copy_on_the_server() {
+    let t = TempDir::new("imap-save");
+    let s = FakeImap::start(three(), false, Fault::None);
+    let u = url(&s);
+    let mbox = t.join("saved.mbox");
+    let md = t.join("md/");
+    let cmds = format!(
+        "s 1 {}\ncopy 2 {}\ncopy 3 imap://tester@127.0.0.1:{}/Archive\nq\n",
+        mbox.display(),
+        md.display(),
+        s.port()
+    );
+    let r = run(&t, "127.0.0.1", &u, "", &cmds);
+    let e = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    let m = std::fs::read_to_string(&mbox).unwrap();
+    assert!(m.starts_with("From alice@example.test "), "{m}");
+    assert!(m.contains("Subject: first\n") && m.contains("line 1 of first\n") && !m.contains('\r'));
+    let new: Vec<_> = std::fs::read_dir(md.join("new"))
+        .unwrap()
+        .chain(std::fs::read_dir(md.join("cur")).unwrap())
+        .collect();
+    assert_eq!(new.len(), 1);
+    let f = std::fs::read_to_string(new[0].as_ref().unwrap().path()).unwrap();
+    assert!(
+        f.starts_with("Return-Path: <bob@example.test>\n") && f.contains("line 2 of second"),
+        "{f}"
+    );
+    assert_eq!(e.commands("UID COPY").len(), 1, "{:?}", e.lines);
+    assert!(e.commands("UID COPY")[0].ends_with("UID COPY 3 \"Archive\""));
+    assert!(e.msgs.iter().any(|m| m.mailbox == "Archive" && m.uid == 3));
+}
+
+#[test]
+fn save_from_a_local_folder_appends_with_flags() {
+    let t = TempDir::new("imap-append");
+    let s = FakeImap::start(vec![], false, Fault::None);
+    let local = t.join("local.mbox");
+    std::fs::write(
+        &local,
+        "From x@y Mon Jan  1 10:00:00 2024\nFrom: x@y\nSubject: local one\nStatus: RO\n\nhello\n\n",
+    )
+    .unwrap();
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let netrc = home.join(".netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine 127.0.0.1 login tester password {PASSWORD}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = Command::new(ours())
+        .args(["-N", "-f", local.to_str().unwrap()])
+        .env_clear()
+        .env("HOME", &home)
+        .env("USER", "tester")
+        .env("MAILRC", "/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(
+                format!("copy 1 imap://tester@127.0.0.1:{}/Saved\nx\n", s.port()).as_bytes(),
+            )?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let e = s.ended();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let saved: Vec<_> = e.msgs.iter().filter(|m| m.mailbox == "Saved").collect();
+    assert_eq!(saved.len(), 1, "{:?}", e.lines);
+    assert_eq!(saved[0].flags, vec!["\\Seen".to_string()]);
+    let raw = String::from_utf8_lossy(&saved[0].raw);
+    assert!(
+        raw.starts_with("From: x@y\r\nSubject: local one\r\n") && raw.ends_with("hello\r\n"),
+        "{raw:?}"
+    );
+}
+
+/// A fault: the session fails with `want` on stderr, exit status 1, and
+/// the server was not changed.
+fn fault_case(fault: Fault, stdin: &str, want: &str) {
+    let t = TempDir::new("imap-fault");
+    let s = FakeImap::start(three(), false, fault);
+    let u = url(&s);
+    let r = run(&t, "127.0.0.1", &u, "set imap-timeout=2\n", stdin);
+    assert!(!r.err.contains("panicked"), "{}", r.err);
+    assert!(
+        r.err.contains(want),
+        "{fault:?}: want {want:?} in stderr: {}",
+        r.err
+    );
+    assert_eq!(r.code, 1, "{fault:?}: {}{}", r.out, r.err);
+    drop(s);
+}
+
+#[test]
+fn a_malformed_fetch_answer_is_an_error() {
+    fault_case(Fault::MalformedFetch, "q\n", "not IMAP");
+}
+
+#[test]
+fn a_greeting_that_is_not_imap_is_an_error() {
+    fault_case(Fault::BadGreeting, "q\n", "greeting is not IMAP");
+}
+
+#[test]
+fn a_server_that_stops_answering_times_out() {
+    fault_case(
+        Fault::StopAfterSelect,
+        "q\n",
+        "timed out (no answer within 2 s)",
+    );
+}
+
+#[test]
+fn a_literal_shorter_than_announced_times_out() {
+    fault_case(Fault::ShortLiteral, "p 1\nq\n", "timed out");
+}
+
+#[test]
+fn a_2_gib_literal_is_refused_unread() {
+    fault_case(
+        Fault::GiantLiteral,
+        "p 1\nq\n",
+        "literal larger than the limit",
+    );
+}
+
+#[test]
+fn no_starttls_to_a_host_that_is_not_loopback_is_refused() {
+    // The machine's own name: it reaches the fake server, but it is not a
+    // loopback name, so plain text must not be used for the log-in.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_string();
+    let addr = (host.as_str(), 0)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .unwrap_or_else(|| panic!("the host name {host} does not resolve"));
+    assert!(!host.eq_ignore_ascii_case("localhost") && host.parse::<std::net::IpAddr>().is_err());
+    let t = TempDir::new("imap-plain");
+    let s = FakeImap::start_on(addr, three(), false, Fault::None);
+    let u = format!("imap://tester@{host}:{}/INBOX", s.port());
+    let r = run(&t, &host, &u, "", "q\n");
+    let e = s.ended();
+    assert!(
+        r.err.contains("does not offer STARTTLS; refusing"),
+        "{}",
+        r.err
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        e.commands("LOGIN").is_empty() && e.commands("AUTHENTICATE").is_empty(),
+        "{:?}",
+        e.lines
+    );
+    // With imap-allow-plaintext it goes on.
+    let t = TempDir::new("imap-plain2");
+    let s = FakeImap::start_on(addr, three(), false, Fault::None);
+    let u = format!("imap://tester@{host}:{}/INBOX", s.port());
+    let r = run(&t, &host, &u, "set imap-allow-plaintext\n", "x\n");
+    let _ = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+}
