@@ -7,8 +7,10 @@
 //! that is not IMAP, no STARTTLS on `imap://` to a host that is not
 //! loopback. The password comes from `~/.netrc` and must never show.
 
+#![cfg(feature = "imap")]
+
 mod common;
-use common::imap::{Ended, FakeImap, Fault, message};
+use common::imap::{Ended, FakeImap, Fault, make_certs, message};
 use common::*;
 
 use std::io::Write;
@@ -304,4 +306,81 @@ fn no_starttls_to_a_host_that_is_not_loopback_is_refused() {
     let r = run(&t, &host, &u, "set imap-allow-plaintext\n", "x\n");
     let _ = s.ended();
     assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+}
+
+/// `imaps://` to the fake server with a certificate for `names`; the
+/// start-up file `rc` (`$D` is the certificate directory).
+fn tls_case(names: &str, rc: &str, host: &str) -> (Run, Ended) {
+    let t = TempDir::new("imap-tls");
+    let (_, cert, key) = make_certs(t.path(), names);
+    let s = FakeImap::start_tls(three(), &cert, &key);
+    let u = format!("imaps://tester@{host}:{}/INBOX", s.port());
+    let rc = rc.replace("$D", &t.path().display().to_string());
+    let r = run(&t, host, &u, &rc, "p 1\nq\n");
+    (r, s.ended())
+}
+
+#[test]
+fn imaps_with_the_ca_file_verifies_and_works() {
+    require!(Req::Openssl);
+    let (r, e) = tls_case(
+        "DNS:localhost,IP:127.0.0.1",
+        "set tls-ca-file=$D/ca.pem\n",
+        "localhost",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert!(r.out.contains("line 1 of first"), "{}", r.out);
+    assert!(has(&e.flags(1), "\\Seen"), "{:?}", e.msgs);
+}
+
+#[test]
+fn imaps_with_an_unknown_ca_is_refused_before_log_in() {
+    require!(Req::Openssl);
+    let (r, e) = tls_case("DNS:localhost,IP:127.0.0.1", "", "localhost");
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    assert!(
+        r.err.contains("signed by an unknown authority"),
+        "{}",
+        r.err
+    );
+    assert!(e.lines.is_empty(), "{:?}", e.lines);
+}
+
+#[test]
+fn imaps_with_a_certificate_for_another_name_is_refused() {
+    require!(Req::Openssl);
+    let (r, e) = tls_case(
+        "DNS:other.example.test",
+        "set tls-ca-file=$D/ca.pem\n",
+        "localhost",
+    );
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    assert!(r.err.contains("not valid for \"localhost\""), "{}", r.err);
+    assert!(e.lines.is_empty(), "{:?}", e.lines);
+}
+
+#[test]
+fn inc_takes_in_new_mail_with_noop() {
+    let t = TempDir::new("imap-inc");
+    let s = FakeImap::start(three(), false, Fault::NewMailAtNoop);
+    let u = url(&s);
+    let r = run(&t, "127.0.0.1", &u, "", "inc\ninc\np 4\nx\n");
+    let e = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert!(
+        r.out.contains("INBOX\": 4 messages 1 new 4 unread\n"),
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("No new mail."), "{}", r.out);
+    assert!(r.out.contains("line 0 of late arrival"), "{}", r.out);
+    assert_eq!(e.commands("NOOP").len(), 2);
+    // The new message only: UID FETCH 4:*.
+    assert!(
+        e.commands("UID FETCH")
+            .iter()
+            .any(|c| c.contains("UID FETCH 4:* ")),
+        "{:?}",
+        e.lines
+    );
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use rustls::{CertificateError, ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 
 /// A TLS stream over TCP.
 pub(crate) type TlsStream = StreamOwned<ClientConnection, TcpStream>;
@@ -72,15 +72,21 @@ fn tls_error(e: io::Error, host: &str) -> io::Error {
     if e.kind() != io::ErrorKind::InvalidData {
         return e;
     }
-    let text = e.to_string();
-    let why = if text.contains("UnknownIssuer") {
-        "the server's certificate is signed by an unknown authority (see tls-ca-file)".to_string()
-    } else if text.contains("NotValidForName") {
-        format!("the server's certificate is not valid for \"{host}\"")
-    } else if text.contains("Expired") {
-        "the server's certificate has expired".to_string()
-    } else {
-        text
+    let why = match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::InvalidCertificate(c)) => match c {
+            CertificateError::UnknownIssuer => {
+                "the server's certificate is signed by an unknown authority (see tls-ca-file)"
+                    .to_string()
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                format!("the server's certificate is not valid for \"{host}\"")
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "the server's certificate has expired".to_string()
+            }
+            other => format!("the server's certificate is not acceptable: {other}"),
+        },
+        _ => e.to_string(),
     };
     other(format!("TLS: {why}"))
 }

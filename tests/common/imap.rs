@@ -2,14 +2,22 @@
 //! takes one connection and speaks enough IMAP4rev1 for a read-mode
 //! session (CAPABILITY, LOGIN, AUTHENTICATE PLAIN, SELECT, UID FETCH of
 //! summaries and of BODY.PEEK[], UID STORE, UID EXPUNGE, NOOP, UID COPY,
-//! APPEND, LOGOUT) over plain text, with the faults Dovecot will not
+//! APPEND, LOGOUT) over plain text or TLS (`imaps://`, [`make_certs`]
+//! makes a CA and a certificate with the openssl command), with the faults Dovecot will not
 //! produce ([`Fault`]). It records every line the client sent and returns
 //! the mailbox as it was left ([`Ended`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 /// What the server does wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +34,8 @@ pub enum Fault {
     GiantLiteral,
     /// The greeting is garbage.
     BadGreeting,
+    /// Not a fault: a new message arrives just before the first NOOP.
+    NewMailAtNoop,
 }
 
 /// One message on the server.
@@ -99,20 +109,39 @@ impl FakeImap {
     ) -> FakeImap {
         let l = TcpListener::bind(bind).unwrap();
         let addr = l.local_addr().unwrap();
-        let msgs: Vec<Msg> = msgs
-            .into_iter()
-            .enumerate()
-            .map(|(i, raw)| Msg {
-                uid: i as u32 + 1,
-                flags: Vec::new(),
-                raw,
-                mailbox: "INBOX".into(),
-            })
-            .collect();
+        let msgs = numbered(msgs);
         let handle = thread::spawn(move || {
             let (s, _) = l.accept().unwrap();
             s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
             serve(s, msgs, starttls, fault)
+        });
+        FakeImap { addr, handle }
+    }
+
+    /// Starts an `imaps://` server on 127.0.0.1 (TLS from the first byte)
+    /// with the certificate chain and key of the PEM files.
+    pub fn start_tls(msgs: Vec<Vec<u8>>, cert: &Path, key: &Path) -> FakeImap {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_file(key).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let cfg = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        let cfg = Arc::new(cfg);
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let msgs = numbered(msgs);
+        let handle = thread::spawn(move || {
+            let (s, _) = l.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            let conn = ServerConnection::new(cfg).unwrap();
+            serve(StreamOwned::new(conn, s), msgs, false, Fault::None)
         });
         FakeImap { addr, handle }
     }
@@ -125,6 +154,94 @@ impl FakeImap {
     pub fn ended(self) -> Ended {
         self.handle.join().unwrap()
     }
+}
+
+fn numbered(msgs: Vec<Vec<u8>>) -> Vec<Msg> {
+    msgs.into_iter()
+        .enumerate()
+        .map(|(i, raw)| Msg {
+            uid: i as u32 + 1,
+            flags: Vec::new(),
+            raw,
+            mailbox: "INBOX".into(),
+        })
+        .collect()
+}
+
+/// A test CA and a server certificate it signed for `names` (openssl
+/// subjectAltName syntax, e.g. `DNS:localhost,IP:127.0.0.1`), made with
+/// the openssl command in `dir`: (ca.pem, cert.pem, key.pem).
+pub fn make_certs(dir: &Path, names: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut a = vec!["req", "-x509"];
+    a.extend(ec);
+    a.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=mailx test CA",
+    ]);
+    run(&a);
+    let mut a = vec!["req"];
+    a.extend(ec);
+    a.extend([
+        "-keyout",
+        "key.pem",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=mailx test server",
+    ]);
+    run(&a);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        format!("basicConstraints=CA:FALSE\nsubjectAltName={names}\nextendedKeyUsage=serverAuth\n"),
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    )
 }
 
 fn uid_range(spec: &str, max: u32) -> (u32, u32) {
@@ -169,8 +286,18 @@ fn header_of(raw: &[u8]) -> &[u8] {
     &raw[..end]
 }
 
-fn serve(s: TcpStream, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ended {
-    let mut w = s.try_clone().unwrap();
+/// Writes to the stream under the reader.
+struct W<'a, S: Read + Write>(&'a mut BufReader<S>);
+
+impl<S: Read + Write> W<'_, S> {
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        let s = self.0.get_mut();
+        s.write_all(b)?;
+        s.flush()
+    }
+}
+
+fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ended {
     let mut r = BufReader::new(s);
     let mut lines = Vec::new();
     let caps = if starttls {
@@ -179,9 +306,9 @@ fn serve(s: TcpStream, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ende
         "IMAP4rev1 AUTH=PLAIN UIDPLUS"
     };
     if fault == Fault::BadGreeting {
-        let _ = w.write_all(b"220 smtp.example.test ESMTP\r\n");
+        let _ = W(&mut r).write_all(b"220 smtp.example.test ESMTP\r\n");
     } else {
-        let _ = w.write_all(format!("* OK [CAPABILITY {caps}] fake ready\r\n").as_bytes());
+        let _ = W(&mut r).write_all(format!("* OK [CAPABILITY {caps}] fake ready\r\n").as_bytes());
     }
     let mut silent = false;
     loop {
@@ -207,7 +334,7 @@ fn serve(s: TcpStream, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ende
         } else if up.starts_with("LOGIN") {
             out.extend(format!("{tag} OK logged in\r\n").bytes());
         } else if up.starts_with("AUTHENTICATE PLAIN") {
-            let _ = w.write_all(b"+ \r\n");
+            let _ = W(&mut r).write_all(b"+ \r\n");
             let mut a = String::new();
             let _ = r.read_line(&mut a);
             lines.push(a.trim_end().to_string());
@@ -222,7 +349,7 @@ fn serve(s: TcpStream, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ende
                 .bytes(),
             );
             if fault == Fault::StopAfterSelect {
-                let _ = w.write_all(&out);
+                let _ = W(&mut r).write_all(&out);
                 silent = true;
                 continue;
             }
@@ -252,7 +379,7 @@ fn serve(s: TcpStream, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ende
                                 .bytes(),
                             );
                             out.extend_from_slice(&m.raw);
-                            let _ = w.write_all(&out);
+                            let _ = W(&mut r).write_all(&out);
                             silent = true;
                             out.clear();
                             break;
@@ -266,7 +393,7 @@ fn serve(s: TcpStream, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ende
                                 )
                                 .bytes(),
                             );
-                            let _ = w.write_all(&out);
+                            let _ = W(&mut r).write_all(&out);
                             silent = true;
                             out.clear();
                             break;
@@ -391,7 +518,7 @@ fn serve(s: TcpStream, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ende
                 .rsplit_once('{')
                 .and_then(|(_, x)| x.trim_end_matches('}').parse().ok())
                 .unwrap_or(0);
-            let _ = w.write_all(b"+ go ahead\r\n");
+            let _ = W(&mut r).write_all(b"+ go ahead\r\n");
             let mut raw = vec![0; n];
             let _ = r.read_exact(&mut raw);
             let mut end = String::new();
@@ -405,15 +532,25 @@ fn serve(s: TcpStream, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ende
             });
             out.extend(format!("{tag} OK appended\r\n").bytes());
         } else if up.starts_with("NOOP") {
-            out.extend(format!("* {} EXISTS\r\n{tag} OK noop\r\n", inbox.len()).bytes());
+            let mut n = inbox.len();
+            if fault == Fault::NewMailAtNoop && !msgs.iter().any(|m| m.uid > 3) {
+                msgs.push(Msg {
+                    uid: max + 1,
+                    flags: vec!["\\Recent".into()],
+                    raw: message("dave@example.test", "late arrival", 1),
+                    mailbox: "INBOX".into(),
+                });
+                n += 1;
+            }
+            out.extend(format!("* {n} EXISTS\r\n{tag} OK noop\r\n").bytes());
         } else if up.starts_with("LOGOUT") {
             out.extend(format!("* BYE bye\r\n{tag} OK logged out\r\n").bytes());
-            let _ = w.write_all(&out);
+            let _ = W(&mut r).write_all(&out);
             break;
         } else {
             out.extend(format!("{tag} BAD unknown command\r\n").bytes());
         }
-        let _ = w.write_all(&out);
+        let _ = W(&mut r).write_all(&out);
     }
     Ended { lines, msgs }
 }

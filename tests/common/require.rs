@@ -55,6 +55,8 @@ pub enum Req {
     PostfixRig,
     /// mblaze's `mlist` and `mflag` (Debian package mblaze).
     Mblaze,
+    /// The openssl command (test certificates for TLS).
+    Openssl,
 }
 
 impl Req {
@@ -71,6 +73,7 @@ impl Req {
             Req::Pty => "pseudo-terminals",
             Req::PostfixRig => "the Postfix test rig",
             Req::Mblaze => "mblaze (mlist, mflag)",
+            Req::Openssl => "the openssl command",
         }
     }
 }
@@ -226,6 +229,7 @@ fn probe(req: Req) -> Result<(), String> {
             executable(Path::new("/usr/bin/mlist"))?;
             executable(Path::new("/usr/bin/mflag"))
         }
+        Req::Openssl => runs("openssl", &["version"]),
     }
 }
 
