@@ -3,7 +3,7 @@
 //!
 //! - [`require`] (and the `require!` macro), in `require.rs`: whether an
 //!   external requirement (bsd-mailx, cc, root, setpriv, a tmpfs, python3,
-//!   dotlockfile, ptys, the Postfix rig) is present; skips loudly, or fails
+//!   dotlockfile, ptys, the Postfix rig, the Dovecot IMAP rig) is present; skips loudly, or fails
 //!   under `MAILX_REQUIRE_ALL=1`. [`bsd_mailx`] is the one path of the
 //!   reference binary.
 //! - [`Pty`] and [`run_on_pty`], in `pty.rs`: the one pseudo-terminal driver.

@@ -1,6 +1,7 @@
 //! The one place that decides whether an external requirement of a test is
 //! present: the reference bsd-mailx, a C compiler, root, a second user,
-//! a tmpfs mount, python3, dotlockfile, pseudo-terminals, the Postfix rig, mblaze, s-nail.
+//! a tmpfs mount, python3, dotlockfile, pseudo-terminals, the Postfix rig,
+//! the Dovecot IMAP rig, mblaze, s-nail.
 //!
 //! `require(Req::X)` (or the `require!` macro, which returns from the test)
 //! probes once per test binary. When the requirement is missing it writes
@@ -25,6 +26,21 @@ pub const BSD_MAILX_DEFAULT: &str = "/usr/bin/bsd-mailx";
 pub const POSTFIX_CA: &str = "/etc/postfix/mxtest-tls/ca.pem";
 /// The rig's Dovecot oauth2 passdb settings (its introspection URL).
 pub const POSTFIX_OAUTH2_CONF: &str = "/etc/dovecot/mxtest-oauth2.conf.ext";
+/// The Dovecot IMAP rig (scripts/dovecot-test-setup.sh; facts in its
+/// header): the CA that signed its server certificate (localhost, 127.0.0.1).
+pub const DOVECOT_CA: &str = "/etc/dovecot/mxtest-imap-tls/ca.pem";
+/// The rig's IMAP port on 127.0.0.1 (STARTTLS offered, plaintext login allowed).
+pub const DOVECOT_IMAP_PORT: u16 = 2143;
+/// The rig's implicit-TLS IMAPS port on 127.0.0.1.
+pub const DOVECOT_IMAPS_PORT: u16 = 2993;
+/// The rig's system user (home /home/mximap, mail in maildir:~/Maildir,
+/// Maildir++ folders `~/Maildir/.name/`; its ~/.forward makes Postfix
+/// deliver there too).
+pub const DOVECOT_USER: &str = "mximap";
+/// The rig user's IMAP password.
+pub const DOVECOT_PASS: &str = "mximap-secret";
+/// The rig's Dovecot configuration (for `doveadm -c`).
+pub const DOVECOT_CONF: &str = "/etc/dovecot/mxtest-imap.conf";
 /// Debian's setgid dot-locking helper (package liblockfile-bin).
 pub const DOTLOCKFILE: &str = "/usr/bin/dotlockfile";
 /// util-linux's tool to run a command as another user.
@@ -53,6 +69,8 @@ pub enum Req {
     Pty,
     /// The loopback Postfix rig of scripts/postfix-test-setup.sh, as root.
     PostfixRig,
+    /// The loopback Dovecot IMAP rig of scripts/dovecot-test-setup.sh, as root.
+    DovecotRig,
     /// mblaze's `mlist` and `mflag` (Debian package mblaze).
     Mblaze,
     /// The openssl command (test certificates for TLS).
@@ -72,6 +90,7 @@ impl Req {
             Req::SNail => "s-nail",
             Req::Pty => "pseudo-terminals",
             Req::PostfixRig => "the Postfix test rig",
+            Req::DovecotRig => "the Dovecot IMAP test rig",
             Req::Mblaze => "mblaze (mlist, mflag)",
             Req::Openssl => "the openssl command",
         }
@@ -225,6 +244,7 @@ fn probe(req: Req) -> Result<(), String> {
         Req::SNail => executable(Path::new("/usr/bin/s-nail")),
         Req::Pty => super::pty::probe(),
         Req::PostfixRig => postfix_rig(),
+        Req::DovecotRig => dovecot_rig(),
         Req::Mblaze => {
             executable(Path::new("/usr/bin/mlist"))?;
             executable(Path::new("/usr/bin/mflag"))
@@ -294,6 +314,36 @@ fn postfix_rig() -> Result<(), String> {
         if runs("id", &[user]).is_err() {
             return Err(format!("no user {user}; {fix}"));
         }
+    }
+    Ok(())
+}
+
+/// The IMAP rig: root, Dovecot, its CA, its two listeners on 127.0.0.1 and
+/// its user with a Maildir (scripts/dovecot-test-setup.sh makes all of them).
+fn dovecot_rig() -> Result<(), String> {
+    let fix = "run `sudo bash scripts/dovecot-test-setup.sh`";
+    root().map_err(|e| format!("{e}; {fix}"))?;
+    for f in [
+        "/usr/sbin/dovecot",
+        "/usr/bin/doveadm",
+        DOVECOT_CA,
+        DOVECOT_CONF,
+    ] {
+        if !Path::new(f).exists() {
+            return Err(format!("{f} missing; {fix}"));
+        }
+    }
+    for port in [DOVECOT_IMAP_PORT, DOVECOT_IMAPS_PORT] {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            return Err(format!("nothing listens on 127.0.0.1:{port}; {fix}"));
+        }
+    }
+    if runs("id", &[DOVECOT_USER]).is_err() {
+        return Err(format!("no user {DOVECOT_USER}; {fix}"));
+    }
+    let maildir = format!("/home/{DOVECOT_USER}/Maildir/cur");
+    if !Path::new(&maildir).is_dir() {
+        return Err(format!("{maildir} missing; {fix}"));
     }
     Ok(())
 }
