@@ -338,3 +338,24 @@ fn a_wrong_password_is_a_clear_error_without_the_password() {
     assert!(!err.contains("not-the-password") && !out.contains("not-the-password"));
     assert_eq!(f.state().len(), 1);
 }
+
+#[test]
+fn plus_names_a_folder_on_the_server_of_the_folder_variable() {
+    require!(Req::DovecotRig);
+    require!(Req::Python3);
+    let f = Folder::new("plus", 1);
+    let t = TempDir::new("dovecot-plus");
+    home(&t, DOVECOT_PASS);
+    let mut rc = std::fs::read_to_string(t.join("rc")).unwrap();
+    rc.push_str(&format!(
+        "set folder=imaps://{DOVECOT_USER}@localhost:{DOVECOT_IMAPS_PORT}/\n"
+    ));
+    std::fs::write(t.join("rc"), rc).unwrap();
+    let name = format!("+{}", f.0);
+    let (code, out, err) = mailx(&t, &["-N", "-f", &name], "p 1\nfile\nq\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("body line of msg 1"), "{out}");
+    // The name as given, as for a local folder.
+    assert!(out.contains(&format!("\"{name}\": 1 message")), "{out}");
+    assert!(seen(&f.state()[0].0));
+}

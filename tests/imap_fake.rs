@@ -10,15 +10,13 @@
 #![cfg(feature = "imap")]
 
 mod common;
-use common::imap::{Ended, FakeImap, Fault, make_certs, message};
+use common::imap::{Ended, FakeImap, Fault, PASSWORD, make_certs, message};
 use common::*;
 
 use std::io::Write;
 use std::net::ToSocketAddrs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
-
-const PASSWORD: &str = "s3cret-pw";
 
 struct Run {
     code: i32,
@@ -383,4 +381,38 @@ fn inc_takes_in_new_mail_with_noop() {
         "{:?}",
         e.lines
     );
+}
+
+#[test]
+fn the_password_command_logs_in_and_login_is_used_when_asked() {
+    let t = TempDir::new("imap-pwcmd");
+    let s = FakeImap::start(three(), false, Fault::None);
+    let u = url(&s);
+    // ~/.netrc is for another host: only the command knows the password.
+    let rc =
+        format!("set imap-auth-password-command=\"printf %s {PASSWORD}\"\nset imap-auth=login\n");
+    let r = run(&t, "elsewhere.example", &u, &rc, "x\n");
+    let e = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert_eq!(e.commands("LOGIN").len(), 1, "{:?}", e.lines);
+    assert!(e.commands("AUTHENTICATE").is_empty());
+}
+
+#[test]
+fn a_refused_log_in_names_the_command_not_the_password() {
+    let t = TempDir::new("imap-badpw");
+    let s = FakeImap::start(three(), false, Fault::None);
+    let u = url(&s);
+    let r = run(
+        &t,
+        "127.0.0.1",
+        &u,
+        "set imap-auth-password=wrong-one\n",
+        "q\n",
+    );
+    let _ = s.ended();
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    let want = format!("mail: {u}: AUTHENTICATE PLAIN: the server answered NO: ");
+    assert!(r.err.contains(&want), "{}", r.err);
+    assert!(!r.err.contains("wrong-one"), "{}", r.err);
 }

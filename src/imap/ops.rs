@@ -71,8 +71,17 @@ mod on {
         Ok(c)
     }
 
+    /// `e` with the folder's name (no password) in front.
+    fn named(url: &ImapUrl, e: io::Error) -> io::Error {
+        io::Error::new(e.kind(), format!("{}: {e}", url.display()))
+    }
+
     /// Opens the mailbox of `url` as a folder.
     pub(super) fn open(s: &Session, url: &ImapUrl) -> io::Result<Box<dyn Folder>> {
+        open_inner(s, url).map_err(|e| named(url, e))
+    }
+
+    fn open_inner(s: &Session, url: &ImapUrl) -> io::Result<Box<dyn Folder>> {
         let mut c = connect(s, url)?;
         let sel = c.select(&url.mailbox, false)?;
         let sums = if sel.exists == 0 {
@@ -120,6 +129,15 @@ mod on {
 
     /// APPEND each message (without its envelope line) to `url`.
     pub(super) fn append(
+        s: &Session,
+        src: &dyn Folder,
+        which: &[usize],
+        url: &ImapUrl,
+    ) -> io::Result<()> {
+        append_inner(s, src, which, url).map_err(|e| named(url, e))
+    }
+
+    fn append_inner(
         s: &Session,
         src: &dyn Folder,
         which: &[usize],

@@ -15,9 +15,13 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use data_encoding::BASE64;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
+
+/// The one password the fake server takes (user `tester`).
+pub const PASSWORD: &str = "s3cret-pw";
 
 /// What the server does wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -332,13 +336,22 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
         if up.starts_with("CAPABILITY") {
             out.extend(format!("* CAPABILITY {caps}\r\n{tag} OK done\r\n").bytes());
         } else if up.starts_with("LOGIN") {
-            out.extend(format!("{tag} OK logged in\r\n").bytes());
+            if rest == format!("LOGIN \"tester\" \"{PASSWORD}\"") {
+                out.extend(format!("{tag} OK logged in\r\n").bytes());
+            } else {
+                out.extend(format!("{tag} NO [AUTHENTICATIONFAILED] wrong\r\n").bytes());
+            }
         } else if up.starts_with("AUTHENTICATE PLAIN") {
             let _ = W(&mut r).write_all(b"+ \r\n");
             let mut a = String::new();
             let _ = r.read_line(&mut a);
             lines.push(a.trim_end().to_string());
-            out.extend(format!("{tag} OK authenticated\r\n").bytes());
+            let got = BASE64.decode(a.trim_end().as_bytes()).unwrap_or_default();
+            if got == format!("\0tester\0{PASSWORD}").as_bytes() {
+                out.extend(format!("{tag} OK authenticated\r\n").bytes());
+            } else {
+                out.extend(format!("{tag} NO [AUTHENTICATIONFAILED] wrong\r\n").bytes());
+            }
         } else if up.starts_with("SELECT") || up.starts_with("EXAMINE") {
             out.extend(
                 format!(
