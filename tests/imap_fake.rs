@@ -259,6 +259,11 @@ fn a_literal_shorter_than_announced_times_out() {
 }
 
 #[test]
+fn a_failed_fetch_makes_read_mode_exit_1_even_after_exit() {
+    fault_case(Fault::ShortLiteral, "p 1\nx\n", "timed out");
+}
+
+#[test]
 fn a_2_gib_literal_is_refused_unread() {
     fault_case(
         Fault::GiantLiteral,
@@ -412,7 +417,7 @@ fn a_refused_log_in_names_the_command_not_the_password() {
     );
     let _ = s.ended();
     assert_eq!(r.code, 1, "{}{}", r.out, r.err);
-    let want = format!("mail: {u}: AUTHENTICATE PLAIN: the server answered NO: ");
+    let want = format!(": {u}: AUTHENTICATE PLAIN: the server answered NO: ");
     assert!(r.err.contains(&want), "{}", r.err);
     assert!(!r.err.contains("wrong-one"), "{}", r.err);
 }

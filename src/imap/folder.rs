@@ -25,6 +25,7 @@ use crate::mailbox::{
     Folder, FolderKind, FromLine, LockOptions, LockedOpenError, MsgFlags, QuitOptions, QuitOutcome,
     WriteError,
 };
+use crate::util;
 
 /// Bytes shared between the cache and a reader.
 struct Shared(Arc<Vec<u8>>);
@@ -217,8 +218,10 @@ impl ImapFolder {
             .cloned()
     }
 
-    /// `e` with the folder's name in front.
+    /// `e` with the folder's name in front. The session has failed with
+    /// the server: read mode will exit 1.
     fn err(&self, e: io::Error) -> io::Error {
+        util::note_write_failure();
         io::Error::new(e.kind(), format!("{}: {e}", self.name.display()))
     }
 
@@ -422,8 +425,10 @@ impl Folder for ImapFolder {
     ) -> Result<usize, LockedOpenError> {
         let last = self.msgs.iter().map(|m| m.uid).max().unwrap_or(0);
         let name = self.name.display().to_string();
-        let wrap =
-            |e: io::Error| LockedOpenError::Io(io::Error::new(e.kind(), format!("{name}: {e}")));
+        let wrap = |e: io::Error| {
+            util::note_write_failure();
+            LockedOpenError::Io(io::Error::new(e.kind(), format!("{name}: {e}")))
+        };
         let sums = {
             let mut c = self.client.lock().unwrap_or_else(|e| e.into_inner());
             c.noop().map_err(wrap)?;

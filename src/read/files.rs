@@ -153,7 +153,7 @@ fn save_to_server(
     }
     if let Err(e) = imap::save_on_server(s, &*st.mb, &which, path) {
         outln!();
-        output::err_line(&format!("mail: {e}"));
+        util::warnx(&e.to_string());
         util::note_write_failure();
         return false;
     }

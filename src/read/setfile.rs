@@ -50,7 +50,7 @@ pub(crate) fn setfile(
     let mb = match opened {
         Ok(mb) => mb,
         Err(e) if remote => {
-            output::err_line(&format!("mail: {e}"));
+            util::warnx(&e.to_string());
             return Err(OpenError::Failed);
         }
         Err(e) => {
