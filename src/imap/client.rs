@@ -14,7 +14,7 @@ use std::time::Duration;
 use data_encoding::BASE64;
 use imap_proto::{AttributeValue, Capability, MailboxDatum, Response, ResponseCode, Status};
 
-use super::conn::{Conn, failed};
+use super::conn::{Conn, failed, parse};
 use super::tls;
 use super::url::ImapUrl;
 use crate::secrets::Secret;
@@ -128,6 +128,31 @@ pub(crate) fn uid_set(uids: &[u32]) -> String {
     out
 }
 
+/// The summary in a FETCH response, if it is one with everything the
+/// summary fetch asks for (a FETCH without it is an unsolicited flag
+/// update, or a broken server's).
+pub(crate) fn summary_of(r: Response<'_>) -> Option<Summary> {
+    let Response::Fetch(_, attrs) = r else {
+        return None;
+    };
+    let mut s = Summary::default();
+    let mut got_header = false;
+    for a in attrs {
+        match a {
+            AttributeValue::Uid(u) => s.uid = u,
+            AttributeValue::Flags(f) => s.flags = f.iter().map(|x| x.to_string()).collect(),
+            AttributeValue::Rfc822Size(n) => s.size = u64::from(n),
+            AttributeValue::InternalDate(d) => s.internal_date = d.to_string(),
+            AttributeValue::BodySection { data, .. } => {
+                got_header = true;
+                s.header = data.map(|d| d.into_owned()).unwrap_or_default();
+            }
+            _ => {}
+        }
+    }
+    (s.uid != 0 && got_header).then_some(s)
+}
+
 impl Client {
     /// Connects, secures the connection and reads the capabilities; no
     /// log-in yet. Returns whether the server pre-authenticated us.
@@ -138,8 +163,8 @@ impl Client {
             conn.start_tls(cfg, &url.host)?;
         }
         let greeting = conn.read_response()?;
-        let (preauth, mut caps) = match Response::parse(&greeting) {
-            Ok((_, Response::Data { status, outcome })) => {
+        let (preauth, mut caps) = match parse(&greeting) {
+            Some(Response::Data { status, outcome }) => {
                 let caps = match &outcome.code {
                     Some(ResponseCode::Capabilities(c)) => caps_of(c),
                     _ => Vec::new(),
@@ -224,13 +249,10 @@ impl Client {
             let cont = self.conn.read_response()?;
             if !cont.starts_with(b"+") {
                 // The server refused the mechanism outright.
-                return match Response::parse(&cont) {
-                    Ok((
-                        _,
-                        Response::Done {
-                            status, outcome, ..
-                        },
-                    )) => Err(failed(
+                return match parse(&cont) {
+                    Some(Response::Done {
+                        status, outcome, ..
+                    }) => Err(failed(
                         "AUTHENTICATE",
                         &status,
                         outcome.information.as_deref().unwrap_or(""),
@@ -294,30 +316,7 @@ impl Client {
         );
         let mut out = Vec::new();
         self.conn.run(cmd.as_bytes(), &mut |r| {
-            if let Response::Fetch(_, attrs) = r {
-                let mut s = Summary::default();
-                let mut got_header = false;
-                for a in attrs {
-                    match a {
-                        AttributeValue::Uid(u) => s.uid = u,
-                        AttributeValue::Flags(f) => {
-                            s.flags = f.iter().map(|x| x.to_string()).collect()
-                        }
-                        AttributeValue::Rfc822Size(n) => s.size = u64::from(n),
-                        AttributeValue::InternalDate(d) => s.internal_date = d.to_string(),
-                        AttributeValue::BodySection { data, .. } => {
-                            got_header = true;
-                            s.header = data.map(|d| d.into_owned()).unwrap_or_default();
-                        }
-                        _ => {}
-                    }
-                }
-                // A FETCH without what was asked is an unsolicited flag
-                // update (or a broken server): only complete ones count.
-                if s.uid != 0 && got_header {
-                    out.push(s);
-                }
-            }
+            out.extend(summary_of(r));
             Ok(())
         })?;
         out.sort_by_key(|s| s.uid);
@@ -406,13 +405,10 @@ impl Client {
         let tag = self.conn.send(cmd.as_bytes())?;
         let cont = self.conn.read_response()?;
         if !cont.starts_with(b"+") {
-            return match Response::parse(&cont) {
-                Ok((
-                    _,
-                    Response::Done {
-                        status, outcome, ..
-                    },
-                )) => Err(failed(
+            return match parse(&cont) {
+                Some(Response::Done {
+                    status, outcome, ..
+                }) => Err(failed(
                     "APPEND",
                     &status,
                     outcome.information.as_deref().unwrap_or(""),

@@ -17,6 +17,7 @@ use imap_proto::{Response, ResponseCode, Status};
 use rustls::ClientConfig;
 
 use super::tls::{self, TlsStream};
+use crate::mimeview::quietly;
 
 /// The longest line (outside literals) a server may send.
 pub(crate) const MAX_LINE: usize = 1 << 20;
@@ -133,10 +134,7 @@ impl Conn {
 
     /// Reads more bytes into the buffer; Err on end of file or timeout.
     fn fill(&mut self) -> io::Result<()> {
-        if self.pos > 0 && self.pos == self.buf.len() {
-            self.buf.clear();
-            self.pos = 0;
-        } else if self.pos > (1 << 16) {
+        if self.pos > 0 {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
@@ -170,77 +168,25 @@ impl Conn {
         }
     }
 
-    /// Appends one line (through its LF) to `out`; at most `limit` bytes.
-    fn read_line(&mut self, out: &mut Vec<u8>, limit: usize) -> io::Result<()> {
-        let mut taken = 0;
-        loop {
-            if let Some(p) = memchr::memchr(b'\n', &self.buf[self.pos..]) {
-                let end = self.pos + p + 1;
-                if taken + (end - self.pos) > limit {
-                    return Err(self.overlong());
-                }
-                out.extend_from_slice(&self.buf[self.pos..end]);
-                self.pos = end;
-                return Ok(());
-            }
-            let have = self.buf.len() - self.pos;
-            if taken + have > limit {
-                return Err(self.overlong());
-            }
-            out.extend_from_slice(&self.buf[self.pos..]);
-            taken += have;
-            self.pos = self.buf.len();
-            self.fill()?;
-        }
-    }
-
-    fn overlong(&mut self) -> io::Error {
-        self.kill(io::Error::other(format!(
-            "the server sent a line longer than {MAX_LINE} bytes (connection dropped)"
-        )))
-    }
-
-    /// Appends exactly `n` bytes to `out`.
-    fn read_exact_into(&mut self, out: &mut Vec<u8>, mut n: usize) -> io::Result<()> {
-        while n > 0 {
-            if self.pos == self.buf.len() {
-                self.fill()?;
-            }
-            let k = n.min(self.buf.len() - self.pos);
-            out.extend_from_slice(&self.buf[self.pos..self.pos + k]);
-            self.pos += k;
-            n -= k;
-        }
-        Ok(())
-    }
-
     /// Reads one whole response: its first line, and for each `{N}` that
-    /// ends a line, N bytes of literal and the line after them.
+    /// ends a line, N bytes of literal and the line after them (see
+    /// [`frame`]).
     pub(crate) fn read_response(&mut self) -> io::Result<Vec<u8>> {
-        let mut out = Vec::new();
         loop {
-            let start = out.len();
-            self.read_line(&mut out, MAX_LINE)?;
-            let Some(n) = literal_len(&out[start..]) else {
-                return Ok(out);
-            };
-            let n = match n {
-                Some(n)
-                    if n <= self.max_literal as u64
-                        && out.len() as u64 + n <= 2 * self.max_literal as u64 =>
-                {
-                    n as usize
+            match frame(&self.buf[self.pos..], self.max_literal) {
+                Ok(Some(n)) => {
+                    if self.pos > 0 {
+                        self.buf.drain(..self.pos);
+                        self.pos = 0;
+                    }
+                    // The rest stays buffered; the response is handed
+                    // over without copying it.
+                    let rest = self.buf.split_off(n);
+                    return Ok(std::mem::replace(&mut self.buf, rest));
                 }
-                _ => {
-                    let e = io::Error::other(format!(
-                        "the server announced a literal larger than the limit of {} bytes (connection dropped)",
-                        self.max_literal
-                    ));
-                    return Err(self.kill(e));
-                }
-            };
-            out.reserve(n);
-            self.read_exact_into(&mut out, n)?;
+                Ok(None) => self.fill()?,
+                Err(e) => return Err(self.kill(e)),
+            }
         }
     }
 
@@ -280,15 +226,12 @@ impl Conn {
     ) -> io::Result<String> {
         loop {
             let raw = self.read_response()?;
-            match Response::parse(&raw) {
-                Ok((
-                    _,
-                    Response::Done {
-                        tag: t,
-                        status,
-                        outcome,
-                    },
-                )) => {
+            match parse(&raw) {
+                Some(Response::Done {
+                    tag: t,
+                    status,
+                    outcome,
+                }) => {
                     let text = outcome.information.as_deref().unwrap_or("").to_string();
                     if t.0 != tag {
                         return Err(self.kill(io::Error::other(format!(
@@ -301,20 +244,17 @@ impl Conn {
                         s => Err(failed(verb, &s, &text)),
                     };
                 }
-                Ok((
-                    _,
-                    Response::Data {
-                        status: Status::Bye,
-                        outcome,
-                    },
-                )) => {
+                Some(Response::Data {
+                    status: Status::Bye,
+                    outcome,
+                }) => {
                     let text = outcome.information.as_deref().unwrap_or("").to_string();
                     return Err(self.kill(io::Error::other(format!(
                         "{verb}: the server closed the connection: {text}"
                     ))));
                 }
-                Ok((_, r)) => each(r)?,
-                Err(_) => {
+                Some(r) => each(r)?,
+                None => {
                     if !raw.starts_with(b"* ") || is_fetch(&raw) {
                         return Err(self.kill(io::Error::other(format!(
                             "{verb}: the server sent a response that is not IMAP: {} (connection dropped)",
@@ -336,6 +276,59 @@ impl Conn {
         let tag = self.send(cmd)?;
         self.finish(&tag, &verb, each)
     }
+}
+
+/// The length of the response `buf` starts with: Some(n) when the first
+/// `n` bytes are a whole response (a line, and after each line ending in a
+/// literal announcement `{N}` the N bytes and the next line), None when
+/// more must be read. Err when a line outside literals is longer than
+/// [`MAX_LINE`], a literal larger than `max_literal` is announced, or the
+/// response would pass twice that: refused before it is read.
+pub(crate) fn frame(buf: &[u8], max_literal: usize) -> io::Result<Option<usize>> {
+    let mut i = 0;
+    loop {
+        let Some(p) = memchr::memchr(b'\n', &buf[i..]) else {
+            if buf.len() - i > MAX_LINE {
+                return Err(overlong());
+            }
+            return Ok(None);
+        };
+        if p >= MAX_LINE {
+            return Err(overlong());
+        }
+        let line_end = i + p + 1;
+        let n = match literal_len(&buf[i..line_end]) {
+            None => return Ok(Some(line_end)),
+            Some(Some(n)) if n <= max_literal as u64 => n as usize,
+            Some(_) => return Err(too_big(max_literal)),
+        };
+        if line_end + n > 2 * max_literal {
+            return Err(too_big(max_literal));
+        }
+        if buf.len() < line_end + n {
+            return Ok(None);
+        }
+        i = line_end + n;
+    }
+}
+
+fn overlong() -> io::Error {
+    io::Error::other(format!(
+        "the server sent a line longer than {MAX_LINE} bytes (connection dropped)"
+    ))
+}
+
+fn too_big(limit: usize) -> io::Error {
+    io::Error::other(format!(
+        "the server announced a literal larger than the limit of {limit} bytes (connection dropped)"
+    ))
+}
+
+/// imap-proto's parser, with its panics turned into "not IMAP" (it
+/// unwraps `INTERNALDATE NIL` and slices text by bytes: a server must not
+/// be able to crash us; found by fuzz/fuzz_targets/imap_responses.rs).
+pub(crate) fn parse(raw: &[u8]) -> Option<Response<'_>> {
+    quietly(|| Response::parse(raw).ok().map(|(_, r)| r)).flatten()
 }
 
 /// The command's name (and UID prefix) for messages: never its arguments.
@@ -411,6 +404,24 @@ mod tests {
         assert_eq!(literal_len(b"x {}\r\n"), None);
         assert_eq!(literal_len(b"x {1a}\r\n"), None);
         assert_eq!(literal_len(b"x 12}\r\n"), None);
+    }
+
+    #[test]
+    fn framing() {
+        let r = b"* 1 FETCH (BODY[] {3}\r\nabc)\r\nA1 OK\r\n";
+        assert_eq!(frame(r, 100).unwrap(), Some(r.len() - 7));
+        assert_eq!(frame(&r[..20], 100).unwrap(), None);
+        assert_eq!(frame(&r[..26], 100).unwrap(), None);
+        assert!(frame(b"* 1 FETCH (BODY[] {101}\r\n", 100).is_err());
+        assert!(frame(&vec![b'x'; MAX_LINE + 1], 100).is_err());
+        assert_eq!(frame(b"", 100).unwrap(), None);
+    }
+
+    #[test]
+    fn parser_panics_are_not_imap() {
+        // fuzz/artifacts/imap_responses/crash-23bef9c5…: INTERNALDATE NIL.
+        assert!(parse(b"* 1 FETCH (UID 1 INTERNALDATE NIL)\r\n").is_none());
+        assert!(parse(b"* 1 FETCH (UID 1)\r\n").is_some());
     }
 
     #[test]

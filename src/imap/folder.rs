@@ -132,6 +132,13 @@ pub(crate) fn internal_date(s: &str) -> u64 {
     parse().filter(|&t| t >= 0).unwrap_or(0) as u64
 }
 
+/// The envelope line and header block a summary entry becomes (for the
+/// fuzz target).
+pub(crate) fn summary_entry(s: Summary) -> (Vec<u8>, Vec<u8>) {
+    let m = msg_from(s);
+    (m.envelope, m.header)
+}
+
 fn msg_from(s: Summary) -> Msg {
     let mut header = to_lf(s.header);
     while header.ends_with(b"\n\n") {

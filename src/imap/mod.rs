@@ -30,4 +30,26 @@ mod tls;
 mod url;
 
 pub(crate) use ops::{open, save_on_server};
+
+/// For the fuzz target `imap_responses`: frames `data` into responses as
+/// the connection does, parses each, and turns FETCH answers into summary
+/// entries and message text as the folder does. Never panics; every
+/// response lies within `data`.
+#[cfg(feature = "imap")]
+#[doc(hidden)]
+pub fn fuzz_responses(data: &[u8]) {
+    let mut rest = data;
+    // A small literal limit, so that the limit paths are reached too.
+    while let Ok(Some(n)) = conn::frame(rest, 1 << 16) {
+        assert!(n > 0 && n <= rest.len());
+        if let Some(r) = conn::parse(&rest[..n])
+            && let Some(s) = client::summary_of(r)
+        {
+            let body = folder::to_lf(s.header.clone());
+            let _ = folder::to_crlf(&body);
+            let _ = folder::summary_entry(s);
+        }
+        rest = &rest[n..];
+    }
+}
 pub(crate) use url::is_imap;
