@@ -359,3 +359,64 @@ fn plus_names_a_folder_on_the_server_of_the_folder_variable() {
     assert!(out.contains(&format!("\"{name}\": 1 message")), "{out}");
     assert!(seen(&f.state()[0].0));
 }
+
+#[test]
+fn inc_shows_mail_postfix_delivered_while_the_inbox_was_open() {
+    require!(Req::DovecotRig);
+    require!(Req::PostfixRig);
+    require!(Req::Python3);
+    let t = TempDir::new("dovecot-postfix");
+    home(&t, DOVECOT_PASS);
+    let tag = format!("mxt-postfix-{}", std::process::id());
+    let url = format!("imap://{DOVECOT_USER}@localhost:{DOVECOT_IMAP_PORT}/INBOX");
+    let mut c = spawn(&t, &["-N", "-f", &url]);
+    let mut stdin = c.stdin.take().unwrap();
+    let mut stdout = c.stdout.take().unwrap();
+    stdin.write_all(b"echo opened\n").unwrap();
+    let mut got = Vec::new();
+    let mut b = [0u8; 256];
+    while !String::from_utf8_lossy(&got).contains("opened") {
+        let n = stdout.read(&mut b).unwrap();
+        assert!(n > 0, "mailx ended: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&b[..n]);
+    }
+    // Postfix delivers into the rig user's Maildir (its ~/.forward).
+    let mut sm = Command::new("/usr/sbin/sendmail")
+        .args(["-i", &format!("{DOVECOT_USER}@localhost")])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sm.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("From: root@localhost\nSubject: {tag}\n\nbody of {tag}\n").as_bytes())
+        .unwrap();
+    assert!(sm.wait().unwrap().success());
+    // Wait (up to 60 s) until the independent client sees it in INBOX.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !checker(&["state", "INBOX"]).contains(&tag) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Postfix did not deliver {tag}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    stdin
+        .write_all(format!("inc\nf /{tag}\np /{tag}\nx\n").as_bytes())
+        .unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "{rest}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(rest.contains(&format!("body of {tag}")), "{rest}");
+    assert_eq!(
+        rest.matches(&format!("Subject: {tag}")).count(),
+        1,
+        "{rest}"
+    );
+}
