@@ -175,14 +175,16 @@ impl Conn {
         loop {
             match frame(&self.buf[self.pos..], self.max_literal) {
                 Ok(Some(n)) => {
-                    if self.pos > 0 {
-                        self.buf.drain(..self.pos);
-                        self.pos = 0;
+                    let start = self.pos;
+                    if start == 0 && n >= self.buf.len() / 2 {
+                        // A large response (a message): handed over without
+                        // copying it; the little after it is moved.
+                        let rest = self.buf.split_off(n);
+                        return Ok(std::mem::replace(&mut self.buf, rest));
                     }
-                    // The rest stays buffered; the response is handed
-                    // over without copying it.
-                    let rest = self.buf.split_off(n);
-                    return Ok(std::mem::replace(&mut self.buf, rest));
+                    // A small one (a summary line): copied out.
+                    self.pos += n;
+                    return Ok(self.buf[start..start + n].to_vec());
                 }
                 Ok(None) => self.fill()?,
                 Err(e) => return Err(self.kill(e)),
