@@ -420,3 +420,33 @@ fn inc_shows_mail_postfix_delivered_while_the_inbox_was_open() {
         "{rest}"
     );
 }
+
+#[test]
+fn deleting_every_other_of_2000_messages_splits_the_uid_sets() {
+    require!(Req::DovecotRig);
+    require!(Req::Python3);
+    let f = Folder::new("many", 2000);
+    let t = TempDir::new("dovecot-many");
+    home(&t, DOVECOT_PASS);
+    // Every other message deleted, every fourth flagged: long, gappy UID
+    // sets (over 4000 bytes, so sent as several pipelined commands).
+    let mut cmds = String::new();
+    for chunk in (2..=2000).step_by(2).collect::<Vec<_>>().chunks(250) {
+        let list: Vec<String> = chunk.iter().map(|n: &usize| n.to_string()).collect();
+        cmds.push_str(&format!("d {}\n", list.join(" ")));
+    }
+    for chunk in (1..=1999).step_by(4).collect::<Vec<_>>().chunks(250) {
+        let list: Vec<String> = chunk.iter().map(|n: &usize| n.to_string()).collect();
+        cmds.push_str(&format!("flag {}\n", list.join(" ")));
+    }
+    cmds.push_str("q\n");
+    let (code, out, err) = mailx(&t, &["-N", "-f", &f.imap()], &cmds);
+    assert_eq!(code, 0, "{out}{err}");
+    let s = f.state();
+    assert_eq!(s.len(), 1000);
+    for (k, (flags, subj)) in s.iter().enumerate() {
+        let n = 2 * k + 1;
+        assert_eq!(subj, &format!("msg {n}"));
+        assert_eq!(flags.contains("\\Flagged"), n % 4 == 1, "{n}: {flags}");
+    }
+}

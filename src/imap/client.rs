@@ -14,7 +14,7 @@ use std::time::Duration;
 use data_encoding::BASE64;
 use imap_proto::{AttributeValue, Capability, MailboxDatum, Response, ResponseCode, Status};
 
-use super::conn::{Conn, failed, parse};
+use super::conn::{Conn, failed, parse, verb_of};
 use super::tls;
 use super::url::ImapUrl;
 use crate::secrets::Secret;
@@ -101,6 +101,34 @@ pub(crate) fn mailbox_arg(name: &str) -> io::Result<String> {
         )));
     }
     quoted(name)
+}
+
+/// Commands in flight at once (their answers must fit in the socket
+/// buffers while we are still writing).
+const PIPELINE_WINDOW: usize = 8;
+
+/// The longest UID set put in one command: servers limit a command line
+/// (Dovecot to 64 KiB by default), so a long set is split.
+const MAX_SET: usize = 4000;
+
+/// [`uid_set`] split at commas into sets of at most [`MAX_SET`] bytes.
+pub(crate) fn uid_sets(uids: &[u32]) -> Vec<String> {
+    let all = uid_set(uids);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for part in all.split(',').filter(|p| !p.is_empty()) {
+        if !cur.is_empty() && cur.len() + 1 + part.len() > MAX_SET {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(',');
+        }
+        cur.push_str(part);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// UIDs as an IMAP sequence set of ranges (`1:3,7,9:10`).
@@ -353,25 +381,48 @@ impl Client {
 
     /// UID STORE `op` (e.g. `+FLAGS.SILENT (\Seen)`) on `uids`.
     pub(crate) fn store(&mut self, uids: &[u32], op: &str) -> io::Result<()> {
-        if uids.is_empty() {
-            return Ok(());
+        let cmds = uid_sets(uids)
+            .iter()
+            .map(|set| format!("UID STORE {set} {op}"))
+            .collect();
+        self.pipelined(cmds)
+    }
+
+    /// Sends `cmds` a window at a time without waiting for each answer,
+    /// then reads the answers; the first failure is returned once every
+    /// sent command has been answered (the connection stays in step).
+    fn pipelined(&mut self, cmds: Vec<String>) -> io::Result<()> {
+        let mut first_err = None;
+        for window in cmds.chunks(PIPELINE_WINDOW) {
+            let mut tags = Vec::with_capacity(window.len());
+            for c in window {
+                tags.push((self.conn.send(c.as_bytes())?, verb_of(c.as_bytes())));
+            }
+            for (tag, verb) in tags {
+                if let Err(e) = self.conn.finish(&tag, &verb, &mut |_| Ok(())) {
+                    if !self.conn.alive() {
+                        return Err(e);
+                    }
+                    first_err.get_or_insert(e);
+                }
+            }
         }
-        let cmd = format!("UID STORE {} {op}", uid_set(uids));
-        self.conn.run(cmd.as_bytes(), &mut |_| Ok(()))?;
-        Ok(())
+        first_err.map_or(Ok(()), Err)
     }
 
     /// Removes the \Deleted messages `uids`: UID EXPUNGE with UIDPLUS,
     /// else EXPUNGE (which also removes others' \Deleted messages, as
     /// every client without UIDPLUS does).
     pub(crate) fn expunge(&mut self, uids: &[u32]) -> io::Result<()> {
-        let cmd = if self.has("UIDPLUS") {
-            format!("UID EXPUNGE {}", uid_set(uids))
-        } else {
-            "EXPUNGE".to_string()
-        };
-        self.conn.run(cmd.as_bytes(), &mut |_| Ok(()))?;
-        Ok(())
+        if !self.has("UIDPLUS") {
+            self.conn.run(b"EXPUNGE", &mut |_| Ok(()))?;
+            return Ok(());
+        }
+        let cmds = uid_sets(uids)
+            .iter()
+            .map(|set| format!("UID EXPUNGE {set}"))
+            .collect();
+        self.pipelined(cmds)
     }
 
     /// NOOP: the number of messages the server now reports (EXISTS).
@@ -390,9 +441,12 @@ impl Client {
     /// `save` keeps the message in the folder until quit decides, as in a
     /// local folder, and `exit` must leave the source unchanged.)
     pub(crate) fn copy(&mut self, uids: &[u32], mailbox: &str) -> io::Result<()> {
-        let cmd = format!("UID COPY {} {}", uid_set(uids), mailbox_arg(mailbox)?);
-        self.conn.run(cmd.as_bytes(), &mut |_| Ok(()))?;
-        Ok(())
+        let to = mailbox_arg(mailbox)?;
+        let cmds = uid_sets(uids)
+            .iter()
+            .map(|set| format!("UID COPY {set} {to}"))
+            .collect();
+        self.pipelined(cmds)
     }
 
     /// APPEND one message (CRLF line ends) with `flags` (e.g. `\Seen`).
@@ -436,6 +490,11 @@ mod tests {
     fn sets_and_quoting() {
         assert_eq!(uid_set(&[5, 1, 2, 3, 9, 10, 3]), "1:3,5,9:10");
         assert_eq!(uid_set(&[7]), "7");
+        assert!(uid_sets(&[]).is_empty());
+        let every_other: Vec<u32> = (1..=100_000).step_by(2).collect();
+        let sets = uid_sets(&every_other);
+        assert!(sets.len() > 1 && sets.iter().all(|s| s.len() <= MAX_SET));
+        assert_eq!(sets.join(","), uid_set(&every_other));
         assert_eq!(quoted("a\"b\\c").unwrap(), "\"a\\\"b\\\\c\"");
         assert!(quoted("a\r\nb").is_err());
         assert!(mailbox_arg("Entwürfe").is_err());

@@ -123,6 +123,11 @@ impl Conn {
         })
     }
 
+    /// True while the connection is up.
+    pub(crate) fn alive(&self) -> bool {
+        self.stream.is_some()
+    }
+
     /// Drops the connection for `e`, which later calls repeat.
     fn kill(&mut self, e: io::Error) -> io::Error {
         self.stream = None;
