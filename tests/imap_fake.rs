@@ -109,8 +109,10 @@ fn read_delete_and_quit_change_the_server_only_at_quit() {
     assert!(has(&e.flags(2), "\\Seen"), "{:?}", e.msgs);
     assert_eq!(e.flags(3), None, "{:?}", e.msgs);
     assert_eq!(e.flags(1), Some(vec![]), "{:?}", e.msgs);
-    assert_eq!(e.commands("UID EXPUNGE").len(), 1, "{:?}", e.lines);
-    assert!(e.commands("UID EXPUNGE")[0].ends_with("UID EXPUNGE 3"));
+    // Only message 3 is \Deleted on the server: one plain EXPUNGE.
+    assert_eq!(e.commands("UID SEARCH DELETED").len(), 1, "{:?}", e.lines);
+    assert_eq!(e.commands("EXPUNGE").len(), 1, "{:?}", e.lines);
+    assert!(e.commands("UID EXPUNGE").is_empty(), "{:?}", e.lines);
     // AUTHENTICATE PLAIN was offered; LOGIN (with the password) not sent.
     assert!(e.commands("LOGIN").is_empty());
     assert_eq!(e.commands("AUTHENTICATE PLAIN").len(), 1);
@@ -420,4 +422,22 @@ fn a_refused_log_in_names_the_command_not_the_password() {
     let want = format!(": {u}: AUTHENTICATE PLAIN: the server answered NO: ");
     assert!(r.err.contains(&want), "{}", r.err);
     assert!(!r.err.contains("wrong-one"), "{}", r.err);
+}
+
+#[test]
+fn a_message_another_client_marked_deleted_is_not_expunged() {
+    let t = TempDir::new("imap-foreign");
+    let s = FakeImap::start(three(), false, Fault::ForeignDeleted);
+    let u = url(&s);
+    let r = run(&t, "127.0.0.1", &u, "", "d 3\nq\n");
+    let e = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert!(e.commands("EXPUNGE").is_empty(), "{:?}", e.lines);
+    let ux = e.commands("UID EXPUNGE");
+    assert!(
+        ux.len() == 1 && ux[0].ends_with("UID EXPUNGE 3"),
+        "{:?}",
+        e.lines
+    );
+    assert!(e.flags(1).is_some() && e.flags(3).is_none(), "{:?}", e.msgs);
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use data_encoding::BASE64;
 use imap_proto::{AttributeValue, Capability, MailboxDatum, Response, ResponseCode, Status};
 
-use super::conn::{Conn, failed, parse, verb_of};
+use super::conn::{Conn, MAX_LINE, failed, parse, verb_of};
 use super::tls;
 use super::url::ImapUrl;
 use crate::secrets::Secret;
@@ -129,6 +129,13 @@ pub(crate) fn uid_sets(uids: &[u32]) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+fn sorted(v: &[u32]) -> Vec<u32> {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// UIDs as an IMAP sequence set of ranges (`1:3,7,9:10`).
@@ -413,8 +420,15 @@ impl Client {
     /// Removes the \Deleted messages `uids`: UID EXPUNGE with UIDPLUS,
     /// else EXPUNGE (which also removes others' \Deleted messages, as
     /// every client without UIDPLUS does).
-    pub(crate) fn expunge(&mut self, uids: &[u32]) -> io::Result<()> {
-        if !self.has("UIDPLUS") {
+    ///
+    /// With UIDPLUS, when the messages marked \Deleted are exactly `uids`
+    /// (UID SEARCH DELETED, asked only where its answer fits in a line),
+    /// one EXPUNGE does it: each UID EXPUNGE makes some servers (Dovecot
+    /// on Maildir) go through the whole folder again.
+    pub(crate) fn expunge(&mut self, uids: &[u32], exists: usize) -> io::Result<()> {
+        let plain = !self.has("UIDPLUS")
+            || (exists.saturating_mul(11) < MAX_LINE && self.deleted()? == sorted(uids));
+        if plain {
             self.conn.run(b"EXPUNGE", &mut |_| Ok(()))?;
             return Ok(());
         }
@@ -423,6 +437,18 @@ impl Client {
             .map(|set| format!("UID EXPUNGE {set}"))
             .collect();
         self.pipelined(cmds)
+    }
+
+    /// The UIDs of the messages marked \Deleted (sorted).
+    fn deleted(&mut self) -> io::Result<Vec<u32>> {
+        let mut found = Vec::new();
+        self.conn.run(b"UID SEARCH DELETED", &mut |r| {
+            if let Response::MailboxData(MailboxDatum::Search(v)) = r {
+                found.extend(v);
+            }
+            Ok(())
+        })?;
+        Ok(sorted(&found))
     }
 
     /// NOOP: the number of messages the server now reports (EXISTS).

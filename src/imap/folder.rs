@@ -306,7 +306,7 @@ impl ImapFolder {
         }
         if !deleted.is_empty() {
             c.store(&deleted, "+FLAGS.SILENT (\\Deleted)")?;
-            if let Err(e) = c.expunge(&deleted) {
+            if let Err(e) = c.expunge(&deleted, self.msgs.len()) {
                 // Leave nothing marked that was not removed.
                 let _ = c.store(&deleted, "-FLAGS.SILENT (\\Deleted)");
                 let nums: Vec<String> = self

@@ -1,7 +1,8 @@
 //! The one fake IMAP server of the tests: a thread on a random port that
 //! takes one connection and speaks enough IMAP4rev1 for a read-mode
 //! session (CAPABILITY, LOGIN, AUTHENTICATE PLAIN, SELECT, UID FETCH of
-//! summaries and of BODY.PEEK[], UID STORE, UID EXPUNGE, NOOP, UID COPY,
+//! summaries and of BODY.PEEK[], UID STORE, UID SEARCH DELETED, EXPUNGE,
+//! UID EXPUNGE, NOOP, UID COPY,
 //! APPEND, LOGOUT) over plain text or TLS (`imaps://`, [`make_certs`]
 //! makes a CA and a certificate with the openssl command), with the faults Dovecot will not
 //! produce ([`Fault`]). It records every line the client sent and returns
@@ -40,6 +41,8 @@ pub enum Fault {
     BadGreeting,
     /// Not a fault: a new message arrives just before the first NOOP.
     NewMailAtNoop,
+    /// Not a fault: another client marked message 1 \Deleted.
+    ForeignDeleted,
 }
 
 /// One message on the server.
@@ -114,6 +117,10 @@ impl FakeImap {
         let l = TcpListener::bind(bind).unwrap();
         let addr = l.local_addr().unwrap();
         let msgs = numbered(msgs);
+        let mut msgs = msgs;
+        if fault == Fault::ForeignDeleted {
+            msgs[0].flags.push("\\Deleted".into());
+        }
         let handle = thread::spawn(move || {
             let (s, _) = l.accept().unwrap();
             s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
@@ -474,6 +481,13 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
                 }
             }
             out.extend(format!("{tag} OK stored\r\n").bytes());
+        } else if up.starts_with("UID SEARCH DELETED") {
+            let found: Vec<String> = msgs
+                .iter()
+                .filter(|m| m.mailbox == "INBOX" && m.flags.iter().any(|f| f == "\\Deleted"))
+                .map(|m| m.uid.to_string())
+                .collect();
+            out.extend(format!("* SEARCH {}\r\n{tag} OK searched\r\n", found.join(" ")).bytes());
         } else if up.starts_with("UID EXPUNGE") || up.starts_with("EXPUNGE") {
             let set = rest.split(' ').nth(2).unwrap_or("1:*").to_string();
             let gone = |m: &Msg| {
