@@ -4,9 +4,9 @@
 //! fetched with BODY.PEEK when it is first asked for and kept for the
 //! session, so nothing is marked \Seen by reading it. As for a local
 //! folder, changes are made at `quit` only: read, answered and flagged
-//! state with UID STORE, deletions with \Deleted and then UID EXPUNGE
-//! (EXPUNGE without UIDPLUS). `exit` drops the connection and leaves the
-//! server as it was. Messages are handed out as a Maildir's are: a made-up
+//! state with UID STORE, deletions with \Deleted and then EXPUNGE (or
+//! UID EXPUNGE of ours only when other messages are marked too). `exit`
+//! drops the connection and leaves the server as it was. Messages are handed out as a Maildir's are: a made-up
 //! envelope line (`Return-Path:` and INTERNALDATE), LF line ends, and an
 //! empty line after the message.
 
