@@ -237,17 +237,17 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "imap-auth",
         Text,
-        "the IMAP log-in mechanism: plain (AUTHENTICATE PLAIN) or login (LOGIN); default PLAIN where offered",
+        "the IMAP log-in mechanism: plain (AUTHENTICATE PLAIN) or login (LOGIN) with a password, xoauth2 or oauthbearer with an OAuth2 token; default PLAIN where offered",
     ),
     v(
         "imap-auth-password",
         Text,
-        "the IMAP password (set lists it as <secret>)",
+        "the IMAP password or OAuth2 token (set lists it as <secret>)",
     ),
     v(
         "imap-auth-password-command",
         Text,
-        "a command ($SHELL -c) that prints the IMAP password",
+        "a command ($SHELL -c) that prints the IMAP password or OAuth2 token; run again for a fresh token when the server refuses one",
     ),
     v(
         "imap-timeout",

@@ -10,7 +10,7 @@
 #![cfg(feature = "imap")]
 
 mod common;
-use common::imap::{Ended, FakeImap, Fault, PASSWORD, make_certs, message};
+use common::imap::{Ended, FakeImap, Fault, GOOD_TOKEN, PASSWORD, make_certs, message};
 use common::*;
 
 use std::io::Write;
@@ -440,4 +440,74 @@ fn a_message_another_client_marked_deleted_is_not_expunged() {
         e.lines
     );
     assert!(e.flags(1).is_some() && e.flags(3).is_none(), "{:?}", e.msgs);
+}
+
+/// A token command that prints `first` the first time, then the good token.
+fn token_rc(t: &TempDir, mech: &str, first: &str) -> String {
+    let once = t.join("once");
+    format!(
+        "set imap-auth={mech}\nset imap-auth-password-command=\"if [ -e {o} ]; then printf {GOOD_TOKEN}; else : > {o}; printf {first}; fi\"\n",
+        o = once.display()
+    )
+}
+
+#[test]
+fn xoauth2_logs_in_with_the_token_from_the_command() {
+    let t = TempDir::new("imap-xoauth2");
+    let s = FakeImap::start(three(), false, Fault::None);
+    let u = url(&s);
+    let rc = token_rc(&t, "xoauth2", GOOD_TOKEN);
+    let r = run(&t, "127.0.0.1", &u, &rc, "x\n");
+    let e = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert_eq!(e.commands("AUTHENTICATE XOAUTH2").len(), 1, "{:?}", e.lines);
+    assert!(!r.out.contains(GOOD_TOKEN) && !r.err.contains(GOOD_TOKEN));
+}
+
+#[test]
+fn a_stale_oauthbearer_token_is_fetched_again_once() {
+    let t = TempDir::new("imap-bearer");
+    let s = FakeImap::start(three(), false, Fault::None);
+    let u = url(&s);
+    let rc = token_rc(&t, "oauthbearer", "stale-token");
+    let r = run(&t, "127.0.0.1", &u, &rc, "x\n");
+    let e = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert_eq!(
+        e.commands("AUTHENTICATE OAUTHBEARER").len(),
+        2,
+        "{:?}",
+        e.lines
+    );
+    // RFC 7628 §3.2.3: the client answers the error challenge with %x01.
+    assert!(e.lines.iter().any(|l| l == "ack:AQ=="), "{:?}", e.lines);
+    for x in [GOOD_TOKEN, "stale-token"] {
+        assert!(
+            !r.out.contains(x) && !r.err.contains(x),
+            "{}{}",
+            r.out,
+            r.err
+        );
+    }
+}
+
+#[test]
+fn a_token_refused_twice_is_an_error_without_the_token() {
+    let t = TempDir::new("imap-stale");
+    let s = FakeImap::start(three(), false, Fault::None);
+    let u = url(&s);
+    let rc = "set imap-auth=xoauth2\nset imap-auth-password-command=\"printf stale-token\"\n";
+    let r = run(&t, "127.0.0.1", &u, rc, "x\n");
+    let e = s.ended();
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    assert!(
+        r.err
+            .contains("AUTHENTICATE XOAUTH2: the server answered NO"),
+        "{}",
+        r.err
+    );
+    assert!(!r.err.contains("stale-token") && !r.out.contains("stale-token"));
+    assert_eq!(e.commands("AUTHENTICATE XOAUTH2").len(), 2, "{:?}", e.lines);
+    // XOAUTH2: an empty line ends the exchange.
+    assert!(e.lines.iter().any(|l| l == "ack:"), "{:?}", e.lines);
 }

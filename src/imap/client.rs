@@ -1,7 +1,7 @@
 //! The IMAP commands mailx uses, over one [`Conn`]: the greeting,
 //! CAPABILITY, STARTTLS (required on `imap://` unless the server is on
-//! loopback or `imap-allow-plaintext` is set), log-in (AUTHENTICATE PLAIN
-//! or LOGIN), SELECT/EXAMINE, the one UID FETCH of the summary, the
+//! loopback or `imap-allow-plaintext` is set), log-in (AUTHENTICATE PLAIN,
+//! LOGIN, or AUTHENTICATE XOAUTH2/OAUTHBEARER with a token), SELECT/EXAMINE, the one UID FETCH of the summary, the
 //! message text with BODY.PEEK, UID STORE, (UID) EXPUNGE, NOOP, UID COPY,
 //! APPEND and LOGOUT. Errors are `io::Error`s whose text is
 //! fit for the user: the command's name and the server's words, never an
@@ -17,7 +17,7 @@ use imap_proto::{AttributeValue, Capability, MailboxDatum, Response, ResponseCod
 use super::conn::{Conn, MAX_LINE, failed, parse, verb_of};
 use super::tls;
 use super::url::ImapUrl;
-use crate::secrets::Secret;
+use crate::secrets::{Secret, TokenMech, initial_response};
 
 /// What the connection needs besides the URL (from variables).
 #[derive(Debug, Clone)]
@@ -25,7 +25,8 @@ pub(crate) struct ConnectOptions {
     pub timeout: Duration,
     pub ca_file: Option<PathBuf>,
     pub allow_plaintext: bool,
-    /// `imap-auth`: None (PLAIN where offered, else LOGIN), or "plain"/"login".
+    /// `imap-auth`: None (PLAIN where offered, else LOGIN), "plain",
+    /// "login", "xoauth2" or "oauthbearer".
     pub auth: Option<String>,
 }
 
@@ -34,6 +35,43 @@ pub(crate) struct ConnectOptions {
 pub(crate) const SUMMARY_FIELDS: &str = "DATE FROM SENDER REPLY-TO TO CC BCC SUBJECT \
 MESSAGE-ID IN-REPLY-TO REFERENCES RETURN-PATH STATUS CONTENT-TYPE MIME-VERSION \
 MAIL-FOLLOWUP-TO MAIL-REPLY-TO LIST-POST";
+
+/// How to log in (`imap-auth`).
+enum Auth {
+    Default,
+    Plain,
+    Login,
+    Token(TokenMech),
+}
+
+fn auth_kind(auth: Option<&str>) -> io::Result<Auth> {
+    Ok(match auth.map(str::to_ascii_lowercase).as_deref() {
+        None => Auth::Default,
+        Some("plain") => Auth::Plain,
+        Some("login") => Auth::Login,
+        Some("xoauth2") => Auth::Token(TokenMech::Xoauth2),
+        Some("oauthbearer") => Auth::Token(TokenMech::OAuthBearer),
+        Some(m) => {
+            return Err(err(format!(
+                "imap-auth \"{m}\" is not supported (plain, login, xoauth2 or oauthbearer)"
+            )));
+        }
+    })
+}
+
+/// True for `imap-auth` values that log in with an OAuth2 token.
+pub(crate) fn is_token_auth(auth: Option<&str>) -> bool {
+    matches!(auth_kind(auth), Ok(Auth::Token(_)))
+}
+
+/// A server's NO to a log-in, as `PermissionDenied` (other errors as
+/// they are).
+fn refused(e: io::Error) -> io::Error {
+    if e.to_string().contains("answered NO") {
+        return io::Error::new(io::ErrorKind::PermissionDenied, e.to_string());
+    }
+    e
+}
 
 /// One message as the summary fetch gives it.
 #[derive(Debug, Default, Clone)]
@@ -262,60 +300,91 @@ impl Client {
     }
 
     /// Logs in as `user` with `secret`: AUTHENTICATE PLAIN where offered
-    /// (or asked for with `imap-auth=plain`), else LOGIN.
+    /// (or asked for with `imap-auth=plain`), else LOGIN; with
+    /// `imap-auth=xoauth2` or `oauthbearer` the secret is an OAuth2 token.
+    /// A refused log-in is an error of kind `PermissionDenied`.
     pub(crate) fn login(
         &mut self,
         user: &str,
         secret: &Secret,
         auth: Option<&str>,
+        host: &str,
+        port: u16,
     ) -> io::Result<()> {
-        let plain = match auth.map(str::to_ascii_lowercase).as_deref() {
-            None => self.has("AUTH=PLAIN"),
-            Some("plain") => true,
-            Some("login") => false,
-            Some(m) => {
-                return Err(err(format!(
-                    "imap-auth \"{m}\" is not supported (plain or login)"
-                )));
+        match auth_kind(auth)? {
+            Auth::Default if self.has("AUTH=PLAIN") => self.plain(user, secret)?,
+            Auth::Plain => self.plain(user, secret)?,
+            Auth::Default | Auth::Login => {
+                if self.has("LOGINDISABLED") {
+                    return Err(err("the server does not allow LOGIN here".into()));
+                }
+                let cmd = format!("LOGIN {} {}", quoted(user)?, quoted(secret.expose())?);
+                self.conn
+                    .run(cmd.as_bytes(), &mut |_| Ok(()))
+                    .map_err(refused)?;
             }
-        };
-        let r = if plain {
-            let tag = self.conn.send(b"AUTHENTICATE PLAIN")?;
-            let cont = self.conn.read_response()?;
-            if !cont.starts_with(b"+") {
-                // The server refused the mechanism outright.
-                return match parse(&cont) {
-                    Some(Response::Done {
-                        status, outcome, ..
-                    }) => Err(failed(
-                        "AUTHENTICATE",
-                        &status,
-                        outcome.information.as_deref().unwrap_or(""),
-                    )),
-                    _ => Err(err("AUTHENTICATE: unexpected answer".into())),
+            Auth::Token(m) => {
+                let ir = initial_response(m, user, secret, host, port);
+                // The answer to an error challenge ends the exchange.
+                let ack: &[u8] = match m {
+                    TokenMech::OAuthBearer => b"AQ==",
+                    TokenMech::Xoauth2 => b"",
                 };
+                self.authenticate(&m.to_string(), ir.as_bytes(), ack)?;
             }
-            let mut ir = Vec::new();
-            ir.push(0);
-            ir.extend_from_slice(user.as_bytes());
-            ir.push(0);
-            ir.extend_from_slice(secret.expose().as_bytes());
-            let mut line = BASE64.encode(&ir).into_bytes();
-            line.extend_from_slice(b"\r\n");
-            self.conn.write_raw(&line)?;
-            self.conn
-                .finish(&tag, "AUTHENTICATE PLAIN", &mut |_| Ok(()))
-        } else {
-            if self.has("LOGINDISABLED") {
-                return Err(err("the server does not allow LOGIN here".into()));
-            }
-            let cmd = format!("LOGIN {} {}", quoted(user)?, quoted(secret.expose())?);
-            self.conn.run(cmd.as_bytes(), &mut |_| Ok(()))
-        };
-        r?;
+        }
         // Capabilities may change after log-in.
         self.caps = self.capability()?;
         Ok(())
+    }
+
+    fn plain(&mut self, user: &str, secret: &Secret) -> io::Result<()> {
+        let mut ir = vec![0];
+        ir.extend_from_slice(user.as_bytes());
+        ir.push(0);
+        ir.extend_from_slice(secret.expose().as_bytes());
+        self.authenticate("PLAIN", &ir, b"*")
+    }
+
+    /// AUTHENTICATE `mech`: the initial response `ir` (base64) after the
+    /// server's first `+`; `ack` (already base64, or `*` to cancel) to any
+    /// further challenge. Ends with the tagged answer.
+    fn authenticate(&mut self, mech: &str, ir: &[u8], ack: &[u8]) -> io::Result<()> {
+        let verb = format!("AUTHENTICATE {mech}");
+        let tag = self.conn.send(verb.as_bytes())?;
+        let mut first = true;
+        loop {
+            let r = self.conn.read_response()?;
+            if r.starts_with(b"+") {
+                let mut line = if first {
+                    BASE64.encode(ir).into_bytes()
+                } else {
+                    ack.to_vec()
+                };
+                first = false;
+                line.extend_from_slice(b"\r\n");
+                self.conn.write_raw(&line)?;
+                continue;
+            }
+            match parse(&r) {
+                Some(Response::Done {
+                    tag: t,
+                    status,
+                    outcome,
+                }) if t.0 == tag => {
+                    return match status {
+                        Status::Ok => Ok(()),
+                        s => Err(refused(failed(
+                            &verb,
+                            &s,
+                            outcome.information.as_deref().unwrap_or(""),
+                        ))),
+                    };
+                }
+                Some(_) if r.starts_with(b"* ") => {}
+                _ => return Err(err(format!("{verb}: unexpected answer"))),
+            }
+        }
     }
 
     /// SELECT (or EXAMINE when `readonly`) the mailbox.

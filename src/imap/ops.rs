@@ -18,12 +18,12 @@ mod on {
     use std::path::PathBuf;
     use std::time::Duration;
 
-    use super::super::client::{Client, ConnectOptions};
+    use super::super::client::{Client, ConnectOptions, is_token_auth};
     use super::super::folder::{ImapFolder, to_crlf};
     use super::super::url::ImapUrl;
     use crate::expand;
     use crate::mailbox::{Folder, MsgFlags};
-    use crate::secrets::{self, Query};
+    use crate::secrets::{self, Query, Source};
     use crate::session::Session;
 
     fn options(s: &Session) -> ConnectOptions {
@@ -67,7 +67,21 @@ mod on {
                     url.host, url.host
                 ))
             })?;
-        c.login(&login.user, &login.secret, o.auth.as_deref())?;
+        let auth = o.auth.as_deref();
+        match c.login(&login.user, &login.secret, auth, &url.host, url.port) {
+            // A refused token is fetched again once from the command, as
+            // for SMTP (an access token expires).
+            Err(e)
+                if e.kind() == io::ErrorKind::PermissionDenied
+                    && is_token_auth(auth)
+                    && login.source == Source::Command =>
+            {
+                let fresh = secrets::run_command(s, "imap", &url.host, &login.user)
+                    .map_err(io::Error::other)?;
+                c.login(&login.user, &fresh, auth, &url.host, url.port)?;
+            }
+            r => r?,
+        }
         Ok(c)
     }
 

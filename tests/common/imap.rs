@@ -24,6 +24,9 @@ use rustls::{ServerConfig, ServerConnection, StreamOwned};
 /// The one password the fake server takes (user `tester`).
 pub const PASSWORD: &str = "s3cret-pw";
 
+/// The one OAuth2 token the fake server takes (XOAUTH2, OAUTHBEARER).
+pub const GOOD_TOKEN: &str = "good-token";
+
 /// What the server does wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -358,6 +361,34 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
                 out.extend(format!("{tag} OK authenticated\r\n").bytes());
             } else {
                 out.extend(format!("{tag} NO [AUTHENTICATIONFAILED] wrong\r\n").bytes());
+            }
+        } else if up.starts_with("AUTHENTICATE XOAUTH2")
+            || up.starts_with("AUTHENTICATE OAUTHBEARER")
+        {
+            let _ = W(&mut r).write_all(b"+ \r\n");
+            let mut a = String::new();
+            let _ = r.read_line(&mut a);
+            lines.push(a.trim_end().to_string());
+            let got = String::from_utf8_lossy(
+                &BASE64.decode(a.trim_end().as_bytes()).unwrap_or_default(),
+            )
+            .into_owned();
+            let good = if up.contains("XOAUTH2") {
+                got == format!("user=tester\x01auth=Bearer {GOOD_TOKEN}\x01\x01")
+            } else {
+                got.starts_with("n,a=tester,\x01host=127.0.0.1\x01port=")
+                    && got.ends_with(&format!("\x01auth=Bearer {GOOD_TOKEN}\x01\x01"))
+            };
+            if good {
+                out.extend(format!("{tag} OK authenticated\r\n").bytes());
+            } else {
+                // RFC 7628's error challenge; the client's answer is recorded.
+                let json = BASE64.encode(br#"{"status":"invalid_token"}"#);
+                let _ = W(&mut r).write_all(format!("+ {json}\r\n").as_bytes());
+                let mut ack = String::new();
+                let _ = r.read_line(&mut ack);
+                lines.push(format!("ack:{}", ack.trim_end()));
+                out.extend(format!("{tag} NO [AUTHENTICATIONFAILED] invalid token\r\n").bytes());
             }
         } else if up.starts_with("SELECT") || up.starts_with("EXAMINE") {
             out.extend(
