@@ -450,3 +450,24 @@ fn deleting_every_other_of_2000_messages_splits_the_uid_sets() {
         assert_eq!(flags.contains("\\Flagged"), n % 4 == 1, "{n}: {flags}");
     }
 }
+
+#[test]
+fn folders_lists_the_folders_on_the_server() {
+    require!(Req::DovecotRig);
+    require!(Req::Python3);
+    let f = Folder::new("list", 1);
+    let t = TempDir::new("dovecot-list");
+    home(&t, DOVECOT_PASS);
+    let mut rc = std::fs::read_to_string(t.join("rc")).unwrap();
+    rc.push_str(&format!(
+        "set folder=imaps://{DOVECOT_USER}@localhost:{DOVECOT_IMAPS_PORT}/\n"
+    ));
+    std::fs::write(t.join("rc"), rc).unwrap();
+    let (code, out, err) = mailx(&t, &["-N", "-f", &f.imap()], "folders\nx\n");
+    assert_eq!(code, 0, "{out}{err}");
+    let names: Vec<&str> = out.lines().collect();
+    assert!(
+        names.contains(&"INBOX") && names.contains(&f.0.as_str()),
+        "{out}"
+    );
+}

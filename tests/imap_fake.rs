@@ -511,3 +511,29 @@ fn a_token_refused_twice_is_an_error_without_the_token() {
     // XOAUTH2: an empty line ends the exchange.
     assert!(e.lines.iter().any(|l| l == "ack:"), "{:?}", e.lines);
 }
+
+#[test]
+fn folders_lists_the_server_s_folders_when_folder_is_a_url() {
+    let t = TempDir::new("imap-folders");
+    let s = FakeImap::start(three(), false, Fault::None);
+    let local = t.join("local");
+    std::fs::write(
+        &local,
+        "From a@b Mon Jan  1 10:00:00 2024\nSubject: x\n\ny\n\n",
+    )
+    .unwrap();
+    let rc = format!("set folder=imap://tester@127.0.0.1:{}/\n", s.port());
+    let r = run(
+        &t,
+        "127.0.0.1",
+        local.to_str().unwrap(),
+        &rc,
+        "folders\nx\n",
+    );
+    let e = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    // Sorted; the \Noselect one left out.
+    assert!(r.out.ends_with("INBOX\nLists.rust\n"), "{}", r.out);
+    assert!(!r.out.contains("Lists\n"), "{}", r.out);
+    assert_eq!(e.commands("LIST").len(), 1, "{:?}", e.lines);
+}

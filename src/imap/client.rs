@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use data_encoding::BASE64;
-use imap_proto::{AttributeValue, Capability, MailboxDatum, Response, ResponseCode, Status};
+use imap_proto::{
+    AttributeValue, Capability, MailboxDatum, NameAttribute, Response, ResponseCode, Status,
+};
 
 use super::conn::{Conn, MAX_LINE, failed, parse, verb_of};
 use super::tls;
@@ -518,6 +520,25 @@ impl Client {
             Ok(())
         })?;
         Ok(sorted(&found))
+    }
+
+    /// The names of the server's folders (LIST "" "*"), those that can
+    /// be selected, sorted.
+    pub(crate) fn list(&mut self) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        self.conn.run(b"LIST \"\" \"*\"", &mut |r| {
+            if let Response::MailboxData(MailboxDatum::List(l)) = r
+                && !l
+                    .name_attributes
+                    .iter()
+                    .any(|a| matches!(a, NameAttribute::NoSelect))
+            {
+                names.push(l.name.into_owned());
+            }
+            Ok(())
+        })?;
+        names.sort();
+        Ok(names)
     }
 
     /// NOOP: the number of messages the server now reports (EXISTS).

@@ -10,7 +10,7 @@
 //! | `conn` | the connection: timeouts, framing of responses with size limits, tags |
 //! | `client` | the commands: STARTTLS, log-in, SELECT, FETCH, STORE, EXPUNGE, COPY/MOVE, APPEND |
 //! | `folder` | [`Folder`] over a selected mailbox: summary, lazy text, changes at quit |
-//! | `ops` | what read mode asks besides the folder: open, save/copy to IMAP |
+//! | `ops` | what read mode asks besides the folder: open, save/copy to IMAP, `folders` (LIST) |
 //!
 //! The variables (`vars::KNOWN`): `imap-auth`, `imap-auth-password`,
 //! `imap-auth-password-command` (through `secrets::lookup` with service
@@ -29,7 +29,7 @@ mod ops;
 mod tls;
 mod url;
 
-pub(crate) use ops::{open, save_on_server};
+pub(crate) use ops::{list_folders, open, save_on_server};
 
 /// For the fuzz target `imap_responses`: frames `data` into responses as
 /// the connection does, parses each, and turns FETCH answers into summary

@@ -112,6 +112,14 @@ mod on {
         )))
     }
 
+    /// The folders on the server of `url`.
+    pub(super) fn list(s: &Session, url: &ImapUrl) -> io::Result<Vec<String>> {
+        let mut c = connect(s, url).map_err(|e| named(url, e))?;
+        let names = c.list().map_err(|e| named(url, e))?;
+        c.logout();
+        Ok(names)
+    }
+
     /// The IMAP flags of a message's session flags.
     fn flag_list(f: MsgFlags) -> String {
         let mut v = Vec::new();
@@ -216,6 +224,20 @@ pub(crate) fn save_on_server(
     #[cfg(not(feature = "imap"))]
     {
         let _ = (s, src, which, url);
+        Err(not_built(name))
+    }
+}
+
+/// `folders` when `folder` is an IMAP URL: the server's folders (LIST).
+pub(crate) fn list_folders(s: &Session, name: &str) -> io::Result<Vec<String>> {
+    let url = ImapUrl::parse(name).map_err(io::Error::other)?;
+    #[cfg(feature = "imap")]
+    {
+        on::list(s, &url)
+    }
+    #[cfg(not(feature = "imap"))]
+    {
+        let _ = (s, url);
         Err(not_built(name))
     }
 }

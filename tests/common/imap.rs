@@ -2,7 +2,7 @@
 //! takes one connection and speaks enough IMAP4rev1 for a read-mode
 //! session (CAPABILITY, LOGIN, AUTHENTICATE PLAIN, SELECT, UID FETCH of
 //! summaries and of BODY.PEEK[], UID STORE, UID SEARCH DELETED, EXPUNGE,
-//! UID EXPUNGE, NOOP, UID COPY,
+//! UID EXPUNGE, NOOP, UID COPY, LIST,
 //! APPEND, LOGOUT) over plain text or TLS (`imaps://`, [`make_certs`]
 //! makes a CA and a certificate with the openssl command), with the faults Dovecot will not
 //! produce ([`Fault`]). It records every line the client sent and returns
@@ -589,6 +589,11 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
                 mailbox: to,
             });
             out.extend(format!("{tag} OK appended\r\n").bytes());
+        } else if up.starts_with("LIST") {
+            out.extend(b"* LIST (\\HasChildren \\Noselect) \".\" Lists\r\n");
+            out.extend(b"* LIST (\\HasNoChildren) \".\" Lists.rust\r\n");
+            out.extend(b"* LIST (\\HasNoChildren) \".\" INBOX\r\n");
+            out.extend(format!("{tag} OK listed\r\n").bytes());
         } else if up.starts_with("NOOP") {
             let mut n = inbox.len();
             if fault == Fault::NewMailAtNoop && !msgs.iter().any(|m| m.uid > 3) {
