@@ -33,10 +33,14 @@ pub(crate) fn spool_dir() -> String {
     "/var/mail".to_string()
 }
 
-/// The `folder` directory, absolute (relative values are under $HOME).
+/// The `folder` directory, absolute (relative values are under $HOME); a
+/// URL (`imaps://host`, s-nail's way of naming a server's folders) as it
+/// is, without a trailing `/`.
 pub(crate) fn folder_dir(s: &Session) -> Option<String> {
     let f = s.value("folder")?;
-    if f.starts_with('/') {
+    if f.contains("://") {
+        Some(f.trim_end_matches('/').to_string())
+    } else if f.starts_with('/') {
         Some(f.to_string())
     } else {
         Some(format!("{}/{}", s.homedir.as_deref().unwrap_or(""), f))

@@ -11,6 +11,10 @@ pub mod cli;
 pub(crate) mod cmd;
 pub mod compose;
 pub(crate) mod expand;
+pub(crate) mod imap;
+#[cfg(feature = "imap")]
+#[doc(hidden)]
+pub use imap::fuzz_responses as fuzz_imap_responses;
 pub mod interp;
 pub mod lex;
 pub(crate) mod locale;

@@ -347,7 +347,7 @@ pub(crate) fn with_parsed<R>(raw: &[u8], f: impl FnOnce(&ParsedMail<'_>) -> R) -
 /// stderr (a broken message must not print a Rust backtrace at the user).
 /// The program is single-threaded, so swapping the hook is safe; nested
 /// calls keep the outer silent hook.
-fn quietly<R>(f: impl FnOnce() -> R) -> Option<R> {
+pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> Option<R> {
     thread_local! {
         static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }

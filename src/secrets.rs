@@ -1,6 +1,6 @@
 //! Where passwords and OAuth2 tokens come from, and how they are kept out of
-//! sight. Used by SMTP (`service` "smtp"); IMAP is meant to call the same
-//! [`lookup`] with its own service name.
+//! sight. Used by SMTP (`service` "smtp") and IMAP (`service` "imap"), which
+//! also share the OAuth2 initial responses ([`initial_response`]).
 //!
 //! For a server `host` and a login `user`, the secret is the first of:
 //! 1. `<service>-auth-password-command`: run through `$SHELL -c` by
@@ -417,6 +417,43 @@ pub fn netrc_lookup(text: &str, host: &str, user: Option<&str>) -> Option<(Strin
                 e.password.clone().unwrap_or_default(),
             )
         })
+}
+
+/// An OAuth2 token mechanism (SMTP AUTH and IMAP AUTHENTICATE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenMech {
+    Xoauth2,
+    OAuthBearer,
+}
+
+impl fmt::Display for TokenMech {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TokenMech::Xoauth2 => "XOAUTH2",
+            TokenMech::OAuthBearer => "OAUTHBEARER",
+        })
+    }
+}
+
+/// The client's initial response, before base64.
+pub(crate) fn initial_response(
+    mech: TokenMech,
+    user: &str,
+    token: &Secret,
+    host: &str,
+    port: u16,
+) -> String {
+    match mech {
+        TokenMech::Xoauth2 => format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose()),
+        TokenMech::OAuthBearer => {
+            // RFC 7628 §3.1: `,` and `=` in the authzid are escaped.
+            let a = user.replace('=', "=3D").replace(',', "=2C");
+            format!(
+                "n,a={a},\x01host={host}\x01port={port}\x01auth=Bearer {}\x01\x01",
+                token.expose()
+            )
+        }
+    }
 }
 
 #[cfg(test)]

@@ -254,6 +254,31 @@ pub const KNOWN: &[VarDoc] = &[
         "end of file does not end a message or the session",
     ),
     v(
+        "imap-allow-plaintext",
+        Bool,
+        "let imap:// log in without STARTTLS to a server that does not offer it (always allowed to localhost)",
+    ),
+    v(
+        "imap-auth",
+        Text,
+        "the IMAP log-in mechanism: plain (AUTHENTICATE PLAIN) or login (LOGIN) with a password, xoauth2 or oauthbearer with an OAuth2 token; default PLAIN where offered",
+    ),
+    v(
+        "imap-auth-password",
+        Text,
+        "the IMAP password or OAuth2 token (set lists it as <secret>)",
+    ),
+    v(
+        "imap-auth-password-command",
+        Text,
+        "a command ($SHELL -c) that prints the IMAP password or OAuth2 token; run again for a fresh token when the server refuses one",
+    ),
+    v(
+        "imap-timeout",
+        Number,
+        "seconds to wait for the IMAP server at each step (default 60)",
+    ),
+    v(
         "indentprefix",
         Text,
         "prefix of lines inserted by ~m (default a tab)",
@@ -418,6 +443,11 @@ pub const KNOWN: &[VarDoc] = &[
         "smtp-use-starttls",
         Bool,
         "require STARTTLS on SMTP connections",
+    ),
+    v(
+        "tls-ca-file",
+        Text,
+        "a PEM file of certificates to trust for IMAP TLS, besides the system store",
     ),
     v(
         "toplines",

@@ -6,7 +6,7 @@ use crate::interp::{Args, CmdResult, Ctx};
 use crate::read;
 use crate::read::files::{self, Mode};
 use crate::read::{quit as close, setfile};
-use crate::{child, expand};
+use crate::{child, expand, imap, outln, util};
 
 pub(crate) fn save(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     on_state(cx, |s, st| files::save1(s, st, a.text(), Mode::Save))
@@ -46,10 +46,25 @@ pub(crate) fn file(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     }
 }
 
-/// `folders`: `cd <folder dir>; $LISTER [args]` through the shell.
+/// `folders`: `cd <folder dir>; $LISTER [args]` through the shell; when
+/// `folder` is an IMAP URL, the server's folders (LIST), one a line.
 pub(crate) fn folders(cx: &mut Ctx<'_>, a: Args) -> CmdResult {
     let s = &*cx.s;
     let dir = expand::folder_dir(s).unwrap_or_else(|| "$HOME".to_string());
+    if imap::is_imap(&dir) {
+        match imap::list_folders(s, &dir) {
+            Ok(names) => {
+                for n in names {
+                    outln!("{n}");
+                }
+                return CmdResult::Ok;
+            }
+            Err(e) => {
+                util::warnx(&e.to_string());
+                return CmdResult::Error;
+            }
+        }
+    }
     let lister = s.value("LISTER").unwrap_or("/bin/ls");
     let cmd = format!("cd {dir}; {lister} {}", a.text());
     let _ = child::run_shell(&s.shell(), &cmd);

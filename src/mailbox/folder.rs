@@ -125,6 +125,7 @@
 //! sets `SAVED`; `preserve`/`hold` set `PRESERVE` and clear `MBOX`; `mbox`
 //! sets `MBOX|TOUCH` (not `READ`) and clears `PRESERVE`.
 
+use std::any::Any;
 use std::fs;
 use std::io::{self, BufRead, Read, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -148,6 +149,8 @@ pub enum FolderKind {
     Mbox,
     /// A directory with `cur/`, `new/`, `tmp/`, one file per message.
     Maildir,
+    /// A mailbox on an IMAP server (`imap://`, `imaps://`; src/imap).
+    Imap,
 }
 
 /// An open mail folder, as read mode sees it (see the module documentation
@@ -160,6 +163,11 @@ pub trait Folder: Send + Sync {
     fn path(&self) -> &Path;
     /// True if the folder may not be changed (`[Read only]`).
     fn readonly(&self) -> bool;
+    /// The folder as `Any`, for code that works with one format's own
+    /// means (IMAP's server-side copy); None (the default) for the others.
+    fn as_any(&self) -> Option<&dyn Any> {
+        None
+    }
 
     /// Number of messages.
     fn len(&self) -> usize;

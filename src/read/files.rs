@@ -9,7 +9,7 @@ use super::msglist::{self, ListKind};
 use crate::mailbox::maildir::is_maildir;
 use crate::mailbox::{MsgFlags, RenderOptions, append_messages};
 use crate::session::{IgnoreTab, Session};
-use crate::{expand, names, outln, outp, output, util};
+use crate::{expand, imap, names, outln, outp, output, util};
 
 /// Which of the three commands.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,9 @@ fn write_messages(
 ) -> bool {
     outp!("\"{path}\" ");
     output::flush();
+    if imap::is_imap(path) {
+        return save_to_server(s, st, msgvec, path, mode);
+    }
     let disp = if std::path::Path::new(path).exists() {
         "[Appended]"
     } else {
@@ -132,6 +135,34 @@ fn write_messages(
         }
     }
     outln!("{disp}");
+    true
+}
+
+/// `save`/`copy`/`write` to an IMAP folder (`write` as `copy`: a server
+/// folder holds whole messages): UID COPY on the same server, else APPEND.
+fn save_to_server(
+    s: &mut Session,
+    st: &mut ReadState,
+    msgvec: &[usize],
+    path: &str,
+    mode: Mode,
+) -> bool {
+    let which: Vec<usize> = msgvec.iter().take(st.count()).map(|m| m - 1).collect();
+    for &i in &which {
+        st.touch(i);
+    }
+    if let Err(e) = imap::save_on_server(s, &*st.mb, &which, path) {
+        outln!();
+        util::warnx(&e.to_string());
+        util::note_write_failure();
+        return false;
+    }
+    if mode != Mode::Copy {
+        for &i in &which {
+            st.flags_mut(i).insert(MsgFlags::SAVED);
+        }
+    }
+    outln!("[Appended]");
     true
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::mailbox::{LockOptions, MsgFlags, index_cache, open_folder, set_cache_dir};
 use crate::session::Session;
-use crate::{expand, outln, output, user, util};
+use crate::{expand, imap, outln, output, user, util};
 
 /// Where caches go (a Maildir's header cache, a big mbox's index): `$XDG_CACHE_HOME/mailx` (an absolute
 /// path), else `~/.cache/mailx`; None with `noheadercache` or no home.
@@ -59,8 +59,18 @@ pub(crate) fn setfile(
     let cache = header_cache_dir(s);
     index_cache::set_dir(cache.clone());
     set_cache_dir(cache);
-    let mb = match open_folder(path.as_ref()) {
+    let remote = imap::is_imap(&path);
+    let opened = if remote {
+        imap::open(s, &path)
+    } else {
+        open_folder(path.as_ref())
+    };
+    let mb = match opened {
         Ok(mb) => mb,
+        Err(e) if remote => {
+            util::warnx(&e.to_string());
+            return Err(OpenError::Failed);
+        }
         Err(e) => {
             if !isedit && e.kind() == std::io::ErrorKind::NotFound {
                 return nomail(quiet_nomail);
@@ -69,7 +79,14 @@ pub(crate) fn setfile(
             return Err(OpenError::Failed);
         }
     };
-    let mb = if let Some(old) = rd.as_mut().filter(|st| !st.placeholder) {
+    let mb = if remote {
+        // A server folder is not a file the old one's write-back can
+        // change: keep the connection.
+        if let Some(old) = rd.as_mut().filter(|st| !st.placeholder) {
+            super::quit::quit(s, old);
+        }
+        mb
+    } else if let Some(old) = rd.as_mut().filter(|st| !st.placeholder) {
         // Write the current mailbox back first, then read the new one
         // afresh: it may be the same file, just rewritten.
         drop(mb);

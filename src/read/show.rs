@@ -129,7 +129,9 @@ pub(crate) fn type1(
         if doign && let Some(d) = decoded(st, m - 1, ign.as_ref()) {
             one.extend_from_slice(&d);
             was_decoded = true;
-        } else if render(st, m - 1, ign.as_ref(), &mut one).is_err() {
+        } else if let Err(e) = render(st, m - 1, ign.as_ref(), &mut one) {
+            // A folder on a server can fail here; a file hardly ever.
+            util::warnx(&e.to_string());
             break;
         }
         if tty {
@@ -238,7 +240,13 @@ pub(crate) fn top(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> bool
                 c = d.iter().filter(|&&b| b == b'\n').count() as i64;
                 (d, true)
             }
-            None => (st.mb.raw_message(m - 1).unwrap_or_default(), false),
+            None => match st.mb.raw_message(m - 1) {
+                Ok(r) => (r, false),
+                Err(e) => {
+                    util::warnx(&e.to_string());
+                    break;
+                }
+            },
         };
         if !lineb {
             outln!();

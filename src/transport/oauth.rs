@@ -27,42 +27,7 @@ use lettre::transport::smtp::Error as SmtpError;
 use lettre::transport::smtp::client::SmtpConnection;
 use std::fmt;
 
-/// A token mechanism.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TokenMech {
-    Xoauth2,
-    OAuthBearer,
-}
-
-impl fmt::Display for TokenMech {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TokenMech::Xoauth2 => "XOAUTH2",
-            TokenMech::OAuthBearer => "OAUTHBEARER",
-        })
-    }
-}
-
-/// The client's initial response, before base64.
-pub(crate) fn initial_response(
-    mech: TokenMech,
-    user: &str,
-    token: &Secret,
-    host: &str,
-    port: u16,
-) -> String {
-    match mech {
-        TokenMech::Xoauth2 => format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose()),
-        TokenMech::OAuthBearer => {
-            // RFC 7628 §3.1: `,` and `=` in the authzid are escaped.
-            let a = user.replace('=', "=3D").replace(',', "=2C");
-            format!(
-                "n,a={a},\x01host={host}\x01port={port}\x01auth=Bearer {}\x01\x01",
-                token.expose()
-            )
-        }
-    }
-}
+pub(crate) use crate::secrets::{TokenMech, initial_response};
 
 /// One line for the server. Its `Display` is what lettre sends; it holds a
 /// token, so it has no `Debug`.

@@ -29,6 +29,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+#[cfg(feature = "imap")]
+pub mod imap;
 pub mod introspect;
 pub mod pty;
 pub mod require;

@@ -73,6 +73,8 @@ pub enum Req {
     DovecotRig,
     /// mblaze's `mlist` and `mflag` (Debian package mblaze).
     Mblaze,
+    /// The openssl command (test certificates for TLS).
+    Openssl,
 }
 
 impl Req {
@@ -90,6 +92,7 @@ impl Req {
             Req::PostfixRig => "the Postfix test rig",
             Req::DovecotRig => "the Dovecot IMAP test rig",
             Req::Mblaze => "mblaze (mlist, mflag)",
+            Req::Openssl => "the openssl command",
         }
     }
 }
@@ -246,6 +249,7 @@ fn probe(req: Req) -> Result<(), String> {
             executable(Path::new("/usr/bin/mlist"))?;
             executable(Path::new("/usr/bin/mflag"))
         }
+        Req::Openssl => runs("openssl", &["version"]),
     }
 }
 

@@ -116,7 +116,7 @@ pub(crate) fn maildir_bytes(
     let mut raw = src.raw_message(i)?;
     // The empty line ending a message as handed out (mbox: the separator;
     // Maildir: the one added after the file).
-    if src.kind() == FolderKind::Maildir || raw.ends_with(b"\n\n") {
+    if src.kind() != FolderKind::Mbox || raw.ends_with(b"\n\n") {
         raw.pop();
     }
     let (first, rest) = match memchr::memchr(b'\n', &raw) {

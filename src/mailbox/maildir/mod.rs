@@ -47,6 +47,8 @@ mod scan;
 
 pub(crate) use deliver::{create, deliver, deliver_all};
 pub(crate) use hcache::set_dir as set_cache_dir;
+#[cfg_attr(not(feature = "imap"), allow(unused_imports))]
+pub(crate) use scan::{envelope_line, return_path};
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -61,7 +63,8 @@ use rustix::fs::{Access, AtFlags, Mode, OFlags};
 
 use self::hcache::Record;
 use self::name::Name;
-use self::scan::{Entry, Info, Sub, envelope_line, info_of, read_info, scan};
+pub(crate) use self::scan::count_lines;
+use self::scan::{Entry, Info, Sub, info_of, read_info, scan};
 use super::fields::Headers;
 use super::flags::MsgFlags;
 use super::folder::{Folder, FolderKind};

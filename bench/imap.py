@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""IMAP folder benchmark (bench/imap.sh runs it): mailx-rs, s-nail and GNU
+mailutils on the same folder of the loopback Dovecot rig.
+
+Usage (as root, after scripts/dovecot-test-setup.sh and a release build):
+    python3 bench/imap.py MAILX N RUNS
+
+1. Imports once: bench/gen-mbox.py's N messages (seed 1) become files of
+   the Maildir++ folder `mxbench` of the rig's user, and `doveadm index`
+   builds Dovecot's index, so every program finds the same indexed folder.
+2. For each program, RUNS times (alternating programs, so load from other
+   jobs spreads evenly): open the folder and list all headers (`-H`, one
+   summary line per message); and open, list and print the last message
+   (`-N`, then `h 1-$` … `p $`, `x`): the print cost is the difference.
+   Wall time of the whole process, peak RSS from GNU time.
+3. mailx-rs only (it changes the folder): delete every other message and
+   quit, once, on a fresh copy of the folder (opened twice before, so that
+   Dovecot's cache is warm; the second open-and-exit is the baseline).
+
+Passwords come from files (~/.netrc, ~/.mu-tickets), never the command line.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+MAILX, N, RUNS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+USER, PASS = "mximap", "mximap-secret"
+CA = "/etc/dovecot/mxtest-imap-tls/ca.pem"
+CONF = "/etc/dovecot/mxtest-imap.conf"
+HOME = "/home/" + USER
+FOLDER = "mxbench"
+here = os.path.dirname(os.path.abspath(__file__))
+tmp = tempfile.mkdtemp(prefix="imap-bench-")
+
+
+def sh(*args, **kw):
+    subprocess.run(args, check=True, **kw)
+
+
+def import_folder(name):
+    """The generated mbox as the Maildir++ folder `name` (flags from Status:)."""
+    box = os.path.join(tmp, "box.mbox")
+    if not os.path.exists(box):
+        sh("python3", os.path.join(here, "gen-mbox.py"), box, str(N), "1")
+    d = os.path.join(HOME, "Maildir", "." + name)
+    shutil.rmtree(d, ignore_errors=True)
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(d, sub))
+    data = open(box, "rb").read()
+    starts = [0]
+    pos = 0
+    while True:
+        pos = data.find(b"\n\nFrom ", pos)
+        if pos < 0:
+            break
+        starts.append(pos + 2)
+        pos += 2
+    starts.append(len(data))
+    for i in range(len(starts) - 1):
+        msg = data[starts[i]:starts[i + 1]]
+        msg = msg[msg.index(b"\n") + 1:]  # no From_ line
+        head = msg[: msg.find(b"\n\n")]
+        seen = b"\nStatus: RO" in b"\n" + head
+        name = "%d.M%dP1.bench:2,%s" % (1700000000 + i, i, "S" if seen else "")
+        with open(os.path.join(d, "cur", name), "wb") as f:
+            f.write(msg)
+    sh("chown", "-R", USER + ":", d)
+    sh("doveadm", "-c", CONF, "index", "-u", USER, name)
+    return len(starts) - 1
+
+
+def home():
+    h = os.path.join(tmp, "home")
+    os.makedirs(h, exist_ok=True)
+    with open(os.path.join(h, ".netrc"), "w") as f:
+        f.write("machine localhost login %s password %s\n" % (USER, PASS))
+    with open(os.path.join(h, ".mu-tickets"), "w") as f:
+        f.write("imap://%s:%s@localhost\n" % (USER, PASS))
+    os.chmod(os.path.join(h, ".netrc"), 0o600)
+    os.chmod(os.path.join(h, ".mu-tickets"), 0o600)
+    rc = os.path.join(tmp, "rc")
+    with open(rc, "w") as f:
+        f.write("set tls-ca-file=%s\n" % CA)
+    return h, rc
+
+
+H, RC = home()
+URL = "imap://%s@localhost:2143/%s" % (USER, FOLDER)
+ENV = {"HOME": H, "NETRC": os.path.join(H, ".netrc"), "USER": "bench",
+       "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+PROGS = {
+    "mailx-rs": ([MAILX, "-n"], dict(ENV, MAILRC=RC)),
+    "s-nail": (["s-nail", "-n", "-S", "v15-compat", "-S", "netrc-lookup",
+                "-S", "tls-ca-file=" + CA, "-S", "imap-use-starttls"], dict(ENV, MAILRC="/dev/null")),
+    "mailutils": (["mail.mailutils", "-n"], dict(ENV, MAILRC="/dev/null")),
+}
+
+
+def timed(prog, args, stdin=b""):
+    cmd, env = PROGS[prog]
+    # Peak RSS from GNU time (a child of Python would report Python's own
+    # RSS at fork time as its peak).
+    rssf = os.path.join(tmp, "rss")
+    t = time.perf_counter()
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rssf] + cmd + args, env=env,
+                         cwd=tmp, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    p.stdin.write(stdin)
+    p.stdin.close()
+    nbytes = 0
+    while True:
+        b = p.stdout.read(1 << 16)
+        if not b:
+            break
+        nbytes += len(b)
+    status = p.wait()
+    dt = time.perf_counter() - t
+    rss = int(open(rssf).read().split()[-1])
+    return dt, rss, nbytes, status
+
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2]
+
+
+n = import_folder(FOLDER)
+print("folder %s: %d messages; load average %s" % (FOLDER, n, os.getloadavg()))
+res = {p: {"list": [], "print": [], "rss": []} for p in PROGS}
+for r in range(RUNS):
+    for prog in PROGS:
+        t, rss, nb, st = timed(prog, ["-H", "-f", URL])
+        res[prog]["list"].append(t)
+        res[prog]["rss"].append(rss)
+        t2, rss2, nb2, st2 = timed(prog, ["-N", "-f", URL], b"p $\nx\n")
+        res[prog]["print"].append(t2)
+        if r == 0:
+            print("  %-10s list: %d bytes out, status %d; open+print: %d bytes, status %d"
+                  % (prog, nb, st, nb2, st2))
+print("load average after: %s" % (os.getloadavg(),))
+print()
+print("| program | open + list all headers (median s) | ratio | open + print last (median s) | peak RSS of the list (MiB) |")
+print("|---|---|---|---|---|")
+base = median(res["mailx-rs"]["list"])
+for prog in PROGS:
+    l = median(res[prog]["list"])
+    print("| %s | %.2f | %.1f× | %.2f | %.0f |" % (
+        prog, l, l / base, median(res[prog]["print"]), max(res[prog]["rss"]) / 1024))
+
+# Delete every other message and quit (mailx-rs; changes the folder).
+import_folder(FOLDER + "del")
+url = "imap://%s@localhost:2143/%sdel" % (USER, FOLDER)
+evens = [str(i) for i in range(2, n + 1, 2)]
+cmds = "".join("d %s\n" % " ".join(evens[i:i + 500]) for i in range(0, len(evens), 500)) + "q\n"
+# The first open of the new folder fills Dovecot's cache; the second is the
+# baseline.
+timed("mailx-rs", ["-N", "-f", url], b"x\n")
+t_open, _, _, _ = timed("mailx-rs", ["-N", "-f", url], b"x\n")
+t_del, rss, _, st = timed("mailx-rs", ["-N", "-f", url], cmds.encode())
+print()
+print("mailx-rs: open and exit %.2f s; open, delete every other message, quit %.2f s "
+      "(so delete+quit %.2f s), peak RSS %.0f MiB, status %d" % (t_open, t_del, t_del - t_open, rss / 1024, st))
+shutil.rmtree(os.path.join(HOME, "Maildir", "." + FOLDER + "del"), ignore_errors=True)
+shutil.rmtree(tmp)

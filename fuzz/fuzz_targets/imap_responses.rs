@@ -1,0 +1,10 @@
+//! IMAP server responses: arbitrary bytes from a server are framed into
+//! responses (lines and `{N}` literals, with the size limits), parsed by
+//! imap-proto and turned into summary entries as an IMAP folder does;
+//! nothing panics and no response reaches past the data.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    mailx::fuzz_imap_responses(data);
+});

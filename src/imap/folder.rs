@@ -1,0 +1,498 @@
+//! An IMAP mailbox as a [`Folder`]. Opening it fetches the summary of
+//! every message with one UID FETCH (flags, size, arrival time and the
+//! header fields the summary and searches read); a message's text is
+//! fetched with BODY.PEEK when it is first asked for and kept for the
+//! session, so nothing is marked \Seen by reading it. As for a local
+//! folder, changes are made at `quit` only: read, answered and flagged
+//! state with UID STORE, deletions with \Deleted and then EXPUNGE (or
+//! UID EXPUNGE of ours only when other messages are marked too). `exit`
+//! drops the connection and leaves the server as it was. Messages are handed out as a Maildir's are: a made-up
+//! envelope line (`Return-Path:` and INTERNALDATE), LF line ends, and an
+//! empty line after the message.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::io::{self, BufRead, Cursor, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::client::{Client, Summary};
+use super::url::ImapUrl;
+use crate::mailbox::from_line::parse_from_line;
+use crate::mailbox::maildir::{count_lines, envelope_line, return_path};
+use crate::mailbox::write::plan::{keep_in_folder, plan_edit};
+use crate::mailbox::{
+    Folder, FolderKind, FromLine, LockOptions, LockedOpenError, MsgFlags, QuitOptions, QuitOutcome,
+    WriteError,
+};
+use crate::util;
+
+/// Bytes shared between the cache and a reader.
+struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// One message of the mailbox.
+struct Msg {
+    uid: u32,
+    flags: MsgFlags,
+    /// The flags as the server had them (READ, ANSWERED, FLAGGED).
+    server: MsgFlags,
+    size: u64,
+    envelope: Vec<u8>,
+    /// The summary's header fields, each line ending in LF, no empty line.
+    header: Vec<u8>,
+    replaced: Option<Vec<u8>>,
+}
+
+/// The flags read mode keeps in sync with the server's.
+const SYNCED: [(MsgFlags, &str); 3] = [
+    (MsgFlags::READ, "\\Seen"),
+    (MsgFlags::ANSWERED, "\\Answered"),
+    (MsgFlags::FLAGGED, "\\Flagged"),
+];
+
+/// An open IMAP mailbox.
+pub(crate) struct ImapFolder {
+    name: PathBuf,
+    account: ImapUrl,
+    client: Mutex<Client>,
+    msgs: Vec<Msg>,
+    bodies: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
+    readonly: bool,
+}
+
+/// LF → CRLF (a lone CR or an existing CRLF stays as it is).
+pub(crate) fn to_crlf(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len() + v.len() / 32);
+    for (i, &b) in v.iter().enumerate() {
+        if b == b'\n' && (i == 0 || v[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// CRLF → LF.
+pub(crate) fn to_lf(mut v: Vec<u8>) -> Vec<u8> {
+    let mut w = 0;
+    for r in 0..v.len() {
+        if v[r] == b'\r' && v.get(r + 1) == Some(&b'\n') {
+            continue;
+        }
+        v[w] = v[r];
+        w += 1;
+    }
+    v.truncate(w);
+    v
+}
+
+/// Seconds since the epoch of an INTERNALDATE (`05-Dec-2026 22:18:17
+/// +0000`); 0 when it cannot be read.
+pub(crate) fn internal_date(s: &str) -> u64 {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let parse = || -> Option<i64> {
+        let s = s.trim();
+        let (date, rest) = s.split_once(' ')?;
+        let (time, zone) = rest.trim().split_once(' ')?;
+        let mut d = date.split('-');
+        let day: i64 = d.next()?.trim().parse().ok()?;
+        let mon = d.next()?.to_ascii_lowercase();
+        let month = MONTHS.iter().position(|m| *m == mon)? as i64 + 1;
+        let year: i64 = d.next()?.parse().ok()?;
+        let mut t = time.split(':').map(|x| x.parse::<i64>().ok());
+        let (h, m, sec) = (t.next()??, t.next()??, t.next()??);
+        let sign = match zone.as_bytes().first()? {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return None,
+        };
+        let z: i64 = zone[1..].parse().ok()?;
+        let off = sign * ((z / 100) * 3600 + (z % 100) * 60);
+        // Days from 1970-01-01 (Howard Hinnant's civil-date algorithm).
+        let (y, mo) = if month <= 2 {
+            (year - 1, month + 9)
+        } else {
+            (year, month - 3)
+        };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * mo + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Some(days * 86_400 + h * 3600 + m * 60 + sec - off)
+    };
+    parse().filter(|&t| t >= 0).unwrap_or(0) as u64
+}
+
+/// The envelope line and header block a summary entry becomes (for the
+/// fuzz target).
+pub(crate) fn summary_entry(s: Summary) -> (Vec<u8>, Vec<u8>) {
+    let m = msg_from(s);
+    (m.envelope, m.header)
+}
+
+fn msg_from(s: Summary) -> Msg {
+    let mut header = to_lf(s.header);
+    while header.ends_with(b"\n\n") {
+        header.pop();
+    }
+    if header == b"\n" {
+        header.clear();
+    }
+    let mut flags = MsgFlags::USED;
+    let has = |f: &str| s.flags.iter().any(|x| x.eq_ignore_ascii_case(f));
+    if has("\\Seen") {
+        flags.insert(MsgFlags::READ);
+    } else if has("\\Recent") {
+        flags.insert(MsgFlags::NEW);
+    }
+    if has("\\Answered") {
+        flags.insert(MsgFlags::ANSWERED);
+    }
+    if has("\\Flagged") {
+        flags.insert(MsgFlags::FLAGGED);
+    }
+    Msg {
+        uid: s.uid,
+        server: flags & (MsgFlags::READ | MsgFlags::ANSWERED | MsgFlags::FLAGGED),
+        flags,
+        size: s.size,
+        envelope: envelope_line(
+            return_path(&header).as_deref(),
+            internal_date(&s.internal_date),
+        ),
+        header,
+        replaced: None,
+    }
+}
+
+impl ImapFolder {
+    /// A folder over a logged-in client with `mailbox` selected.
+    pub(crate) fn new(
+        name: String,
+        account: ImapUrl,
+        client: Client,
+        sums: Vec<Summary>,
+        readonly: bool,
+    ) -> Self {
+        ImapFolder {
+            name: PathBuf::from(name),
+            account,
+            client: Mutex::new(client),
+            msgs: sums.into_iter().map(msg_from).collect(),
+            bodies: Mutex::new(HashMap::new()),
+            readonly,
+        }
+    }
+
+    fn client(&self) -> MutexGuard<'_, Client> {
+        self.client.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The message's text (LF line ends, no envelope), fetched once.
+    fn body(&self, i: usize) -> io::Result<Arc<Vec<u8>>> {
+        let uid = self.msgs[i].uid;
+        if let Some(b) = self
+            .bodies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&uid)
+        {
+            return Ok(b.clone());
+        }
+        let raw = self.client().fetch_message(uid).map_err(|e| self.err(e))?;
+        let b = Arc::new(to_lf(raw));
+        self.bodies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(uid, b.clone());
+        Ok(b)
+    }
+
+    fn cached(&self, i: usize) -> Option<Arc<Vec<u8>>> {
+        let uid = self.msgs[i].uid;
+        self.bodies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&uid)
+            .cloned()
+    }
+
+    /// `e` with the folder's name in front. The session has failed with
+    /// the server: read mode will exit 1.
+    fn err(&self, e: io::Error) -> io::Error {
+        util::note_write_failure();
+        io::Error::new(e.kind(), format!("{}: {e}", self.name.display()))
+    }
+
+    /// True if `url` is on the same server as this folder, as the same user.
+    pub(crate) fn same_account(&self, url: &ImapUrl) -> bool {
+        let a = &self.account;
+        a.host.eq_ignore_ascii_case(&url.host)
+            && a.port == url.port
+            && a.tls == url.tls
+            && a.user == url.user
+    }
+
+    /// The UIDs of messages `which`.
+    pub(crate) fn uids(&self, which: &[usize]) -> Vec<u32> {
+        which.iter().map(|&i| self.msgs[i].uid).collect()
+    }
+
+    /// Runs `f` on the connection (save/copy to the same server).
+    pub(crate) fn with_client<T>(
+        &self,
+        f: impl FnOnce(&mut Client) -> io::Result<T>,
+    ) -> io::Result<T> {
+        f(&mut self.client()).map_err(|e| self.err(e))
+    }
+
+    /// The STORE commands that bring the server's flags to ours: for each
+    /// synced flag, the UIDs to add it to and to take it from.
+    fn flag_changes(&self) -> Vec<(String, Vec<u32>)> {
+        let mut out = Vec::new();
+        for (bit, name) in SYNCED {
+            let (mut add, mut del) = (Vec::new(), Vec::new());
+            for m in &self.msgs {
+                if m.flags.contains(MsgFlags::DELETED) {
+                    continue;
+                }
+                match (m.flags.contains(bit), m.server.contains(bit)) {
+                    (true, false) => add.push(m.uid),
+                    (false, true) => del.push(m.uid),
+                    _ => {}
+                }
+            }
+            if !add.is_empty() {
+                out.push((format!("+FLAGS.SILENT ({name})"), add));
+            }
+            if !del.is_empty() {
+                out.push((format!("-FLAGS.SILENT ({name})"), del));
+            }
+        }
+        out
+    }
+
+    fn quit_inner(&mut self, out: &mut dyn Write, warn: &mut dyn Write) -> io::Result<QuitOutcome> {
+        if !plan_edit(self) {
+            self.client().logout();
+            return Ok(QuitOutcome::default());
+        }
+        if self.msgs.iter().any(|m| m.flags.contains(MsgFlags::MODIFY)) {
+            let _ = writeln!(
+                warn,
+                "{}: edited messages are not written back to an IMAP server",
+                self.name.display()
+            );
+        }
+        let changes = self.flag_changes();
+        let deleted: Vec<u32> = self
+            .msgs
+            .iter()
+            .filter(|m| !keep_in_folder(m.flags))
+            .map(|m| m.uid)
+            .collect();
+        let kept = self.msgs.len() - deleted.len();
+        let mut c = self.client();
+        for (op, uids) in &changes {
+            c.store(uids, op)?;
+        }
+        if !deleted.is_empty() {
+            c.store(&deleted, "+FLAGS.SILENT (\\Deleted)")?;
+            if let Err(e) = c.expunge(&deleted, self.msgs.len()) {
+                // Leave nothing marked that was not removed.
+                let _ = c.store(&deleted, "-FLAGS.SILENT (\\Deleted)");
+                let nums: Vec<String> = self
+                    .msgs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| !keep_in_folder(m.flags))
+                    .map(|(i, _)| (i + 1).to_string())
+                    .collect();
+                return Err(io::Error::other(format!(
+                    "{e}; message{} {} not deleted",
+                    if nums.len() == 1 { "" } else { "s" },
+                    nums.join(", ")
+                )));
+            }
+        }
+        c.logout();
+        drop(c);
+        let what = if kept == 0 { "truncated" } else { "complete" };
+        let _ = writeln!(out, "\"{}\" {what}", self.name.display());
+        Ok(QuitOutcome {
+            held: kept,
+            rewritten: true,
+            ..Default::default()
+        })
+    }
+}
+
+impl Folder for ImapFolder {
+    fn kind(&self) -> FolderKind {
+        FolderKind::Imap
+    }
+    fn path(&self) -> &Path {
+        &self.name
+    }
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
+    }
+    fn readonly(&self) -> bool {
+        self.readonly
+    }
+    fn len(&self) -> usize {
+        self.msgs.len()
+    }
+    fn flags(&self, i: usize) -> MsgFlags {
+        self.msgs[i].flags
+    }
+    fn flags_mut(&mut self, i: usize) -> &mut MsgFlags {
+        &mut self.msgs[i].flags
+    }
+    fn lines(&self, i: usize) -> u64 {
+        let m = &self.msgs[i];
+        if let Some(r) = &m.replaced {
+            return count_lines(r);
+        }
+        // Unknown until the text has been fetched.
+        self.cached(i).map_or(0, |b| count_lines(&b))
+    }
+    fn size(&self, i: usize) -> u64 {
+        let m = &self.msgs[i];
+        m.replaced.as_ref().map_or(m.size, |r| r.len() as u64)
+    }
+    fn content_len(&self, i: usize) -> u64 {
+        let m = &self.msgs[i];
+        let body = match &m.replaced {
+            Some(r) => r.len() as u64,
+            None => self.body(i).map_or(m.size, |b| b.len() as u64),
+        };
+        m.envelope.len() as u64 + body + 1
+    }
+    fn envelope(&self, i: usize) -> io::Result<FromLine> {
+        let env = &self.msgs[i].envelope;
+        let line = &env[..env.len() - 1];
+        let ((s, e), (ds, de)) = parse_from_line(line).unwrap_or(((5, 5), (5, 5)));
+        Ok(FromLine {
+            sender: line[s..e].to_vec(),
+            date: line[ds..de].to_vec(),
+        })
+    }
+    fn header_block(&self, i: usize) -> io::Result<Vec<u8>> {
+        let m = &self.msgs[i];
+        let mut out = m.envelope.clone();
+        let full = m
+            .replaced
+            .clone()
+            .or_else(|| self.cached(i).map(|b| b.to_vec()));
+        match full {
+            Some(b) => {
+                let end = memchr::memmem::find(&b, b"\n\n").map_or(b.len(), |p| p + 1);
+                let end = if b.starts_with(b"\n") { 0 } else { end };
+                out.extend_from_slice(&b[..end]);
+            }
+            None => out.extend_from_slice(&m.header),
+        }
+        Ok(out)
+    }
+    fn open_message(&self, i: usize) -> io::Result<Box<dyn BufRead + '_>> {
+        let m = &self.msgs[i];
+        let env = Cursor::new(&m.envelope[..]);
+        let end = Cursor::new(&b"\n"[..]);
+        if let Some(r) = &m.replaced {
+            return Ok(Box::new(env.chain(Cursor::new(&r[..])).chain(end)));
+        }
+        let b = self.body(i)?;
+        Ok(Box::new(env.chain(Cursor::new(Shared(b))).chain(end)))
+    }
+    fn replace_message(&mut self, i: usize, content: Vec<u8>) {
+        let m = &mut self.msgs[i];
+        let mut body = match memchr::memchr(b'\n', &content) {
+            Some(p) if content.starts_with(b"From ") => content[p + 1..].to_vec(),
+            _ => content,
+        };
+        if body.ends_with(b"\n\n") {
+            body.pop();
+        }
+        m.replaced = Some(body);
+        m.flags.insert(MsgFlags::MODIFY);
+    }
+    fn incorporate(
+        &mut self,
+        _lock: &LockOptions,
+        _warn: &mut dyn Write,
+    ) -> Result<usize, LockedOpenError> {
+        let last = self.msgs.iter().map(|m| m.uid).max().unwrap_or(0);
+        let name = self.name.display().to_string();
+        let wrap = |e: io::Error| {
+            util::note_write_failure();
+            LockedOpenError::Io(io::Error::new(e.kind(), format!("{name}: {e}")))
+        };
+        let sums = {
+            let mut c = self.client.lock().unwrap_or_else(|e| e.into_inner());
+            c.noop().map_err(wrap)?;
+            c.fetch_summaries(&format!("{}:*", last + 1))
+                .map_err(wrap)?
+        };
+        let new: Vec<Msg> = sums
+            .into_iter()
+            .filter(|s| s.uid > last)
+            .map(msg_from)
+            .collect();
+        let n = new.len();
+        self.msgs.extend(new);
+        Ok(n)
+    }
+    fn quit(
+        &mut self,
+        _opts: &QuitOptions<'_>,
+        out: &mut dyn Write,
+        warn: &mut dyn Write,
+    ) -> Result<QuitOutcome, WriteError> {
+        if self.readonly {
+            self.client().logout();
+            return Ok(QuitOutcome::default());
+        }
+        self.quit_inner(out, warn)
+            .map_err(|e| WriteError::Io(self.name.clone(), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_line_ends() {
+        assert_eq!(internal_date("01-Jan-1970 00:00:00 +0000"), 0);
+        assert_eq!(internal_date(" 5-Dec-2026 22:18:17 +0100"), 1_796_505_497);
+        assert_eq!(internal_date("garbage"), 0);
+        assert_eq!(to_lf(b"a\r\nb\rc\r\n".to_vec()), b"a\nb\rc\n");
+        assert_eq!(to_crlf(b"a\nb\r\n\n"), b"a\r\nb\r\n\r\n");
+    }
+
+    #[test]
+    fn server_flags() {
+        let s = Summary {
+            uid: 4,
+            flags: vec!["\\Seen".into(), "\\Flagged".into()],
+            size: 10,
+            internal_date: "01-Jan-2001 10:00:00 +0000".into(),
+            header: b"Return-Path: <a@b>\r\nSubject: x\r\n\r\n".to_vec(),
+        };
+        let m = msg_from(s);
+        assert!(m.flags.contains(MsgFlags::READ | MsgFlags::FLAGGED));
+        assert!(!m.flags.contains(MsgFlags::NEW));
+        assert_eq!(m.header, b"Return-Path: <a@b>\nSubject: x\n");
+        assert!(m.envelope.starts_with(b"From a@b "));
+    }
+}

@@ -1,0 +1,55 @@
+//! IMAP folders: `imap://[user@]host[:port][/folder]` (STARTTLS on port
+//! 143) and `imaps://…` (TLS, port 993), opened wherever a folder name is
+//! taken. Behind the cargo feature `imap` (on by default); without it such
+//! a name fails with a clear error.
+//!
+//! | file | concern |
+//! |---|---|
+//! | `url` | the folder name: parse, show (never the password), loopback |
+//! | `tls` | rustls set-up: system roots plus `tls-ca-file`, the handshake |
+//! | `conn` | the connection: timeouts, framing of responses with size limits, tags |
+//! | `client` | the commands: STARTTLS, log-in, SELECT, FETCH, STORE, EXPUNGE, COPY/MOVE, APPEND |
+//! | `folder` | [`Folder`] over a selected mailbox: summary, lazy text, changes at quit |
+//! | `ops` | what read mode asks besides the folder: open, save/copy to IMAP, `folders` (LIST) |
+//!
+//! The variables (`vars::KNOWN`): `imap-auth`, `imap-auth-password`,
+//! `imap-auth-password-command` (through `secrets::lookup` with service
+//! `imap`, like SMTP's; `~/.netrc` as well), `imap-timeout`,
+//! `imap-allow-plaintext`, `tls-ca-file` (s-nail's names where s-nail
+//! has one).
+
+#[cfg(feature = "imap")]
+mod client;
+#[cfg(feature = "imap")]
+mod conn;
+#[cfg(feature = "imap")]
+mod folder;
+mod ops;
+#[cfg(feature = "imap")]
+mod tls;
+mod url;
+
+pub(crate) use ops::{list_folders, open, save_on_server};
+
+/// For the fuzz target `imap_responses`: frames `data` into responses as
+/// the connection does, parses each, and turns FETCH answers into summary
+/// entries and message text as the folder does. Never panics; every
+/// response lies within `data`.
+#[cfg(feature = "imap")]
+#[doc(hidden)]
+pub fn fuzz_responses(data: &[u8]) {
+    let mut rest = data;
+    // A small literal limit, so that the limit paths are reached too.
+    while let Ok(Some(n)) = conn::frame(rest, 1 << 16) {
+        assert!(n > 0 && n <= rest.len());
+        if let Some(r) = conn::parse(&rest[..n])
+            && let Some(s) = client::summary_of(r)
+        {
+            let body = folder::to_lf(s.header.clone());
+            let _ = folder::to_crlf(&body);
+            let _ = folder::summary_entry(s);
+        }
+        rest = &rest[n..];
+    }
+}
+pub(crate) use url::is_imap;
