@@ -26,15 +26,9 @@
 # %M). Needs `time` (/usr/bin/time).
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is not installed" >&2; exit 1; }
-cargo build --release --quiet
-
+. "$(dirname "$0")/lib.sh"
 MSGS=${MSGS:-100000}
-W=$(mktemp -d /tmp/mailx-sort-bench.XXXXXX)
-if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$W"' EXIT; fi
-chmod 755 "$W"
-cp target/release/mailx "$W/mailx"
+bench_setup sort
 mkdir -m 777 "$W/home"
 if [ -n "${BOX:-}" ]; then
     cp "$BOX" "$W/ro.mbox"
@@ -45,6 +39,7 @@ chmod 444 "$W/ro.mbox"
 
 python3 - "$W" "${PROGRAMS:-ours s-nail}" <<'PY'
 import os, statistics, subprocess, sys, time
+from timing import loadavg, timed
 
 W = sys.argv[1]
 wanted = sys.argv[2].split()
@@ -79,25 +74,10 @@ def check(op, out):
 
 def one(name, op):
     out = f"{W}/out"
-    argv = ["/usr/bin/time", "-f", "%M", "-o", f"{W}/rss"] + env + progs[name]
-    with open(f"{W}/{op}.cmd", "rb") as fin, open(out, "wb") as fout:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL)
-        try:
-            p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-            return None, 0, "timeout"
-        wall = time.perf_counter() - t0
-    try:
-        m = int(open(f"{W}/rss").read().split()[-1])
-    except (OSError, ValueError, IndexError):
-        m = 0
+    wall, m, _cpu = timed(env + progs[name], f"{W}/{op}.cmd", out, f"{W}/rss", timeout)
+    if wall is None:
+        return None, 0, "timeout"
     return wall, m, check(op, out)
-
-def loadavg():
-    return " ".join(open("/proc/loadavg").read().split()[:3])
 
 print(f"load average at the start: {loadavg()}", flush=True)
 res = {(p, op): [] for p in progs for op in ops}
