@@ -83,7 +83,7 @@ find "$W/ro" -type f -exec chmod 444 {} +
 
 python3 - "$W" "${PROGRAMS:-ours ours-nocache s-nail mailutils}" <<'PY'
 import os, re, shutil, statistics, subprocess, sys, time
-from timing import loadavg, timed
+from timing import loadavg, rounds, timed
 
 W = sys.argv[1]
 wanted = sys.argv[2].split()
@@ -220,26 +220,10 @@ for op in ("list", "last"):
             print(f"warm-up {op} {name}: FAILED: {err}", flush=True)
 
 print(f"load average before: {loadavg()}", flush=True)
-results = {(p, op): [] for p in progs for op in cmds}
-cpus = {(p, op): [] for p in progs for op in cmds}
-rss = {(p, op): 0 for p in progs for op in cmds}
-errs = {}
-for r in range(max(rounds_fast, rounds_slow)):
-    for op in cmds:
-        for name in progs:
-            if r >= (rounds_slow if name in slow else rounds_fast) or (name, op) in errs:
-                continue
-            wall, m, err, cpu = one(name, op)
-            tag = "" if err is None else f"  FAILED: {err}"
-            print(f"round {r + 1} {op:4s} {name:12s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB  cpu {cpu:.3f} s  load {loadavg()}{tag}", flush=True)
-            rss[(name, op)] = max(rss[(name, op)], m)
-            if err == "timeout":
-                errs[(name, op)] = f"> {timeout:.0f} s"
-            elif err:
-                errs[(name, op)] = err
-            else:
-                results[(name, op)].append(wall)
-                cpus[(name, op)].append(cpu)
+results, cpus, rss, errs = rounds(
+    progs, list(cmds), lambda name: rounds_slow if name in slow else rounds_fast, one, timeout,
+    lambda r, op, name, wall, m, cpu:
+        f"round {r + 1} {op:4s} {name:12s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB  cpu {cpu:.3f} s  load {loadavg()}")
 rm(box)
 
 print()

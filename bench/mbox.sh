@@ -73,7 +73,7 @@ fi
 
 python3 - "$W" "${PROGRAMS:-ours bsd-mailx s-nail mailutils}" "${PRE[@]}" <<'PY'
 import os, re, resource, shlex, shutil, statistics, subprocess, sys, time, hashlib
-from timing import loadavg, timed
+from timing import loadavg, rounds, timed
 
 W = sys.argv[1]
 wanted = sys.argv[2].split()
@@ -206,29 +206,10 @@ if os.environ.get("HYPERFINE") == "1":
     if os.environ.get("ROUNDS") == "0":
         sys.exit(0)
 
-results = {(p, op): [] for p in progs for op in cmds}
-cpus = {(p, op): [] for p in progs for op in cmds}
-rss = {(p, op): 0 for p in progs for op in cmds}
-errs = {}
-maxr = max(rounds_fast, rounds_slow)
-for r in range(maxr):
-    for op in cmds:
-        for name in progs:
-            if r >= (rounds_slow if name in slow else rounds_fast):
-                continue
-            if (name, op) in errs:
-                continue
-            wall, m, err, cpu = one(name, op)
-            tag = "" if err is None else f"  FAILED: {err}"
-            print(f"round {r + 1} {op:4s} {name:10s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB{tag}", flush=True)
-            rss[(name, op)] = max(rss[(name, op)], m)
-            if err == "timeout":
-                errs[(name, op)] = f"> {timeout:.0f} s"
-            elif err:
-                errs[(name, op)] = err
-            else:
-                results[(name, op)].append(wall)
-                cpus[(name, op)].append(cpu)
+results, cpus, rss, errs = rounds(
+    progs, list(cmds), lambda name: rounds_slow if name in slow else rounds_fast, one, timeout,
+    lambda r, op, name, wall, m, cpu:
+        f"round {r + 1} {op:4s} {name:10s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB")
 
 print()
 print(f"load average at the end: {loadavg()}")

@@ -39,7 +39,7 @@ chmod 444 "$W/ro.mbox"
 
 python3 - "$W" "${PROGRAMS:-ours s-nail}" <<'PY'
 import os, statistics, subprocess, sys, time
-from timing import loadavg, timed
+from timing import loadavg, rounds, timed
 
 W = sys.argv[1]
 wanted = sys.argv[2].split()
@@ -74,27 +74,16 @@ def check(op, out):
 
 def one(name, op):
     out = f"{W}/out"
-    wall, m, _cpu = timed(env + progs[name], f"{W}/{op}.cmd", out, f"{W}/rss", timeout)
+    wall, m, cpu = timed(env + progs[name], f"{W}/{op}.cmd", out, f"{W}/rss", timeout)
     if wall is None:
-        return None, 0, "timeout"
-    return wall, m, check(op, out)
+        return None, 0, "timeout", cpu
+    return wall, m, check(op, out), cpu
 
 print(f"load average at the start: {loadavg()}", flush=True)
-res = {(p, op): [] for p in progs for op in ops}
-rss = {(p, op): 0 for p in progs for op in ops}
-errs = {}
-for r in range(max(rounds_fast, rounds_slow)):
-    for op in ops:
-        for name in progs:
-            if r >= (rounds_slow if name in slow else rounds_fast) or (name, op) in errs:
-                continue
-            wall, m, err = one(name, op)
-            print(f"round {r + 1} {op:12s} {name:7s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:7.1f} MiB{'  FAILED: ' + err if err else ''}", flush=True)
-            rss[(name, op)] = max(rss[(name, op)], m)
-            if err:
-                errs[(name, op)] = f"> {timeout:.0f} s" if err == "timeout" else err
-            else:
-                res[(name, op)].append(wall)
+res, _cpus, rss, errs = rounds(
+    progs, ops, lambda name: rounds_slow if name in slow else rounds_fast, one, timeout,
+    lambda r, op, name, wall, m, cpu:
+        f"round {r + 1} {op:12s} {name:7s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:7.1f} MiB")
 print()
 print(f"load average at the end: {loadavg()}")
 print("| operation | program | runs | median wall | minus open | s-nail / ours (minus open) | peak RSS |")

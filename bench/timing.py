@@ -45,3 +45,34 @@ def timed(cmd, stdin_path, out_path, rss_path, timeout):
 def loadavg():
     """The 1, 5 and 15 minute load averages."""
     return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def rounds(progs, ops, n_rounds, one, timeout, progress):
+    """Runs `one(name, op)`, which gives (wall or None, peak RSS in KiB,
+    None or why the run failed, CPU), round by round: round r runs every
+    op for every program with more than r rounds (`n_rounds(name)`), but
+    not again for a program and op that failed. Prints
+    `progress(r, op, name, wall, rss, cpu)` (plus the failure) for each
+    run. Returns (walls, cpus, peak RSS, failures), keyed by (program, op);
+    a timeout's failure reads "> N s"."""
+    walls = {(p, op): [] for p in progs for op in ops}
+    cpus = {(p, op): [] for p in progs for op in ops}
+    rss = {(p, op): 0 for p in progs for op in ops}
+    errs = {}
+    for r in range(max((n_rounds(p) for p in progs), default=0)):
+        for op in ops:
+            for name in progs:
+                if r >= n_rounds(name) or (name, op) in errs:
+                    continue
+                wall, m, err, cpu = one(name, op)
+                tag = "" if err is None else f"  FAILED: {err}"
+                print(progress(r, op, name, wall, m, cpu) + tag, flush=True)
+                rss[(name, op)] = max(rss[(name, op)], m)
+                if err == "timeout":
+                    errs[(name, op)] = f"> {timeout:.0f} s"
+                elif err:
+                    errs[(name, op)] = err
+                else:
+                    walls[(name, op)].append(wall)
+                    cpus[(name, op)].append(cpu)
+    return walls, cpus, rss, errs
