@@ -511,8 +511,10 @@ impl RigFolder {
 
 impl RigFolder {
     /// Delivers `n` messages as an MDA does: straight into new/, the rig
-    /// user's files; subjects `word i`. Returns their Message-IDs.
-    fn deliver(&self, word: &str, n: usize, t: &str) -> Vec<String> {
+    /// user's files; subjects `word i`. Returns their Message-IDs (unique
+    /// to this run).
+    fn deliver(&self, word: &str, n: usize) -> Vec<String> {
+        let t = tag();
         let ids: Vec<String> = (1..=n).map(|i| format!("<{word}-{t}-{i}@test>")).collect();
         for (i, id) in ids.iter().enumerate() {
             let p = self.path.join(format!("new/17000000{i}0.M{i}P{t}.testhost"));
@@ -563,8 +565,7 @@ fn dovecot_sees_our_flags_and_we_see_and_keep_its_own() {
     require!(Req::Nobody);
     let f = RigFolder::new();
     let home = PathBuf::from(format!("/home/{DOVECOT_USER}"));
-    let t = tag();
-    let ids = f.deliver("dove", 4, &t);
+    let ids = f.deliver("dove", 4);
     let md = f.path.to_str().unwrap();
     // We: read 1, flag 2, delete 3; 4 untouched.
     let o = ours_as(
@@ -626,8 +627,7 @@ fn dovecot_renames_files_while_our_session_has_them_open() {
     require!(Req::Nobody);
     let f = RigFolder::new();
     let home = PathBuf::from(format!("/home/{DOVECOT_USER}"));
-    let t = tag();
-    let ids = f.deliver("open", 3, &t);
+    let ids = f.deliver("open", 3);
     // The IMAP client as a file the rig user can run from our session.
     let dir = TempDir::new("md-real-open");
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
