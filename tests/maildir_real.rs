@@ -517,7 +517,9 @@ impl RigFolder {
         let t = tag();
         let ids: Vec<String> = (1..=n).map(|i| format!("<{word}-{t}-{i}@test>")).collect();
         for (i, id) in ids.iter().enumerate() {
-            let p = self.path.join(format!("new/17000000{i}0.M{i}P{t}.testhost"));
+            let p = self
+                .path
+                .join(format!("new/17000000{i}0.M{i}P{t}.testhost"));
             fs::write(
                 &p,
                 format!("From: a@b\nSubject: {word} {i}\nMessage-ID: {id}\n\nbody {i}\n"),
