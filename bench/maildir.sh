@@ -58,16 +58,10 @@
 # it moves less than the wall time. Needs `time` (/usr/bin/time).
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is not installed" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "run as root (the programs run as nobody on root-owned copies)" >&2; exit 1; }
-cargo build --release --quiet
-
 MSGS=${MSGS:-100000}
-W=$(mktemp -d /tmp/mailx-maildir-bench.XXXXXX)
-if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$W"' EXIT; fi
-chmod 755 "$W"
-cp target/release/mailx "$W/mailx"
+bench_setup maildir
 mkdir -m 777 "$W/home" "$W/home2" "$W/run"
 echo "set noheadercache" > "$W/nocache.rc"
 chmod 644 "$W/nocache.rc"
@@ -89,6 +83,7 @@ find "$W/ro" -type f -exec chmod 444 {} +
 
 python3 - "$W" "${PROGRAMS:-ours ours-nocache s-nail mailutils}" <<'PY'
 import os, re, shutil, statistics, subprocess, sys, time
+from timing import loadavg, rounds, timed
 
 W = sys.argv[1]
 wanted = sys.argv[2].split()
@@ -199,34 +194,10 @@ def one(name, op):
         elif name == "ours-nocache":
             rm(f"{W}/home2/.cache")
     path = box if writes else ro
-    cmd = ["/usr/bin/time", "-f", "%M", "-o", f"{W}/rss"] + pre + argv(name, op, path)
-    with open(cmdfile, "rb") as fin, open(out, "wb") as fout:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL)
-        killed = False
-        while True:
-            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - t0 > timeout:
-                p.kill()
-                killed = True
-                pid, status, ru = os.wait4(p.pid, 0)
-                break
-            time.sleep(0.002)
-        wall = time.perf_counter() - t0
-        p.returncode = 0
-    try:
-        m = int(open(f"{W}/rss").read().split()[-1])
-    except (OSError, ValueError, IndexError):
-        m = 0
-    cpu = ru.ru_utime + ru.ru_stime
-    res = (None, m, "timeout", cpu) if killed else (wall, m, check(op, out), cpu)
+    wall, m, cpu = timed(pre + argv(name, op, path), cmdfile, out, f"{W}/rss", timeout)
+    res = (None, m, "timeout", cpu) if wall is None else (wall, m, check(op, out), cpu)
     os.unlink(out)
     return res
-
-def loadavg():
-    return " ".join(open("/proc/loadavg").read().split()[:3])
 
 # The warm header cache for del and read: ours's own, from an `x`
 # session on a fresh copy at the run path.
@@ -249,26 +220,10 @@ for op in ("list", "last"):
             print(f"warm-up {op} {name}: FAILED: {err}", flush=True)
 
 print(f"load average before: {loadavg()}", flush=True)
-results = {(p, op): [] for p in progs for op in cmds}
-cpus = {(p, op): [] for p in progs for op in cmds}
-rss = {(p, op): 0 for p in progs for op in cmds}
-errs = {}
-for r in range(max(rounds_fast, rounds_slow)):
-    for op in cmds:
-        for name in progs:
-            if r >= (rounds_slow if name in slow else rounds_fast) or (name, op) in errs:
-                continue
-            wall, m, err, cpu = one(name, op)
-            tag = "" if err is None else f"  FAILED: {err}"
-            print(f"round {r + 1} {op:4s} {name:12s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB  cpu {cpu:.3f} s  load {loadavg()}{tag}", flush=True)
-            rss[(name, op)] = max(rss[(name, op)], m)
-            if err == "timeout":
-                errs[(name, op)] = f"> {timeout:.0f} s"
-            elif err:
-                errs[(name, op)] = err
-            else:
-                results[(name, op)].append(wall)
-                cpus[(name, op)].append(cpu)
+results, cpus, rss, errs = rounds(
+    progs, list(cmds), lambda name: rounds_slow if name in slow else rounds_fast, one, timeout,
+    lambda r, op, name, wall, m, cpu:
+        f"round {r + 1} {op:4s} {name:12s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB  cpu {cpu:.3f} s  load {loadavg()}")
 rm(box)
 
 print()

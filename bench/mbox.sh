@@ -46,15 +46,9 @@
 # the wall time. Needs `time`.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is not installed" >&2; exit 1; }
-cargo build --release --quiet
-
+. "$(dirname "$0")/lib.sh"
 MSGS=${MSGS:-100000}
-W=$(mktemp -d /tmp/mailx-mbox-bench.XXXXXX)
-if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$W"' EXIT; fi
-chmod 755 "$W"
-cp target/release/mailx "$W/mailx"
+bench_setup mbox
 if [ -n "${BASELINE:-}" ]; then cp "$BASELINE" "$W/baseline"; fi
 mkdir -m 777 "$W/home" "$W/run"
 
@@ -79,6 +73,7 @@ fi
 
 python3 - "$W" "${PROGRAMS:-ours bsd-mailx s-nail mailutils}" "${PRE[@]}" <<'PY'
 import os, re, resource, shlex, shutil, statistics, subprocess, sys, time, hashlib
+from timing import loadavg, rounds, timed
 
 W = sys.argv[1]
 wanted = sys.argv[2].split()
@@ -151,32 +146,8 @@ def one(name, op):
         os.sync()
     else:
         box = ro
-    # /usr/bin/time reports the program's own peak RSS (wait4 from Python
-    # would count Python's pages: the kernel keeps the high-water mark
-    # across exec).
-    argv = ["/usr/bin/time", "-f", "%M", "-o", f"{W}/rss"] + pre + env + progs[name] + [box]
-    with open(f"{W}/{op}.cmd", "rb") as fin, open(out, "wb") as fout:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL)
-        killed = False
-        while True:
-            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - t0 > timeout:
-                p.kill()
-                killed = True
-                pid, status, ru = os.wait4(p.pid, 0)
-                break
-            time.sleep(0.002)
-        wall = time.perf_counter() - t0
-    try:
-        m = int(open(f"{W}/rss").read().split()[-1])
-    except (OSError, ValueError, IndexError):
-        m = 0
-    # CPU time (user + system) of the program (and of time, setpriv, env).
-    cpu = ru.ru_utime + ru.ru_stime
-    if killed:
+    wall, m, cpu = timed(pre + env + progs[name] + [box], f"{W}/{op}.cmd", out, f"{W}/rss", timeout)
+    if wall is None:
         res = (None, m, "timeout", cpu)
     else:
         res = (wall, m, check(op, out, box), cpu)
@@ -185,9 +156,6 @@ def one(name, op):
             os.unlink(os.path.join(run, f))
     os.unlink(out)
     return res
-
-def loadavg():
-    return " ".join(open("/proc/loadavg").read().split()[:3])
 
 if os.environ.get("HYPERFINE") == "1":
     # hyperfine times one command's runs after the other's, so a change of
@@ -238,29 +206,10 @@ if os.environ.get("HYPERFINE") == "1":
     if os.environ.get("ROUNDS") == "0":
         sys.exit(0)
 
-results = {(p, op): [] for p in progs for op in cmds}
-cpus = {(p, op): [] for p in progs for op in cmds}
-rss = {(p, op): 0 for p in progs for op in cmds}
-errs = {}
-maxr = max(rounds_fast, rounds_slow)
-for r in range(maxr):
-    for op in cmds:
-        for name in progs:
-            if r >= (rounds_slow if name in slow else rounds_fast):
-                continue
-            if (name, op) in errs:
-                continue
-            wall, m, err, cpu = one(name, op)
-            tag = "" if err is None else f"  FAILED: {err}"
-            print(f"round {r + 1} {op:4s} {name:10s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB{tag}", flush=True)
-            rss[(name, op)] = max(rss[(name, op)], m)
-            if err == "timeout":
-                errs[(name, op)] = f"> {timeout:.0f} s"
-            elif err:
-                errs[(name, op)] = err
-            else:
-                results[(name, op)].append(wall)
-                cpus[(name, op)].append(cpu)
+results, cpus, rss, errs = rounds(
+    progs, list(cmds), lambda name: rounds_slow if name in slow else rounds_fast, one, timeout,
+    lambda r, op, name, wall, m, cpu:
+        f"round {r + 1} {op:4s} {name:10s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:8.1f} MiB")
 
 print()
 print(f"load average at the end: {loadavg()}")

@@ -26,15 +26,9 @@
 # %M). Needs `time` (/usr/bin/time).
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is not installed" >&2; exit 1; }
-cargo build --release --quiet
-
+. "$(dirname "$0")/lib.sh"
 MSGS=${MSGS:-100000}
-W=$(mktemp -d /tmp/mailx-sort-bench.XXXXXX)
-if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$W"' EXIT; fi
-chmod 755 "$W"
-cp target/release/mailx "$W/mailx"
+bench_setup sort
 mkdir -m 777 "$W/home"
 if [ -n "${BOX:-}" ]; then
     cp "$BOX" "$W/ro.mbox"
@@ -45,6 +39,7 @@ chmod 444 "$W/ro.mbox"
 
 python3 - "$W" "${PROGRAMS:-ours s-nail}" <<'PY'
 import os, statistics, subprocess, sys, time
+from timing import loadavg, rounds, timed
 
 W = sys.argv[1]
 wanted = sys.argv[2].split()
@@ -79,42 +74,16 @@ def check(op, out):
 
 def one(name, op):
     out = f"{W}/out"
-    argv = ["/usr/bin/time", "-f", "%M", "-o", f"{W}/rss"] + env + progs[name]
-    with open(f"{W}/{op}.cmd", "rb") as fin, open(out, "wb") as fout:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL)
-        try:
-            p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-            return None, 0, "timeout"
-        wall = time.perf_counter() - t0
-    try:
-        m = int(open(f"{W}/rss").read().split()[-1])
-    except (OSError, ValueError, IndexError):
-        m = 0
-    return wall, m, check(op, out)
-
-def loadavg():
-    return " ".join(open("/proc/loadavg").read().split()[:3])
+    wall, m, cpu = timed(env + progs[name], f"{W}/{op}.cmd", out, f"{W}/rss", timeout)
+    if wall is None:
+        return None, 0, "timeout", cpu
+    return wall, m, check(op, out), cpu
 
 print(f"load average at the start: {loadavg()}", flush=True)
-res = {(p, op): [] for p in progs for op in ops}
-rss = {(p, op): 0 for p in progs for op in ops}
-errs = {}
-for r in range(max(rounds_fast, rounds_slow)):
-    for op in ops:
-        for name in progs:
-            if r >= (rounds_slow if name in slow else rounds_fast) or (name, op) in errs:
-                continue
-            wall, m, err = one(name, op)
-            print(f"round {r + 1} {op:12s} {name:7s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:7.1f} MiB{'  FAILED: ' + err if err else ''}", flush=True)
-            rss[(name, op)] = max(rss[(name, op)], m)
-            if err:
-                errs[(name, op)] = f"> {timeout:.0f} s" if err == "timeout" else err
-            else:
-                res[(name, op)].append(wall)
+res, _cpus, rss, errs = rounds(
+    progs, ops, lambda name: rounds_slow if name in slow else rounds_fast, one, timeout,
+    lambda r, op, name, wall, m, cpu:
+        f"round {r + 1} {op:12s} {name:7s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:7.1f} MiB")
 print()
 print(f"load average at the end: {loadavg()}")
 print("| operation | program | runs | median wall | minus open | s-nail / ours (minus open) | peak RSS |")

@@ -49,6 +49,8 @@ HOST=$(hostname)
 export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "postfix-test-setup: $*"; }
+# shellcheck source=scripts/test-certs.sh
+. "$(dirname "$0")/test-certs.sh"
 
 # Stops an exim daemon by its pid file (never by name).
 stop_exim() {
@@ -111,33 +113,7 @@ done
 rm -f /var/mail/mxfull
 
 # --- certificates ---------------------------------------------------------
-# rustls (webpki) refuses a CA certificate used as the server certificate, so
-# make a small CA and a leaf certificate signed by it.
-mkdir -p "$TLS_DIR"
-if [ ! -s "$TLS_DIR/server.pem" ] || [ ! -s "$TLS_DIR/ca.pem" ] ||
-    ! openssl x509 -in "$TLS_DIR/server.pem" -noout -checkend 86400 >/dev/null 2>&1 ||
-    ! openssl x509 -in "$TLS_DIR/server.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "DNS:$HOST"; then
-    log "generating the test CA and server certificate in $TLS_DIR"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
-        -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.pem" \
-        -subj "/CN=mailx test CA" \
-        -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -sha256 \
-        -keyout "$TLS_DIR/server.key" -out "$TLS_DIR/server.csr" \
-        -subj "/CN=localhost" 2>/dev/null
-    printf '%s\n' \
-        "basicConstraints=critical,CA:FALSE" \
-        "keyUsage=critical,digitalSignature,keyEncipherment" \
-        "extendedKeyUsage=serverAuth" \
-        "subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:$HOST" >"$TLS_DIR/server.ext"
-    openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
-        -CAcreateserial -days 3650 -sha256 -extfile "$TLS_DIR/server.ext" \
-        -out "$TLS_DIR/server.pem" 2>/dev/null
-    rm -f "$TLS_DIR/server.csr"
-fi
-chmod 600 "$TLS_DIR"/*.key
-chmod 644 "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem"
+test_certs "$TLS_DIR" "$HOST" "mailx test CA"
 
 # --- Dovecot as the SASL back end only --------------------------------------
 mkdir -p /etc/dovecot

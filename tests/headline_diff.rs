@@ -264,6 +264,31 @@ fn run(
     from_marker(&o.stdout)
 }
 
+/// Runs s-nail, then ours, each on a fresh copy of `data` at `box_`:
+/// (s-nail's output, ours).
+fn snail_and_ours(
+    box_: &Path,
+    data: &[u8],
+    home: &Path,
+    lc: &str,
+    tz: &str,
+    input: &str,
+) -> (String, String) {
+    std::fs::write(box_, data).unwrap();
+    let want = run(
+        Path::new("/usr/bin/s-nail"),
+        &["-n", "-N", "-#", "-R", "-f"],
+        box_,
+        home,
+        lc,
+        tz,
+        input,
+    );
+    std::fs::write(box_, data).unwrap();
+    let got = run(&ours(), &["-n", "-N", "-f"], box_, home, lc, tz, input);
+    (want, got)
+}
+
 #[test]
 fn headline_matches_s_nail() {
     require!(Req::SNail);
@@ -278,18 +303,7 @@ fn headline_matches_s_nail() {
         for tz in ["UTC0", "CET-1CEST,M3.5.0,M10.5.0/3"] {
             for setting in SETTINGS {
                 let input = script(setting);
-                std::fs::write(&box_, &data).unwrap();
-                let want = run(
-                    Path::new("/usr/bin/s-nail"),
-                    &["-n", "-N", "-#", "-R", "-f"],
-                    &box_,
-                    &home,
-                    lc,
-                    tz,
-                    &input,
-                );
-                std::fs::write(&box_, &data).unwrap();
-                let got = run(&ours(), &["-n", "-N", "-f"], &box_, &home, lc, tz, &input);
+                let (want, got) = snail_and_ours(&box_, &data, &home, lc, tz, &input);
                 if want != got {
                     let (w, g): (Vec<_>, Vec<_>) = (want.lines().collect(), got.lines().collect());
                     let k = (0..w.len().max(g.len()))
@@ -391,26 +405,7 @@ fn message_list_searches_match_s_nail() {
             .join("\n")
     };
     for lc in ["C.UTF-8", "C"] {
-        std::fs::write(&box_, &data).unwrap();
-        let want = run(
-            Path::new("/usr/bin/s-nail"),
-            &["-n", "-N", "-#", "-R", "-f"],
-            &box_,
-            &home,
-            lc,
-            "UTC0",
-            &input,
-        );
-        std::fs::write(&box_, &data).unwrap();
-        let got = run(
-            &ours(),
-            &["-n", "-N", "-f"],
-            &box_,
-            &home,
-            lc,
-            "UTC0",
-            &input,
-        );
+        let (want, got) = snail_and_ours(&box_, &data, &home, lc, "UTC0", &input);
         let (want, got) = (numbers(want), numbers(got));
         assert!(
             want.lines().filter(|l| !l.starts_with("@@")).count() > 20,

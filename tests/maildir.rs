@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Req, TempDir, compile_c, ours, unprivileged_prefix};
+use common::{Req, TempDir, clean_session, compile_c, ours, unprivileged_prefix};
 
 /// What a run did.
 struct Out {
@@ -42,22 +42,9 @@ fn run_as(prefix: &[String], t: &Path, env: &[(&str, &Path)], args: &[&str], scr
         }
         None => Command::new(ours()),
     };
-    c.env_clear()
-        .env("HOME", &home)
-        .env("USER", "alice")
-        .env("LOGNAME", "alice")
-        .env("PATH", "/usr/bin:/bin")
+    clean_session(&mut c, &home)
         .env("SHELL", "/bin/sh")
-        .env("LC_ALL", "C.UTF-8")
-        .env("TZ", "UTC")
-        .env("MAILRC", "/dev/null")
-        .env("MBOX", home.join("mbox"))
-        .env("MAIL", home.join("spool"))
-        .current_dir(&home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .args(args);
     for (k, v) in env {
         c.env(k, v);
     }

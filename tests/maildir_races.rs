@@ -15,12 +15,12 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Req, TempDir, compile_c, ours, rng};
+use common::{Req, TempDir, clean_session, compile_c, ours, rng};
 
 /// Starts our binary on the Maildir `md` (`-N -f`), `env` added, with
 /// `script` on stdin; HOME is `home`.
@@ -32,21 +32,7 @@ fn spawn(home: &Path, md: &Path, env: &[(&str, &str)], script: &str) -> Child {
 fn spawn_args(home: &Path, args: &[&str], env: &[(&str, &str)], script: &str) -> Child {
     fs::create_dir_all(home).unwrap();
     let mut c = Command::new(ours());
-    c.env_clear()
-        .env("HOME", home)
-        .env("USER", "alice")
-        .env("LOGNAME", "alice")
-        .env("PATH", "/usr/bin:/bin")
-        .env("LC_ALL", "C.UTF-8")
-        .env("TZ", "UTC")
-        .env("MAILRC", "/dev/null")
-        .env("MBOX", home.join("mbox"))
-        .env("MAIL", home.join("spool"))
-        .current_dir(home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    clean_session(&mut c, home).args(args);
     for (k, v) in env {
         c.env(k, v);
     }

@@ -509,6 +509,33 @@ impl RigFolder {
     }
 }
 
+impl RigFolder {
+    /// Delivers `n` messages as an MDA does: straight into new/, the rig
+    /// user's files; subjects `word i`. Returns their Message-IDs (unique
+    /// to this run).
+    fn deliver(&self, word: &str, n: usize) -> Vec<String> {
+        let t = tag();
+        let ids: Vec<String> = (1..=n).map(|i| format!("<{word}-{t}-{i}@test>")).collect();
+        for (i, id) in ids.iter().enumerate() {
+            let p = self
+                .path
+                .join(format!("new/17000000{i}0.M{i}P{t}.testhost"));
+            fs::write(
+                &p,
+                format!("From: a@b\nSubject: {word} {i}\nMessage-ID: {id}\n\nbody {i}\n"),
+            )
+            .unwrap();
+            let ok = Command::new("chown")
+                .arg(format!("{DOVECOT_USER}:"))
+                .arg(&p)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok);
+        }
+        ids
+    }
+}
+
 impl Drop for RigFolder {
     fn drop(&mut self) {
         doveadm(&[
@@ -540,23 +567,7 @@ fn dovecot_sees_our_flags_and_we_see_and_keep_its_own() {
     require!(Req::Nobody);
     let f = RigFolder::new();
     let home = PathBuf::from(format!("/home/{DOVECOT_USER}"));
-    let t = tag();
-    let ids: Vec<String> = (1..=4).map(|i| format!("<dove-{t}-{i}@test>")).collect();
-    // Delivered as an MDA does: straight into new/, the user's files.
-    for (i, id) in ids.iter().enumerate() {
-        let p = f.path.join(format!("new/17000000{i}0.M{i}P{t}.testhost"));
-        fs::write(
-            &p,
-            format!("From: a@b\nSubject: dove {i}\nMessage-ID: {id}\n\nbody {i}\n"),
-        )
-        .unwrap();
-        let ok = Command::new("chown")
-            .arg(format!("{DOVECOT_USER}:"))
-            .arg(&p)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok);
-    }
+    let ids = f.deliver("dove", 4);
     let md = f.path.to_str().unwrap();
     // We: read 1, flag 2, delete 3; 4 untouched.
     let o = ours_as(
@@ -618,22 +629,7 @@ fn dovecot_renames_files_while_our_session_has_them_open() {
     require!(Req::Nobody);
     let f = RigFolder::new();
     let home = PathBuf::from(format!("/home/{DOVECOT_USER}"));
-    let t = tag();
-    let ids: Vec<String> = (1..=3).map(|i| format!("<open-{t}-{i}@test>")).collect();
-    for (i, id) in ids.iter().enumerate() {
-        let p = f.path.join(format!("new/17000000{i}0.M{i}P{t}.testhost"));
-        fs::write(
-            &p,
-            format!("From: a@b\nSubject: open {i}\nMessage-ID: {id}\n\nbody {i}\n"),
-        )
-        .unwrap();
-        let ok = Command::new("chown")
-            .arg(format!("{DOVECOT_USER}:"))
-            .arg(&p)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok);
-    }
+    let ids = f.deliver("open", 3);
     // The IMAP client as a file the rig user can run from our session.
     let dir = TempDir::new("md-real-open");
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();

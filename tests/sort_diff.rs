@@ -11,7 +11,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 mod common;
 use common::{Req, TempDir};
@@ -50,6 +50,26 @@ fn run(t: &TempDir, prog: &str, args: &[&str], script: &str, locale: &str) -> St
     let _ = ch.stdin.take().unwrap().write_all(script.as_bytes());
     let o = ch.wait_with_output().unwrap();
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Runs our binary as `-N -f folder` (HOME `home`, no rc, nothing else
+/// inherited, `env` added) with `script` on stdin.
+fn ours_on(home: &Path, folder: &Path, env: &[(&str, &str)], script: &str) -> Output {
+    std::fs::create_dir_all(home).unwrap();
+    let mut ch = Command::new(OURS)
+        .env_clear()
+        .env("HOME", home)
+        .env("MAILRC", "/dev/null")
+        .envs(env.iter().copied())
+        .args(["-N", "-f"])
+        .arg(folder)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = ch.stdin.take().unwrap().write_all(script.as_bytes());
+    ch.wait_with_output().unwrap()
 }
 
 /// The lines after the marker.
@@ -197,26 +217,12 @@ fn sort_shows_and_unsort_restores_the_order() {
         (1..=38).collect::<Vec<_>>()
     );
     let t2 = TempDir::new("sort-bad");
-    let home = t2.join("h");
-    std::fs::create_dir_all(&home).unwrap();
-    let o = Command::new(OURS)
-        .env_clear()
-        .env("HOME", &home)
-        .env("MAILRC", "/dev/null")
-        .args(["-N", "-f"])
-        .arg(fixture())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            c.stdin
-                .take()
-                .unwrap()
-                .write_all(b"sort bogus\ncollapse 1\nx\n")?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let o = ours_on(
+        &t2.join("h"),
+        &fixture(),
+        &[],
+        "sort bogus\ncollapse 1\nx\n",
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("Unknown sorting method: bogus"), "{err}");
     assert!(err.contains("Not in threaded mode."), "{err}");
@@ -300,25 +306,12 @@ fn maildir_folders_sort_and_thread_as_mboxes() {
         "sort size",
     ] {
         let script = format!("{setup}\necho {MARK}\nfrom *\necho {MARK}\nx\n");
-        let home = t.join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let o = Command::new(OURS)
-            .env_clear()
-            .env("HOME", &home)
-            .env("TZ", "UTC")
-            .env("MAILRC", "/dev/null")
-            .env("LC_ALL", "C")
-            .args(["-N", "-f"])
-            .arg(&md)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .and_then(|mut c| {
-                c.stdin.take().unwrap().write_all(script.as_bytes())?;
-                c.wait_with_output()
-            })
-            .unwrap();
+        let o = ours_on(
+            &t.join("home"),
+            &md,
+            &[("TZ", "UTC"), ("LC_ALL", "C")],
+            &script,
+        );
         let on_maildir = our_rows(&String::from_utf8_lossy(&o.stdout));
         let on_mbox = our_rows(&run(&t, OURS, &["-N"], &script, "C"));
         assert_eq!(on_maildir.len(), 38, "{setup}");
@@ -361,27 +354,12 @@ fn hostile_threads_end_to_end() {
     }
     let mbox = t.join("box");
     std::fs::write(&mbox, text).unwrap();
-    let home = t.join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let o = Command::new(OURS)
-        .env_clear()
-        .env("HOME", &home)
-        .env("MAILRC", "/dev/null")
-        .env("LC_ALL", "C")
-        .args(["-N", "-f"])
-        .arg(&mbox)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            c.stdin
-                .take()
-                .unwrap()
-                .write_all(format!("thread\necho {MARK}\nfrom *\necho {MARK}\nx\n").as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let o = ours_on(
+        &t.join("home"),
+        &mbox,
+        &[("LC_ALL", "C")],
+        &format!("thread\necho {MARK}\nfrom *\necho {MARK}\nx\n"),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout);
     // Numbers above 999 widen the number column: take the first word.

@@ -64,7 +64,7 @@ mod reader;
 mod scan;
 mod scan_parallel;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 pub use fields::{Headers, RawField, header_fields};
 pub use flags::MsgFlags;

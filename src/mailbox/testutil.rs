@@ -1,6 +1,6 @@
-//! Test helpers shared by the mailbox modules' unit tests: a seeded
-//! generator, random mailboxes full of awkward cases, temporary directories
-//! and two small messages.
+//! Test helpers shared by unit tests (the mailbox modules, read/order and
+//! read/thread): a seeded generator, random mailboxes full of awkward cases,
+//! temporary directories and two small messages.
 
 use std::fs;
 use std::path::PathBuf;

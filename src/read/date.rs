@@ -94,16 +94,7 @@ pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
         3 => year + 1900,
         _ => year,
     };
-    let mut hms = t.next()?.split(':');
-    let hour: u32 = digits(hms.next()?, 1, 2)?;
-    let min: u32 = digits(hms.next()?, 1, 2)?;
-    let sec: u32 = match hms.next() {
-        Some(x) => digits(x, 1, 2)?,
-        None => 0,
-    };
-    if hms.next().is_some() || hour > 23 || min > 59 || sec > 60 {
-        return None;
-    }
+    let (hour, min, sec) = clock(t.next()?)?;
     let off = zone(t.next()?)?;
     if t.next().is_some() || day == 0 || day > days_in_month(year, month) {
         return None;
@@ -132,16 +123,7 @@ pub(crate) fn envelope_time(date: &[u8], local_offset: &dyn Fn(i64) -> i64) -> O
     }
     let month = month(t.next()?)?;
     let day: u32 = digits(t.next()?, 1, 2)?;
-    let mut hms = t.next()?.split(':');
-    let hour: u32 = digits(hms.next()?, 1, 2)?;
-    let min: u32 = digits(hms.next()?, 1, 2)?;
-    let sec: u32 = match hms.next() {
-        Some(x) => digits(x, 1, 2)?,
-        None => 0,
-    };
-    if hms.next().is_some() || hour > 23 || min > 59 || sec > 60 {
-        return None;
-    }
+    let (hour, min, sec) = clock(t.next()?)?;
     let mut numeric_zone = None;
     let mut year = None;
     for w in t.by_ref() {
@@ -168,6 +150,22 @@ pub(crate) fn envelope_time(date: &[u8], local_offset: &dyn Fn(i64) -> i64) -> O
 
 /// Day names, as their first three letters.
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// A time of day `hh:mm[:ss]` (a leap second allowed) as hour, minute,
+/// second.
+fn clock(w: &str) -> Option<(u32, u32, u32)> {
+    let mut hms = w.split(':');
+    let hour: u32 = digits(hms.next()?, 1, 2)?;
+    let min: u32 = digits(hms.next()?, 1, 2)?;
+    let sec: u32 = match hms.next() {
+        Some(x) => digits(x, 1, 2)?,
+        None => 0,
+    };
+    if hms.next().is_some() || hour > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    Some((hour, min, sec))
+}
 
 /// A number of `min..=max` ASCII digits.
 fn digits(w: &str, min: usize, max: usize) -> Option<u32> {

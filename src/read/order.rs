@@ -302,6 +302,7 @@ pub(crate) fn marks_in(order: &Order, mb: &dyn Folder, mesg: usize, utf8: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mailbox::testutil::rng;
 
     #[test]
     fn criteria_by_prefix() {
@@ -330,17 +331,6 @@ mod tests {
         assert_eq!(status_rank(MsgFlags::empty()), 1);
         assert_eq!(status_rank(MsgFlags::FLAGGED | MsgFlags::READ), 2);
         assert_eq!(status_rank(MsgFlags::NEW | MsgFlags::FLAGGED), 3);
-    }
-
-    /// A reproducible xorshift generator: `next(n)` is in `0..n`.
-    fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
-        let mut x = seed | 1;
-        move |n| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        }
     }
 
     /// Sorting is a permutation, ordered by the key, equal keys in file

@@ -57,14 +57,45 @@ pub(crate) struct Threads {
 /// A message ID (the text between `<` and `>`, or the trimmed value
 /// when there are no brackets) as the key threads are linked by.
 pub fn id_hash(id: &[u8]) -> u64 {
-    // FNV-1a: fast, deterministic; a collision can at worst link two
-    // messages wrongly, never make a loop.
+    fnv(id.iter().copied())
+}
+
+/// FNV-1a: fast, deterministic; a collision can at worst link two
+/// messages wrongly, never make a loop.
+fn fnv(bytes: impl Iterator<Item = u8>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in id {
+    for b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+/// The text inside each `<...>` of `v`, in order (blanks still in, maybe
+/// empty); an unclosed `<` ends the list.
+fn bracketed(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let start = i + v[i..].iter().position(|&b| b == b'<')? + 1;
+        let close = v[start..].iter().position(|&b| b == b'>')?;
+        i = start + close + 1;
+        Some(&v[start..start + close])
+    })
+}
+
+/// A value with no brackets at all: the whole (trimmed) value is one ID
+/// when it is not empty and has no blank.
+fn bare_id(v: &[u8]) -> Option<&[u8]> {
+    if v.iter().any(|&b| b == b'<' || b == b'>') {
+        return None;
+    }
+    let t = v.trim_ascii();
+    (!t.is_empty() && !t.iter().any(|b| b.is_ascii_whitespace())).then_some(t)
+}
+
+/// The bytes of a bracketed ID that count: all but blanks.
+fn id_bytes(raw: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    raw.iter().copied().filter(|b| !b.is_ascii_whitespace())
 }
 
 /// The message IDs in a `References:` or `In-Reply-To:` value, in order:
@@ -72,63 +103,21 @@ pub fn id_hash(id: &[u8]) -> u64 {
 /// comments) is skipped. A value with no brackets at all and no blank is
 /// one ID.
 pub fn message_ids(v: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(open) = v[i..].iter().position(|&b| b == b'<') {
-        let start = i + open + 1;
-        let Some(close) = v[start..].iter().position(|&b| b == b'>') else {
-            break;
-        };
-        let id: Vec<u8> = v[start..start + close]
-            .iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        if !id.is_empty() {
-            out.push(id);
-        }
-        i = start + close + 1;
-    }
-    if out.is_empty() && !v.iter().any(|&b| b == b'<' || b == b'>') {
-        let t = v.trim_ascii();
-        if !t.is_empty() && !t.iter().any(|b| b.is_ascii_whitespace()) {
-            out.push(t.to_vec());
-        }
-    }
+    let mut out: Vec<Vec<u8>> = bracketed(v)
+        .map(|raw| id_bytes(raw).collect::<Vec<u8>>())
+        .filter(|id| !id.is_empty())
+        .collect();
+    out.extend(bare_id(v).map(<[u8]>::to_vec));
     out
 }
 
 /// `message_ids(v)` hashed with [`id_hash`], without copying the IDs.
 pub fn id_hashes(v: &[u8]) -> Vec<u64> {
-    const BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(open) = v[i..].iter().position(|&b| b == b'<') {
-        let start = i + open + 1;
-        let Some(close) = v[start..].iter().position(|&b| b == b'>') else {
-            break;
-        };
-        let mut h = BASIS;
-        let mut any = false;
-        for &b in v[start..start + close]
-            .iter()
-            .filter(|b| !b.is_ascii_whitespace())
-        {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-            any = true;
-        }
-        if any {
-            out.push(h);
-        }
-        i = start + close + 1;
-    }
-    if out.is_empty() && !v.iter().any(|&b| b == b'<' || b == b'>') {
-        let t = v.trim_ascii();
-        if !t.is_empty() && !t.iter().any(|b| b.is_ascii_whitespace()) {
-            out.push(id_hash(t));
-        }
-    }
+    let mut out: Vec<u64> = bracketed(v)
+        .filter(|raw| id_bytes(raw).next().is_some())
+        .map(|raw| fnv(id_bytes(raw)))
+        .collect();
+    out.extend(bare_id(v).map(id_hash));
     out
 }
 
@@ -389,6 +378,7 @@ impl Threads {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mailbox::testutil::rng;
 
     /// Messages `(id, references)`, all on the same date.
     fn build(msgs: &[(&str, &str)]) -> Threads {
@@ -486,17 +476,6 @@ mod tests {
         assert_eq!(t.marks(17, &no, false), format!("{}\\>", " ".repeat(16)));
         assert_eq!(t.marks(18, &no, false), format!("{}^>", " ".repeat(17)));
         assert_eq!(t.marks(39, &no, false), format!("{}^>", " ".repeat(17)));
-    }
-
-    /// A reproducible xorshift generator: `next(n)` is in `0..n`.
-    fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
-        let mut x = seed | 1;
-        move |n| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        }
     }
 
     /// Every message appears once in thread order, parents come before

@@ -19,6 +19,7 @@
 //!   `out/` (where the fake records argv and stdin) and a `bsd-mailx`
 //!   symlink to the program, so both print the same `bsd-mailx:` prefix.
 //! - [`rng`] (reproducible random inputs) and [`compile_c`] (C shims).
+//! - [`clean_session`]: the environment of a read-mode session of ours.
 
 #![allow(dead_code)]
 
@@ -460,4 +461,25 @@ pub fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
         x ^= x << 17;
         x % n
     }
+}
+
+/// Sets up `c` for a session of ours in a clean environment: nothing
+/// inherited, HOME `home` (also the working directory), user alice, PATH
+/// `/usr/bin:/bin`, UTF-8, TZ UTC, no rc, MBOX `home/mbox`, MAIL
+/// `home/spool`, stdin, stdout and stderr piped.
+pub fn clean_session<'c>(c: &'c mut Command, home: &Path) -> &'c mut Command {
+    c.env_clear()
+        .env("HOME", home)
+        .env("USER", "alice")
+        .env("LOGNAME", "alice")
+        .env("PATH", "/usr/bin:/bin")
+        .env("LC_ALL", "C.UTF-8")
+        .env("TZ", "UTC")
+        .env("MAILRC", "/dev/null")
+        .env("MBOX", home.join("mbox"))
+        .env("MAIL", home.join("spool"))
+        .current_dir(home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
 }
