@@ -448,3 +448,76 @@ fn maildir_flags_in_headline_and_selectors() {
         "{out}"
     );
 }
+
+/// A thread whose replies repeat, change and leave out the subject (the
+/// reply markers s-nail strips, an encoded word, a missing header).
+fn repeating_thread() -> Vec<u8> {
+    let msgs: [(&str, Option<&str>, Option<&str>); 12] = [
+        ("a", Some("Topic"), None),
+        ("b", Some("Re: Other"), Some("a")),
+        ("c", Some("Re: Other"), Some("a")),
+        ("d", Some("RE:Other"), Some("c")),
+        ("e", Some(""), Some("a")),
+        ("f", Some("Re: Aw: other"), Some("e")),
+        ("g", None, Some("f")),
+        ("h", Some("Fwd: Other"), Some("g")),
+        ("i", Some("Re: =?utf-8?q?T=C3=B3p?="), Some("h")),
+        ("j", Some("Wg: Antw: Tóp "), Some("i")),
+        ("k", Some("Topic"), None),
+        ("l", Some("Re: Topic"), None),
+    ];
+    let mut out = String::new();
+    for (n, (id, subject, parent)) in msgs.iter().enumerate() {
+        let day = n + 1;
+        out += &format!("From {id}@x Mon Jan {day:2} 10:00:00 2024\nFrom: {id}@x\n");
+        if let Some(s) = subject {
+            out += &format!("Subject: {s}\n");
+        }
+        out += &format!("Message-ID: <{id}@x>\nDate: Mon, {day} Jan 2024 10:00:00 +0000\n");
+        if let Some(p) = parent {
+            out += &format!("In-Reply-To: <{p}@x>\n");
+        }
+        out += "\nbody\n\n";
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn threaded_header_screens_leave_out_repeated_subjects_as_s_nail() {
+    require!(Req::SNail);
+    let t = TempDir::new("headline-thread");
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let box_ = t.join("box");
+    let fixture = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sort/threads.mbox"),
+    )
+    .unwrap();
+    for data in [repeating_thread(), fixture] {
+        for lc in ["C", "C.UTF-8"] {
+            for fmt in ["%>%a%m %-18f %i%s", "%>%a%m %-10f %i%-S", "%m %s"] {
+                // `headers` leaves a repeated subject out; `from` does not.
+                let input = format!(
+                    "set screen=100\nset headline=\"{fmt}\"\nsort thread\necho @@ 0\nheaders\necho @@ h\nfrom *\necho @@ 1\n"
+                );
+                let (want, got) = snail_and_ours(&box_, &data, &home, lc, "UTC0", &input);
+                // s-nail's `from` makes the first listed message current,
+                // bsd-mailx's (ours) the last: compare without the mark.
+                // (What follows `@@ 1` is the quit, where s-nail runs
+                // read-only.)
+                let unmark = |s: &str| {
+                    let s = s.split("@@ 1").next().unwrap_or("");
+                    s.replace(['\u{25B8}', '>'], " ")
+                };
+                assert_eq!(unmark(&got), unmark(&want), "{lc} {fmt}");
+                // The screen leaves out what `from` shows (where the
+                // line has the tree).
+                let (screen, from) = want.split_once("@@ h").unwrap_or_default();
+                let n = |t: &str| t.matches("Other").count() + t.matches("Tóp").count();
+                if fmt.contains("%i") && data == repeating_thread() {
+                    assert!(n(screen) < n(from), "{want}");
+                }
+            }
+        }
+    }
+}

@@ -32,6 +32,7 @@ use crate::sys::{localtime, strftime};
 use crate::term::signals::take_interrupt;
 use crate::term::text::char_width;
 use crate::{locale, output};
+use std::cell::RefCell;
 
 /// s-nail's default status letters (`attrlist`), and with `bsdflags`.
 const ATTRLIST: &str = "NUROSPMFAT+-$~";
@@ -51,6 +52,10 @@ pub(crate) struct Ctx {
     /// The line's columns: the screen width less one (s-nail).
     width: i64,
     dot: usize,
+    /// In a header screen (`headers`, not `from`): the reply-stripped
+    /// subject of the last line that had one (s-nail leaves out a threaded
+    /// reply's subject that repeats it). None elsewhere.
+    last_subject: Option<RefCell<Option<String>>>,
 }
 
 impl Ctx {
@@ -80,7 +85,17 @@ impl Ctx {
             now,
             width: s.screen_width.max(1) as i64 - 1,
             dot: st.dot,
+            last_subject: None,
         })
+    }
+}
+
+impl Ctx {
+    /// The context of a header screen: a threaded reply's subject that
+    /// repeats the one of the line before is left out (s-nail's `headers`).
+    pub(crate) fn hiding_repeats(mut self) -> Ctx {
+        self.last_subject = Some(RefCell::new(None));
+        self
     }
 }
 
@@ -88,7 +103,8 @@ impl Ctx {
 pub(crate) fn line(cx: &Ctx, s: &Session, st: &ReadState, mesg: usize) -> String {
     let h = st.cached_headers(mesg - 1);
     let tree = tree_marks(st, mesg);
-    format(cx, &*st.mb, mesg, h.as_deref(), &tree, &|a| {
+    let reply = st.order.threads().is_some_and(|t| t.level(mesg - 1) > 0);
+    format(cx, &*st.mb, mesg, h.as_deref(), &tree, reply, &|a| {
         names::is_me(s, a)
     })
 }
@@ -179,11 +195,12 @@ pub fn lines_for(mb: &dyn Folder, fmt: &str, width: usize, utf8: bool) -> Vec<St
         now: 1_700_000_000,
         width: width.max(1) as i64 - 1,
         dot: 0,
+        last_subject: None,
     };
     (1..=mb.len())
         .map(|m| {
             let h = CachedHeaders::read(mb, m - 1);
-            format(&cx, mb, m, h.as_ref(), "", &|_| false)
+            format(&cx, mb, m, h.as_ref(), "", false, &|_| false)
         })
         .collect()
 }
@@ -468,14 +485,36 @@ fn number(out: &mut String, wleft: &mut i64, v: u64, n: i64) {
     }
 }
 
+/// A subject without its leading reply markers (s-nail's built-in
+/// `Re:`, `Aw:`, `Antw:`, `Wg:`, any case, repeated) and surrounding
+/// blanks, in ASCII lower case: what two subjects are compared by.
+fn reply_stripped(subject: &str) -> String {
+    let mut t = subject.trim();
+    'strip: loop {
+        for p in ["re:", "aw:", "antw:", "wg:"] {
+            if t.len() >= p.len()
+                && t.is_char_boundary(p.len())
+                && t[..p.len()].eq_ignore_ascii_case(p)
+            {
+                t = t[p.len()..].trim_start();
+                continue 'strip;
+            }
+        }
+        break;
+    }
+    t.to_ascii_lowercase()
+}
+
 /// The line of message `mesg` of `mb` (header block `h`; `tree`: the `%i`
-/// marks).
+/// marks; `reply`: the message is a reply shown inside a thread, whose
+/// subject is left out when it repeats the last one of the listing).
 fn format(
     cx: &Ctx,
     mb: &dyn Folder,
     mesg: usize,
     h: Option<&CachedHeaders>,
     tree: &str,
+    reply: bool,
     is_me: &dyn Fn(&str) -> bool,
 ) -> String {
     let i = mesg - 1;
@@ -500,7 +539,10 @@ fn format(
         }
     }
     let isdot = cx.dot == i;
-    let mut subject: Option<Option<String>> = None;
+    // s-nail leaves a repeated subject out only where the line shows the
+    // thread tree.
+    let reply = reply && items.iter().any(|it| matches!(it, Err(sp) if sp.c == 'i'));
+    let mut subject: Option<(Option<String>, bool)> = None;
     let mut date: Option<String> = None;
     let mut from: Option<(String, bool)> = None;
     let mut out = String::with_capacity(cx.width.max(0) as usize + 16);
@@ -625,10 +667,27 @@ fn format(
                     n -= if n < 0 { -2 } else { 2 };
                 }
                 if n != 0 {
-                    let subj = subject.get_or_insert_with(|| {
-                        h.and_then(|h| h.hfield_raw("subject"))
+                    // The subject and whether it repeats the last one of
+                    // a header screen (then a threaded reply leaves it
+                    // out); an empty one is shown as none.
+                    let (subj, repeated) = subject.get_or_insert_with(|| {
+                        let t = h
+                            .and_then(|h| h.hfield_raw("subject"))
                             .map(|r| shown(&r, utf8))
+                            .filter(|t| !t.is_empty());
+                        let Some(t) = t else {
+                            return (None, false);
+                        };
+                        let Some(last) = &cx.last_subject else {
+                            return (Some(t), false);
+                        };
+                        let key = reply_stripped(&t);
+                        let mut last = last.borrow_mut();
+                        let repeated = reply && last.as_deref() == Some(key.as_str());
+                        *last = Some(key);
+                        (Some(t), repeated)
                     });
+                    let subj = if *repeated { &None } else { &*subj };
                     match subj {
                         None => wleft -= printf_pad(&mut out, "", n),
                         Some(t) => {

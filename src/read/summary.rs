@@ -407,6 +407,9 @@ pub(crate) fn headers(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> 
         shown += 1;
         out.push(i + 1);
     }
+    // One `headline` context for the screen: a threaded reply's repeated
+    // subject is left out relative to the line before it.
+    let hl = headline::Ctx::new(s, st).map(headline::Ctx::hiding_repeats);
     for m in out {
         // ^C stops the listing (bsd-mailx's hdrint).
         if take_interrupt() {
@@ -414,7 +417,14 @@ pub(crate) fn headers(s: &mut Session, st: &mut ReadState, msgvec: &[usize]) -> 
             output::err_line("\nInterrupt");
             break;
         }
-        printhead(s, st, m);
+        match &hl {
+            Some(cx) => {
+                let mut line = headline::line(cx, s, st, m);
+                line.push('\n');
+                output::bytes(line.as_bytes());
+            }
+            None => printhead(s, st, m),
+        }
     }
     if shown == 0 {
         outln!("No more mail.");
