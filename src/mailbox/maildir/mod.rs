@@ -420,9 +420,22 @@ impl Maildir {
             return Ok((e.sub, e.name.clone()));
         }
         let base = e.base();
-        // A listing may miss a file renamed while it is read: look again
-        // before calling it gone.
-        for _ in 0..3 {
+        // A listing may miss a file renamed while it is read (another
+        // program changing flags): look again before calling it gone, up
+        // to 20 times while the directories keep changing, 3 times when
+        // they stay as they were.
+        let stamp = || {
+            [Sub::New, Sub::Cur].map(|sub| {
+                fs::metadata(self.path.join(sub.dir()))
+                    .and_then(|m| m.modified())
+                    .ok()
+            })
+        };
+        for pass in 0..20 {
+            let before = stamp();
+            if pass > 0 {
+                std::thread::yield_now();
+            }
             for sub in [Sub::New, Sub::Cur] {
                 let Ok(rd) = fs::read_dir(self.path.join(sub.dir())) else {
                     continue;
@@ -433,6 +446,9 @@ impl Maildir {
                         return Ok((sub, n.as_bytes().to_vec()));
                     }
                 }
+            }
+            if pass >= 2 && stamp() == before {
+                break;
             }
         }
         Err(io::Error::from_raw_os_error(libc::ENOENT))
