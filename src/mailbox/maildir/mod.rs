@@ -454,19 +454,27 @@ impl Maildir {
         Err(io::Error::from_raw_os_error(libc::ENOENT))
     }
 
-    /// Opens message `i`'s file, wherever it is now.
+    /// Opens message `i`'s file, wherever it is now. Another program may
+    /// rename it again between [`Self::locate`] finding it and the open
+    /// (a flag flipper does so in a loop): then it is looked for again, up
+    /// to 20 times; once open, the file stays readable whatever its name.
     fn open_file(&self, i: usize) -> io::Result<File> {
-        match File::open(self.file_path(i)) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let (sub, name) = self.locate(i)?;
-                File::open(
-                    self.path
-                        .join(sub.dir())
-                        .join(std::ffi::OsStr::from_bytes(&name)),
-                )
+        let mut err = match File::open(self.file_path(i)) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => e,
+            r => return r,
+        };
+        for _ in 0..20 {
+            let (sub, name) = self.locate(i)?;
+            match File::open(
+                self.path
+                    .join(sub.dir())
+                    .join(std::ffi::OsStr::from_bytes(&name)),
+            ) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => err = e,
+                r => return r,
             }
-            r => r,
         }
+        Err(err)
     }
 }
 
