@@ -120,12 +120,34 @@ fn write_messages(
             ..Default::default()
         }
     };
+    deliver(st, msgvec, mode, disp, false, |st, which| {
+        append_messages(&*st.mb, which, path.as_ref(), &opts, new_maildir)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// The part `save`, `copy` and `write` share whatever the target: touch
+/// the messages, `append` them, and then mark them saved (not for `copy`)
+/// and finish the `"file" ` line with `disp`; or report the error (on a
+/// line of its own when `newline` is set) and note the failed write.
+fn deliver(
+    st: &mut ReadState,
+    msgvec: &[usize],
+    mode: Mode,
+    disp: &str,
+    newline: bool,
+    append: impl FnOnce(&ReadState, &[usize]) -> Result<(), String>,
+) -> bool {
     let which: Vec<usize> = msgvec.iter().take(st.count()).map(|m| m - 1).collect();
     for &i in &which {
         st.touch(i);
     }
-    if let Err(e) = append_messages(&*st.mb, &which, path.as_ref(), &opts, new_maildir) {
-        util::warnx(&e.to_string());
+    if let Err(e) = append(st, &which) {
+        if newline {
+            outln!();
+        }
+        util::warnx(&e);
         util::note_write_failure();
         return false;
     }
@@ -147,23 +169,9 @@ fn save_to_server(
     path: &str,
     mode: Mode,
 ) -> bool {
-    let which: Vec<usize> = msgvec.iter().take(st.count()).map(|m| m - 1).collect();
-    for &i in &which {
-        st.touch(i);
-    }
-    if let Err(e) = imap::save_on_server(s, &*st.mb, &which, path) {
-        outln!();
-        util::warnx(&e.to_string());
-        util::note_write_failure();
-        return false;
-    }
-    if mode != Mode::Copy {
-        for &i in &which {
-            st.flags_mut(i).insert(MsgFlags::SAVED);
-        }
-    }
-    outln!("[Appended]");
-    true
+    deliver(st, msgvec, mode, "[Appended]", true, |st, which| {
+        imap::save_on_server(s, &*st.mb, which, path).map_err(|e| e.to_string())
+    })
 }
 
 /// POSIX `Save`/`Copy`: to a file named after the login part of the first
