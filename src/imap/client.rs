@@ -17,6 +17,7 @@ use imap_proto::{
 };
 
 use super::conn::{Conn, MAX_LINE, failed, parse, verb_of};
+use super::spool::{Region, Spool};
 use super::tls;
 use super::url::ImapUrl;
 use crate::secrets::{Secret, TokenMech, initial_response};
@@ -83,6 +84,15 @@ pub(crate) struct Summary {
     pub size: u64,
     pub internal_date: String,
     pub header: Vec<u8>,
+}
+
+/// A message's text as fetched.
+#[derive(Debug)]
+pub(crate) enum Text {
+    /// In memory, CRLF as the server sent it.
+    Mem(Vec<u8>),
+    /// In the folder's spool file, LF line ends.
+    Spooled(Region),
 }
 
 /// What SELECT said.
@@ -430,12 +440,23 @@ impl Client {
         Ok(out)
     }
 
-    /// The whole message `uid` (CRLF as the server sends it), without
-    /// setting \Seen.
-    pub(crate) fn fetch_message(&mut self, uid: u32) -> io::Result<Vec<u8>> {
+    /// The whole message `uid`, without setting \Seen: in memory (CRLF
+    /// as the server sends it) when it is at most `over` bytes, else
+    /// written to `spool` as it arrives (LF line ends).
+    pub(crate) fn fetch_message(
+        &mut self,
+        uid: u32,
+        over: usize,
+        spool: &Spool,
+    ) -> io::Result<Text> {
         let cmd = format!("UID FETCH {uid} (UID BODY.PEEK[])");
         let mut body = None;
-        self.conn.run(cmd.as_bytes(), &mut |r| {
+        let mut bad = false;
+        spool.take_done();
+        self.conn.set_spool(Some((over, spool.clone())));
+        let r = self.conn.run(cmd.as_bytes(), &mut |r| {
+            // The literals of this response that went to the spool.
+            let spooled = spool.take_done();
             if let Response::Fetch(_, attrs) = r {
                 let mut this = None;
                 let mut data = None;
@@ -448,12 +469,29 @@ impl Client {
                         _ => {}
                     }
                 }
-                if this == Some(uid) && data.is_some() {
-                    body = data;
+                if this == Some(uid)
+                    && let Some(d) = data
+                {
+                    body = match spooled[..] {
+                        [] => Some(Text::Mem(d)),
+                        [r] if d.is_empty() => Some(Text::Spooled(r)),
+                        // Several large literals: which one is the text?
+                        _ => {
+                            bad = true;
+                            None
+                        }
+                    };
                 }
             }
             Ok(())
-        })?;
+        });
+        self.conn.set_spool(None);
+        r?;
+        if bad {
+            return Err(err(format!(
+                "the server's answer for message UID {uid} is not IMAP"
+            )));
+        }
         body.ok_or_else(|| err(format!("the server did not send message UID {uid}")))
     }
 

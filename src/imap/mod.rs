@@ -9,6 +9,7 @@
 //! | `tls` | rustls set-up: system roots plus `tls-ca-file`, the handshake |
 //! | `conn` | the connection: timeouts, framing of responses with size limits, tags |
 //! | `client` | the commands: STARTTLS, log-in, SELECT, FETCH, STORE, EXPUNGE, COPY/MOVE, APPEND |
+//! | `spool` | message texts too large for memory, in one private temporary file |
 //! | `folder` | [`Folder`] over a selected mailbox: summary, lazy text, changes at quit |
 //! | `ops` | what read mode asks besides the folder: open, save/copy to IMAP, `folders` (LIST) |
 //!
@@ -25,6 +26,8 @@ mod conn;
 #[cfg(feature = "imap")]
 mod folder;
 mod ops;
+#[cfg(feature = "imap")]
+mod spool;
 #[cfg(feature = "imap")]
 mod tls;
 mod url;
