@@ -2,7 +2,8 @@
 //! scripts/dovecot-test-setup.sh (`Req::DovecotRig`): list, read, delete
 //! and quit (STARTTLS on `imap://`), `exit`, save to a local mbox and
 //! Maildir, copy to another folder on the server, APPEND from a local
-//! folder (`imaps://`), `inc` after another client added a message, and a
+//! folder (`imaps://`), `inc` after another client added a message, folder
+//! names outside ASCII (modified UTF-7 on the server), and a
 //! wrong password. Python's imaplib, an independent client, puts the test
 //! messages on the server and reads the server's state after each step.
 //! Every test works in a folder of its own, removed at the end.
@@ -92,7 +93,10 @@ struct Folder(String);
 
 impl Folder {
     fn new(tag: &str, n: usize) -> Folder {
-        let name = format!("mxt-{tag}-{}", std::process::id());
+        Folder::named(format!("mxt-{tag}-{}", std::process::id()), n)
+    }
+    /// The folder `name` (as the server spells it: modified UTF-7).
+    fn named(name: String, n: usize) -> Folder {
         checker(&["setup", &name, &n.to_string()]);
         Folder(name)
     }
@@ -470,4 +474,52 @@ fn folders_lists_the_folders_on_the_server() {
         names.contains(&"INBOX") && names.contains(&f.0.as_str()),
         "{out}"
     );
+}
+
+#[test]
+fn folder_names_outside_ascii_are_modified_utf7_on_the_server() {
+    require!(Req::DovecotRig);
+    require!(Req::Python3);
+    let pid = std::process::id();
+    // The names as the server (and imaplib) spell them, RFC 3501 §5.1.3.
+    let de = Folder::named(format!("mxt-{pid}-Entw&APw-rfe"), 0);
+    let ja = Folder::named(format!("mxt-{pid}-&ZeVnLIqe-"), 0);
+    let src = Folder::new("utf7src", 2);
+    let t = TempDir::new("dovecot-utf7");
+    home(&t, DOVECOT_PASS);
+    let server = format!("imaps://{DOVECOT_USER}@localhost:{DOVECOT_IMAPS_PORT}");
+    let mut rc = std::fs::read_to_string(t.join("rc")).unwrap();
+    rc.push_str(&format!("set folder={server}/\n"));
+    std::fs::write(t.join("rc"), rc).unwrap();
+    // UID COPY on the same server, and `folders`.
+    let cmds = format!("copy 1 {server}/mxt-{pid}-Entwürfe\nfolders\nx\n");
+    let (code, out, err) = mailx(&t, &["-N", "-f", &src.imaps()], &cmds);
+    assert_eq!(code, 0, "{out}{err}");
+    let names: Vec<&str> = out.lines().collect();
+    for n in [format!("mxt-{pid}-Entwürfe"), format!("mxt-{pid}-日本語")] {
+        assert!(names.contains(&n.as_str()), "{n} not in {out}");
+    }
+    // APPEND from a local folder.
+    let local = t.join("local");
+    std::fs::write(
+        &local,
+        "From a@b Mon Jan  1 10:00:00 2024\nFrom: a@b\nSubject: from local\n\nlocal body\n\n",
+    )
+    .unwrap();
+    let cmds = format!("copy 1 +mxt-{pid}-日本語\nx\n");
+    let (code, out, err) = mailx(&t, &["-N", "-f", local.to_str().unwrap()], &cmds);
+    assert_eq!(code, 0, "{out}{err}");
+    // SELECT by the name outside ASCII; `+name` and a URL alike.
+    let (code, out, err) = mailx(&t, &["-N", "-f", &format!("+mxt-{pid}-日本語")], "p 1\nx\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("local body"), "{out}");
+    let url = format!("{server}/mxt-{pid}-Entwürfe");
+    let (code, out, err) = mailx(&t, &["-N", "-f", &url], "p 1\nx\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("body line of msg 1"), "{out}");
+    // The independent client finds each message where it belongs.
+    let d = de.state();
+    assert!(d.len() == 1 && d[0].1 == "msg 1", "{d:?}");
+    let j = ja.state();
+    assert!(j.len() == 1 && j[0].1 == "from local", "{j:?}");
 }

@@ -1,7 +1,8 @@
 //! The IMAP commands mailx uses, over one [`Conn`]: the greeting,
 //! CAPABILITY, STARTTLS (required on `imap://` unless the server is on
 //! loopback or `imap-allow-plaintext` is set), log-in (AUTHENTICATE PLAIN,
-//! LOGIN, or AUTHENTICATE XOAUTH2/OAUTHBEARER with a token), SELECT/EXAMINE, the one UID FETCH of the summary, the
+//! LOGIN, or AUTHENTICATE XOAUTH2/OAUTHBEARER with a token), SELECT/EXAMINE
+//! (mailbox names in modified UTF-7, `utf7`), the one UID FETCH of the summary, the
 //! message text with BODY.PEEK, UID STORE, (UID) EXPUNGE, NOOP, UID COPY,
 //! APPEND and LOGOUT. Errors are `io::Error`s whose text is
 //! fit for the user: the command's name and the server's words, never an
@@ -20,6 +21,7 @@ use super::conn::{Conn, MAX_LINE, failed, parse, verb_of};
 use super::spool::{Region, Spool};
 use super::tls;
 use super::url::ImapUrl;
+use super::utf7;
 use crate::secrets::{Secret, TokenMech, initial_response};
 
 /// What the connection needs besides the URL (from variables).
@@ -142,15 +144,9 @@ pub(crate) fn quoted(s: &str) -> io::Result<String> {
     Ok(q)
 }
 
-/// A mailbox name as a command argument (ASCII only: modified UTF-7 is
-/// not written).
+/// A mailbox name as a command argument: in modified UTF-7, quoted.
 pub(crate) fn mailbox_arg(name: &str) -> io::Result<String> {
-    if !name.is_ascii() {
-        return Err(err(format!(
-            "folder \"{name}\": names outside ASCII are not supported"
-        )));
-    }
-    quoted(name)
+    quoted(&utf7::encode(name))
 }
 
 /// Commands in flight at once (their answers must fit in the socket
@@ -571,7 +567,8 @@ impl Client {
                     .iter()
                     .any(|a| matches!(a, NameAttribute::NoSelect))
             {
-                names.push(l.name.into_owned());
+                // A name that is not modified UTF-7 is shown as sent.
+                names.push(utf7::decode(&l.name).unwrap_or_else(|| l.name.into_owned()));
             }
             Ok(())
         })?;
@@ -651,6 +648,7 @@ mod tests {
         assert_eq!(sets.join(","), uid_set(&every_other));
         assert_eq!(quoted("a\"b\\c").unwrap(), "\"a\\\"b\\\\c\"");
         assert!(quoted("a\r\nb").is_err());
-        assert!(mailbox_arg("Entwürfe").is_err());
+        assert_eq!(mailbox_arg("Entwürfe").unwrap(), "\"Entw&APw-rfe\"");
+        assert_eq!(mailbox_arg("a&b").unwrap(), "\"a&-b\"");
     }
 }

@@ -6,6 +6,7 @@
 //! | file | concern |
 //! |---|---|
 //! | `url` | the folder name: parse, show (never the password), loopback |
+//! | `utf7` | mailbox names outside ASCII: modified UTF-7 (RFC 3501 §5.1.3) |
 //! | `tls` | rustls set-up: system roots plus `tls-ca-file`, the handshake |
 //! | `conn` | the connection: timeouts, framing of responses with size limits, tags |
 //! | `client` | the commands: STARTTLS, log-in, SELECT, FETCH, STORE, EXPUNGE, COPY/MOVE, APPEND |
@@ -31,6 +32,8 @@ mod spool;
 #[cfg(feature = "imap")]
 mod tls;
 mod url;
+#[cfg(feature = "imap")]
+mod utf7;
 
 pub(crate) use ops::{list_folders, open, save_on_server};
 
