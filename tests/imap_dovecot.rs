@@ -523,3 +523,44 @@ fn folder_names_outside_ascii_are_modified_utf7_on_the_server() {
     let j = ja.state();
     assert!(j.len() == 1 && j[0].1 == "from local", "{j:?}");
 }
+
+#[test]
+fn autoinc_tells_of_a_message_another_client_added() {
+    require!(Req::DovecotRig);
+    require!(Req::Python3);
+    let f = Folder::new("autoinc", 2);
+    let t = TempDir::new("dovecot-autoinc");
+    home(&t, DOVECOT_PASS);
+    let mut rc = std::fs::read_to_string(t.join("rc")).unwrap();
+    rc.push_str("set autoinc imap-newmail-interval=0\n");
+    std::fs::write(t.join("rc"), rc).unwrap();
+    let mut c = spawn(&t, &["-N", "-I", "-f", &f.imap()]);
+    let mut stdin = c.stdin.take().unwrap();
+    let mut stdout = c.stdout.take().unwrap();
+    stdin.write_all(b"echo opened\n").unwrap();
+    let mut got = Vec::new();
+    let mut b = [0u8; 256];
+    while !String::from_utf8_lossy(&got).contains("opened") {
+        let n = stdout.read(&mut b).unwrap();
+        assert!(n > 0, "mailx ended: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&b[..n]);
+    }
+    checker(&["add", &f.0, "late arrival"]);
+    // A later prompt's NOOP finds it (the prompt after `echo opened` may
+    // have asked before the message was there).
+    stdin.write_all(b"echo next\nh\np 3\nx\n").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "{rest}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(rest.matches("New mail has arrived.").count(), 1, "{rest}");
+    let notice = rest.find("New mail has arrived.").unwrap();
+    assert!(notice < rest.find("late arrival").unwrap(), "{rest}");
+    assert!(rest.contains("body line of late arrival"), "{rest}");
+    assert!(!seen(&f.state()[2].0));
+}

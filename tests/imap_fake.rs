@@ -553,6 +553,92 @@ fn inc_takes_in_new_mail_with_noop() {
     );
 }
 
+/// Runs an interactive (`-I`) session with `autoinc` and `rc`.
+fn autoinc_case(fault: Fault, rc: &str, stdin: &str) -> (Run, Ended) {
+    let t = TempDir::new("imap-autoinc");
+    let s = FakeImap::start(three(), false, fault);
+    let u = url(&s);
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let netrc = home.join(".netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine 127.0.0.1 login tester password {PASSWORD}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(t.join("rc"), format!("set autoinc\n{rc}")).unwrap();
+    let mut c = Command::new(ours())
+        .args(["-N", "-I", "-f", &u])
+        .env_clear()
+        .env("HOME", &home)
+        .env("USER", "tester")
+        .env("PATH", "/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("MAILRC", t.join("rc"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let o = c.wait_with_output().unwrap();
+    let r = Run {
+        code: o.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&o.stdout).into_owned(),
+        err: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    (r, s.ended())
+}
+
+#[test]
+fn autoinc_asks_with_noop_at_every_prompt_when_the_interval_is_0() {
+    let (r, e) = autoinc_case(
+        Fault::NewMailAtNoop,
+        "set imap-newmail-interval=0\n",
+        "echo one\necho two\nh\nx\n",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    // The first prompt's NOOP finds the new message; the others nothing.
+    assert_eq!(
+        r.out.matches("New mail has arrived.").count(),
+        1,
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("late arrival"), "{}", r.out);
+    assert_eq!(e.commands("NOOP").len(), 4, "{:?}", e.lines);
+    // Only the NOOP that told of new mail is followed by a FETCH.
+    assert_eq!(e.commands("UID FETCH").len(), 2, "{:?}", e.lines);
+}
+
+#[test]
+fn autoinc_waits_for_the_interval_unless_the_server_told_of_new_mail() {
+    // The interval is long: no NOOP at the prompts, until the answer to
+    // the text's FETCH says EXISTS 4; the next prompt then asks.
+    let (r, e) = autoinc_case(
+        Fault::NewMailAtFetch,
+        "set imap-newmail-interval=3600\n",
+        "echo one\necho two\np 1\necho three\nh\nx\n",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert_eq!(e.commands("NOOP").len(), 1, "{:?}", e.lines);
+    let out = &r.out;
+    let notice = out.find("New mail has arrived.").expect(out);
+    assert!(
+        out.find("line 1 of first").unwrap() < notice && notice < out.find("three").unwrap(),
+        "{out}"
+    );
+    assert!(out.contains("late arrival"), "{out}");
+    assert!(
+        e.commands("UID FETCH")
+            .iter()
+            .any(|c| c.contains("UID FETCH 4:* ")),
+        "{:?}",
+        e.lines
+    );
+}
+
 #[test]
 fn the_password_command_logs_in_and_login_is_used_when_asked() {
     let t = TempDir::new("imap-pwcmd");

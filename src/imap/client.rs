@@ -576,6 +576,13 @@ impl Client {
         Ok(names)
     }
 
+    /// What the server has told of the selected mailbox so far, with any
+    /// command: the last EXISTS and the number of EXPUNGEs. A change means
+    /// messages came or went.
+    pub(crate) fn mailbox_news(&self) -> (Option<u32>, u64) {
+        (self.conn.exists, self.conn.expunges)
+    }
+
     /// NOOP: the number of messages the server now reports (EXISTS).
     pub(crate) fn noop(&mut self) -> io::Result<Option<u32>> {
         let mut exists = None;

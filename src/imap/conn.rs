@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
-use imap_proto::{Response, ResponseCode, Status};
+use imap_proto::{MailboxDatum, Response, ResponseCode, Status};
 use rustls::ClientConfig;
 
 use super::spool::Spool;
@@ -78,6 +78,10 @@ pub(crate) struct Conn {
     dead: Option<String>,
     /// Literals over this many bytes go to the spool (see [`Conn::set_spool`]).
     spool: Option<(usize, Spool)>,
+    /// The last `* N EXISTS` the server sent, and how many `* N EXPUNGE`:
+    /// what it told of the selected mailbox, whatever the command.
+    pub exists: Option<u32>,
+    pub expunges: u64,
 }
 
 impl Conn {
@@ -102,6 +106,8 @@ impl Conn {
                         last_read_only: false,
                         dead: None,
                         spool: None,
+                        exists: None,
+                        expunges: 0,
                     });
                 }
                 Err(e) => last = e,
@@ -332,7 +338,14 @@ impl Conn {
                         "{verb}: the server closed the connection: {text}"
                     ))));
                 }
-                Some(r) => each(r)?,
+                Some(r) => {
+                    match &r {
+                        Response::MailboxData(MailboxDatum::Exists(n)) => self.exists = Some(*n),
+                        Response::Expunge(_) => self.expunges += 1,
+                        _ => {}
+                    }
+                    each(r)?
+                }
                 None => {
                     if !raw.starts_with(b"* ") || is_fetch(&raw) {
                         return Err(self.kill(io::Error::other(format!(

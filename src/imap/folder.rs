@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use super::client::{Client, Summary, Text};
 use super::spool::{Region, Spool};
@@ -111,6 +112,12 @@ pub(crate) struct ImapFolder {
     bodies: Mutex<Bodies>,
     spool: Spool,
     readonly: bool,
+    /// `imap-newmail-interval`: autoinc's NOOP at most this often.
+    poll_every: Duration,
+    /// When the server was last asked for new mail (or the folder opened).
+    polled: Instant,
+    /// What the server had told of the mailbox then ([`Client::mailbox_news`]).
+    news: (Option<u32>, u64),
 }
 
 /// LF → CRLF (a lone CR or an existing CRLF stays as it is).
@@ -229,7 +236,9 @@ impl ImapFolder {
         client: Client,
         sums: Vec<Summary>,
         readonly: bool,
+        poll_every: Duration,
     ) -> Self {
+        let news = client.mailbox_news();
         ImapFolder {
             name: PathBuf::from(name),
             account,
@@ -238,6 +247,9 @@ impl ImapFolder {
             bodies: Mutex::new(Bodies::default()),
             spool: Spool::new(),
             readonly,
+            poll_every,
+            polled: Instant::now(),
+            news,
         }
     }
 
@@ -497,6 +509,13 @@ impl Folder for ImapFolder {
         let sums = {
             let mut c = self.client.lock().unwrap_or_else(|e| e.into_inner());
             c.noop().map_err(wrap)?;
+            self.polled = Instant::now();
+            let news = c.mailbox_news();
+            // Nothing came or went since we last looked: no FETCH.
+            if news == self.news {
+                return Ok(0);
+            }
+            self.news = news;
             c.fetch_summaries(&format!("{}:*", last + 1))
                 .map_err(wrap)?
         };
@@ -508,6 +527,9 @@ impl Folder for ImapFolder {
         let n = new.len();
         self.msgs.extend(new);
         Ok(n)
+    }
+    fn poll_due(&self) -> bool {
+        self.client().mailbox_news() != self.news || self.polled.elapsed() >= self.poll_every
     }
     fn quit(
         &mut self,

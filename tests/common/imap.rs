@@ -52,6 +52,9 @@ pub enum Fault {
     NewMailAtNoop,
     /// Not a fault: another client marked message 1 \Deleted.
     ForeignDeleted,
+    /// Not a fault: a new message arrives while message text is fetched,
+    /// and the server says so (`* N EXISTS`) before the fetch's OK.
+    NewMailAtFetch,
 }
 
 /// The size of the message of [`Fault::GiantLiteral`]: 2 GiB.
@@ -565,6 +568,15 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
             }
             if silent {
                 continue;
+            }
+            if fault == Fault::NewMailAtFetch && body && !msgs.iter().any(|m| m.uid > 3) {
+                msgs.push(Msg {
+                    uid: max + 1,
+                    flags: vec!["\\Recent".into()],
+                    raw: message("dave@example.test", "late arrival", 1),
+                    mailbox: "INBOX".into(),
+                });
+                out.extend(format!("* {} EXISTS\r\n", inbox.len() + 1).bytes());
             }
             out.extend(format!("{tag} OK fetched\r\n").bytes());
         } else if up.starts_with("UID STORE") {
