@@ -385,7 +385,7 @@ pub(crate) fn frame(buf: &[u8], max_literal: usize) -> io::Result<Option<usize>>
 
 /// What [`frame_at`] found.
 #[derive(Debug, PartialEq, Eq)]
-enum Frame {
+pub(crate) enum Frame {
     /// A whole response of this many bytes.
     Whole(usize),
     /// More must be read.
@@ -401,7 +401,11 @@ enum Frame {
 
 /// [`frame`], where a literal larger than `spill_over` (when Some) is
 /// handed back to be spooled, whatever its size.
-fn frame_at(buf: &[u8], max_literal: usize, spill_over: Option<usize>) -> io::Result<Frame> {
+pub(crate) fn frame_at(
+    buf: &[u8],
+    max_literal: usize,
+    spill_over: Option<usize>,
+) -> io::Result<Frame> {
     let mut i = 0;
     loop {
         let Some(p) = memchr::memchr(b'\n', &buf[i..]) else {

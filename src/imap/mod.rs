@@ -38,12 +38,26 @@ mod utf7;
 pub(crate) use ops::{list_folders, open, save_on_server};
 
 /// For the fuzz target `imap_responses`: frames `data` into responses as
-/// the connection does, parses each, and turns FETCH answers into summary
-/// entries and message text as the folder does. Never panics; every
-/// response lies within `data`.
+/// the connection does (also where a literal is spooled), parses each, and
+/// turns FETCH answers into summary entries and message text as the folder
+/// does; reads `data` as a modified UTF-7 folder name too. Never panics;
+/// every response lies within `data`.
 #[cfg(feature = "imap")]
 #[doc(hidden)]
 pub fn fuzz_responses(data: &[u8]) {
+    // The spool's framing: a literal handed back to be spooled lies within
+    // the data, after its `{N}`.
+    if let Ok(conn::Frame::Spill {
+        brace, data: at, ..
+    }) = conn::frame_at(data, 1 << 16, Some(64))
+    {
+        assert!(brace.start < brace.end && brace.end < at && at <= data.len());
+        assert!(data[brace.start] == b'{' && data[brace.end - 1] == b'}');
+    }
+    // A mailbox name as LIST gives it: decoded, encoded and decoded again.
+    if let Some(name) = std::str::from_utf8(data).ok().and_then(utf7::decode) {
+        assert_eq!(utf7::decode(&utf7::encode(&name)).as_deref(), Some(&*name));
+    }
     let mut rest = data;
     // A small literal limit, so that the limit paths are reached too.
     while let Ok(Some(n)) = conn::frame(rest, 1 << 16) {
