@@ -283,6 +283,15 @@ fn a_large_literal_cut_off_by_a_closed_connection_is_an_error() {
     );
 }
 
+#[test]
+fn a_2_gib_literal_outside_a_message_text_is_refused_unread() {
+    fault_case(
+        Fault::GiantHeaderLiteral,
+        "q\n",
+        "the server announced a literal larger than the limit of 16777216 bytes",
+    );
+}
+
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let l = s.lines().find(|l| l.starts_with("VmHWM:"))?;

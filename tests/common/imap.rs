@@ -46,6 +46,9 @@ pub enum Fault {
     StopMidLiteral,
     /// As `StopMidLiteral`, but the server closes the connection.
     CloseMidLiteral,
+    /// The summary FETCH announces a 2 GiB header literal (nothing more is
+    /// sent): only a message's text may be that large.
+    GiantHeaderLiteral,
     /// The greeting is garbage.
     BadGreeting,
     /// Not a fault: a new message arrives just before the first NOOP.
@@ -541,6 +544,19 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
                     );
                     out.extend_from_slice(&m.raw);
                     out.extend(b")\r\n");
+                } else if fault == Fault::GiantHeaderLiteral {
+                    out.extend(
+                        format!(
+                            "* {} FETCH (UID {} FLAGS () BODY[HEADER.FIELDS (FROM SUBJECT)] {{{GIANT}}}\r\n",
+                            seq + 1,
+                            m.uid
+                        )
+                        .bytes(),
+                    );
+                    let _ = W(&mut r).write_all(&out);
+                    out.clear();
+                    silent = true;
+                    break;
                 } else if fault == Fault::MalformedFetch {
                     out.extend(
                         format!("* {} FETCH (UID {} FLAGS ((( garbage\r\n", seq + 1, m.uid).bytes(),
