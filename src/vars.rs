@@ -274,6 +274,11 @@ pub const KNOWN: &[VarDoc] = &[
         "a command ($SHELL -c) that prints the IMAP password or OAuth2 token; run again for a fresh token when the server refuses one",
     ),
     v(
+        "imap-newmail-interval",
+        Number,
+        "with autoinc, ask an IMAP server for new mail (NOOP) at most every so many seconds, unless it has already told of some (default 5; 0: at every prompt; read when the folder is opened)",
+    ),
+    v(
         "imap-timeout",
         Number,
         "seconds to wait for the IMAP server at each step (default 60)",

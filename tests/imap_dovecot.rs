@@ -2,7 +2,8 @@
 //! scripts/dovecot-test-setup.sh (`Req::DovecotRig`): list, read, delete
 //! and quit (STARTTLS on `imap://`), `exit`, save to a local mbox and
 //! Maildir, copy to another folder on the server, APPEND from a local
-//! folder (`imaps://`), `inc` after another client added a message, and a
+//! folder (`imaps://`), `inc` after another client added a message, folder
+//! names outside ASCII (modified UTF-7 on the server), and a
 //! wrong password. Python's imaplib, an independent client, puts the test
 //! messages on the server and reads the server's state after each step.
 //! Every test works in a folder of its own, removed at the end.
@@ -92,7 +93,10 @@ struct Folder(String);
 
 impl Folder {
     fn new(tag: &str, n: usize) -> Folder {
-        let name = format!("mxt-{tag}-{}", std::process::id());
+        Folder::named(format!("mxt-{tag}-{}", std::process::id()), n)
+    }
+    /// The folder `name` (as the server spells it: modified UTF-7).
+    fn named(name: String, n: usize) -> Folder {
         checker(&["setup", &name, &n.to_string()]);
         Folder(name)
     }
@@ -470,4 +474,93 @@ fn folders_lists_the_folders_on_the_server() {
         names.contains(&"INBOX") && names.contains(&f.0.as_str()),
         "{out}"
     );
+}
+
+#[test]
+fn folder_names_outside_ascii_are_modified_utf7_on_the_server() {
+    require!(Req::DovecotRig);
+    require!(Req::Python3);
+    let pid = std::process::id();
+    // The names as the server (and imaplib) spell them, RFC 3501 §5.1.3.
+    let de = Folder::named(format!("mxt-{pid}-Entw&APw-rfe"), 0);
+    let ja = Folder::named(format!("mxt-{pid}-&ZeVnLIqe-"), 0);
+    let src = Folder::new("utf7src", 2);
+    let t = TempDir::new("dovecot-utf7");
+    home(&t, DOVECOT_PASS);
+    let server = format!("imaps://{DOVECOT_USER}@localhost:{DOVECOT_IMAPS_PORT}");
+    let mut rc = std::fs::read_to_string(t.join("rc")).unwrap();
+    rc.push_str(&format!("set folder={server}/\n"));
+    std::fs::write(t.join("rc"), rc).unwrap();
+    // UID COPY on the same server, and `folders`.
+    let cmds = format!("copy 1 {server}/mxt-{pid}-Entwürfe\nfolders\nx\n");
+    let (code, out, err) = mailx(&t, &["-N", "-f", &src.imaps()], &cmds);
+    assert_eq!(code, 0, "{out}{err}");
+    let names: Vec<&str> = out.lines().collect();
+    for n in [format!("mxt-{pid}-Entwürfe"), format!("mxt-{pid}-日本語")] {
+        assert!(names.contains(&n.as_str()), "{n} not in {out}");
+    }
+    // APPEND from a local folder.
+    let local = t.join("local");
+    std::fs::write(
+        &local,
+        "From a@b Mon Jan  1 10:00:00 2024\nFrom: a@b\nSubject: from local\n\nlocal body\n\n",
+    )
+    .unwrap();
+    let cmds = format!("copy 1 +mxt-{pid}-日本語\nx\n");
+    let (code, out, err) = mailx(&t, &["-N", "-f", local.to_str().unwrap()], &cmds);
+    assert_eq!(code, 0, "{out}{err}");
+    // SELECT by the name outside ASCII; `+name` and a URL alike.
+    let (code, out, err) = mailx(&t, &["-N", "-f", &format!("+mxt-{pid}-日本語")], "p 1\nx\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("local body"), "{out}");
+    let url = format!("{server}/mxt-{pid}-Entwürfe");
+    let (code, out, err) = mailx(&t, &["-N", "-f", &url], "p 1\nx\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("body line of msg 1"), "{out}");
+    // The independent client finds each message where it belongs.
+    let d = de.state();
+    assert!(d.len() == 1 && d[0].1 == "msg 1", "{d:?}");
+    let j = ja.state();
+    assert!(j.len() == 1 && j[0].1 == "from local", "{j:?}");
+}
+
+#[test]
+fn autoinc_tells_of_a_message_another_client_added() {
+    require!(Req::DovecotRig);
+    require!(Req::Python3);
+    let f = Folder::new("autoinc", 2);
+    let t = TempDir::new("dovecot-autoinc");
+    home(&t, DOVECOT_PASS);
+    let mut rc = std::fs::read_to_string(t.join("rc")).unwrap();
+    rc.push_str("set autoinc imap-newmail-interval=0\n");
+    std::fs::write(t.join("rc"), rc).unwrap();
+    let mut c = spawn(&t, &["-N", "-I", "-f", &f.imap()]);
+    let mut stdin = c.stdin.take().unwrap();
+    let mut stdout = c.stdout.take().unwrap();
+    stdin.write_all(b"echo opened\n").unwrap();
+    let mut got = Vec::new();
+    let mut b = [0u8; 256];
+    while !String::from_utf8_lossy(&got).contains("opened") {
+        let n = stdout.read(&mut b).unwrap();
+        assert!(n > 0, "mailx ended: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&b[..n]);
+    }
+    checker(&["add", &f.0, "late arrival"]);
+    // A later prompt's NOOP finds it (the prompt after `echo opened` may
+    // have asked before the message was there).
+    stdin.write_all(b"echo next\nh\np 3\nx\n").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "{rest}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(rest.matches("New mail has arrived.").count(), 1, "{rest}");
+    let notice = rest.find("New mail has arrived.").unwrap();
+    assert!(notice < rest.find("late arrival").unwrap(), "{rest}");
+    assert!(rest.contains("body line of late arrival"), "{rest}");
+    assert!(!seen(&f.state()[2].0));
 }

@@ -10,12 +10,16 @@
 #![cfg(feature = "imap")]
 
 mod common;
-use common::imap::{Ended, FakeImap, Fault, GOOD_TOKEN, PASSWORD, make_certs, message};
+use common::imap::{
+    Ended, FakeImap, Fault, GIANT, GIANT_HEADER, GOOD_TOKEN, PASSWORD, giant_line, make_certs,
+    message,
+};
 use common::*;
 
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::ToSocketAddrs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 struct Run {
@@ -266,12 +270,199 @@ fn a_failed_fetch_makes_read_mode_exit_1_even_after_exit() {
 }
 
 #[test]
-fn a_2_gib_literal_is_refused_unread() {
+fn a_large_literal_that_stops_midway_times_out() {
+    fault_case(Fault::StopMidLiteral, "p 1\nq\n", "timed out");
+}
+
+#[test]
+fn a_large_literal_cut_off_by_a_closed_connection_is_an_error() {
     fault_case(
-        Fault::GiantLiteral,
+        Fault::CloseMidLiteral,
         "p 1\nq\n",
-        "literal larger than the limit",
+        "the server closed the connection",
     );
+}
+
+#[test]
+fn a_2_gib_literal_outside_a_message_text_is_refused_unread() {
+    fault_case(
+        Fault::GiantHeaderLiteral,
+        "q\n",
+        "the server announced a literal larger than the limit of 16777216 bytes",
+    );
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let l = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    l.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `mailx -N -f URL` as [`run`] does, with TMPDIR `tmp`, stdout to
+/// the file `out`; returns the exit status, stderr and our peak RSS (KiB).
+fn run_measured(t: &TempDir, url: &str, stdin: &str, tmp: &Path, out: &Path) -> (i32, String, u64) {
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let netrc = home.join(".netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine 127.0.0.1 login tester password {PASSWORD}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut c = Command::new(ours())
+        .args(["-N", "-f", url])
+        .env_clear()
+        .env("HOME", &home)
+        .env("USER", "tester")
+        .env("PATH", "/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("MAILRC", "/dev/null")
+        .env("TMPDIR", tmp)
+        .stdin(Stdio::piped())
+        .stdout(std::fs::File::create(out).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = c.id();
+    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let mut peak = 0;
+    while c.try_wait().unwrap().is_none() {
+        if let Some(k) = vm_hwm_kib(pid) {
+            peak = peak.max(k);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = c.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    (o.status.code().unwrap_or(-1), err, peak)
+}
+
+/// The private temporary directory holds nothing (the spool file's name
+/// is removed as soon as it is made).
+fn assert_empty(dir: &Path) {
+    let left: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+}
+
+#[test]
+fn a_2_gib_message_streams_to_a_private_file_and_saves_with_bounded_memory() {
+    let t = TempDir::new("imap-giant");
+    let tmp = t.join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let s = FakeImap::start(
+        vec![
+            GIANT_HEADER.to_vec(),
+            message("bob@example.test", "small", 2),
+        ],
+        false,
+        Fault::GiantLiteral,
+    );
+    let u = url(&s);
+    let saved = t.join("saved.mbox");
+    let cmds = format!("copy 1 {}\nh\np 1\nx\n", saved.display());
+    let out_file = t.join("out");
+    let (code, err, peak) = run_measured(&t, &u, &cmds, &tmp, &out_file);
+    let e = s.ended();
+    // The printed message is 2 GiB: only its start and end are read.
+    let mut printed = std::fs::File::open(&out_file).unwrap();
+    let printed_len = printed.metadata().unwrap().len();
+    let mut out = vec![0; 4096];
+    let n = printed.read(&mut out).unwrap();
+    out.truncate(n);
+    let out = String::from_utf8_lossy(&out).into_owned();
+    assert_eq!(code, 0, "{out}{err}");
+    eprintln!("2 GiB message: peak RSS of mail {peak} KiB");
+    assert!(peak > 0, "could not read VmHWM");
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
+    assert_empty(&tmp);
+    // The text was fetched once, with PEEK.
+    let f = e.commands("UID FETCH");
+    assert!(
+        f.len() == 2 && f[1].contains("UID FETCH 1 (UID BODY.PEEK[])"),
+        "{f:?}"
+    );
+    // The lines column: the header's 5 lines and every body line.
+    let lines = 5 + (GIANT - 128) / 128;
+    assert!(out.contains(&format!(" {lines}/{GIANT} ")), "{out}");
+    // `p 1` wrote the whole text as it was read: the header (Status: is
+    // not shown), every body line, the empty line that ends a message.
+    assert!(out.contains("Message 1:\nFrom big@example.test "), "{out}");
+    let body_lf = (GIANT - 128) / 128 * 127;
+    assert!(printed_len > body_lf + 123, "{printed_len}");
+    let mut tail = vec![0; 254];
+    printed.seek(SeekFrom::End(-254)).unwrap();
+    printed.read_exact(&mut tail).unwrap();
+    let last = giant_line((GIANT - 128) / 128 - 1);
+    assert_eq!(
+        String::from_utf8_lossy(&tail[126..252]),
+        String::from_utf8_lossy(&last[..126])
+    );
+    assert_eq!(&tail[252..], b"\n\n");
+    // Every line made LF; the last lines where they must be.
+    let lf_header: Vec<u8> = GIANT_HEADER
+        .iter()
+        .copied()
+        .filter(|&b| b != b'\r')
+        .collect();
+    let mut f = std::fs::File::open(&saved).unwrap();
+    let len = f.metadata().unwrap().len();
+    let mut head = vec![0; 200];
+    f.read_exact(&mut head).unwrap();
+    let head = String::from_utf8_lossy(&head).into_owned();
+    assert!(head.starts_with("From big@example.test "), "{head}");
+    assert!(head.contains("Subject: giant\n"), "{head}");
+    assert!(len > body_lf + lf_header.len() as u64, "{len}");
+    let nlines = (GIANT - 128) / 128;
+    for back in [1, 2, 1000, nlines / 2, nlines] {
+        let i = nlines - back;
+        let mut want = giant_line(i)[..128].to_vec();
+        want.truncate(126);
+        want.push(b'\n');
+        // The saved message ends with an empty line.
+        f.seek(SeekFrom::Start(len - 1 - back * 127)).unwrap();
+        let mut got = vec![0; 127];
+        f.read_exact(&mut got).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want),
+            "line {i}"
+        );
+    }
+}
+
+#[test]
+fn a_message_over_1_mib_is_spooled_printed_and_counted() {
+    let t = TempDir::new("imap-spool");
+    let tmp = t.join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    // About 3 MiB: 100,000 lines.
+    let big = message("alice@example.test", "big", 100_000);
+    let s = FakeImap::start(
+        vec![big.clone(), message("bob@example.test", "small", 2)],
+        false,
+        Fault::None,
+    );
+    let u = url(&s);
+    let out = t.join("out");
+    let (code, err, _) = run_measured(&t, &u, "p 1\nh\np 2\nq\n", &tmp, &out);
+    let e = s.ended();
+    let out = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert_empty(&tmp);
+    let lf: String = String::from_utf8(big.clone())
+        .unwrap()
+        .replace("\r\n", "\n");
+    let body = &lf[lf.find("\n\n").unwrap() + 2..];
+    assert!(out.contains(body), "the text printed is not the message's");
+    assert!(out.contains("line 1 of small"), "{out}");
+    // h: the lines column of the spooled message (6 header lines).
+    assert!(
+        out.contains(&format!(" 100006/{} ", big.len())),
+        "{}",
+        &out[out.len().saturating_sub(400)..]
+    );
+    assert!(has(&e.flags(1), "\\Seen"), "{:?}", e.lines);
 }
 
 #[test]
@@ -381,6 +572,92 @@ fn inc_takes_in_new_mail_with_noop() {
     assert!(r.out.contains("line 0 of late arrival"), "{}", r.out);
     assert_eq!(e.commands("NOOP").len(), 2);
     // The new message only: UID FETCH 4:*.
+    assert!(
+        e.commands("UID FETCH")
+            .iter()
+            .any(|c| c.contains("UID FETCH 4:* ")),
+        "{:?}",
+        e.lines
+    );
+}
+
+/// Runs an interactive (`-I`) session with `autoinc` and `rc`.
+fn autoinc_case(fault: Fault, rc: &str, stdin: &str) -> (Run, Ended) {
+    let t = TempDir::new("imap-autoinc");
+    let s = FakeImap::start(three(), false, fault);
+    let u = url(&s);
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let netrc = home.join(".netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine 127.0.0.1 login tester password {PASSWORD}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(t.join("rc"), format!("set autoinc\n{rc}")).unwrap();
+    let mut c = Command::new(ours())
+        .args(["-N", "-I", "-f", &u])
+        .env_clear()
+        .env("HOME", &home)
+        .env("USER", "tester")
+        .env("PATH", "/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("MAILRC", t.join("rc"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let o = c.wait_with_output().unwrap();
+    let r = Run {
+        code: o.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&o.stdout).into_owned(),
+        err: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    (r, s.ended())
+}
+
+#[test]
+fn autoinc_asks_with_noop_at_every_prompt_when_the_interval_is_0() {
+    let (r, e) = autoinc_case(
+        Fault::NewMailAtNoop,
+        "set imap-newmail-interval=0\n",
+        "echo one\necho two\nh\nx\n",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    // The first prompt's NOOP finds the new message; the others nothing.
+    assert_eq!(
+        r.out.matches("New mail has arrived.").count(),
+        1,
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("late arrival"), "{}", r.out);
+    assert_eq!(e.commands("NOOP").len(), 4, "{:?}", e.lines);
+    // Only the NOOP that told of new mail is followed by a FETCH.
+    assert_eq!(e.commands("UID FETCH").len(), 2, "{:?}", e.lines);
+}
+
+#[test]
+fn autoinc_waits_for_the_interval_unless_the_server_told_of_new_mail() {
+    // The interval is long: no NOOP at the prompts, until the answer to
+    // the text's FETCH says EXISTS 4; the next prompt then asks.
+    let (r, e) = autoinc_case(
+        Fault::NewMailAtFetch,
+        "set imap-newmail-interval=3600\n",
+        "echo one\necho two\np 1\necho three\nh\nx\n",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert_eq!(e.commands("NOOP").len(), 1, "{:?}", e.lines);
+    let out = &r.out;
+    let notice = out.find("New mail has arrived.").expect(out);
+    assert!(
+        out.find("line 1 of first").unwrap() < notice && notice < out.find("three").unwrap(),
+        "{out}"
+    );
+    assert!(out.contains("late arrival"), "{out}");
     assert!(
         e.commands("UID FETCH")
             .iter()
@@ -536,4 +813,33 @@ fn folders_lists_the_server_s_folders_when_folder_is_a_url() {
     assert!(r.out.ends_with("INBOX\nLists.rust\n"), "{}", r.out);
     assert!(!r.out.contains("Lists\n"), "{}", r.out);
     assert_eq!(e.commands("LIST").len(), 1, "{:?}", e.lines);
+}
+
+#[test]
+fn texts_past_the_memory_budget_are_spooled_too() {
+    let t = TempDir::new("imap-budget");
+    let tmp = t.join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    // 100 texts of about 900 KiB each: each under the 1 MiB threshold, 88
+    // MiB in all, more than the 32 MiB kept in memory.
+    let msgs: Vec<Vec<u8>> = (0..100)
+        .map(|i| message("alice@example.test", &format!("part {i:03}"), 38_000))
+        .collect();
+    let total: usize = msgs.iter().map(Vec::len).sum();
+    assert!(msgs[0].len() < 1 << 20 && total > 80 << 20);
+    let s = FakeImap::start(msgs, false, Fault::None);
+    let u = url(&s);
+    let saved = t.join("saved.mbox");
+    let out = t.join("out");
+    let cmds = format!("copy * {}\nx\n", saved.display());
+    let (code, err, peak) = run_measured(&t, &u, &cmds, &tmp, &out);
+    let e = s.ended();
+    assert_eq!(code, 0, "{err}");
+    assert_empty(&tmp);
+    assert_eq!(e.commands("UID FETCH").len(), 101, "{:?}", e.lines.len());
+    let m = std::fs::read_to_string(&saved).unwrap();
+    assert_eq!(m.matches("\nSubject: part ").count(), 100);
+    assert!(m.contains("line 37999 of part 099\n"));
+    eprintln!("100 texts, {total} bytes: peak RSS {peak} KiB");
+    assert!(peak > 0 && peak < 64 * 1024, "peak RSS {peak} KiB");
 }

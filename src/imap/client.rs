@@ -1,7 +1,8 @@
 //! The IMAP commands mailx uses, over one [`Conn`]: the greeting,
 //! CAPABILITY, STARTTLS (required on `imap://` unless the server is on
 //! loopback or `imap-allow-plaintext` is set), log-in (AUTHENTICATE PLAIN,
-//! LOGIN, or AUTHENTICATE XOAUTH2/OAUTHBEARER with a token), SELECT/EXAMINE, the one UID FETCH of the summary, the
+//! LOGIN, or AUTHENTICATE XOAUTH2/OAUTHBEARER with a token), SELECT/EXAMINE
+//! (mailbox names in modified UTF-7, `utf7`), the one UID FETCH of the summary, the
 //! message text with BODY.PEEK, UID STORE, (UID) EXPUNGE, NOOP, UID COPY,
 //! APPEND and LOGOUT. Errors are `io::Error`s whose text is
 //! fit for the user: the command's name and the server's words, never an
@@ -17,8 +18,10 @@ use imap_proto::{
 };
 
 use super::conn::{Conn, MAX_LINE, failed, parse, verb_of};
+use super::spool::{Region, Spool};
 use super::tls;
 use super::url::ImapUrl;
+use super::utf7;
 use crate::secrets::{Secret, TokenMech, initial_response};
 
 /// What the connection needs besides the URL (from variables).
@@ -85,6 +88,15 @@ pub(crate) struct Summary {
     pub header: Vec<u8>,
 }
 
+/// A message's text as fetched.
+#[derive(Debug)]
+pub(crate) enum Text {
+    /// In memory, CRLF as the server sent it.
+    Mem(Vec<u8>),
+    /// In the folder's spool file, LF line ends.
+    Spooled(Region),
+}
+
 /// What SELECT said.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Selected {
@@ -132,15 +144,9 @@ pub(crate) fn quoted(s: &str) -> io::Result<String> {
     Ok(q)
 }
 
-/// A mailbox name as a command argument (ASCII only: modified UTF-7 is
-/// not written).
+/// A mailbox name as a command argument: in modified UTF-7, quoted.
 pub(crate) fn mailbox_arg(name: &str) -> io::Result<String> {
-    if !name.is_ascii() {
-        return Err(err(format!(
-            "folder \"{name}\": names outside ASCII are not supported"
-        )));
-    }
-    quoted(name)
+    quoted(&utf7::encode(name))
 }
 
 /// Commands in flight at once (their answers must fit in the socket
@@ -430,12 +436,23 @@ impl Client {
         Ok(out)
     }
 
-    /// The whole message `uid` (CRLF as the server sends it), without
-    /// setting \Seen.
-    pub(crate) fn fetch_message(&mut self, uid: u32) -> io::Result<Vec<u8>> {
+    /// The whole message `uid`, without setting \Seen: in memory (CRLF
+    /// as the server sends it) when it is at most `over` bytes, else
+    /// written to `spool` as it arrives (LF line ends).
+    pub(crate) fn fetch_message(
+        &mut self,
+        uid: u32,
+        over: usize,
+        spool: &Spool,
+    ) -> io::Result<Text> {
         let cmd = format!("UID FETCH {uid} (UID BODY.PEEK[])");
         let mut body = None;
-        self.conn.run(cmd.as_bytes(), &mut |r| {
+        let mut bad = false;
+        spool.take_done();
+        self.conn.set_spool(Some((over, spool.clone())));
+        let r = self.conn.run(cmd.as_bytes(), &mut |r| {
+            // The literals of this response that went to the spool.
+            let spooled = spool.take_done();
             if let Response::Fetch(_, attrs) = r {
                 let mut this = None;
                 let mut data = None;
@@ -448,12 +465,29 @@ impl Client {
                         _ => {}
                     }
                 }
-                if this == Some(uid) && data.is_some() {
-                    body = data;
+                if this == Some(uid)
+                    && let Some(d) = data
+                {
+                    body = match spooled[..] {
+                        [] => Some(Text::Mem(d)),
+                        [r] if d.is_empty() => Some(Text::Spooled(r)),
+                        // Several large literals: which one is the text?
+                        _ => {
+                            bad = true;
+                            None
+                        }
+                    };
                 }
             }
             Ok(())
-        })?;
+        });
+        self.conn.set_spool(None);
+        r?;
+        if bad {
+            return Err(err(format!(
+                "the server's answer for message UID {uid} is not IMAP"
+            )));
+        }
         body.ok_or_else(|| err(format!("the server did not send message UID {uid}")))
     }
 
@@ -533,12 +567,20 @@ impl Client {
                     .iter()
                     .any(|a| matches!(a, NameAttribute::NoSelect))
             {
-                names.push(l.name.into_owned());
+                // A name that is not modified UTF-7 is shown as sent.
+                names.push(utf7::decode(&l.name).unwrap_or_else(|| l.name.into_owned()));
             }
             Ok(())
         })?;
         names.sort();
         Ok(names)
+    }
+
+    /// What the server has told of the selected mailbox so far, with any
+    /// command: the last EXISTS and the number of EXPUNGEs. A change means
+    /// messages came or went.
+    pub(crate) fn mailbox_news(&self) -> (Option<u32>, u64) {
+        (self.conn.exists, self.conn.expunges)
     }
 
     /// NOOP: the number of messages the server now reports (EXISTS).
@@ -613,6 +655,7 @@ mod tests {
         assert_eq!(sets.join(","), uid_set(&every_other));
         assert_eq!(quoted("a\"b\\c").unwrap(), "\"a\\\"b\\\\c\"");
         assert!(quoted("a\r\nb").is_err());
-        assert!(mailbox_arg("Entwürfe").is_err());
+        assert_eq!(mailbox_arg("Entwürfe").unwrap(), "\"Entw&APw-rfe\"");
+        assert_eq!(mailbox_arg("a&b").unwrap(), "\"a&-b\"");
     }
 }

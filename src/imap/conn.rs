@@ -2,25 +2,35 @@
 //! or TLS (from the start or after STARTTLS), and the framing of server
 //! responses. A response is read whole (its line plus every `{N}` literal
 //! and the lines that follow) into one buffer and handed to imap-proto's
-//! parser; a line longer than [`MAX_LINE`] or a literal or response larger
-//! than the limit is refused before it is read, so nothing a server sends
-//! makes memory grow past that limit. Commands are tagged `A1`, `A2`, ….
+//! parser; a line longer than [`MAX_LINE`] or a literal larger than
+//! [`MAX_LITERAL`] (a response larger than twice that) is refused before
+//! it is read, so nothing a server sends makes memory grow past that
+//! limit. The one exception is a message's text: while a [`Spool`] is set
+//! ([`Conn::set_spool`], for the UID FETCH of BODY.PEEK[]), a literal
+//! larger than its threshold goes to the spool file as it arrives, and the
+//! parser sees an empty literal in its place. Commands are tagged `A1`, `A2`, ….
 //! Nothing this module writes or reports contains what a command carried
 //! (a password goes in a command; errors name the command's verb only).
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
-use imap_proto::{Response, ResponseCode, Status};
+use imap_proto::{MailboxDatum, Response, ResponseCode, Status};
 use rustls::ClientConfig;
 
+use super::spool::Spool;
 use super::tls::{self, TlsStream};
 use crate::mimeview::quietly;
 
 /// The longest line (outside literals) a server may send.
 pub(crate) const MAX_LINE: usize = 1 << 20;
+
+/// The largest literal held in memory (a header block of the summary, a
+/// folder name, a message text while no spool is set).
+pub(crate) const MAX_LITERAL: usize = 16 << 20;
 
 enum Stream {
     Plain(TcpStream),
@@ -66,6 +76,12 @@ pub(crate) struct Conn {
     pub last_read_only: bool,
     /// Why the connection was dropped (repeated by every later call).
     dead: Option<String>,
+    /// Literals over this many bytes go to the spool (see [`Conn::set_spool`]).
+    spool: Option<(usize, Spool)>,
+    /// The last `* N EXISTS` the server sent, and how many `* N EXPUNGE`:
+    /// what it told of the selected mailbox, whatever the command.
+    pub exists: Option<u32>,
+    pub expunges: u64,
 }
 
 impl Conn {
@@ -86,9 +102,12 @@ impl Conn {
                         pos: 0,
                         tag: 0,
                         timeout,
-                        max_literal: 256 << 20,
+                        max_literal: MAX_LITERAL,
                         last_read_only: false,
                         dead: None,
+                        spool: None,
+                        exists: None,
+                        expunges: 0,
                     });
                 }
                 Err(e) => last = e,
@@ -173,13 +192,33 @@ impl Conn {
         }
     }
 
+    /// From now on, literals larger than `over` bytes are written to
+    /// `spool` as they arrive (None: every literal in memory, up to the
+    /// limit).
+    pub(crate) fn set_spool(&mut self, spool: Option<(usize, Spool)>) {
+        self.spool = spool;
+    }
+
     /// Reads one whole response: its first line, and for each `{N}` that
     /// ends a line, N bytes of literal and the line after them (see
-    /// [`frame`]).
+    /// [`frame`]); a literal to be spooled is written to the spool and
+    /// replaced by `{0}`.
     pub(crate) fn read_response(&mut self) -> io::Result<Vec<u8>> {
         loop {
-            match frame(&self.buf[self.pos..], self.max_literal) {
-                Ok(Some(n)) => {
+            let over = self.spool.as_ref().map(|s| s.0);
+            match frame_at(&self.buf[self.pos..], self.max_literal, over) {
+                Ok(Frame::Spill { brace, data, len }) => {
+                    let Some((over, spool)) = self.spool.take() else {
+                        continue;
+                    };
+                    let r = self.spill(&spool, brace, data, len);
+                    self.spool = Some((over, spool));
+                    if let Err(e) = r {
+                        return Err(self.kill(e));
+                    }
+                }
+                Ok(Frame::More) => self.fill()?,
+                Ok(Frame::Whole(n)) => {
                     let start = self.pos;
                     if start == 0 && n >= self.buf.len() / 2 {
                         // A large response (a message): handed over without
@@ -191,10 +230,49 @@ impl Conn {
                     self.pos += n;
                     return Ok(self.buf[start..start + n].to_vec());
                 }
-                Ok(None) => self.fill()?,
                 Err(e) => return Err(self.kill(e)),
             }
         }
+    }
+
+    /// Writes the literal of `len` bytes announced by `{N}` at `brace` (of
+    /// the response at `pos`) and starting at `data` to `spool`, reading
+    /// the rest of it from the server; the announcement becomes `{0}` and
+    /// the literal leaves the buffer. A connection that ends or goes quiet
+    /// before the last byte is an error.
+    fn spill(
+        &mut self,
+        spool: &Spool,
+        brace: Range<usize>,
+        data: usize,
+        len: u64,
+    ) -> io::Result<()> {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        let shrink = brace.len() - 3;
+        self.buf.splice(brace, b"{0}".iter().copied());
+        let data = data - shrink;
+        let disk = |e: io::Error| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot write a message to its temporary file: {e} (connection dropped)"),
+            )
+        };
+        spool.begin().map_err(disk)?;
+        let mut left = len;
+        loop {
+            let k = (self.buf.len() - data).min(usize::try_from(left).unwrap_or(usize::MAX));
+            spool.write(&self.buf[data..data + k]).map_err(disk)?;
+            self.buf.drain(data..data + k);
+            left -= k as u64;
+            if left == 0 {
+                break;
+            }
+            self.fill()?;
+        }
+        spool.end().map_err(disk)
     }
 
     /// Sends `A<n> <cmd>\r\n`; returns the tag.
@@ -260,7 +338,14 @@ impl Conn {
                         "{verb}: the server closed the connection: {text}"
                     ))));
                 }
-                Some(r) => each(r)?,
+                Some(r) => {
+                    match &r {
+                        Response::MailboxData(MailboxDatum::Exists(n)) => self.exists = Some(*n),
+                        Response::Expunge(_) => self.expunges += 1,
+                        _ => {}
+                    }
+                    each(r)?
+                }
                 None => {
                     if !raw.starts_with(b"* ") || is_fetch(&raw) {
                         return Err(self.kill(io::Error::other(format!(
@@ -292,28 +377,65 @@ impl Conn {
 /// [`MAX_LINE`], a literal larger than `max_literal` is announced, or the
 /// response would pass twice that: refused before it is read.
 pub(crate) fn frame(buf: &[u8], max_literal: usize) -> io::Result<Option<usize>> {
+    Ok(match frame_at(buf, max_literal, None)? {
+        Frame::Whole(n) => Some(n),
+        _ => None,
+    })
+}
+
+/// What [`frame_at`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Frame {
+    /// A whole response of this many bytes.
+    Whole(usize),
+    /// More must be read.
+    More,
+    /// A literal of `len` bytes to be spooled: announced by the `{N}` at
+    /// `brace`, its data from `data` on.
+    Spill {
+        brace: Range<usize>,
+        data: usize,
+        len: u64,
+    },
+}
+
+/// [`frame`], where a literal larger than `spill_over` (when Some) is
+/// handed back to be spooled, whatever its size.
+pub(crate) fn frame_at(
+    buf: &[u8],
+    max_literal: usize,
+    spill_over: Option<usize>,
+) -> io::Result<Frame> {
     let mut i = 0;
     loop {
         let Some(p) = memchr::memchr(b'\n', &buf[i..]) else {
             if buf.len() - i > MAX_LINE {
                 return Err(overlong());
             }
-            return Ok(None);
+            return Ok(Frame::More);
         };
         if p >= MAX_LINE {
             return Err(overlong());
         }
         let line_end = i + p + 1;
         let n = match literal_len(&buf[i..line_end]) {
-            None => return Ok(Some(line_end)),
-            Some(Some(n)) if n <= max_literal as u64 => n as usize,
+            None => return Ok(Frame::Whole(line_end)),
+            Some((Some(n), open)) if spill_over.is_some_and(|o| n > o as u64) => {
+                let close = line_end - if buf[line_end - 2] == b'\r' { 3 } else { 2 };
+                return Ok(Frame::Spill {
+                    brace: i + open..close + 1,
+                    data: line_end,
+                    len: n,
+                });
+            }
+            Some((Some(n), _)) if n <= max_literal as u64 => n as usize,
             Some(_) => return Err(too_big(max_literal)),
         };
         if line_end + n > 2 * max_literal {
             return Err(too_big(max_literal));
         }
         if buf.len() < line_end + n {
-            return Ok(None);
+            return Ok(Frame::More);
         }
         i = line_end + n;
     }
@@ -370,9 +492,10 @@ fn excerpt(raw: &[u8]) -> String {
     format!("\"{}\"", s.trim_end_matches('?'))
 }
 
-/// `Some(Some(n))` when the line ends with a literal announcement `{n}`
-/// (or `{n+}`), `Some(None)` when the number is too big, None otherwise.
-fn literal_len(line: &[u8]) -> Option<Option<u64>> {
+/// `Some((Some(n), at))` when the line ends with a literal announcement
+/// `{n}` (or `{n+}`) whose `{` is at `at`, `Some((None, at))` when the
+/// number is too big, None otherwise.
+fn literal_len(line: &[u8]) -> Option<(Option<u64>, usize)> {
     let l = line.strip_suffix(b"\n")?;
     let l = l.strip_suffix(b"\r").unwrap_or(l);
     let l = l.strip_suffix(b"}")?;
@@ -382,7 +505,7 @@ fn literal_len(line: &[u8]) -> Option<Option<u64>> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(std::str::from_utf8(digits).ok()?.parse::<u64>().ok())
+    Some((std::str::from_utf8(digits).ok()?.parse::<u64>().ok(), open))
 }
 
 /// A timeout in words; other errors as they are.
@@ -405,9 +528,15 @@ mod tests {
 
     #[test]
     fn literal_announcements() {
-        assert_eq!(literal_len(b"* 1 FETCH (BODY[] {12}\r\n"), Some(Some(12)));
-        assert_eq!(literal_len(b"x {3+}\r\n"), Some(Some(3)));
-        assert_eq!(literal_len(b"x {99999999999999999999999}\r\n"), Some(None));
+        assert_eq!(
+            literal_len(b"* 1 FETCH (BODY[] {12}\r\n"),
+            Some((Some(12), 18))
+        );
+        assert_eq!(literal_len(b"x {3+}\r\n"), Some((Some(3), 2)));
+        assert_eq!(
+            literal_len(b"x {99999999999999999999999}\r\n"),
+            Some((None, 2))
+        );
         assert_eq!(literal_len(b"x {}\r\n"), None);
         assert_eq!(literal_len(b"x {1a}\r\n"), None);
         assert_eq!(literal_len(b"x 12}\r\n"), None);
@@ -422,6 +551,36 @@ mod tests {
         assert!(frame(b"* 1 FETCH (BODY[] {101}\r\n", 100).is_err());
         assert!(frame(&vec![b'x'; MAX_LINE + 1], 100).is_err());
         assert_eq!(frame(b"", 100).unwrap(), None);
+    }
+
+    #[test]
+    fn large_literals_are_handed_back_for_the_spool() {
+        let r = b"* 1 FETCH (UID 7 BODY[] {3000000000}\r\nabc";
+        assert_eq!(
+            frame_at(r, 100, Some(10)).unwrap(),
+            Frame::Spill {
+                brace: 24..36,
+                data: 38,
+                len: 3_000_000_000
+            }
+        );
+        assert_eq!(&r[24..36], b"{3000000000}");
+        // Without a spool (or under the threshold) the limit holds.
+        assert!(frame_at(r, 100, None).is_err());
+        let small = b"* 1 FETCH (UID 7 BODY[] {3}\nabc)\r\n";
+        assert_eq!(
+            frame_at(small, 100, Some(10)).unwrap(),
+            Frame::Whole(small.len())
+        );
+        let lf = b"x {11}\n";
+        assert_eq!(
+            frame_at(lf, 100, Some(10)).unwrap(),
+            Frame::Spill {
+                brace: 2..6,
+                data: 7,
+                len: 11
+            }
+        );
     }
 
     #[test]

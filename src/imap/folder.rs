@@ -9,14 +9,22 @@
 //! drops the connection and leaves the server as it was. Messages are handed out as a Maildir's are: a made-up
 //! envelope line (`Return-Path:` and INTERNALDATE), LF line ends, and an
 //! empty line after the message.
+//!
+//! Texts are kept in memory up to [`MEM_TEXT`] bytes each and
+//! [`MEM_CACHE`] bytes in all; a larger text, and every text once the
+//! memory budget is spent, is written by the connection to the folder's
+//! spool file (`spool`) as it arrives and read from there: a message of
+//! any size is read, printed and saved with bounded memory.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::io::{self, BufRead, Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-use super::client::{Client, Summary};
+use super::client::{Client, Summary, Text};
+use super::spool::{Region, Spool};
 use super::url::ImapUrl;
 use crate::mailbox::from_line::parse_from_line;
 use crate::mailbox::maildir::{count_lines, envelope_line, return_path};
@@ -26,6 +34,45 @@ use crate::mailbox::{
     WriteError,
 };
 use crate::util;
+
+/// The largest message text kept in memory.
+pub(crate) const MEM_TEXT: usize = 1 << 20;
+
+/// The message texts kept in memory in all; once spent, texts are spooled.
+pub(crate) const MEM_CACHE: usize = 32 << 20;
+
+/// The most of a spooled text's header read for `header_block`.
+const MAX_HEADER: usize = 8 << 20;
+
+/// A fetched message text (LF line ends).
+#[derive(Clone)]
+enum Body {
+    Mem(Arc<Vec<u8>>),
+    Spooled(Region),
+}
+
+impl Body {
+    fn len(&self) -> u64 {
+        match self {
+            Body::Mem(b) => b.len() as u64,
+            Body::Spooled(r) => r.len,
+        }
+    }
+    fn lines(&self) -> u64 {
+        match self {
+            Body::Mem(b) => count_lines(b),
+            Body::Spooled(r) => r.lines,
+        }
+    }
+}
+
+/// The texts fetched this session.
+#[derive(Default)]
+struct Bodies {
+    by_uid: HashMap<u32, Body>,
+    /// Bytes of the texts in memory.
+    mem: usize,
+}
 
 /// Bytes shared between the cache and a reader.
 struct Shared(Arc<Vec<u8>>);
@@ -62,8 +109,15 @@ pub(crate) struct ImapFolder {
     account: ImapUrl,
     client: Mutex<Client>,
     msgs: Vec<Msg>,
-    bodies: Mutex<HashMap<u32, Arc<Vec<u8>>>>,
+    bodies: Mutex<Bodies>,
+    spool: Spool,
     readonly: bool,
+    /// `imap-newmail-interval`: autoinc's NOOP at most this often.
+    poll_every: Duration,
+    /// When the server was last asked for new mail (or the folder opened).
+    polled: Instant,
+    /// What the server had told of the mailbox then ([`Client::mailbox_news`]).
+    news: (Option<u32>, u64),
 }
 
 /// LF → CRLF (a lone CR or an existing CRLF stays as it is).
@@ -182,14 +236,20 @@ impl ImapFolder {
         client: Client,
         sums: Vec<Summary>,
         readonly: bool,
+        poll_every: Duration,
     ) -> Self {
+        let news = client.mailbox_news();
         ImapFolder {
             name: PathBuf::from(name),
             account,
             client: Mutex::new(client),
             msgs: sums.into_iter().map(msg_from).collect(),
-            bodies: Mutex::new(HashMap::new()),
+            bodies: Mutex::new(Bodies::default()),
+            spool: Spool::new(),
             readonly,
+            poll_every,
+            polled: Instant::now(),
+            news,
         }
     }
 
@@ -197,33 +257,40 @@ impl ImapFolder {
         self.client.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn bodies(&self) -> MutexGuard<'_, Bodies> {
+        self.bodies.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The message's text (LF line ends, no envelope), fetched once.
-    fn body(&self, i: usize) -> io::Result<Arc<Vec<u8>>> {
-        let uid = self.msgs[i].uid;
-        if let Some(b) = self
-            .bodies
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&uid)
-        {
-            return Ok(b.clone());
+    fn body(&self, i: usize) -> io::Result<Body> {
+        if let Some(b) = self.cached(i) {
+            return Ok(b);
         }
-        let raw = self.client().fetch_message(uid).map_err(|e| self.err(e))?;
-        let b = Arc::new(to_lf(raw));
-        self.bodies
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(uid, b.clone());
+        let uid = self.msgs[i].uid;
+        let over = if self.bodies().mem >= MEM_CACHE {
+            0
+        } else {
+            MEM_TEXT
+        };
+        let text = self
+            .client()
+            .fetch_message(uid, over, &self.spool)
+            .map_err(|e| self.err(e))?;
+        let b = match text {
+            Text::Mem(raw) => Body::Mem(Arc::new(to_lf(raw))),
+            Text::Spooled(r) => Body::Spooled(r),
+        };
+        let mut all = self.bodies();
+        if let Body::Mem(v) = &b {
+            all.mem += v.len();
+        }
+        all.by_uid.insert(uid, b.clone());
         Ok(b)
     }
 
-    fn cached(&self, i: usize) -> Option<Arc<Vec<u8>>> {
+    fn cached(&self, i: usize) -> Option<Body> {
         let uid = self.msgs[i].uid;
-        self.bodies
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&uid)
-            .cloned()
+        self.bodies().by_uid.get(&uid).cloned()
     }
 
     /// `e` with the folder's name in front. The session has failed with
@@ -364,7 +431,7 @@ impl Folder for ImapFolder {
             return count_lines(r);
         }
         // Unknown until the text has been fetched.
-        self.cached(i).map_or(0, |b| count_lines(&b))
+        self.cached(i).map_or(0, |b| b.lines())
     }
     fn size(&self, i: usize) -> u64 {
         let m = &self.msgs[i];
@@ -374,7 +441,7 @@ impl Folder for ImapFolder {
         let m = &self.msgs[i];
         let body = match &m.replaced {
             Some(r) => r.len() as u64,
-            None => self.body(i).map_or(m.size, |b| b.len() as u64),
+            None => self.body(i).map_or(m.size, |b| b.len()),
         };
         m.envelope.len() as u64 + body + 1
     }
@@ -390,18 +457,18 @@ impl Folder for ImapFolder {
     fn header_block(&self, i: usize) -> io::Result<Vec<u8>> {
         let m = &self.msgs[i];
         let mut out = m.envelope.clone();
-        let full = m
-            .replaced
-            .clone()
-            .or_else(|| self.cached(i).map(|b| b.to_vec()));
-        match full {
-            Some(b) => {
-                let end = memchr::memmem::find(&b, b"\n\n").map_or(b.len(), |p| p + 1);
-                let end = if b.starts_with(b"\n") { 0 } else { end };
-                out.extend_from_slice(&b[..end]);
-            }
-            None => out.extend_from_slice(&m.header),
-        }
+        let head = |b: &[u8]| {
+            let end = memchr::memmem::find(b, b"\n\n").map_or(b.len(), |p| p + 1);
+            let end = if b.starts_with(b"\n") { 0 } else { end };
+            b[..end].to_vec()
+        };
+        let h = match (&m.replaced, self.cached(i)) {
+            (Some(r), _) => head(r),
+            (None, Some(Body::Mem(b))) => head(&b),
+            (None, Some(Body::Spooled(r))) => self.spool.header(r, MAX_HEADER)?,
+            (None, None) => m.header.clone(),
+        };
+        out.extend_from_slice(&h);
         Ok(out)
     }
     fn open_message(&self, i: usize) -> io::Result<Box<dyn BufRead + '_>> {
@@ -411,8 +478,10 @@ impl Folder for ImapFolder {
         if let Some(r) = &m.replaced {
             return Ok(Box::new(env.chain(Cursor::new(&r[..])).chain(end)));
         }
-        let b = self.body(i)?;
-        Ok(Box::new(env.chain(Cursor::new(Shared(b))).chain(end)))
+        Ok(match self.body(i)? {
+            Body::Mem(b) => Box::new(env.chain(Cursor::new(Shared(b))).chain(end)),
+            Body::Spooled(r) => Box::new(env.chain(self.spool.reader(r)?).chain(end)),
+        })
     }
     fn replace_message(&mut self, i: usize, content: Vec<u8>) {
         let m = &mut self.msgs[i];
@@ -440,6 +509,13 @@ impl Folder for ImapFolder {
         let sums = {
             let mut c = self.client.lock().unwrap_or_else(|e| e.into_inner());
             c.noop().map_err(wrap)?;
+            self.polled = Instant::now();
+            let news = c.mailbox_news();
+            // Nothing came or went since we last looked: no FETCH.
+            if news == self.news {
+                return Ok(0);
+            }
+            self.news = news;
             c.fetch_summaries(&format!("{}:*", last + 1))
                 .map_err(wrap)?
         };
@@ -451,6 +527,9 @@ impl Folder for ImapFolder {
         let n = new.len();
         self.msgs.extend(new);
         Ok(n)
+    }
+    fn poll_due(&self) -> bool {
+        self.client().mailbox_news() != self.news || self.polled.elapsed() >= self.poll_every
     }
     fn quit(
         &mut self,

@@ -31,8 +31,9 @@ mod on {
             .vars
             .nonempty("imap-timeout")
             .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .map(Duration::from_secs_f64)
+            .filter(|v| *v > 0.0)
+            // try_: a value too large for a Duration must not panic.
+            .and_then(|v| Duration::try_from_secs_f64(v).ok())
             .unwrap_or(Duration::from_secs(60));
         let ca_file = s
             .vars
@@ -103,12 +104,21 @@ mod on {
         } else {
             c.fetch_summaries("1:*")?
         };
+        // autoinc asks the server at most this often (unless it has
+        // already told of new mail).
+        let poll_every = s
+            .vars
+            .nonempty("imap-newmail-interval")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .and_then(|v| Duration::try_from_secs_f64(v).ok())
+            .unwrap_or(Duration::from_secs(5));
         Ok(Box::new(ImapFolder::new(
             url.display(),
             url.clone(),
             c,
             sums,
             sel.readonly,
+            poll_every,
         )))
     }
 

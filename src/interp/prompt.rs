@@ -21,7 +21,11 @@ fn before_prompt(cx: &mut Ctx<'_>) {
     let Some(st) = cx.rd.as_mut() else {
         return;
     };
-    if cx.s.interactive() && cx.s.is_set("autoinc") && setfile::incfile(st).is_some_and(|n| n > 0) {
+    if cx.s.interactive()
+        && cx.s.is_set("autoinc")
+        && st.mb.poll_due()
+        && setfile::incfile(st).is_some_and(|n| n > 0)
+    {
         outln!("New mail has arrived.");
     }
 }

@@ -47,6 +47,7 @@
 //! | [`raw_message`](Folder::raw_message) | the same bytes in memory; default: read from `open_message` |
 //! | [`replace_message`](Folder::replace_message) | `edit`/`visual`: the new whole message (envelope line first, LF ends); recounts `lines`/`size`, sets `MODIFY`; written back at `quit` |
 //! | [`incorporate`](Folder::incorporate) | `inc` and autoinc: takes in mail that arrived since the folder was opened, numbered after the others; returns how many. `lock` is for formats that lock (mbox); others ignore it |
+//! | [`poll_due`](Folder::poll_due) | `autoinc`: whether to call `incorporate` before this prompt; default true (a local folder is cheap to look at); IMAP: when the server already told of a change, else at most every `imap-newmail-interval` seconds |
 //! | [`quit`](Folder::quit) | closes the session: decides each message's fate from its flags (bsd-mailx's rules, see `write::plan`), moves messages to the mbox file, writes the folder back, prints bsd-mailx's messages; a read-only folder is left alone |
 //!
 //! The defaults (`is_empty`, `header_block_and_envelope`, `headers`,
@@ -238,6 +239,12 @@ pub trait Folder: Send + Sync {
         lock: &LockOptions,
         warn: &mut dyn Write,
     ) -> Result<usize, LockedOpenError>;
+    /// `autoinc`: true if new mail should be looked for before this
+    /// prompt (a format that must ask a server may say no until it is
+    /// worth a round trip). Default: always.
+    fn poll_due(&self) -> bool {
+        true
+    }
     /// Ends the session: each message's fate from its flags, the mbox file,
     /// the folder written back; bsd-mailx's messages to `out`, warnings to
     /// `warn`. A read-only folder is left alone. On error the folder is

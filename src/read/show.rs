@@ -10,6 +10,9 @@
 //!
 //! `print`/`type`/`more`/`page`/`top` show MIME messages decoded
 //! ([`decoded`]); `Print`/`Type`/`More`/`Page` and `pipe` keep the raw bytes.
+//! A message over 16 MiB printed to a pipe or file is written raw as it is
+//! read, never held in memory (an IMAP message of any size streams from
+//! its temporary file).
 
 use super::ReadState;
 use crate::mailbox::{MsgFlags, RenderOptions, render_message};
@@ -18,6 +21,10 @@ use crate::term::signals::take_interrupt;
 use crate::term::text::{char_width, tty_safe, tty_safe_decoded};
 use crate::{child, outln, output, pager, util};
 use std::io::{IsTerminal, Write};
+
+/// Messages larger than this are printed raw and streamed when the
+/// output is not a terminal or pager (see [`type1`]).
+const STREAM_OVER: u64 = 16 << 20;
 
 /// Renders message `i` (0-based) with a header filter into `out`.
 pub fn render(
@@ -126,6 +133,19 @@ pub(crate) fn type1(
             one.extend_from_slice(format!("Message {m}:\n").as_bytes());
         }
         let mut was_decoded = false;
+        if !use_pager && !tty && st.mb.content_len(m - 1) > STREAM_OVER {
+            // A large message off a terminal goes out raw as it is read:
+            // neither it nor its decoded form is held in memory.
+            output::bytes(&one);
+            if let Err(e) = render(st, m - 1, ign.as_ref(), &mut output::Stdout) {
+                util::warnx(&e.to_string());
+                break;
+            }
+            if output::is_broken() {
+                break;
+            }
+            continue;
+        }
         if doign && let Some(d) = decoded(st, m - 1, ign.as_ref()) {
             one.extend_from_slice(&d);
             was_decoded = true;

@@ -38,14 +38,62 @@ pub enum Fault {
     ShortLiteral,
     /// The server answers nothing after SELECT.
     StopAfterSelect,
-    /// A message's literal is announced as 2 GiB (nothing more is sent).
+    /// Message 1 is 2 GiB ([`GIANT`] bytes: its header, then generated
+    /// lines, see [`giant_line`]), sent as it is generated.
     GiantLiteral,
+    /// A message's literal is announced as 4 MiB; 2 MiB are sent, then
+    /// the server stays silent.
+    StopMidLiteral,
+    /// As `StopMidLiteral`, but the server closes the connection.
+    CloseMidLiteral,
+    /// The summary FETCH announces a 2 GiB header literal (nothing more is
+    /// sent): only a message's text may be that large.
+    GiantHeaderLiteral,
     /// The greeting is garbage.
     BadGreeting,
     /// Not a fault: a new message arrives just before the first NOOP.
     NewMailAtNoop,
     /// Not a fault: another client marked message 1 \Deleted.
     ForeignDeleted,
+    /// Not a fault: a new message arrives while message text is fetched,
+    /// and the server says so (`* N EXISTS`) before the fetch's OK.
+    NewMailAtFetch,
+}
+
+/// The size of the message of [`Fault::GiantLiteral`]: 2 GiB.
+pub const GIANT: u64 = 1 << 31;
+
+/// The header of the message of [`Fault::GiantLiteral`]: 128 bytes, so
+/// that the body is whole lines.
+pub const GIANT_HEADER: &[u8] = b"Return-Path: <big@example.test>\r\nFrom: big@example.test\r\nSubject: giant\r\nX-Pad: 12345678901234567890123456789012345678901234\r\n\r\n";
+
+/// Line `i` of the giant message's body: 128 bytes with its CRLF
+/// (`line 0000000042 ` and a letter).
+pub fn giant_line(i: u64) -> [u8; 128] {
+    let mut l = [b'a' + (i % 26) as u8; 128];
+    l[..5].copy_from_slice(b"line ");
+    let mut n = i;
+    for k in (5..15).rev() {
+        l[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    l[15] = b' ';
+    l[126] = b'\r';
+    l[127] = b'\n';
+    l
+}
+
+/// The giant message's body (after [`GIANT_HEADER`]) from byte `from`
+/// on, `n` bytes.
+fn giant_body(from: u64, n: usize, out: &mut Vec<u8>) {
+    let mut pos = from;
+    while out.len() < n {
+        let l = giant_line(pos / 128);
+        let k = ((pos % 128) as usize..128).len().min(n - out.len());
+        let at = (pos % 128) as usize;
+        out.extend_from_slice(&l[at..at + k]);
+        pos += k as u64;
+    }
 }
 
 /// One message on the server.
@@ -435,18 +483,52 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
                             out.clear();
                             break;
                         }
-                        Fault::GiantLiteral => {
+                        Fault::GiantLiteral if m.uid == 1 => {
                             out.extend(
                                 format!(
-                                    "* {} FETCH (UID {} BODY[] {{2147483648}}\r\n",
+                                    "* {} FETCH (UID {} BODY[] {{{GIANT}}}\r\n",
                                     seq + 1,
                                     m.uid
                                 )
                                 .bytes(),
                             );
-                            let _ = W(&mut r).write_all(&out);
-                            silent = true;
+                            out.extend_from_slice(GIANT_HEADER);
+                            let body = GIANT - GIANT_HEADER.len() as u64;
+                            let mut sent = 0u64;
+                            let mut chunk = Vec::with_capacity(1 << 20);
+                            while sent < body {
+                                chunk.clear();
+                                giant_body(sent, (body - sent).min(1 << 20) as usize, &mut chunk);
+                                sent += chunk.len() as u64;
+                                if W(&mut r).write_all(&out).is_err()
+                                    || W(&mut r).write_all(&chunk).is_err()
+                                {
+                                    break;
+                                }
+                                out.clear();
+                            }
                             out.clear();
+                            out.extend(b")\r\n");
+                            continue;
+                        }
+                        Fault::StopMidLiteral | Fault::CloseMidLiteral => {
+                            out.extend(
+                                format!(
+                                    "* {} FETCH (UID {} BODY[] {{{}}}\r\n",
+                                    seq + 1,
+                                    m.uid,
+                                    4 << 20
+                                )
+                                .bytes(),
+                            );
+                            out.extend_from_slice(&m.raw);
+                            out.resize(2 << 20, b'x');
+                            let _ = W(&mut r).write_all(&out);
+                            out.clear();
+                            if fault == Fault::CloseMidLiteral {
+                                return Ended { lines, msgs };
+                            }
+                            silent = true;
                             break;
                         }
                         _ => {}
@@ -462,6 +544,19 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
                     );
                     out.extend_from_slice(&m.raw);
                     out.extend(b")\r\n");
+                } else if fault == Fault::GiantHeaderLiteral {
+                    out.extend(
+                        format!(
+                            "* {} FETCH (UID {} FLAGS () BODY[HEADER.FIELDS (FROM SUBJECT)] {{{GIANT}}}\r\n",
+                            seq + 1,
+                            m.uid
+                        )
+                        .bytes(),
+                    );
+                    let _ = W(&mut r).write_all(&out);
+                    out.clear();
+                    silent = true;
+                    break;
                 } else if fault == Fault::MalformedFetch {
                     out.extend(
                         format!("* {} FETCH (UID {} FLAGS ((( garbage\r\n", seq + 1, m.uid).bytes(),
@@ -474,7 +569,11 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
                             seq + 1,
                             m.uid,
                             m.flags.join(" "),
-                            m.raw.len(),
+                            if fault == Fault::GiantLiteral && m.uid == 1 {
+                                GIANT
+                            } else {
+                                m.raw.len() as u64
+                            },
                             h.len()
                         )
                         .bytes(),
@@ -485,6 +584,15 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
             }
             if silent {
                 continue;
+            }
+            if fault == Fault::NewMailAtFetch && body && !msgs.iter().any(|m| m.uid > 3) {
+                msgs.push(Msg {
+                    uid: max + 1,
+                    flags: vec!["\\Recent".into()],
+                    raw: message("dave@example.test", "late arrival", 1),
+                    mailbox: "INBOX".into(),
+                });
+                out.extend(format!("* {} EXISTS\r\n", inbox.len() + 1).bytes());
             }
             out.extend(format!("{tag} OK fetched\r\n").bytes());
         } else if up.starts_with("UID STORE") {
