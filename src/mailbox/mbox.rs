@@ -480,6 +480,14 @@ impl Mailbox {
     /// Does the file still hold what we indexed? Checks the inode, that the
     /// file did not shrink, and every From_ line. Returns the current size.
     pub(crate) fn verify_unchanged(&self, f: &File) -> Result<u64, String> {
+        let len = self.check_identity(f)?;
+        self.verify_contents(f, true)?;
+        Ok(len)
+    }
+
+    /// The cheap half of [`Mailbox::verify_unchanged`]: the same inode, not
+    /// shorter than what was scanned. Returns the current size.
+    pub(crate) fn check_identity(&self, f: &File) -> Result<u64, String> {
         let meta = f
             .metadata()
             .map_err(|e| format!("{}: {}", self.path.display(), e))?;
@@ -497,9 +505,16 @@ impl Mailbox {
                 meta.len()
             ));
         }
-        // Every From_ line where it was, and the sampled bytes unchanged:
-        // about one small read per message, so a big mailbox is checked
-        // by two threads (the second half and the samples in a helper).
+        Ok(meta.len())
+    }
+
+    /// The other half of [`Mailbox::verify_unchanged`]: every From_ line
+    /// where it was and the sampled bytes unchanged. About one small read
+    /// per message, so with `threads` a big mailbox is checked by two
+    /// threads (the second half and the samples in a helper); without, by
+    /// the calling thread alone (the write-back runs it in a helper of its
+    /// own, beside the writing).
+    pub(crate) fn verify_contents(&self, f: &File, threads: bool) -> Result<(), String> {
         let check_msgs = |range: std::ops::Range<usize>| -> Result<(), usize> {
             let mut buf = Vec::new();
             for i in range {
@@ -517,7 +532,7 @@ impl Mailbox {
                 .all(|&(a, b, h)| sample_hash(f, a, b).ok() == Some(h))
         };
         let n = self.msgs.len();
-        let half = if n >= 4096 { n / 2 } else { n };
+        let half = if threads && n >= 4096 { n / 2 } else { n };
         let (first, second, samples_ok) = std::thread::scope(|s| {
             let helper = if half < n {
                 std::thread::Builder::new()
@@ -546,7 +561,7 @@ impl Mailbox {
                 self.path.display()
             ));
         }
-        Ok(meta.len())
+        Ok(())
     }
 
     /// [`Mailbox::incorporate_new`] under the mailbox lock (bsd-mailx takes

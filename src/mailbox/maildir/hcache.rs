@@ -40,7 +40,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::num::NonZeroU64;
+use std::num::NonZeroU32;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -88,8 +88,10 @@ fn dir() -> Option<PathBuf> {
 pub(crate) struct Rec {
     pub(crate) size: u64,
     pub(crate) mtime_s: i64,
-    /// Offset of the sender in the cache file; the fields follow it.
-    pub(crate) off: NonZeroU64,
+    /// Offset of the sender in the cache file; the fields follow it. 32
+    /// bits keep the record (one per message) at 32 bytes: a cache file
+    /// of 4 GiB or more (some 20 million messages) is not used.
+    pub(crate) off: NonZeroU32,
     pub(crate) lines: u32,
     pub(crate) mtime_ns: u32,
     pub(crate) sender_len: u16,
@@ -313,7 +315,10 @@ fn read_records(
                 Rec {
                     size,
                     mtime_s,
-                    off: NonZeroU64::new(off).ok_or_else(bad)?,
+                    off: u32::try_from(off)
+                        .ok()
+                        .and_then(NonZeroU32::new)
+                        .ok_or_else(bad)?,
                     lines,
                     mtime_ns,
                     sender_len,
@@ -342,7 +347,7 @@ fn read_records(
 pub(crate) fn read_data(file: &File, rec: &Rec) -> io::Result<Vec<u8>> {
     let n = usize::from(rec.sender_len) + usize::from(rec.fields_len);
     let mut buf = vec![0; n];
-    if read_full_at(file, &mut buf, rec.off.get())? != n {
+    if read_full_at(file, &mut buf, u64::from(rec.off.get()))? != n {
         return Err(bad());
     }
     Ok(buf)
@@ -360,7 +365,7 @@ impl Window {
     /// [`read_data`] through the window.
     pub(crate) fn read(&mut self, file: &File, rec: &Rec) -> io::Result<Vec<u8>> {
         let n = usize::from(rec.sender_len) + usize::from(rec.fields_len);
-        let off = rec.off.get();
+        let off = u64::from(rec.off.get());
         let inside = off >= self.off && off + n as u64 <= self.off + self.buf.len() as u64;
         if !inside {
             if n > BLOCK {

@@ -393,7 +393,7 @@ impl Maildir {
         let e = &self.msgs[i];
         Some(Record {
             sub: e.sub,
-            name: e.name.clone(),
+            name: e.name.to_vec(),
             size,
             lines,
             mtime,
@@ -417,7 +417,7 @@ impl Maildir {
     fn locate(&self, i: usize) -> io::Result<(Sub, Vec<u8>)> {
         let e = &self.msgs[i];
         if fs::symlink_metadata(self.file_path(i)).is_ok() {
-            return Ok((e.sub, e.name.clone()));
+            return Ok((e.sub, e.name.to_vec()));
         }
         let base = e.base();
         // A listing may miss a file renamed while it is read (another

@@ -62,7 +62,12 @@ impl<'a> Name<'a> {
         if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        std::str::from_utf8(digits).ok()?.parse().ok()
+        // At most 19 digits: no overflow.
+        Some(
+            digits
+                .iter()
+                .fold(0u64, |t, &d| t * 10 + u64::from(d - b'0')),
+        )
     }
 
     /// The name with the flags `set` (of `F`, `R`, `S`) replacing those

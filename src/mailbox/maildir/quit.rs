@@ -182,7 +182,7 @@ fn apply(
             let found = if attempt > 0 {
                 md.locate(i).ok()
             } else if md.exists(i) {
-                Some((md.msgs[i].sub, md.msgs[i].name.clone()))
+                Some((md.msgs[i].sub, md.msgs[i].name.to_vec()))
             } else {
                 let map = moved.get_or_insert_with(|| listing(&md.path));
                 match map.get(md.msgs[i].base()).cloned() {
@@ -295,7 +295,7 @@ fn apply_one(
     touched[(tsub == Sub::Cur) as usize] = true;
     let e = &mut md.msgs[i];
     e.sub = tsub;
-    e.name = tname;
+    e.name = tname.into();
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::FallocateFlags;
 use rustix::io::Errno;
 
-use super::rewrite::produce;
+use super::rewrite::{Check, beside_check, produce};
 use super::stream::StreamOut;
 use super::{WriteError, io_at, sync_dir};
 use crate::mailbox::flags::MsgFlags;
@@ -46,6 +46,7 @@ pub(super) fn rewrite_in_place(
     keep: &dyn Fn(MsgFlags) -> bool,
     path: &Path,
     backup_dir: &Path,
+    check: Check,
 ) -> Result<(), WriteError> {
     let rec = recovery_path(backup_dir, path);
     let partial = rec.with_extension("partial");
@@ -56,7 +57,7 @@ pub(super) fn rewrite_in_place(
         cur,
         path.display()
     );
-    let r = (|| -> io::Result<(File, u64)> {
+    let (checked, r) = beside_check(mb, lock.file(), check, || -> io::Result<(File, u64)> {
         let f = OpenOptions::new()
             .read(true)
             .write(true)
@@ -70,10 +71,19 @@ pub(super) fn rewrite_in_place(
         w.flush()?;
         drop(w);
         f.sync_all()?;
+        Ok((f, n))
+    });
+    // Only a checked mailbox gets a recovery file (one left by a crash is
+    // put back at the next open).
+    if let Err(m) = checked {
+        let _ = fs::remove_file(&partial);
+        return Err(WriteError::Changed(m));
+    }
+    let r = r.and_then(|(f, n)| {
         fs::rename(&partial, &rec)?;
         sync_dir(backup_dir)?;
         Ok((f, n))
-    })();
+    });
     let (copy, n) = match r {
         Ok(x) => x,
         Err(e) => {

@@ -9,7 +9,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 
 use super::in_place::{Overwrite, overwrite};
 use super::plan::{keep_in_folder, keep_in_system, plan_edit, plan_system, to_mbox};
-use super::rewrite::rewrite_mailbox;
+use super::rewrite::{Check, rewrite_mailbox};
 use super::stream::StreamOut;
 use super::{
     QuitOptions, QuitOutcome, WriteError, dir_writable, io_at, mbox_is_maildir, parent_dir, plural,
@@ -88,7 +88,7 @@ fn quit_system(
         res.to_mbox = c;
     }
     // Preserved messages (if any) and new mail go back to the spool.
-    rewrite_mailbox(mb, &lock, cur, opts, &keep_in_system)?;
+    rewrite_mailbox(mb, &lock, cur, opts, &keep_in_system, Check::Done)?;
     res.rewritten = true;
     if p != 0 {
         let _ = writeln!(out, "Held {p} message{} in {name}", plural(p));
@@ -112,14 +112,16 @@ fn quit_edit(
         ..opts.lock.clone()
     };
     let lock = MailboxLock::acquire(&path, &lopts, warn).map_err(WriteError::Lock)?;
+    // The From_ lines and samples are checked while the new content is
+    // written (see `Check::Deferred`).
     let cur = mb
-        .verify_unchanged(lock.file())
+        .check_identity(lock.file())
         .map_err(WriteError::Changed)?;
     let kept = (0..mb.len())
         .filter(|&i| keep_in_folder(mb.flags(i)))
         .count();
     let new_mail = cur > mb.scanned_len();
-    rewrite_mailbox(mb, &lock, cur, opts, &keep_in_folder)?;
+    rewrite_mailbox(mb, &lock, cur, opts, &keep_in_folder, Check::Deferred)?;
     let what = if kept == 0 && !new_mail {
         "truncated"
     } else {

@@ -71,6 +71,44 @@ pub(super) fn produce(
     Ok(t.n)
 }
 
+/// How much of the check that the mailbox is unchanged (see
+/// [`Mailbox::verify_unchanged`]) is left when the write-back starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Check {
+    /// All of it was done before.
+    Done,
+    /// Only [`Mailbox::check_identity`] was: the From_ lines and samples
+    /// are checked in a helper thread while the new content is produced,
+    /// and the verdict is taken before anything that cannot be undone
+    /// (the rename; the recovery file and the overwrite).
+    Deferred,
+}
+
+/// Runs `work`; with [`Check::Deferred`], `mb.verify_contents` runs beside
+/// it in a helper thread (after it, in this thread, if no thread can be
+/// started). Returns the check's verdict and `work`'s result.
+pub(super) fn beside_check<T>(
+    mb: &Mailbox,
+    f: &File,
+    check: Check,
+    work: impl FnOnce() -> T,
+) -> (Result<(), String>, T) {
+    if check == Check::Done {
+        return (Ok(()), work());
+    }
+    std::thread::scope(|s| {
+        let helper = std::thread::Builder::new()
+            .spawn_scoped(s, || mb.verify_contents(f, false))
+            .ok();
+        let r = work();
+        let verdict = match helper {
+            Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            None => mb.verify_contents(f, false),
+        };
+        (verdict, r)
+    })
+}
+
 /// A writer that remembers the last two bytes written.
 struct Tail<'a> {
     w: &'a mut dyn Write,
@@ -115,6 +153,7 @@ pub(super) fn rewrite_mailbox(
     cur: u64,
     opts: &QuitOptions<'_>,
     keep: &dyn Fn(MsgFlags) -> bool,
+    check: Check,
 ) -> Result<(), WriteError> {
     let path = mb.path().to_path_buf();
     // Rename replaces the directory entry: resolve symbolic links first so
@@ -133,18 +172,24 @@ pub(super) fn rewrite_mailbox(
         && !opts.system
         && !is_spool_dir(&dir);
     if use_rename {
-        match rewrite_rename(mb, lock, cur, keep, &real, &dir) {
+        match rewrite_rename(mb, lock, cur, keep, &real, &dir, check) {
             Ok(()) => return Ok(()),
-            Err(RenameFail::Owner) => {} // fall back to in place
+            // Fall back to in place (the contents were checked).
+            Err(RenameFail::Owner) => {
+                return rewrite_in_place(mb, lock, cur, keep, &path, &opts.backup_dir, Check::Done);
+            }
+            Err(RenameFail::Changed(m)) => return Err(WriteError::Changed(m)),
             Err(RenameFail::Io(p, e)) => return Err(WriteError::Io(p, e)),
         }
     }
-    rewrite_in_place(mb, lock, cur, keep, &path, &opts.backup_dir)
+    rewrite_in_place(mb, lock, cur, keep, &path, &opts.backup_dir, check)
 }
 
 enum RenameFail {
     /// The new file could not be given the old owner: use in place.
     Owner,
+    /// The deferred check found the mailbox changed.
+    Changed(String),
     Io(PathBuf, io::Error),
 }
 
@@ -155,6 +200,7 @@ fn rewrite_rename(
     keep: &dyn Fn(MsgFlags) -> bool,
     path: &Path,
     dir: &Path,
+    check: Check,
 ) -> Result<(), RenameFail> {
     let base = path
         .file_name()
@@ -173,11 +219,15 @@ fn rewrite_rename(
         .mode(0o600)
         .open(&tmp)
         .map_err(fail)?;
-    let r = (|| -> io::Result<()> {
+    let (checked, r) = beside_check(mb, lock.file(), check, || -> io::Result<()> {
         let mut w = StreamOut::buffered(&f);
         produce(mb, lock.file(), cur, keep, &mut w)?;
         w.flush()
-    })();
+    });
+    if let Err(m) = checked {
+        let _ = fs::remove_file(&tmp);
+        return Err(RenameFail::Changed(m));
+    }
     if let Err(e) = r {
         let _ = fs::remove_file(&tmp);
         return Err(RenameFail::Io(tmp.clone(), e));
@@ -214,10 +264,11 @@ fn rewrite_rename(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mailbox::hash::SAMPLE_STEP;
     use crate::mailbox::reader::set_test_block;
     use crate::mailbox::render::render_message;
     use crate::mailbox::testutil::{A, B, mailbox, tmpdir};
-    use crate::mailbox::write::quit;
+    use crate::mailbox::write::{WriteError, quit};
 
     #[test]
     fn edited_message_is_written_back() {
@@ -359,6 +410,70 @@ mod tests {
         assert_eq!(mb.incorporate_new().unwrap(), 1);
         assert_eq!(mb.entry(0).size, (A.len() + 11) as u64);
         assert_eq!(mb.entry(0).lines, 7);
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// A `-f` folder changed behind our back is refused by the check that
+    /// runs beside the writing (both methods): the folder keeps its bytes,
+    /// and neither a temporary nor a recovery file is left.
+    #[test]
+    fn deferred_check_refuses_a_changed_folder() {
+        let d = tmpdir();
+        let p = d.join("box");
+        let backup = d.join("backup");
+        fs::create_dir(&backup).unwrap();
+        let mut data = Vec::new();
+        let mut offsets = Vec::new();
+        for k in 0..300 {
+            offsets.push(data.len() as u64);
+            data.extend_from_slice(
+                format!(
+                    "From a{k}@b Mon Jan  1 10:00:00 2001\nSubject: {k}\n\n{}\n\n",
+                    "x".repeat(300)
+                )
+                .as_bytes(),
+            );
+        }
+        for method in [RewriteMethod::Auto, RewriteMethod::InPlace] {
+            for (m, sample) in [(0usize, false), (250, false), (0, true)] {
+                fs::write(&p, &data).unwrap();
+                let mut mb = Mailbox::open(&p).unwrap();
+                for i in (0..mb.len()).step_by(2) {
+                    mb.flags_mut(i).insert(MsgFlags::DELETED | MsgFlags::TOUCH);
+                }
+                let f = OpenOptions::new().write(true).open(&p).unwrap();
+                let (at, byte, want) = if sample {
+                    // A sampled body byte (same length).
+                    let at = SAMPLE_STEP;
+                    assert_eq!(data[at as usize], b'x');
+                    (
+                        at,
+                        data[at as usize] ^ 0x20,
+                        "modified by another program".to_string(),
+                    )
+                } else {
+                    // "From aN@b" -> "From XN@b".
+                    (
+                        offsets[m] + 5,
+                        b'X',
+                        format!("message {} was changed by another program", m + 1),
+                    )
+                };
+                f.write_all_at(&[byte], at).unwrap();
+                let changed = fs::read(&p).unwrap();
+                let mut o = QuitOptions::new(false, d.join("mbox"));
+                o.method = method;
+                o.backup_dir = backup.clone();
+                match quit(&mut mb, &o, &mut io::sink(), &mut io::sink()) {
+                    Err(WriteError::Changed(e)) => assert!(e.contains(&want), "{e}"),
+                    other => panic!("{method:?} {m} {sample}: {other:?}"),
+                }
+                assert!(fs::read(&p).unwrap() == changed, "{method:?} {m}");
+                let left = |dir: &Path| fs::read_dir(dir).unwrap().count();
+                assert_eq!(left(&d), 2, "{method:?}: a temporary file was left");
+                assert_eq!(left(&backup), 0, "{method:?}: a recovery file was left");
+            }
+        }
         fs::remove_dir_all(&d).unwrap();
     }
 
