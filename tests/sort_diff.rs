@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod common;
-use common::{Req, TempDir};
+use common::{Req, TempDir, bsd_mailx};
 
 const OURS: &str = env!("CARGO_BIN_EXE_mailx");
 const MARK: &str = "---MARK---";
@@ -393,4 +393,26 @@ fn collapsed_threads_hide_the_same_replies_as_s_nail() {
         assert!(o.len() < 38, "{setup:?}: nothing hidden: {o:?}");
         assert_eq!(o, s, "{setup:?}");
     }
+}
+
+/// The number `=` printed after `from 4 1` (a line that is only digits).
+fn dot_after_from(t: &TempDir, prog: &Path, args: &[&str]) -> Option<usize> {
+    let prog = prog.to_str().unwrap();
+    let out = run(t, prog, args, "from 4 1\n=\nx\n", "C");
+    out.lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .next_back()
+}
+
+/// `from` leaves dot on the last listed message, as bsd-mailx does; s-nail
+/// moves it to the first (docs/COMPATIBILITY.md HL8).
+#[test]
+fn from_moves_dot_as_bsd_mailx() {
+    require!(Req::BsdMailx);
+    require!(Req::SNail);
+    let t = TempDir::new("sort-from-dot");
+    assert_eq!(dot_after_from(&t, Path::new(OURS), &["-N"]), Some(4));
+    assert_eq!(dot_after_from(&t, bsd_mailx(), &["-N", "-n"]), Some(4));
+    let snail = Path::new("/usr/bin/s-nail");
+    assert_eq!(dot_after_from(&t, snail, &["-N", "-n"]), Some(1));
 }

@@ -139,6 +139,7 @@ use super::maildir::{
     Maildir, create as create_maildir, deliver, deliver_all, is_maildir, not_maildir,
 };
 use super::mbox::{LockedOpenError, Mailbox};
+use super::msgid::Refs;
 use super::render::{RenderOptions, render_message};
 use super::write::{AppendOutcome, QuitOptions, QuitOutcome, WriteError, append_mbox};
 
@@ -207,6 +208,13 @@ pub trait Folder: Send + Sync {
     /// header cache.
     fn summary_headers(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
         self.header_block_and_envelope(i)
+    }
+    /// Message `i`'s thread links (the [`Refs`] of its
+    /// `kept::THREAD_FIELDS`) when the folder has them without reading
+    /// the message (an mbox from its scan, a Maildir from its header
+    /// cache); None: read them from the header block. Default: None.
+    fn thread_refs(&self, _i: usize) -> Option<Refs> {
+        None
     }
     /// Keeps what was learnt about the folder for the next session
     /// (Maildir: the header cache) when the session ends without `quit`

@@ -59,6 +59,7 @@ pub(crate) mod index_cache;
 mod kept;
 pub mod maildir;
 mod mbox;
+pub(crate) mod msgid;
 mod pio;
 mod reader;
 mod scan;
@@ -71,10 +72,14 @@ pub use flags::MsgFlags;
 pub use folder::{Folder, FolderKind, append_messages, open_folder};
 pub use from_line::FromLine;
 pub(crate) use kept::SUMMARY_FIELDS;
+#[cfg(test)]
+pub(crate) use kept::THREAD_FIELDS;
 pub use lock::{LockError, LockOptions, MailboxLock};
 pub use maildir::Maildir;
 pub(crate) use maildir::set_cache_dir;
 pub use mbox::{LockedOpenError, Mailbox, MsgEntry, NotMbox};
+pub use msgid::Refs;
+pub(crate) use msgid::refs_in_block;
 pub use render::{RenderOptions, render_message};
 pub use write::{
     AppendOutcome, QuitOptions, QuitOutcome, RewriteMethod, WriteError, quit, recover_interrupted,

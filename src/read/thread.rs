@@ -21,20 +21,13 @@
 
 use std::collections::HashMap;
 
+pub(crate) use crate::mailbox::msgid::{Refs, refs_of};
+pub use crate::mailbox::msgid::{id_hash, id_hashes, message_ids};
+
 /// No message.
 const NONE: u32 = u32::MAX;
 /// Columns of marks before the cut mark (`^`).
 const SHOWN: u32 = 17;
-
-/// The reference lists of one message, as [`id_hash`]es.
-#[derive(Default, Clone)]
-pub(crate) struct Refs {
-    /// Its own `Message-ID:`.
-    pub id: Option<u64>,
-    /// Candidates for its parent, best first: the `In-Reply-To:` IDs, then
-    /// the `References:` IDs from the last to the first.
-    pub parents: Vec<u64>,
-}
 
 /// The threads of a mailbox of `n` messages (indexes are 0-based).
 pub(crate) struct Threads {
@@ -52,84 +45,6 @@ pub(crate) struct Threads {
     under_collapsed: Vec<bool>,
     /// The message has replies.
     has_children: Vec<bool>,
-}
-
-/// A message ID (the text between `<` and `>`, or the trimmed value
-/// when there are no brackets) as the key threads are linked by.
-pub fn id_hash(id: &[u8]) -> u64 {
-    fnv(id.iter().copied())
-}
-
-/// FNV-1a: fast, deterministic; a collision can at worst link two
-/// messages wrongly, never make a loop.
-fn fnv(bytes: impl Iterator<Item = u8>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// The text inside each `<...>` of `v`, in order (blanks still in, maybe
-/// empty); an unclosed `<` ends the list.
-fn bracketed(v: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        let start = i + v[i..].iter().position(|&b| b == b'<')? + 1;
-        let close = v[start..].iter().position(|&b| b == b'>')?;
-        i = start + close + 1;
-        Some(&v[start..start + close])
-    })
-}
-
-/// A value with no brackets at all: the whole (trimmed) value is one ID
-/// when it is not empty and has no blank.
-fn bare_id(v: &[u8]) -> Option<&[u8]> {
-    if v.iter().any(|&b| b == b'<' || b == b'>') {
-        return None;
-    }
-    let t = v.trim_ascii();
-    (!t.is_empty() && !t.iter().any(|b| b.is_ascii_whitespace())).then_some(t)
-}
-
-/// The bytes of a bracketed ID that count: all but blanks.
-fn id_bytes(raw: &[u8]) -> impl Iterator<Item = u8> + '_ {
-    raw.iter().copied().filter(|b| !b.is_ascii_whitespace())
-}
-
-/// The message IDs in a `References:` or `In-Reply-To:` value, in order:
-/// each `<...>` (blanks inside removed); text outside brackets (phrases,
-/// comments) is skipped. A value with no brackets at all and no blank is
-/// one ID.
-pub fn message_ids(v: &[u8]) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = bracketed(v)
-        .map(|raw| id_bytes(raw).collect::<Vec<u8>>())
-        .filter(|id| !id.is_empty())
-        .collect();
-    out.extend(bare_id(v).map(<[u8]>::to_vec));
-    out
-}
-
-/// `message_ids(v)` hashed with [`id_hash`], without copying the IDs.
-pub fn id_hashes(v: &[u8]) -> Vec<u64> {
-    let mut out: Vec<u64> = bracketed(v)
-        .filter(|raw| id_bytes(raw).next().is_some())
-        .map(|raw| fnv(id_bytes(raw)))
-        .collect();
-    out.extend(bare_id(v).map(id_hash));
-    out
-}
-
-/// [`Refs`] of a message from its raw `Message-ID:`, `In-Reply-To:` and
-/// `References:` values.
-pub(crate) fn refs_of(id: Option<&[u8]>, irt: Option<&[u8]>, refs: Option<&[u8]>) -> Refs {
-    let id = id.and_then(|v| id_hashes(v).first().copied());
-    let mut parents: Vec<u64> = irt.map(id_hashes).unwrap_or_default();
-    if let Some(r) = refs {
-        parents.extend(id_hashes(r).iter().rev());
-    }
-    Refs { id, parents }
 }
 
 /// Threads messages given as raw `(Message-ID, In-Reply-To, References)`
