@@ -416,3 +416,50 @@ fn from_moves_dot_as_bsd_mailx() {
     let snail = Path::new("/usr/bin/s-nail");
     assert_eq!(dot_after_from(&t, snail, &["-N", "-n"]), Some(1));
 }
+
+/// A Maildir's header cache holds the sort and thread fields: a second
+/// session threads and sorts from it as the first did from the files, and
+/// a message rewritten since (other references, another date) is read
+/// again, not taken from the cache.
+#[test]
+fn maildir_header_cache_keeps_sort_fields_and_sees_changes() {
+    let t = TempDir::new("sort-md-cache");
+    let md = t.join("md");
+    fixture_maildir(&md);
+    let env = [("TZ", "UTC"), ("LC_ALL", "C")];
+    let rows = |setup: &str, home: &str| {
+        let script = format!("{setup}\necho {MARK}\nfrom *\necho {MARK}\nx\n");
+        let o = ours_on(&t.join(home), &md, &env, &script);
+        our_rows(&String::from_utf8_lossy(&o.stdout))
+    };
+    let cache_dir = t.join("home/.cache/mailx");
+    for setup in ["sort thread", "sort date", "sort subject"] {
+        let first = rows(setup, "home");
+        assert!(cache_dir.read_dir().is_ok_and(|mut d| d.next().is_some()));
+        assert_eq!(rows(setup, "home"), first, "{setup} from the cache");
+        assert_eq!(first.len(), 38);
+    }
+    // Message a4 (a reply to a2) becomes a root, written a year earlier.
+    let file = std::fs::read_dir(md.join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .contains("Message-ID: <a4@x>")
+        })
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let changed = text
+        .replace("References: <a1@x> <a2@x>\n", "")
+        .replacen("\nDate: ", "\nX-Old-Date: ", 1)
+        .replacen("\n\n", "\nDate: Mon, 2 Jan 2000 10:00:00 +0000\n\n", 1);
+    assert_ne!(changed, text);
+    std::fs::write(&file, changed).unwrap();
+    for setup in ["sort thread", "sort date"] {
+        let fresh = rows(&format!("set noheadercache\n{setup}"), "fresh");
+        assert_eq!(rows(setup, "home"), fresh, "{setup} after a change");
+        // a4 (message 4) now comes first, a root.
+        assert_eq!(fresh[0], (4, String::new()), "{setup}");
+    }
+}
