@@ -40,7 +40,8 @@
 //! | [`envelope`](Folder::envelope) | the sender word and date text of the envelope line (the summary's date column) |
 //! | [`header_block`](Folder::header_block) | the envelope line and the header block up to (not including) the empty line, LF line ends |
 //! | [`header_block_and_envelope`](Folder::header_block_and_envelope) | both of the above; default: two calls (mbox: one read) |
-//! | [`summary_headers`](Folder::summary_headers) | the envelope and at least the `SUMMARY_FIELDS` (maildir's `hcache`) of the header block (Maildir: from its header cache); default: `header_block_and_envelope` |
+//! | [`summary_headers`](Folder::summary_headers) | the envelope and at least the `kept::SUMMARY_FIELDS` of the header block (mbox: kept by its scan; Maildir: from its header cache); default: `header_block_and_envelope` |
+//! | [`thread_refs`](Folder::thread_refs) | the message's thread links ([`Refs`]) when known without reading it (mbox: kept by its scan; Maildir: its header cache); default: None (read from the header block) |
 //! | [`keep_cache`](Folder::keep_cache) | `exit`: keep what a cache learnt (Maildir's header cache); default: nothing |
 //! | [`headers`](Folder::headers) | the unfolded header fields; default: parsed from `header_block` |
 //! | [`open_message`](Folder::open_message) | a reader over the whole message as described above; exactly `content_len(i)` bytes unless the folder changed underneath |

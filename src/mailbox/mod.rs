@@ -20,7 +20,8 @@
 //! | `pio` | positional reads (`pread`, EINTR retried) |
 //! | `reader` | range and sequential readers, CRLF → LF |
 //! | `hash` | FNV-1a, sampled-byte hashes, random names |
-//! | `kept` | the summary fields kept by the scan of a mailbox up to 256 MiB |
+//! | `kept` | the summary and sort fields kept by the scan (up to a memory budget); the one list of them |
+//! | `msgid` | message IDs and their hashes ([`Refs`]), kept by the scan for threads |
 //! | `index_cache` | a verified cache of a big mbox's index (`~/.cache/mailx`) |
 //! | `flags` | [`MsgFlags`] |
 //! | `lock` | dotlock + fcntl lock ([`MailboxLock`]) |

@@ -19,7 +19,7 @@
 //! Messages that arrive after the sort (`inc`, new mail) follow the
 //! sorted ones in file order until the next sort.
 
-use super::thread::{Refs, Threads};
+use super::thread::{RefTable, Refs, Threads};
 use super::{CachedHeaders, ReadState, date};
 use crate::mailbox::{Folder, MsgFlags, refs_in_block};
 use crate::{locale, mimeview, names, sys};
@@ -162,8 +162,6 @@ enum Need {
     Summary,
     /// The whole header block.
     All,
-    /// No header block (the key comes from elsewhere).
-    Nothing,
 }
 
 /// `f(i, headers)` for every message of `mb`, by two threads.
@@ -179,7 +177,6 @@ fn scan<K: Send>(
                 let h = match need {
                     Need::Summary => CachedHeaders::read_summary(mb, i),
                     Need::All => CachedHeaders::read(mb, i),
-                    Need::Nothing => None,
                 };
                 f(i, h.as_ref())
             })
@@ -195,6 +192,25 @@ fn scan<K: Send>(
         match back.ok().and_then(|h| h.join().ok()) {
             Some(b) => front.extend(b),
             None => front.extend(one(mid..n)),
+        }
+        front
+    })
+}
+
+/// Every message's thread links, by two threads.
+fn ref_table(mb: &dyn Folder) -> RefTable {
+    let n = mb.len();
+    let one = |r: std::ops::Range<usize>| -> RefTable { r.map(|i| thread_refs(mb, i)).collect() };
+    if n < 512 {
+        return one(0..n);
+    }
+    let mid = n / 2;
+    std::thread::scope(|sc| {
+        let back = std::thread::Builder::new().spawn_scoped(sc, || one(mid..n));
+        let mut front = one(0..mid);
+        match back.ok().and_then(|h| h.join().ok()) {
+            Some(b) => front.append(b),
+            None => front.append(one(mid..n)),
         }
         front
     })
@@ -298,7 +314,7 @@ pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
         }
         SortKey::Thread => {
             let dates = scan(mb, Need::Summary, &|_, h| date_of(h));
-            let refs = scan(mb, Need::Nothing, &|i, _| thread_refs(mb, i));
+            let refs = ref_table(mb);
             let t = Threads::build(&refs, &dates);
             drop(refs);
             (t.seq().to_vec(), Some(t))
