@@ -17,14 +17,17 @@
 //! line: a continuation belongs to the field line before it, a line that
 //! is not `name:` belongs to no field), and the hashes are those
 //! [`refs_of`] gives for the whole block's fields. A message whose header
-//! has a line longer than an fgets piece, or a `\r` (the header block
-//! would need CRLF conversion), or whose From_ line is that long, or with
-//! more than 32,766 IDs, is not kept: it is read from the file as before.
+//! has a line longer than an fgets piece, or a `\r` in a line of a kept
+//! field (the header block would need CRLF conversion), or whose From_
+//! line is that long, or with more than 32,766 IDs, is not kept: it is
+//! read from the file as before.
 //!
 //! The one list of what a summary and a sort read is here: the Maildir
 //! header cache keeps [`SUMMARY_FIELDS`] and [`THREAD_FIELDS`] (and `To`)
 //! verbatim, and the IMAP summary fetch asks for all of them (unit tests
 //! check both).
+
+use std::borrow::Cow;
 
 use super::fields::RawField;
 use super::from_line::FromLine;
@@ -215,11 +218,18 @@ impl Keeper {
     /// that name.
     fn close_field(&mut self) {
         if let In::Id(k) = self.field {
-            let value = RawField {
-                name: b"",
-                raw: &self.raw,
-            }
-            .value();
+            // A folded value with a bracket and no vertical tab has the
+            // IDs of its unfolded value (unfolding changes only blanks,
+            // which IDs leave out, and no bracket), and is not a bare ID.
+            let raw = &self.raw[..];
+            let value = if memchr::memchr(b'\n', raw).is_some()
+                && memchr::memchr(0x0b, raw).is_none()
+                && memchr::memchr2(b'<', b'>', raw).is_some()
+            {
+                Cow::Borrowed(raw)
+            } else {
+                RawField { name: b"", raw }.value()
+            };
             let v = &mut self.vals[k];
             if self.seen[k] {
                 v.push(b' ');
@@ -235,15 +245,16 @@ impl Keeper {
     /// A non-empty header line of the current message, its newline (and
     /// the CR of a CRLF) removed; `long`: longer than an fgets piece.
     pub(crate) fn header_line(&mut self, text: &[u8], long: bool) {
-        let Some(start) = self.cur else {
-            return;
-        };
-        if long || memchr::memchr(b'\r', text).is_some() {
-            self.kept.data.truncate(start);
-            self.cur = None;
+        if self.cur.is_none() {
             return;
         }
+        if long {
+            return self.drop_record();
+        }
         if matches!(text.first(), Some(b' ' | b'\t')) {
+            if self.field != In::Other && memchr::memchr(b'\r', text).is_some() {
+                return self.drop_record();
+            }
             match self.field {
                 In::Line => {
                     self.kept.data.extend_from_slice(text);
@@ -266,30 +277,41 @@ impl Keeper {
                 && text[n.len()] == b':'
                 && text[..n.len()].eq_ignore_ascii_case(n.as_bytes())
         };
-        let line = match text.first().map(u8::to_ascii_lowercase) {
-            Some(b'f') => named("from"),
-            Some(b's') => named("subject") || named("sender") || named("subj"),
-            Some(b'd') => named("date"),
-            Some(b'm') => return self.id_field(text, 0, named("message-id")),
-            Some(b'i') => return self.id_field(text, 1, named("in-reply-to")),
-            Some(b'r') => return self.id_field(text, 2, named("references")),
-            _ => false,
+        let field = match text.first().map(u8::to_ascii_lowercase) {
+            Some(b'f') if named("from") => In::Line,
+            Some(b's') if named("subject") || named("sender") || named("subj") => In::Line,
+            Some(b'd') if named("date") => In::Line,
+            Some(b'm') if named("message-id") => In::Id(0),
+            Some(b'i') if named("in-reply-to") => In::Id(1),
+            Some(b'r') if named("references") => In::Id(2),
+            _ => return,
         };
-        if line {
-            self.field = In::Line;
-            self.kept.data.extend_from_slice(text);
-            self.kept.data.push(b'\n');
+        // Only the lines kept are looked at for a `\r` (a line of another
+        // field cannot change these).
+        if memchr::memchr(b'\r', text).is_some() {
+            return self.drop_record();
+        }
+        self.field = field;
+        match field {
+            In::Line => {
+                self.kept.data.extend_from_slice(text);
+                self.kept.data.push(b'\n');
+            }
+            In::Id(k) => {
+                self.raw.clear();
+                self.raw
+                    .extend_from_slice(&text[THREAD_FIELDS[k].len() + 1..]);
+            }
+            In::Other => {}
         }
     }
 
-    /// `text` starts [`THREAD_FIELDS`]`[k]` if `named`.
-    fn id_field(&mut self, text: &[u8], k: usize, named: bool) {
-        if named {
-            self.field = In::Id(k);
-            self.raw.clear();
-            self.raw
-                .extend_from_slice(&text[THREAD_FIELDS[k].len() + 1..]);
+    /// The current message is not kept after all.
+    fn drop_record(&mut self) {
+        if let Some(start) = self.cur.take() {
+            self.kept.data.truncate(start);
         }
+        self.field = In::Other;
     }
 
     /// The current message ends (its entry is pushed now).
@@ -393,7 +415,7 @@ mod tests {
 
     #[test]
     fn kept_fields_are_the_ones_in_the_file() {
-        let lines: [&[u8]; 32] = [
+        let lines: [&[u8]; 36] = [
             b"From: A <a@b>\n",
             b"from:x@y\n",
             b"FROM :  not a field\n",
@@ -426,6 +448,10 @@ mod tests {
             b"in-reply-to: bare@x\n",
             b"Resent-From: z@z\n",
             b"Message-ID: <m3 @x>\n",
+            b"References: \x0b bare@y\n",
+            b"In-Reply-To: <p2@x>\x0b\n",
+            b"References:\x0b<r5@x\n",
+            b"\t\x0b>\n",
         ];
         let mut rnd = rng(7);
         let mut text = Vec::new();
