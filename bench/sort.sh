@@ -23,7 +23,8 @@
 # The table gives the median wall time of each and that time minus the
 # median of `open` ("after it is open", what the issue's targets are
 # about), the ratio s-nail / ours of those, and the peak RSS (GNU time's
-# %M). Needs `time` (/usr/bin/time).
+# %M); then the same for the user + system CPU time of the runs, which
+# the load of other programs distorts less. Needs `time` (/usr/bin/time).
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -80,7 +81,7 @@ def one(name, op):
     return wall, m, check(op, out), cpu
 
 print(f"load average at the start: {loadavg()}", flush=True)
-res, _cpus, rss, errs = rounds(
+res, cpus, rss, errs = rounds(
     progs, ops, lambda name: rounds_slow if name in slow else rounds_fast, one, timeout,
     lambda r, op, name, wall, m, cpu:
         f"round {r + 1} {op:12s} {name:7s} {('%.3f s' % wall) if wall else '-':>10s} {m / 1024:7.1f} MiB")
@@ -102,4 +103,20 @@ for op in ops:
             sn_after = med[("s-nail", op)] - med[("s-nail", "open")]
             ratio = f"{sn_after / ours_after:.1f}x" if ours_after > 0 else "-"
         print(f"| {op} | {name} | {len(res[(name, op)])} | {m:.3f} s | {after:.3f} s | {ratio if name == 'ours' else ''} | {rss[(name, op)] / 1024:.1f} MiB |")
+print()
+print("CPU time (user + system), medians of the same runs:")
+print("| operation | program | median CPU | minus open | s-nail / ours (minus open) |")
+print("|---|---|---|---|---|")
+cmed = {k: statistics.median(v) for k, v in cpus.items() if v}
+for op in ops:
+    for name in progs:
+        if (name, op) not in cmed:
+            continue
+        c = cmed[(name, op)]
+        after = c - cmed.get((name, "open"), 0)
+        ratio = ""
+        if name == "ours" and op != "open" and ("s-nail", op) in cmed and after > 0:
+            sn_after = cmed[("s-nail", op)] - cmed[("s-nail", "open")]
+            ratio = f"{sn_after / after:.1f}x"
+        print(f"| {op} | {name} | {c:.3f} s | {after:.3f} s | {ratio} |")
 PY

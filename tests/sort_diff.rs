@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod common;
-use common::{Req, TempDir};
+use common::{Req, TempDir, bsd_mailx};
 
 const OURS: &str = env!("CARGO_BIN_EXE_mailx");
 const MARK: &str = "---MARK---";
@@ -392,5 +392,74 @@ fn collapsed_threads_hide_the_same_replies_as_s_nail() {
         let s = snail_rows(&run(&t, "/usr/bin/s-nail", &["-n", "-N"], &sn_script, "C"));
         assert!(o.len() < 38, "{setup:?}: nothing hidden: {o:?}");
         assert_eq!(o, s, "{setup:?}");
+    }
+}
+
+/// The number `=` printed after `from 4 1` (a line that is only digits).
+fn dot_after_from(t: &TempDir, prog: &Path, args: &[&str]) -> Option<usize> {
+    let prog = prog.to_str().unwrap();
+    let out = run(t, prog, args, "from 4 1\n=\nx\n", "C");
+    out.lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .next_back()
+}
+
+/// `from` leaves dot on the last listed message, as bsd-mailx does; s-nail
+/// moves it to the first (docs/COMPATIBILITY.md HL8).
+#[test]
+fn from_moves_dot_as_bsd_mailx() {
+    require!(Req::BsdMailx);
+    require!(Req::SNail);
+    let t = TempDir::new("sort-from-dot");
+    assert_eq!(dot_after_from(&t, Path::new(OURS), &["-N"]), Some(4));
+    assert_eq!(dot_after_from(&t, bsd_mailx(), &["-N", "-n"]), Some(4));
+    let snail = Path::new("/usr/bin/s-nail");
+    assert_eq!(dot_after_from(&t, snail, &["-N", "-n"]), Some(1));
+}
+
+/// A Maildir's header cache holds the sort and thread fields: a second
+/// session threads and sorts from it as the first did from the files, and
+/// a message rewritten since (other references, another date) is read
+/// again, not taken from the cache.
+#[test]
+fn maildir_header_cache_keeps_sort_fields_and_sees_changes() {
+    let t = TempDir::new("sort-md-cache");
+    let md = t.join("md");
+    fixture_maildir(&md);
+    let env = [("TZ", "UTC"), ("LC_ALL", "C")];
+    let rows = |setup: &str, home: &str| {
+        let script = format!("{setup}\necho {MARK}\nfrom *\necho {MARK}\nx\n");
+        let o = ours_on(&t.join(home), &md, &env, &script);
+        our_rows(&String::from_utf8_lossy(&o.stdout))
+    };
+    let cache_dir = t.join("home/.cache/mailx");
+    for setup in ["sort thread", "sort date", "sort subject"] {
+        let first = rows(setup, "home");
+        assert!(cache_dir.read_dir().is_ok_and(|mut d| d.next().is_some()));
+        assert_eq!(rows(setup, "home"), first, "{setup} from the cache");
+        assert_eq!(first.len(), 38);
+    }
+    // Message a4 (a reply to a2) becomes a root, written a year earlier.
+    let file = std::fs::read_dir(md.join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .contains("Message-ID: <a4@x>")
+        })
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let changed = text
+        .replace("References: <a1@x> <a2@x>\n", "")
+        .replacen("\nDate: ", "\nX-Old-Date: ", 1)
+        .replacen("\n\n", "\nDate: Mon, 2 Jan 2000 10:00:00 +0000\n\n", 1);
+    assert_ne!(changed, text);
+    std::fs::write(&file, changed).unwrap();
+    for setup in ["sort thread", "sort date"] {
+        let fresh = rows(&format!("set noheadercache\n{setup}"), "fresh");
+        assert_eq!(rows(setup, "home"), fresh, "{setup} after a change");
+        // a4 (message 4) now comes first, a root.
+        assert_eq!(fresh[0], (4, String::new()), "{setup}");
     }
 }

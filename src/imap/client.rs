@@ -36,7 +36,8 @@ pub(crate) struct ConnectOptions {
 }
 
 /// The header fields the summary fetch asks for (what the summary,
-/// `from`, searches and replies read before a message is shown).
+/// `from`, `sort`, `thread`, searches and replies read before a message is
+/// shown): at least `mailbox::kept`'s lists (a unit test checks).
 pub(crate) const SUMMARY_FIELDS: &str = "DATE FROM SENDER REPLY-TO TO CC BCC SUBJECT SUBJ \
 MESSAGE-ID IN-REPLY-TO REFERENCES RETURN-PATH STATUS CONTENT-TYPE MIME-VERSION \
 MAIL-FOLLOWUP-TO MAIL-REPLY-TO LIST-POST";
@@ -643,6 +644,24 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mailbox;
+
+    /// One list of what a summary and a sort read (`mailbox::kept`): the
+    /// summary fetch asks for all of it.
+    #[test]
+    fn the_summary_fetch_asks_for_every_kept_field() {
+        let asked: Vec<String> = SUMMARY_FIELDS
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        for n in mailbox::SUMMARY_FIELDS
+            .iter()
+            .chain(&mailbox::THREAD_FIELDS)
+            .chain(&["to"])
+        {
+            assert!(asked.iter().any(|a| a == n), "{n}");
+        }
+    }
 
     #[test]
     fn sets_and_quoting() {

@@ -40,7 +40,8 @@
 //! | [`envelope`](Folder::envelope) | the sender word and date text of the envelope line (the summary's date column) |
 //! | [`header_block`](Folder::header_block) | the envelope line and the header block up to (not including) the empty line, LF line ends |
 //! | [`header_block_and_envelope`](Folder::header_block_and_envelope) | both of the above; default: two calls (mbox: one read) |
-//! | [`summary_headers`](Folder::summary_headers) | the envelope and at least the `SUMMARY_FIELDS` (maildir's `hcache`) of the header block (Maildir: from its header cache); default: `header_block_and_envelope` |
+//! | [`summary_headers`](Folder::summary_headers) | the envelope and at least the `kept::SUMMARY_FIELDS` of the header block (mbox: kept by its scan; Maildir: from its header cache); default: `header_block_and_envelope` |
+//! | [`thread_refs`](Folder::thread_refs) | the message's thread links ([`Refs`]) when known without reading it (mbox: kept by its scan; Maildir: its header cache); default: None (read from the header block) |
 //! | [`keep_cache`](Folder::keep_cache) | `exit`: keep what a cache learnt (Maildir's header cache); default: nothing |
 //! | [`headers`](Folder::headers) | the unfolded header fields; default: parsed from `header_block` |
 //! | [`open_message`](Folder::open_message) | a reader over the whole message as described above; exactly `content_len(i)` bytes unless the folder changed underneath |
@@ -140,6 +141,7 @@ use super::maildir::{
     Maildir, create as create_maildir, deliver, deliver_all, is_maildir, not_maildir,
 };
 use super::mbox::{LockedOpenError, Mailbox};
+use super::msgid::Refs;
 use super::render::{RenderOptions, render_message};
 use super::write::{AppendOutcome, QuitOptions, QuitOutcome, WriteError, append_mbox};
 
@@ -208,6 +210,13 @@ pub trait Folder: Send + Sync {
     /// header cache.
     fn summary_headers(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
         self.header_block_and_envelope(i)
+    }
+    /// Message `i`'s thread links (the [`Refs`] of its
+    /// `kept::THREAD_FIELDS`) when the folder has them without reading
+    /// the message (an mbox from its scan, a Maildir from its header
+    /// cache); None: read them from the header block. Default: None.
+    fn thread_refs(&self, _i: usize) -> Option<Refs> {
+        None
     }
     /// Keeps what was learnt about the folder for the next session
     /// (Maildir: the header cache) when the session ends without `quit`

@@ -42,7 +42,7 @@ use std::time::{Duration, SystemTime};
 
 use super::flags::MsgFlags;
 use super::hash::{fnv, rand_u64};
-use super::kept::{KEEP_MAX, Kept, NOT_KEPT};
+use super::kept::{Kept, NOT_KEPT};
 use super::mbox::MsgEntry;
 use super::scan_parallel::Scan;
 
@@ -50,12 +50,12 @@ use super::scan_parallel::Scan;
 pub(crate) const MIN_SIZE: u64 = 16 << 20;
 /// Largest mailbox that is cached (the cache is read whole: at 1 GiB it
 /// would add its 8 MB to the peak memory of the index itself).
-pub(crate) const MAX_SIZE: u64 = KEEP_MAX;
+pub(crate) const MAX_SIZE: u64 = 256 << 20;
 /// A file must have been unchanged this long before a scan is recorded.
 pub(crate) const SETTLE: Duration = Duration::from_secs(2);
 const MAGIC: &[u8] = b"mailx mbox index\n";
 /// Raised whenever the format or what the scanner records changes.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// Where caches go; None: no cache.
 static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);

@@ -62,6 +62,7 @@ use super::hash::{fnv, rand_u64, sample_hash};
 use super::index_cache;
 use super::kept::{Kept, NOT_KEPT};
 use super::lock::{LockError, LockOptions, MailboxLock};
+use super::msgid::Refs;
 use super::reader::{MessageRead, RangeReader, SeqReader};
 use super::scan::{Scanner, feed_bytes, scan_file, scan_range};
 use super::scan_parallel::{Scan, scan_parallel};
@@ -702,6 +703,12 @@ impl Folder for Mailbox {
             return Ok(got);
         }
         self.header_block_and_from(i)
+    }
+    fn thread_refs(&self, i: usize) -> Option<Refs> {
+        if self.edited.contains_key(&i) {
+            return None;
+        }
+        self.kept.as_ref()?.refs(i)
     }
     fn headers(&self, i: usize) -> io::Result<Headers> {
         Mailbox::headers(self, i)

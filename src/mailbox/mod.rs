@@ -20,7 +20,8 @@
 //! | `pio` | positional reads (`pread`, EINTR retried) |
 //! | `reader` | range and sequential readers, CRLF → LF |
 //! | `hash` | FNV-1a, sampled-byte hashes, random names |
-//! | `kept` | the summary fields kept by the scan of a mailbox up to 256 MiB |
+//! | `kept` | the summary and sort fields kept by the scan (up to a memory budget); the one list of them |
+//! | `msgid` | message IDs and their hashes ([`Refs`]), kept by the scan for threads |
 //! | `index_cache` | a verified cache of a big mbox's index (`~/.cache/mailx`) |
 //! | `flags` | [`MsgFlags`] |
 //! | `lock` | dotlock + fcntl lock ([`MailboxLock`]) |
@@ -59,6 +60,7 @@ pub(crate) mod index_cache;
 mod kept;
 pub mod maildir;
 mod mbox;
+pub(crate) mod msgid;
 mod pio;
 mod reader;
 mod scan;
@@ -71,10 +73,14 @@ pub use flags::MsgFlags;
 pub use folder::{Folder, FolderKind, append_messages, open_folder};
 pub use from_line::FromLine;
 pub(crate) use kept::SUMMARY_FIELDS;
+#[cfg(test)]
+pub(crate) use kept::THREAD_FIELDS;
 pub use lock::{LockError, LockOptions, MailboxLock};
 pub use maildir::Maildir;
 pub(crate) use maildir::set_cache_dir;
 pub use mbox::{LockedOpenError, Mailbox, MsgEntry, NotMbox};
+pub use msgid::Refs;
+pub(crate) use msgid::refs_in_block;
 pub use render::{RenderOptions, render_message};
 pub use write::{
     AppendOutcome, QuitOptions, QuitOutcome, RewriteMethod, WriteError, quit, recover_interrupted,

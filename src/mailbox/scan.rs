@@ -61,9 +61,10 @@ impl Scanner {
         }
     }
 
-    /// Also keep every message's summary fields (see `kept`).
-    pub(crate) fn keep_fields(&mut self) {
-        self.keeper = Some(Keeper::default());
+    /// Also keep every message's summary fields (see `kept`), up to
+    /// `budget` bytes.
+    pub(crate) fn keep_fields(&mut self, budget: usize) {
+        self.keeper = Some(Keeper::new(budget));
     }
 
     /// A scanner that starts at a [`split_point`](super::scan_parallel) in the middle of a

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io;
 
 use super::hash::sample_hash;
-use super::kept::{KEEP_MAX, Kept};
+use super::kept::{KEEP_BUDGET, Kept};
 use super::mbox::MsgEntry;
 use super::pio::read_full_at;
 use super::scan::{Scanner, scan_file, scan_range};
@@ -81,8 +81,8 @@ pub(crate) struct Scan {
     /// `(start, end, hash)` of the sampled bytes of each scanned part, for
     /// `Mailbox::verify_unchanged`.
     pub(crate) samples: Vec<(u64, u64, u64)>,
-    /// The summary fields, for a file of at most `KEEP_MAX` bytes (one
-    /// span per entry of `msgs`).
+    /// The summary fields (one span per entry of `msgs`; at most
+    /// `KEEP_BUDGET` bytes of them).
     pub(crate) kept: Option<Kept>,
 }
 
@@ -97,10 +97,7 @@ pub(crate) fn scan_parallel(f: &File, size: u64) -> io::Result<Scan> {
 /// One sequential scan of the whole file.
 fn scan_whole(f: &File) -> io::Result<Scan> {
     let mut sc = Scanner::new(0);
-    let size = f.metadata()?.len();
-    if size <= KEEP_MAX {
-        sc.keep_fields();
-    }
+    sc.keep_fields(KEEP_BUDGET);
     let end = scan_file(f, 0, &mut sc)?;
     let (msgs, pre, kept) = sc.finish_kept(end);
     Ok(Scan {
@@ -140,9 +137,7 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
         } else {
             Scanner::continuing(start)
         };
-        if size <= KEEP_MAX {
-            sc.keep_fields();
-        }
+        sc.keep_fields(KEEP_BUDGET / starts.len());
         let end = scan_range(f, start, limit, &mut sc)?;
         let (msgs, pre, kept) = sc.finish_kept(end);
         Ok((msgs, pre, end, sample_hash(f, start, end)?, kept))
@@ -270,7 +265,7 @@ mod tests {
             }
             let mb = Mailbox::from_bytes(&data).unwrap();
             let mut sc = Scanner::new(0);
-            sc.keep_fields();
+            sc.keep_fields(KEEP_BUDGET);
             feed_bytes(&mut sc, 0, &data);
             let (want, want_pre, want_kept) = sc.finish_kept(data.len() as u64);
             let want_kept = want_kept.unwrap();

@@ -10,15 +10,18 @@
 //! recipient's address), `subject` (decoded, without `Re:`/`Fwd:`/`Fw:`
 //! prefixes, case ignored), `size`, `status` (read, unread, flagged, new)
 //! and `thread` (`thread`). Every sort is stable (equal keys keep file
-//! order) and O(n log n). Keys come from each message's header block, read
-//! by two threads.
+//! order) and O(n log n). Keys are made by two threads from what the
+//! folder keeps of each message without reading it (`Folder::summary_headers`
+//! and `Folder::thread_refs`: an mbox's scan keeps them, a Maildir's
+//! header cache, IMAP's summary fetch), else from its header block
+//! (`to`, and messages an mbox did not keep).
 //!
 //! Messages that arrive after the sort (`inc`, new mail) follow the
 //! sorted ones in file order until the next sort.
 
-use super::thread::{Refs, Threads, refs_of};
+use super::thread::{RefTable, Refs, Threads};
 use super::{CachedHeaders, ReadState, date};
-use crate::mailbox::{Folder, MsgFlags};
+use crate::mailbox::{Folder, MsgFlags, refs_in_block};
 use crate::{locale, mimeview, names, sys};
 
 /// A sort criterion.
@@ -151,16 +154,30 @@ fn status_rank(f: MsgFlags) -> u8 {
     }
 }
 
+/// Which header block a sort key reads.
+#[derive(Clone, Copy)]
+enum Need {
+    /// The fields of `kept::SUMMARY_FIELDS` (kept by an mbox's scan, in a
+    /// Maildir's header cache: no read of the message).
+    Summary,
+    /// The whole header block.
+    All,
+}
+
 /// `f(i, headers)` for every message of `mb`, by two threads.
 fn scan<K: Send>(
     mb: &dyn Folder,
+    need: Need,
     f: &(dyn Fn(usize, Option<&CachedHeaders>) -> K + Sync),
 ) -> Vec<K> {
     let n = mb.len();
     let one = |range: std::ops::Range<usize>| -> Vec<K> {
         range
             .map(|i| {
-                let h = CachedHeaders::read(mb, i);
+                let h = match need {
+                    Need::Summary => CachedHeaders::read_summary(mb, i),
+                    Need::All => CachedHeaders::read(mb, i),
+                };
                 f(i, h.as_ref())
             })
             .collect()
@@ -178,6 +195,36 @@ fn scan<K: Send>(
         }
         front
     })
+}
+
+/// Every message's thread links, by two threads.
+fn ref_table(mb: &dyn Folder) -> RefTable {
+    let n = mb.len();
+    let one = |r: std::ops::Range<usize>| -> RefTable { r.map(|i| thread_refs(mb, i)).collect() };
+    if n < 512 {
+        return one(0..n);
+    }
+    let mid = n / 2;
+    std::thread::scope(|sc| {
+        let back = std::thread::Builder::new().spawn_scoped(sc, || one(mid..n));
+        let mut front = one(0..mid);
+        match back.ok().and_then(|h| h.join().ok()) {
+            Some(b) => front.append(b),
+            None => front.append(one(mid..n)),
+        }
+        front
+    })
+}
+
+/// Message `i`'s thread links: kept by the folder, else from its header
+/// block.
+fn thread_refs(mb: &dyn Folder, i: usize) -> Refs {
+    if let Some(r) = mb.thread_refs(i) {
+        return r;
+    }
+    mb.header_block(i)
+        .map(|b| refs_in_block(&b))
+        .unwrap_or_default()
 }
 
 /// A message's date in seconds: its `Date:` field, else the date of its
@@ -230,16 +277,19 @@ fn stable_by<K: Ord>(keys: &[K]) -> Vec<u32> {
 pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
     let mb = &*st.mb;
     let (seq, threads) = match key {
-        SortKey::Date => (stable_by(&scan(mb, &|_, h| date_of(h))), None),
+        SortKey::Date => (
+            stable_by(&scan(mb, Need::Summary, &|_, h| date_of(h))),
+            None,
+        ),
         SortKey::From => (
-            stable_by(&scan(mb, &|_, h| {
+            stable_by(&scan(mb, Need::Summary, &|_, h| {
                 h.map(|h| h.nameof(0).to_ascii_lowercase())
                     .unwrap_or_default()
             })),
             None,
         ),
         SortKey::To => (
-            stable_by(&scan(mb, &|_, h| {
+            stable_by(&scan(mb, Need::All, &|_, h| {
                 h.and_then(|h| h.hfield_raw("to"))
                     .map(|t| address_key(&String::from_utf8_lossy(&t)))
                     .unwrap_or_default()
@@ -247,7 +297,7 @@ pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
             None,
         ),
         SortKey::Subject => (
-            stable_by(&scan(mb, &|_, h| {
+            stable_by(&scan(mb, Need::Summary, &|_, h| {
                 h.and_then(|h| h.subject_raw())
                     .map(|s| subject_key(&s))
                     .unwrap_or_default()
@@ -263,17 +313,8 @@ pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
             (stable_by(&ranks), None)
         }
         SortKey::Thread => {
-            let data: Vec<(Refs, i64)> = scan(mb, &|_, h| {
-                let Some(h) = h else {
-                    return (Refs::default(), 0);
-                };
-                let [id, irt, refs] = h.hfields_raw(["message-id", "in-reply-to", "references"]);
-                (
-                    refs_of(id.as_deref(), irt.as_deref(), refs.as_deref()),
-                    date_of(Some(h)),
-                )
-            });
-            let (refs, dates): (Vec<Refs>, Vec<i64>) = data.into_iter().unzip();
+            let dates = scan(mb, Need::Summary, &|_, h| date_of(h));
+            let refs = ref_table(mb);
             let t = Threads::build(&refs, &dates);
             drop(refs);
             (t.seq().to_vec(), Some(t))

@@ -1,6 +1,6 @@
 //! The Maildir header cache: for each message file, what the header
 //! summary needs (size, line count, envelope sender and the fields of
-//! [`SUMMARY_FIELDS`]), so that opening and listing a big Maildir does
+//! [`is_cached_field`]), so that opening, listing and sorting a big Maildir does
 //! not read every file. An optimisation only:
 //!
 //! - a record is used only for a file listed under exactly the name it
@@ -50,17 +50,25 @@ use super::name::Name;
 use super::scan::Sub;
 use crate::mailbox::fields::header_fields;
 use crate::mailbox::hash::{fnv, rand_u64};
+use crate::mailbox::kept::{SUMMARY_FIELDS, THREAD_FIELDS};
 use crate::mailbox::pio::read_full_at;
 
-/// The header fields kept in the cache (lower case): those a summary line
-/// reads (`kept::SUMMARY_FIELDS`, shared with the mbox) and `To` (for
-/// `showto`). A summary that reads another field must add it there and
-/// here (and bump [`VERSION`]).
-pub(crate) const SUMMARY_FIELDS: &[&str] = &["from", "sender", "subject", "subj", "to"];
+/// Is this one of the header fields kept in the cache: those a summary
+/// line or a sort reads (`kept::SUMMARY_FIELDS`, shared with the mbox and
+/// the IMAP summary fetch), those threads are linked by
+/// (`kept::THREAD_FIELDS`) and `To` (for `showto`)? A summary that reads
+/// another field must add it there (and bump [`VERSION`]).
+pub(crate) fn is_cached_field(name: &[u8]) -> bool {
+    SUMMARY_FIELDS
+        .iter()
+        .chain(&THREAD_FIELDS)
+        .chain(&["to"])
+        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+}
 
 const MAGIC: &[u8] = b"mailx maildir header cache\n";
-/// Bumped whenever the format or [`SUMMARY_FIELDS`] change.
-const VERSION: u32 = 1;
+/// Bumped whenever the format or the fields of [`is_cached_field`] change.
+const VERSION: u32 = 2;
 /// Largest fields of one record.
 pub(crate) const MAX_FIELDS: usize = 4096;
 /// Largest cache file.
@@ -384,15 +392,12 @@ impl Window {
     }
 }
 
-/// The fields of [`SUMMARY_FIELDS`] of a header block (envelope line
+/// The fields [`is_cached_field`] takes of a header block (envelope line
 /// first, as `Folder::header_block` gives it), as `name:value` lines.
 pub(crate) fn summary_fields(block: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     for f in header_fields(block) {
-        if SUMMARY_FIELDS
-            .iter()
-            .any(|n| f.name.eq_ignore_ascii_case(n.as_bytes()))
-        {
+        if is_cached_field(f.name) {
             out.extend_from_slice(f.name);
             out.push(b':');
             out.extend_from_slice(f.raw);

@@ -71,6 +71,7 @@ use super::folder::{Folder, FolderKind};
 use super::from_line::{FromLine, parse_from_line};
 use super::lock::LockOptions;
 use super::mbox::LockedOpenError;
+use super::msgid::{Refs, refs_in_block};
 use super::write::plan::{keep_in_folder, keep_in_system, to_mbox};
 use super::write::{QuitOptions, QuitOutcome, WriteError};
 
@@ -576,6 +577,17 @@ impl Folder for Maildir {
             return Ok((block, from));
         }
         self.header_block_and_envelope(i)
+    }
+    fn thread_refs(&self, i: usize) -> Option<Refs> {
+        let (Known::Cached(rec), Some(f)) = (self.known(i), &self.cache) else {
+            return None;
+        };
+        let data = hcache::read_data(f, rec).ok()?;
+        let fields = data.get(usize::from(rec.sender_len)..)?;
+        let mut block = Vec::with_capacity(fields.len() + 1);
+        block.push(b'\n');
+        block.extend_from_slice(fields);
+        Some(refs_in_block(&block))
     }
     fn keep_cache(&mut self) {
         self.write_cache(&|_| true);
