@@ -36,8 +36,42 @@ fn recovery_path(backup_dir: &Path, mailbox: &Path) -> PathBuf {
     ))
 }
 
-/// The first bytes of a recovery file.
-const RECOVERY_MAGIC: &[u8] = b"mailx-rewrite v1 ";
+/// The first bytes of a recovery file: `v2` is followed by the old size,
+/// the hash of the old bytes that followed the new content's end (see
+/// [`old_tail_sample`]) and the mailbox path; `v1` (older versions) had no
+/// hash.
+const RECOVERY_MAGIC: &[u8] = b"mailx-rewrite v2 ";
+const RECOVERY_MAGIC_V1: &[u8] = b"mailx-rewrite v1 ";
+
+/// How many old bytes after the new content's end [`old_tail_sample`]
+/// hashes.
+const SAMPLE: u64 = 4096;
+
+/// The hash of what the mailbox holds at `n` (the end of the new content)
+/// up to the old size `old`, at most [`SAMPLE`] bytes: the old bytes there
+/// until the overwrite truncates the file. A crash between the last write
+/// and the truncation leaves the whole new content followed by these old
+/// bytes, which recovery must not take for mail appended afterwards.
+/// The first line of a recovery file.
+fn recovery_header(old: u64, sample: u64, path: &Path) -> String {
+    format!(
+        "{}{old} {sample:016x} {}\n",
+        String::from_utf8_lossy(RECOVERY_MAGIC),
+        path.display()
+    )
+}
+
+/// Where [`recovery_header`] puts the sample's 16 hex digits.
+fn sample_offset(old: u64) -> u64 {
+    (RECOVERY_MAGIC.len() + old.to_string().len() + 1) as u64
+}
+
+fn old_tail_sample(f: &File, n: u64, old: u64) -> io::Result<u64> {
+    let len = old.saturating_sub(n).min(SAMPLE) as usize;
+    let mut buf = vec![0u8; len];
+    f.read_exact_at(&mut buf, n)?;
+    Ok(fnv(&buf))
+}
 
 pub(super) fn rewrite_in_place(
     mb: &Mailbox,
@@ -51,12 +85,10 @@ pub(super) fn rewrite_in_place(
     let rec = recovery_path(backup_dir, path);
     let partial = rec.with_extension("partial");
     // 1. The new content, durably, outside the mailbox.
-    let header = format!(
-        "{}{} {}\n",
-        String::from_utf8_lossy(RECOVERY_MAGIC),
-        cur,
-        path.display()
-    );
+    // The sample's hash is filled in once the new content's length is
+    // known.
+    let header = recovery_header(cur, 0, path);
+    let sample_at = sample_offset(cur);
     let (checked, r) = beside_check(mb, lock.file(), check, || -> io::Result<(File, u64)> {
         let f = OpenOptions::new()
             .read(true)
@@ -70,6 +102,8 @@ pub(super) fn rewrite_in_place(
         let n = produce(mb, lock.file(), cur, keep, &mut w)?;
         w.flush()?;
         drop(w);
+        let sample = old_tail_sample(lock.file(), n, cur)?;
+        f.write_all_at(format!("{sample:016x}").as_bytes(), sample_at)?;
         f.sync_all()?;
         Ok((f, n))
     });
@@ -186,12 +220,20 @@ pub fn recover_interrupted(
         }
     }
     let bad = || WriteError::Changed(format!("{}: not a mailx recovery file", rec.display()));
-    let rest = head.strip_prefix(RECOVERY_MAGIC).ok_or_else(bad)?;
-    let sp = rest.iter().position(|&b| b == b' ').ok_or_else(bad)?;
-    let old: u64 = std::str::from_utf8(&rest[..sp])
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(bad)?;
+    let (rest, v2) = match head.strip_prefix(RECOVERY_MAGIC) {
+        Some(r) => (r, true),
+        None => (head.strip_prefix(RECOVERY_MAGIC_V1).ok_or_else(bad)?, false),
+    };
+    let mut words = rest.splitn(3, |&b| b == b' ');
+    let mut number = |radix: u32| {
+        words
+            .next()
+            .and_then(|w| std::str::from_utf8(w).ok())
+            .and_then(|w| u64::from_str_radix(w, radix).ok())
+            .ok_or_else(bad)
+    };
+    let old = number(10)?;
+    let sample = if v2 { Some(number(16)?) } else { None };
     let hlen = head.len() as u64;
     let n = f.metadata().map_err(io_at(&rec))?.len() - hlen;
     let l = MailboxLock::acquire(mailbox, lock, warn).map_err(WriteError::Lock)?;
@@ -199,8 +241,18 @@ pub fn recover_interrupted(
     // Where did mail appended after the interruption start? The mailbox
     // holds a prefix of the new content (length m), then either old bytes
     // up to `old` or, when the new content was longer, nothing more of ours.
+    // The whole new content is there: the file was truncated to it, or the
+    // crash came between the last write and the truncation, in which case
+    // the old bytes follow it (their sample tells, and the size is at
+    // least the old one).
     let m = common_prefix(l.file(), &f, hlen, n.min(size)).map_err(io_at(mailbox))?;
-    let tail_start = if m == n || m >= old { m } else { old };
+    let untruncated =
+        |h: u64| -> io::Result<bool> { Ok(size >= old && old_tail_sample(l.file(), n, old)? == h) };
+    let tail_start = match sample {
+        Some(h) if m == n && n < old && untruncated(h).map_err(io_at(mailbox))? => old,
+        _ if m == n || m >= old => m,
+        _ => old,
+    };
     let mut tail = Vec::new();
     if size > tail_start {
         RangeReader::new(l.file(), tail_start, size - tail_start)
@@ -279,5 +331,80 @@ mod tests {
         assert!(!rec.exists());
         assert!(!recover_interrupted(&p, &d, &lo, &mut io::sink()).unwrap());
         fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// A v2 recovery file for `new` replacing `old` in `p`.
+    fn v2_recovery(d: &Path, p: &Path, old: &str, new: &str) -> PathBuf {
+        fs::write(p, old).unwrap();
+        let sample =
+            old_tail_sample(&File::open(p).unwrap(), new.len() as u64, old.len() as u64).unwrap();
+        let rec = recovery_path(d, p);
+        fs::write(
+            &rec,
+            format!("{}{new}", recovery_header(old.len() as u64, sample, p)),
+        )
+        .unwrap();
+        rec
+    }
+
+    /// Killed between the overwrite's last write and the truncation: the
+    /// whole new content, then the old bytes after it. They are not mail
+    /// appended later (they were taken for it, bringing deleted messages
+    /// back behind a cut one).
+    #[test]
+    fn recovery_after_a_kill_before_the_truncation() {
+        let d = tmpdir();
+        let p = d.join("box");
+        let c = A.replace("a@b", "c@d");
+        let old = format!("{A}{B}{c}");
+        let new = format!("{B}{c}");
+        let late = A.replace("a@b", "late@x");
+        let lo = LockOptions {
+            timeout: std::time::Duration::from_secs(1),
+            ..Default::default()
+        };
+        for appended in ["", late.as_str()] {
+            let rec = v2_recovery(&d, &p, &old, &new);
+            let mut state = new.clone().into_bytes();
+            state.extend_from_slice(&old.as_bytes()[new.len()..]);
+            state.extend_from_slice(appended.as_bytes());
+            fs::write(&p, &state).unwrap();
+            assert!(recover_interrupted(&p, &d, &lo, &mut io::sink()).unwrap());
+            assert_eq!(fs::read_to_string(&p).unwrap(), format!("{new}{appended}"));
+            assert!(!rec.exists());
+        }
+        // Truncated, then more mail than the cut-off part came: all of it
+        // is kept.
+        let many = late.repeat(3);
+        assert!(new.len() + many.len() > old.len());
+        v2_recovery(&d, &p, &old, &new);
+        fs::write(&p, format!("{new}{many}")).unwrap();
+        assert!(recover_interrupted(&p, &d, &lo, &mut io::sink()).unwrap());
+        assert_eq!(fs::read_to_string(&p).unwrap(), format!("{new}{many}"));
+        // Half-way through the overwrite, as with v1.
+        v2_recovery(&d, &p, &old, &new);
+        let mut cut = new.as_bytes()[..10].to_vec();
+        cut.extend_from_slice(&old.as_bytes()[10..]);
+        cut.extend_from_slice(late.as_bytes());
+        fs::write(&p, &cut).unwrap();
+        assert!(recover_interrupted(&p, &d, &lo, &mut io::sink()).unwrap());
+        assert_eq!(fs::read_to_string(&p).unwrap(), format!("{new}{late}"));
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// The header `rewrite_in_place` writes with a zero sample, then the
+    /// sample written at [`sample_offset`], is the header with the sample.
+    #[test]
+    fn the_sample_lands_in_the_header() {
+        for old in [0u64, 7, 12345, u64::MAX] {
+            let path = Path::new("/var/mail/x y");
+            let mut h = recovery_header(old, 0, path).into_bytes();
+            let at = sample_offset(old) as usize;
+            h[at..at + 16].copy_from_slice(b"0123456789abcdef");
+            assert_eq!(
+                String::from_utf8(h).unwrap(),
+                recovery_header(old, 0x0123456789abcdef, path)
+            );
+        }
     }
 }
