@@ -415,19 +415,24 @@ impl Client {
     }
 
     /// The summary of messages `range` (a UID set such as `1:*`): one
-    /// UID FETCH, every answer handled as it arrives.
-    pub(crate) fn fetch_summaries(&mut self, range: &str) -> io::Result<Vec<Summary>> {
+    /// UID FETCH, each message handed to `each` as its answer arrives (so
+    /// that it is stored compactly at once; in the server's order, which
+    /// may repeat a message).
+    pub(crate) fn fetch_summaries(
+        &mut self,
+        range: &str,
+        each: &mut dyn FnMut(Summary),
+    ) -> io::Result<()> {
         let cmd = format!(
             "UID FETCH {range} (UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS ({SUMMARY_FIELDS})])"
         );
-        let mut out = Vec::new();
         self.conn.run(cmd.as_bytes(), &mut |r| {
-            out.extend(summary_of(r));
+            if let Some(s) = summary_of(r) {
+                each(s);
+            }
             Ok(())
         })?;
-        out.sort_by_key(|s| s.uid);
-        out.dedup_by_key(|s| s.uid);
-        Ok(out)
+        Ok(())
     }
 
     /// The whole message `uid` (CRLF as the server sends it), without

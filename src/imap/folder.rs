@@ -36,17 +36,27 @@ impl AsRef<[u8]> for Shared {
     }
 }
 
-/// One message of the mailbox.
+/// One message of the mailbox: kept small, since a folder may hold
+/// hundreds of thousands (one allocation, of the summary's header fields;
+/// the envelope line is made from them when asked for).
 struct Msg {
     uid: u32,
     flags: MsgFlags,
     /// The flags as the server had them (READ, ANSWERED, FLAGGED).
     server: MsgFlags,
     size: u64,
-    envelope: Vec<u8>,
+    /// INTERNALDATE, seconds since the epoch.
+    date: u64,
     /// The summary's header fields, each line ending in LF, no empty line.
-    header: Vec<u8>,
-    replaced: Option<Vec<u8>>,
+    header: Box<[u8]>,
+    replaced: Option<Box<[u8]>>,
+}
+
+impl Msg {
+    /// The made-up envelope line: `Return-Path:` and INTERNALDATE.
+    fn envelope(&self) -> Vec<u8> {
+        envelope_line(return_path(&self.header).as_deref(), self.date)
+    }
 }
 
 /// The flags read mode keeps in sync with the server's.
@@ -136,7 +146,7 @@ pub(crate) fn internal_date(s: &str) -> u64 {
 /// fuzz target).
 pub(crate) fn summary_entry(s: Summary) -> (Vec<u8>, Vec<u8>) {
     let m = msg_from(s);
-    (m.envelope, m.header)
+    (m.envelope(), m.header.to_vec())
 }
 
 fn msg_from(s: Summary) -> Msg {
@@ -165,32 +175,53 @@ fn msg_from(s: Summary) -> Msg {
         server: flags & (MsgFlags::READ | MsgFlags::ANSWERED | MsgFlags::FLAGGED),
         flags,
         size: s.size,
-        envelope: envelope_line(
-            return_path(&header).as_deref(),
-            internal_date(&s.internal_date),
-        ),
-        header,
+        date: internal_date(&s.internal_date),
+        header: header.into_boxed_slice(),
         replaced: None,
     }
 }
 
+/// The messages of `range` with a UID above `after`, in UID order, each
+/// stored as it arrives (`expect`: how many there should be).
+fn fetch_msgs(c: &mut Client, range: &str, expect: usize, after: u32) -> io::Result<Vec<Msg>> {
+    // EXISTS is the server's word: a reservation, bounded.
+    let mut msgs = Vec::with_capacity(expect.min(1 << 20));
+    c.fetch_summaries(range, &mut |s| {
+        if s.uid > after {
+            msgs.push(msg_from(s));
+        }
+    })?;
+    if !msgs.is_sorted_by_key(|m| m.uid) {
+        msgs.sort_by_key(|m| m.uid);
+    }
+    msgs.dedup_by_key(|m| m.uid);
+    msgs.shrink_to_fit();
+    Ok(msgs)
+}
+
 impl ImapFolder {
-    /// A folder over a logged-in client with `mailbox` selected.
-    pub(crate) fn new(
+    /// A folder over a logged-in client with `mailbox` selected, which
+    /// SELECT said holds `exists` messages: fetches their summaries.
+    pub(crate) fn open(
         name: String,
         account: ImapUrl,
-        client: Client,
-        sums: Vec<Summary>,
+        mut client: Client,
+        exists: u32,
         readonly: bool,
-    ) -> Self {
-        ImapFolder {
+    ) -> io::Result<Self> {
+        let msgs = if exists == 0 {
+            Vec::new()
+        } else {
+            fetch_msgs(&mut client, "1:*", exists as usize, 0)?
+        };
+        Ok(ImapFolder {
             name: PathBuf::from(name),
             account,
             client: Mutex::new(client),
-            msgs: sums.into_iter().map(msg_from).collect(),
+            msgs,
             bodies: Mutex::new(HashMap::new()),
             readonly,
-        }
+        })
     }
 
     fn client(&self) -> MutexGuard<'_, Client> {
@@ -376,10 +407,10 @@ impl Folder for ImapFolder {
             Some(r) => r.len() as u64,
             None => self.body(i).map_or(m.size, |b| b.len() as u64),
         };
-        m.envelope.len() as u64 + body + 1
+        m.envelope().len() as u64 + body + 1
     }
     fn envelope(&self, i: usize) -> io::Result<FromLine> {
-        let env = &self.msgs[i].envelope;
+        let env = self.msgs[i].envelope();
         let line = &env[..env.len() - 1];
         let ((s, e), (ds, de)) = parse_from_line(line).unwrap_or(((5, 5), (5, 5)));
         Ok(FromLine {
@@ -389,10 +420,11 @@ impl Folder for ImapFolder {
     }
     fn header_block(&self, i: usize) -> io::Result<Vec<u8>> {
         let m = &self.msgs[i];
-        let mut out = m.envelope.clone();
+        let mut out = m.envelope();
         let full = m
             .replaced
-            .clone()
+            .as_ref()
+            .map(|r| r.to_vec())
             .or_else(|| self.cached(i).map(|b| b.to_vec()));
         match full {
             Some(b) => {
@@ -406,7 +438,7 @@ impl Folder for ImapFolder {
     }
     fn open_message(&self, i: usize) -> io::Result<Box<dyn BufRead + '_>> {
         let m = &self.msgs[i];
-        let env = Cursor::new(&m.envelope[..]);
+        let env = Cursor::new(m.envelope());
         let end = Cursor::new(&b"\n"[..]);
         if let Some(r) = &m.replaced {
             return Ok(Box::new(env.chain(Cursor::new(&r[..])).chain(end)));
@@ -423,7 +455,7 @@ impl Folder for ImapFolder {
         if body.ends_with(b"\n\n") {
             body.pop();
         }
-        m.replaced = Some(body);
+        m.replaced = Some(body.into_boxed_slice());
         m.flags.insert(MsgFlags::MODIFY);
     }
     fn incorporate(
@@ -437,17 +469,11 @@ impl Folder for ImapFolder {
             util::note_write_failure();
             LockedOpenError::Io(io::Error::new(e.kind(), format!("{name}: {e}")))
         };
-        let sums = {
+        let new = {
             let mut c = self.client.lock().unwrap_or_else(|e| e.into_inner());
             c.noop().map_err(wrap)?;
-            c.fetch_summaries(&format!("{}:*", last + 1))
-                .map_err(wrap)?
+            fetch_msgs(&mut c, &format!("{}:*", last + 1), 0, last).map_err(wrap)?
         };
-        let new: Vec<Msg> = sums
-            .into_iter()
-            .filter(|s| s.uid > last)
-            .map(msg_from)
-            .collect();
         let n = new.len();
         self.msgs.extend(new);
         Ok(n)
@@ -492,7 +518,7 @@ mod tests {
         let m = msg_from(s);
         assert!(m.flags.contains(MsgFlags::READ | MsgFlags::FLAGGED));
         assert!(!m.flags.contains(MsgFlags::NEW));
-        assert_eq!(m.header, b"Return-Path: <a@b>\nSubject: x\n");
-        assert!(m.envelope.starts_with(b"From a@b "));
+        assert_eq!(&m.header[..], b"Return-Path: <a@b>\nSubject: x\n");
+        assert!(m.envelope().starts_with(b"From a@b "));
     }
 }

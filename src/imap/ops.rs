@@ -98,18 +98,13 @@ mod on {
     fn open_inner(s: &Session, url: &ImapUrl) -> io::Result<Box<dyn Folder>> {
         let mut c = connect(s, url)?;
         let sel = c.select(&url.mailbox, false)?;
-        let sums = if sel.exists == 0 {
-            Vec::new()
-        } else {
-            c.fetch_summaries("1:*")?
-        };
-        Ok(Box::new(ImapFolder::new(
+        Ok(Box::new(ImapFolder::open(
             url.display(),
             url.clone(),
             c,
-            sums,
+            sel.exists,
             sel.readonly,
-        )))
+        )?))
     }
 
     /// The folders on the server of `url`.
