@@ -338,7 +338,8 @@ impl ImapFolder {
         }
         if !deleted.is_empty() {
             c.store(&deleted, "+FLAGS.SILENT (\\Deleted)")?;
-            if let Err(e) = c.expunge(&deleted, self.msgs.len()) {
+            let max_uid = self.msgs.iter().map(|m| m.uid).max().unwrap_or(0);
+            if let Err(e) = c.expunge(&deleted, self.msgs.len(), max_uid) {
                 // Leave nothing marked that was not removed.
                 let _ = c.store(&deleted, "-FLAGS.SILENT (\\Deleted)");
                 let nums: Vec<String> = self
