@@ -636,9 +636,16 @@ mod tests {
         assert!(!search_fits(100_000, 4_000_000_000));
         assert!(!search_fits(usize::MAX, u32::MAX));
         // What is searched fits even with a quarter more, one digit longer.
-        for (n, max) in [(100_000usize, 999_999u32), (50_000, 9_999_999), (1, u32::MAX)] {
+        for (n, max) in [
+            (100_000usize, 999_999u32),
+            (50_000, 9_999_999),
+            (1, u32::MAX),
+        ] {
             if search_fits(n, max) {
-                let line = format!("* SEARCH{}\r\n", format!(" {}", u64::from(max) * 10).repeat(n + n / 4));
+                let line = format!(
+                    "* SEARCH{}\r\n",
+                    format!(" {}", u64::from(max) * 10).repeat(n + n / 4)
+                );
                 assert!(line.len() < MAX_LINE, "{n} {max}");
             }
         }

@@ -508,6 +508,12 @@ mod tests {
     }
 
     #[test]
+    fn a_message_record_stays_small() {
+        // 100,000 of them are in memory at once (the RSS target).
+        assert!(size_of::<Msg>() <= 56);
+    }
+
+    #[test]
     fn server_flags() {
         let s = Summary {
             uid: 4,
