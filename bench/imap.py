@@ -19,6 +19,10 @@ Usage (as root, after scripts/dovecot-test-setup.sh and a release build):
    before, so that Dovecot's index is in step; the second open-and-exit is
    the baseline).
 
+4. With MDBOX=1 in the environment, mailx-rs again (list, print after the
+   open, delete and quit) on a copy of the folder in Dovecot's mdbox
+   format, in a private Dovecot instance on port 2144 (see mdbox()).
+
 Passwords come from files (~/.netrc, ~/.mu-tickets), never the command line.
 """
 
@@ -249,4 +253,107 @@ print("mailx-rs: open and exit %.2f s; open, delete every other message, quit %.
       "(medians; so delete+quit %.2f s)" % (median(opens), median(dels),
                                             median([d - o for d, o in zip(dels, opens)])))
 shutil.rmtree(os.path.join(HOME, "Maildir", "." + FOLDER + "del"), ignore_errors=True)
+
+
+# The same on Dovecot's mdbox format, where flags live in Dovecot's index
+# and an EXPUNGE only marks the message for a later `doveadm purge`, not in
+# file names: a private Dovecot instance (its own configuration, base_dir
+# and port 2144, STARTTLS with the rig's certificate, mail in a temporary
+# home), the folder copied in with `doveadm import`, stopped at the end.
+# The rig itself is not touched.
+def mdbox():
+    d = os.path.join(tmp, "mdbox")
+    run = os.path.join(d, "run")
+    home_t = os.path.join(d, "home")
+    for x in (run, os.path.join(d, "state"), home_t):
+        os.makedirs(x)
+    sh("chown", USER + ":", home_t)
+    os.chmod(tmp, 0o755)
+    conf = os.path.join(d, "dovecot.conf")
+    with open(conf, "w") as f:
+        f.write("""protocols = imap
+instance_name = mxbench-mdbox
+base_dir = %(d)s/run/
+state_dir = %(d)s/state/
+log_path = %(d)s/log
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = </etc/dovecot/mxtest-imap-tls/server.pem
+ssl_key = </etc/dovecot/mxtest-imap-tls/server.key
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%%u /etc/dovecot/mxtest-imap.passwd
+}
+userdb {
+  driver = static
+  args = uid=%(u)s gid=%(u)s home=%(d)s/home/%%u
+}
+mail_location = mdbox:~/mdbox
+namespace inbox {
+  inbox = yes
+  separator = .
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = 2144
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+""" % {"d": d, "u": USER})
+    sh("dovecot", "-c", conf)
+    pid = int(open(os.path.join(run, "master.pid")).read())
+    try:
+        src = os.path.join(HOME, "Maildir", "." + FOLDER)
+        sh("doveadm", "-c", conf, "import", "-u", USER, "maildir:" + src, "", "all")
+        sh("doveadm", "-c", conf, "index", "-u", USER, "INBOX")
+        box = os.path.join(home_t, USER, "mdbox")
+        tpl = os.path.join(d, "template")
+        shutil.move(box, tpl)
+        url = "imap://%s@localhost:2144/INBOX" % USER
+        lists, afters, opens, dels = [], [], [], []
+        for r in range(RUNS):
+            # Storage files hard-linked (changed only by a purge), the
+            # index files copied.
+            shutil.copytree(tpl, box, copy_function=os.link)
+            for root, _, files in os.walk(box):
+                for f in files:
+                    if not (os.path.basename(root) == "storage" and f.startswith("m.")):
+                        p = os.path.join(root, f)
+                        os.unlink(p)
+                        shutil.copy2(os.path.join(tpl, os.path.relpath(p, box)), p)
+            sh("chown", "-R", USER + ":", box)
+            timed("mailx-rs", ["-N", "-f", url], b"x\n")
+            t_list, rss, _, _ = timed("mailx-rs", ["-H", "-f", url])
+            lists.append(t_list)
+            global URL
+            URL, saved = url, URL
+            afters.append(print_after_list("mailx-rs"))
+            URL = saved
+            t_open, _, _, _ = timed("mailx-rs", ["-N", "-f", url], b"x\n")
+            t_del, _, _, st = timed("mailx-rs", ["-N", "-f", url], cmds.encode())
+            opens.append(t_open)
+            dels.append(t_del)
+            left = subprocess.run(["doveadm", "-c", conf, "mailbox", "status", "-u", USER,
+                                   "messages", "INBOX"], capture_output=True, text=True)
+            print("mdbox run %d: -H %.2f s (RSS %.0f MiB); print last after the open %.3f s; "
+                  "open and exit %.2f s; open, delete every other message, quit %.2f s, "
+                  "status %d, left: %s (load %.2f)" % (
+                      r + 1, t_list, rss / 1024, afters[-1], t_open, t_del, st,
+                      left.stdout.strip(), os.getloadavg()[0]))
+            shutil.rmtree(box)
+        print("mailx-rs on mdbox (medians): -H %.2f s; print last after the open %.3f s; "
+              "delete+quit %.2f s" % (median(lists), median(afters),
+                                      median([x - o for x, o in zip(dels, opens)])))
+    finally:
+        os.kill(pid, 15)
+
+
+if os.environ.get("MDBOX"):
+    print()
+    mdbox()
 shutil.rmtree(tmp)
