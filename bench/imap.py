@@ -306,7 +306,12 @@ service imap-login {
 }
 """ % {"d": d, "u": USER})
     sh("dovecot", "-c", conf)
-    pid = int(open(os.path.join(run, "master.pid")).read())
+    pidfile = os.path.join(run, "master.pid")
+    for _ in range(100):
+        if os.path.exists(pidfile) and open(pidfile).read().strip():
+            break
+        time.sleep(0.05)
+    pid = int(open(pidfile).read())
     try:
         src = os.path.join(HOME, "Maildir", "." + FOLDER)
         sh("doveadm", "-c", conf, "import", "-u", USER, "maildir:" + src, "", "all")
