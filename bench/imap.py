@@ -10,17 +10,25 @@ Usage (as root, after scripts/dovecot-test-setup.sh and a release build):
    builds Dovecot's index, so every program finds the same indexed folder.
 2. For each program, RUNS times (alternating programs, so load from other
    jobs spreads evenly): open the folder and list all headers (`-H`, one
-   summary line per message); and open, list and print the last message
-   (`-N`, then `h 1-$` … `p $`, `x`): the print cost is the difference.
+   summary line per message); open and print the last message (`-N`,
+   `p $`, `x`); and, on a pty, the time from the end of the open (an
+   `echo` answered) to the end of `p $` (the next `echo` answered).
    Wall time of the whole process, peak RSS from GNU time.
 3. mailx-rs only (it changes the folder): delete every other message and
-   quit, once, on a fresh copy of the folder (opened twice before, so that
-   Dovecot's cache is warm; the second open-and-exit is the baseline).
+   quit, RUNS times, each on a fresh copy of the folder (opened twice
+   before, so that Dovecot's index is in step; the second open-and-exit is
+   the baseline).
+
+4. With MDBOX=1 in the environment, mailx-rs again (list, print after the
+   open, delete and quit) on a copy of the folder in Dovecot's mdbox
+   format, in a private Dovecot instance on port 2144 (see mdbox()).
 
 Passwords come from files (~/.netrc, ~/.mu-tickets), never the command line.
 """
 
 import os
+import pty
+import random
 import shutil
 import subprocess
 import sys
@@ -60,12 +68,23 @@ def import_folder(name):
         starts.append(pos + 2)
         pos += 2
     starts.append(len(data))
+    # File names in the form Dovecot itself gives them (time.MusecPpid.host
+    # with the size S= and the CRLF size W=), from a seeded generator. The
+    # first version named them "%d.M%dP1.bench" % (1700000000 + i, i):
+    # those hash so badly in Dovecot's Maildir uid list (its
+    # maildir_filename_base_hash; one hash value shared by 5,400 names)
+    # that its syncs spent most of their time comparing names.
+    rng = random.Random(1)
+    when = 1700000000
     for i in range(len(starts) - 1):
         msg = data[starts[i]:starts[i + 1]]
         msg = msg[msg.index(b"\n") + 1:]  # no From_ line
         head = msg[: msg.find(b"\n\n")]
         seen = b"\nStatus: RO" in b"\n" + head
-        name = "%d.M%dP1.bench:2,%s" % (1700000000 + i, i, "S" if seen else "")
+        when += rng.randint(1, 60)
+        name = "%d.M%dP%d.mxbench,S=%d,W=%d:2,%s" % (
+            when, rng.randint(0, 999999), rng.randint(1000, 4000000), len(msg),
+            len(msg) + msg.count(b"\n"), "S" if seen else "")
         with open(os.path.join(d, "cur", name), "wb") as f:
             f.write(msg)
     sh("chown", "-R", USER + ":", d)
@@ -123,6 +142,46 @@ def timed(prog, args, stdin=b""):
     return dt, rss, nbytes, status
 
 
+def print_after_list(prog):
+    """Seconds from the end of the open (the program has answered an `echo`
+    given after -N) to the end of `p $` (it has answered the next `echo`).
+    Output goes to a pty, so that every program writes it as it comes."""
+    cmd, env = PROGS[prog]
+    master, slave = pty.openpty()
+    p = subprocess.Popen(cmd + ["-N", "-f", URL], env=dict(env, PAGER="cat"), cwd=tmp,
+                         stdin=subprocess.PIPE, stdout=slave, stderr=slave)
+    os.close(slave)
+    got = b""
+
+    def until(mark):
+        nonlocal got
+        while mark not in got:
+            b = os.read(master, 1 << 16)
+            if not b:
+                raise SystemExit("%s ended before %r" % (prog, mark))
+            got += b
+        got = got[got.index(mark) + len(mark):]
+
+    p.stdin.write(b"echo open_done\n")
+    p.stdin.flush()
+    until(b"open_done")
+    t = time.perf_counter()
+    p.stdin.write(b"p $\necho print_done\n")
+    p.stdin.flush()
+    until(b"print_done")
+    dt = time.perf_counter() - t
+    p.stdin.write(b"x\n")
+    p.stdin.close()
+    try:
+        while os.read(master, 1 << 16):
+            pass
+    except OSError:
+        pass
+    p.wait()
+    os.close(master)
+    return dt
+
+
 def median(v):
     v = sorted(v)
     return v[len(v) // 2]
@@ -130,7 +189,7 @@ def median(v):
 
 n = import_folder(FOLDER)
 print("folder %s: %d messages; load average %s" % (FOLDER, n, os.getloadavg()))
-res = {p: {"list": [], "print": [], "rss": []} for p in PROGS}
+res = {p: {"list": [], "print": [], "rss": [], "after": []} for p in PROGS}
 for r in range(RUNS):
     for prog in PROGS:
         t, rss, nb, st = timed(prog, ["-H", "-f", URL])
@@ -138,31 +197,168 @@ for r in range(RUNS):
         res[prog]["rss"].append(rss)
         t2, rss2, nb2, st2 = timed(prog, ["-N", "-f", URL], b"p $\nx\n")
         res[prog]["print"].append(t2)
+        res[prog]["after"].append(print_after_list(prog))
         if r == 0:
             print("  %-10s list: %d bytes out, status %d; open+print: %d bytes, status %d"
                   % (prog, nb, st, nb2, st2))
 print("load average after: %s" % (os.getloadavg(),))
 print()
-print("| program | open + list all headers (median s) | ratio | open + print last (median s) | peak RSS of the list (MiB) |")
-print("|---|---|---|---|---|")
+print("| program | open + list all headers (median s) | ratio | open + print last (median s) | print last after the open (median s) | peak RSS of the list (MiB) |")
+print("|---|---|---|---|---|---|")
 base = median(res["mailx-rs"]["list"])
 for prog in PROGS:
     l = median(res[prog]["list"])
-    print("| %s | %.2f | %.1f× | %.2f | %.0f |" % (
-        prog, l, l / base, median(res[prog]["print"]), max(res[prog]["rss"]) / 1024))
+    print("| %s | %.2f | %.1f× | %.2f | %.3f | %.1f |" % (
+        prog, l, l / base, median(res[prog]["print"]), median(res[prog]["after"]),
+        max(res[prog]["rss"]) / 1024))
+print("runs: " + "; ".join("%s list %s" % (p, " ".join("%.2f" % x for x in res[p]["list"]))
+                          for p in PROGS))
 
-# Delete every other message and quit (mailx-rs; changes the folder).
-import_folder(FOLDER + "del")
+# Delete every other message and quit (mailx-rs; changes the folder), RUNS
+# times, each on a fresh copy of the listed folder (its message files
+# hard-linked: Dovecot renames and unlinks them, never writes them; its
+# index files copied).
+def copy_folder(src, dst):
+    s = os.path.join(HOME, "Maildir", "." + src)
+    d = os.path.join(HOME, "Maildir", "." + dst)
+    shutil.rmtree(d, ignore_errors=True)
+    for sub in ("new", "tmp"):
+        os.makedirs(os.path.join(d, sub))
+    sh("cp", "-al", os.path.join(s, "cur"), os.path.join(d, "cur"))
+    for f in os.listdir(s):
+        if f.startswith("dovecot"):
+            shutil.copy2(os.path.join(s, f), d)
+    sh("chown", "-R", USER + ":", d)
+
+
 url = "imap://%s@localhost:2143/%sdel" % (USER, FOLDER)
 evens = [str(i) for i in range(2, n + 1, 2)]
 cmds = "".join("d %s\n" % " ".join(evens[i:i + 500]) for i in range(0, len(evens), 500)) + "q\n"
-# The first open of the new folder fills Dovecot's cache; the second is the
-# baseline.
-timed("mailx-rs", ["-N", "-f", url], b"x\n")
-t_open, _, _, _ = timed("mailx-rs", ["-N", "-f", url], b"x\n")
-t_del, rss, _, st = timed("mailx-rs", ["-N", "-f", url], cmds.encode())
+opens, dels = [], []
 print()
+for r in range(RUNS):
+    copy_folder(FOLDER, FOLDER + "del")
+    # The first open of the copy syncs Dovecot's index with it; the second
+    # is the baseline.
+    timed("mailx-rs", ["-N", "-f", url], b"x\n")
+    t_open, _, _, _ = timed("mailx-rs", ["-N", "-f", url], b"x\n")
+    t_del, rss, _, st = timed("mailx-rs", ["-N", "-f", url], cmds.encode())
+    left = len(os.listdir(os.path.join(HOME, "Maildir", "." + FOLDER + "del", "cur")))
+    print("mailx-rs delete run %d: open and exit %.2f s; open, delete every other message, "
+          "quit %.2f s; peak RSS %.0f MiB, status %d, %d messages left (load %.2f)"
+          % (r + 1, t_open, t_del, rss / 1024, st, left, os.getloadavg()[0]))
+    opens.append(t_open)
+    dels.append(t_del)
 print("mailx-rs: open and exit %.2f s; open, delete every other message, quit %.2f s "
-      "(so delete+quit %.2f s), peak RSS %.0f MiB, status %d" % (t_open, t_del, t_del - t_open, rss / 1024, st))
+      "(medians; so delete+quit %.2f s)" % (median(opens), median(dels),
+                                            median([d - o for d, o in zip(dels, opens)])))
 shutil.rmtree(os.path.join(HOME, "Maildir", "." + FOLDER + "del"), ignore_errors=True)
+
+
+# The same on Dovecot's mdbox format, where flags live in Dovecot's index
+# and an EXPUNGE only marks the message for a later `doveadm purge`, not in
+# file names: a private Dovecot instance (its own configuration, base_dir
+# and port 2144, STARTTLS with the rig's certificate, mail in a temporary
+# home), the folder copied in with `doveadm import`, stopped at the end.
+# The rig itself is not touched.
+def mdbox():
+    d = os.path.join(tmp, "mdbox")
+    run = os.path.join(d, "run")
+    home_t = os.path.join(d, "home")
+    for x in (run, os.path.join(d, "state"), home_t):
+        os.makedirs(x)
+    sh("chown", USER + ":", home_t)
+    os.chmod(tmp, 0o755)
+    conf = os.path.join(d, "dovecot.conf")
+    with open(conf, "w") as f:
+        f.write("""protocols = imap
+instance_name = mxbench-mdbox
+base_dir = %(d)s/run/
+state_dir = %(d)s/state/
+log_path = %(d)s/log
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = </etc/dovecot/mxtest-imap-tls/server.pem
+ssl_key = </etc/dovecot/mxtest-imap-tls/server.key
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%%u /etc/dovecot/mxtest-imap.passwd
+}
+userdb {
+  driver = static
+  args = uid=%(u)s gid=%(u)s home=%(d)s/home/%%u
+}
+mail_location = mdbox:~/mdbox
+namespace inbox {
+  inbox = yes
+  separator = .
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = 2144
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+""" % {"d": d, "u": USER})
+    sh("dovecot", "-c", conf)
+    pidfile = os.path.join(run, "master.pid")
+    for _ in range(100):
+        if os.path.exists(pidfile) and open(pidfile).read().strip():
+            break
+        time.sleep(0.05)
+    pid = int(open(pidfile).read())
+    try:
+        src = os.path.join(HOME, "Maildir", "." + FOLDER)
+        sh("doveadm", "-c", conf, "import", "-u", USER, "maildir:" + src, "", "all")
+        sh("doveadm", "-c", conf, "index", "-u", USER, "INBOX")
+        box = os.path.join(home_t, USER, "mdbox")
+        tpl = os.path.join(d, "template")
+        shutil.move(box, tpl)
+        url = "imap://%s@localhost:2144/INBOX" % USER
+        lists, afters, opens, dels = [], [], [], []
+        for r in range(RUNS):
+            # Storage files hard-linked (changed only by a purge), the
+            # index files copied.
+            shutil.copytree(tpl, box, copy_function=os.link)
+            for root, _, files in os.walk(box):
+                for f in files:
+                    if not (os.path.basename(root) == "storage" and f.startswith("m.")):
+                        p = os.path.join(root, f)
+                        os.unlink(p)
+                        shutil.copy2(os.path.join(tpl, os.path.relpath(p, box)), p)
+            sh("chown", "-R", USER + ":", box)
+            timed("mailx-rs", ["-N", "-f", url], b"x\n")
+            t_list, rss, _, _ = timed("mailx-rs", ["-H", "-f", url])
+            lists.append(t_list)
+            global URL
+            URL, saved = url, URL
+            afters.append(print_after_list("mailx-rs"))
+            URL = saved
+            t_open, _, _, _ = timed("mailx-rs", ["-N", "-f", url], b"x\n")
+            t_del, _, _, st = timed("mailx-rs", ["-N", "-f", url], cmds.encode())
+            opens.append(t_open)
+            dels.append(t_del)
+            left = subprocess.run(["doveadm", "-c", conf, "mailbox", "status", "-u", USER,
+                                   "messages", "INBOX"], capture_output=True, text=True)
+            print("mdbox run %d: -H %.2f s (RSS %.0f MiB); print last after the open %.3f s; "
+                  "open and exit %.2f s; open, delete every other message, quit %.2f s, "
+                  "status %d, left: %s (load %.2f)" % (
+                      r + 1, t_list, rss / 1024, afters[-1], t_open, t_del, st,
+                      left.stdout.strip(), os.getloadavg()[0]))
+            shutil.rmtree(box)
+        print("mailx-rs on mdbox (medians): -H %.2f s; print last after the open %.3f s; "
+              "delete+quit %.2f s" % (median(lists), median(afters),
+                                      median([x - o for x, o in zip(dels, opens)])))
+    finally:
+        os.kill(pid, 15)
+
+
+if os.environ.get("MDBOX"):
+    print()
+    mdbox()
 shutil.rmtree(tmp)

@@ -4,6 +4,8 @@
 # Needs the rig of scripts/dovecot-test-setup.sh running (user mximap,
 # imap://localhost:2143 with STARTTLS). Run as root from the repository root:
 #   bash bench/imap.sh [MESSAGES (default 100000)] [RUNS (default 5)]
+# With MDBOX=1, mailx-rs is also timed on an mdbox copy of the folder in a
+# private Dovecot instance (port 2144) that bench/imap.py starts and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}

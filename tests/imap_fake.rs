@@ -719,6 +719,28 @@ fn a_message_another_client_marked_deleted_is_not_expunged() {
     assert!(e.flags(1).is_some() && e.flags(3).is_none(), "{:?}", e.msgs);
 }
 
+#[test]
+fn without_uidplus_quit_sends_one_plain_expunge() {
+    let t = TempDir::new("imap-nouidplus");
+    let s = FakeImap::start(three(), false, Fault::NoUidplus);
+    let u = url(&s);
+    let r = run(&t, "127.0.0.1", &u, "", "d 1 3\nq\n");
+    let e = s.ended();
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    // No UID EXPUNGE and no search: EXPUNGE once, after one STORE.
+    assert!(e.commands("UID EXPUNGE").is_empty(), "{:?}", e.lines);
+    assert!(e.commands("UID SEARCH").is_empty(), "{:?}", e.lines);
+    assert_eq!(e.commands("EXPUNGE").len(), 1, "{:?}", e.lines);
+    let st = e.commands("UID STORE");
+    assert!(
+        st.len() == 1 && st[0].contains("UID STORE 1,3 +FLAGS.SILENT (\\Deleted)"),
+        "{:?}",
+        e.lines
+    );
+    assert_eq!(e.msgs.len(), 1, "{:?}", e.msgs);
+    assert_eq!(e.flags(2), Some(vec![]), "{:?}", e.msgs);
+}
+
 /// A token command that prints `first` the first time, then the good token.
 fn token_rc(t: &TempDir, mech: &str, first: &str) -> String {
     let once = t.join("once");

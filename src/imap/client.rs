@@ -185,6 +185,16 @@ fn sorted(v: &[u32]) -> Vec<u32> {
     v
 }
 
+/// True when the answer to UID SEARCH DELETED in a mailbox of `exists`
+/// messages whose highest UID is `max_uid` surely fits in a line we read
+/// ([`MAX_LINE`]): each UID counted with one digit more than `max_uid` has
+/// (messages that came since have higher UIDs) and a space, and room left
+/// for a quarter as many again.
+pub(crate) fn search_fits(exists: usize, max_uid: u32) -> bool {
+    let per = max_uid.checked_ilog10().unwrap_or(0) as usize + 3;
+    exists.saturating_add(exists / 4).saturating_mul(per) < MAX_LINE - 64
+}
+
 /// UIDs as an IMAP sequence set of ranges (`1:3,7,9:10`).
 pub(crate) fn uid_set(uids: &[u32]) -> String {
     let mut v = uids.to_vec();
@@ -422,19 +432,24 @@ impl Client {
     }
 
     /// The summary of messages `range` (a UID set such as `1:*`): one
-    /// UID FETCH, every answer handled as it arrives.
-    pub(crate) fn fetch_summaries(&mut self, range: &str) -> io::Result<Vec<Summary>> {
+    /// UID FETCH, each message handed to `each` as its answer arrives (so
+    /// that it is stored compactly at once; in the server's order, which
+    /// may repeat a message).
+    pub(crate) fn fetch_summaries(
+        &mut self,
+        range: &str,
+        each: &mut dyn FnMut(Summary),
+    ) -> io::Result<()> {
         let cmd = format!(
             "UID FETCH {range} (UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS ({SUMMARY_FIELDS})])"
         );
-        let mut out = Vec::new();
         self.conn.run(cmd.as_bytes(), &mut |r| {
-            out.extend(summary_of(r));
+            if let Some(s) = summary_of(r) {
+                each(s);
+            }
             Ok(())
         })?;
-        out.sort_by_key(|s| s.uid);
-        out.dedup_by_key(|s| s.uid);
-        Ok(out)
+        Ok(())
     }
 
     /// The whole message `uid`, without setting \Seen: in memory (CRLF
@@ -528,12 +543,13 @@ impl Client {
     /// every client without UIDPLUS does).
     ///
     /// With UIDPLUS, when the messages marked \Deleted are exactly `uids`
-    /// (UID SEARCH DELETED, asked only where its answer fits in a line),
+    /// (UID SEARCH DELETED, asked only where its answer fits in a line:
+    /// see [`search_fits`]; `exists` messages, the highest UID `max_uid`),
     /// one EXPUNGE does it: each UID EXPUNGE makes some servers (Dovecot
     /// on Maildir) go through the whole folder again.
-    pub(crate) fn expunge(&mut self, uids: &[u32], exists: usize) -> io::Result<()> {
+    pub(crate) fn expunge(&mut self, uids: &[u32], exists: usize, max_uid: u32) -> io::Result<()> {
         let plain = !self.has("UIDPLUS")
-            || (exists.saturating_mul(11) < MAX_LINE && self.deleted()? == sorted(uids));
+            || (search_fits(exists, max_uid) && self.deleted()? == sorted(uids));
         if plain {
             self.conn.run(b"EXPUNGE", &mut |_| Ok(()))?;
             return Ok(());
@@ -673,6 +689,27 @@ mod tests {
         assert!(sets.len() > 1 && sets.iter().all(|s| s.len() <= MAX_SET));
         assert_eq!(sets.join(","), uid_set(&every_other));
         assert_eq!(quoted("a\"b\\c").unwrap(), "\"a\\\"b\\\\c\"");
+        // 100,000 messages (UIDs up to 6 digits) are searched; a million,
+        // or 100,000 with 10-digit UIDs, are not.
+        assert!(search_fits(100_000, 100_000) && search_fits(100_000, 999_999));
+        assert!(search_fits(0, 0) && search_fits(3, 3));
+        assert!(!search_fits(1_000_000, 1_000_000));
+        assert!(!search_fits(100_000, 4_000_000_000));
+        assert!(!search_fits(usize::MAX, u32::MAX));
+        // What is searched fits even with a quarter more, one digit longer.
+        for (n, max) in [
+            (100_000usize, 999_999u32),
+            (50_000, 9_999_999),
+            (1, u32::MAX),
+        ] {
+            if search_fits(n, max) {
+                let line = format!(
+                    "* SEARCH{}\r\n",
+                    format!(" {}", u64::from(max) * 10).repeat(n + n / 4)
+                );
+                assert!(line.len() < MAX_LINE, "{n} {max}");
+            }
+        }
         assert!(quoted("a\r\nb").is_err());
         assert_eq!(mailbox_arg("Entwürfe").unwrap(), "\"Entw&APw-rfe\"");
         assert_eq!(mailbox_arg("a&b").unwrap(), "\"a&-b\"");

@@ -83,17 +83,27 @@ impl AsRef<[u8]> for Shared {
     }
 }
 
-/// One message of the mailbox.
+/// One message of the mailbox: kept small, since a folder may hold
+/// hundreds of thousands (one allocation, of the summary's header fields;
+/// the envelope line is made from them when asked for).
 struct Msg {
     uid: u32,
     flags: MsgFlags,
     /// The flags as the server had them (READ, ANSWERED, FLAGGED).
     server: MsgFlags,
     size: u64,
-    envelope: Vec<u8>,
+    /// INTERNALDATE, seconds since the epoch.
+    date: u64,
     /// The summary's header fields, each line ending in LF, no empty line.
-    header: Vec<u8>,
-    replaced: Option<Vec<u8>>,
+    header: Box<[u8]>,
+    replaced: Option<Box<[u8]>>,
+}
+
+impl Msg {
+    /// The made-up envelope line: `Return-Path:` and INTERNALDATE.
+    fn envelope(&self) -> Vec<u8> {
+        envelope_line(return_path(&self.header).as_deref(), self.date)
+    }
 }
 
 /// The flags read mode keeps in sync with the server's.
@@ -190,7 +200,7 @@ pub(crate) fn internal_date(s: &str) -> u64 {
 /// fuzz target).
 pub(crate) fn summary_entry(s: Summary) -> (Vec<u8>, Vec<u8>) {
     let m = msg_from(s);
-    (m.envelope, m.header)
+    (m.envelope(), m.header.to_vec())
 }
 
 fn msg_from(s: Summary) -> Msg {
@@ -219,38 +229,59 @@ fn msg_from(s: Summary) -> Msg {
         server: flags & (MsgFlags::READ | MsgFlags::ANSWERED | MsgFlags::FLAGGED),
         flags,
         size: s.size,
-        envelope: envelope_line(
-            return_path(&header).as_deref(),
-            internal_date(&s.internal_date),
-        ),
-        header,
+        date: internal_date(&s.internal_date),
+        header: header.into_boxed_slice(),
         replaced: None,
     }
 }
 
+/// The messages of `range` with a UID above `after`, in UID order, each
+/// stored as it arrives (`expect`: how many there should be).
+fn fetch_msgs(c: &mut Client, range: &str, expect: usize, after: u32) -> io::Result<Vec<Msg>> {
+    // EXISTS is the server's word: a reservation, bounded.
+    let mut msgs = Vec::with_capacity(expect.min(1 << 20));
+    c.fetch_summaries(range, &mut |s| {
+        if s.uid > after {
+            msgs.push(msg_from(s));
+        }
+    })?;
+    if !msgs.is_sorted_by_key(|m| m.uid) {
+        msgs.sort_by_key(|m| m.uid);
+    }
+    msgs.dedup_by_key(|m| m.uid);
+    msgs.shrink_to_fit();
+    Ok(msgs)
+}
+
 impl ImapFolder {
-    /// A folder over a logged-in client with `mailbox` selected.
-    pub(crate) fn new(
+    /// A folder over a logged-in client with `mailbox` selected, which
+    /// SELECT said holds `exists` messages: fetches their summaries.
+    pub(crate) fn open(
         name: String,
         account: ImapUrl,
-        client: Client,
-        sums: Vec<Summary>,
+        mut client: Client,
+        exists: u32,
         readonly: bool,
         poll_every: Duration,
-    ) -> Self {
+    ) -> io::Result<Self> {
+        let msgs = if exists == 0 {
+            Vec::new()
+        } else {
+            fetch_msgs(&mut client, "1:*", exists as usize, 0)?
+        };
         let news = client.mailbox_news();
-        ImapFolder {
+        Ok(ImapFolder {
             name: PathBuf::from(name),
             account,
             client: Mutex::new(client),
-            msgs: sums.into_iter().map(msg_from).collect(),
+            msgs,
             bodies: Mutex::new(Bodies::default()),
             spool: Spool::new(),
             readonly,
             poll_every,
             polled: Instant::now(),
             news,
-        }
+        })
     }
 
     fn client(&self) -> MutexGuard<'_, Client> {
@@ -374,7 +405,8 @@ impl ImapFolder {
         }
         if !deleted.is_empty() {
             c.store(&deleted, "+FLAGS.SILENT (\\Deleted)")?;
-            if let Err(e) = c.expunge(&deleted, self.msgs.len()) {
+            let max_uid = self.msgs.iter().map(|m| m.uid).max().unwrap_or(0);
+            if let Err(e) = c.expunge(&deleted, self.msgs.len(), max_uid) {
                 // Leave nothing marked that was not removed.
                 let _ = c.store(&deleted, "-FLAGS.SILENT (\\Deleted)");
                 let nums: Vec<String> = self
@@ -443,10 +475,10 @@ impl Folder for ImapFolder {
             Some(r) => r.len() as u64,
             None => self.body(i).map_or(m.size, |b| b.len()),
         };
-        m.envelope.len() as u64 + body + 1
+        m.envelope().len() as u64 + body + 1
     }
     fn envelope(&self, i: usize) -> io::Result<FromLine> {
-        let env = &self.msgs[i].envelope;
+        let env = self.msgs[i].envelope();
         let line = &env[..env.len() - 1];
         let ((s, e), (ds, de)) = parse_from_line(line).unwrap_or(((5, 5), (5, 5)));
         Ok(FromLine {
@@ -456,7 +488,7 @@ impl Folder for ImapFolder {
     }
     fn header_block(&self, i: usize) -> io::Result<Vec<u8>> {
         let m = &self.msgs[i];
-        let mut out = m.envelope.clone();
+        let mut out = m.envelope();
         let head = |b: &[u8]| {
             let end = memchr::memmem::find(b, b"\n\n").map_or(b.len(), |p| p + 1);
             let end = if b.starts_with(b"\n") { 0 } else { end };
@@ -466,14 +498,14 @@ impl Folder for ImapFolder {
             (Some(r), _) => head(r),
             (None, Some(Body::Mem(b))) => head(&b),
             (None, Some(Body::Spooled(r))) => self.spool.header(r, MAX_HEADER)?,
-            (None, None) => m.header.clone(),
+            (None, None) => m.header.to_vec(),
         };
         out.extend_from_slice(&h);
         Ok(out)
     }
     fn open_message(&self, i: usize) -> io::Result<Box<dyn BufRead + '_>> {
         let m = &self.msgs[i];
-        let env = Cursor::new(&m.envelope[..]);
+        let env = Cursor::new(m.envelope());
         let end = Cursor::new(&b"\n"[..]);
         if let Some(r) = &m.replaced {
             return Ok(Box::new(env.chain(Cursor::new(&r[..])).chain(end)));
@@ -492,7 +524,7 @@ impl Folder for ImapFolder {
         if body.ends_with(b"\n\n") {
             body.pop();
         }
-        m.replaced = Some(body);
+        m.replaced = Some(body.into_boxed_slice());
         m.flags.insert(MsgFlags::MODIFY);
     }
     fn incorporate(
@@ -506,7 +538,7 @@ impl Folder for ImapFolder {
             util::note_write_failure();
             LockedOpenError::Io(io::Error::new(e.kind(), format!("{name}: {e}")))
         };
-        let sums = {
+        let new = {
             let mut c = self.client.lock().unwrap_or_else(|e| e.into_inner());
             c.noop().map_err(wrap)?;
             self.polled = Instant::now();
@@ -516,14 +548,8 @@ impl Folder for ImapFolder {
                 return Ok(0);
             }
             self.news = news;
-            c.fetch_summaries(&format!("{}:*", last + 1))
-                .map_err(wrap)?
+            fetch_msgs(&mut c, &format!("{}:*", last + 1), 0, last).map_err(wrap)?
         };
-        let new: Vec<Msg> = sums
-            .into_iter()
-            .filter(|s| s.uid > last)
-            .map(msg_from)
-            .collect();
         let n = new.len();
         self.msgs.extend(new);
         Ok(n)
@@ -560,6 +586,12 @@ mod tests {
     }
 
     #[test]
+    fn a_message_record_stays_small() {
+        // 100,000 of them are in memory at once (the RSS target).
+        assert!(size_of::<Msg>() <= 56);
+    }
+
+    #[test]
     fn server_flags() {
         let s = Summary {
             uid: 4,
@@ -571,7 +603,7 @@ mod tests {
         let m = msg_from(s);
         assert!(m.flags.contains(MsgFlags::READ | MsgFlags::FLAGGED));
         assert!(!m.flags.contains(MsgFlags::NEW));
-        assert_eq!(m.header, b"Return-Path: <a@b>\nSubject: x\n");
-        assert!(m.envelope.starts_with(b"From a@b "));
+        assert_eq!(&m.header[..], b"Return-Path: <a@b>\nSubject: x\n");
+        assert!(m.envelope().starts_with(b"From a@b "));
     }
 }

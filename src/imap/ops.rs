@@ -99,11 +99,6 @@ mod on {
     fn open_inner(s: &Session, url: &ImapUrl) -> io::Result<Box<dyn Folder>> {
         let mut c = connect(s, url)?;
         let sel = c.select(&url.mailbox, false)?;
-        let sums = if sel.exists == 0 {
-            Vec::new()
-        } else {
-            c.fetch_summaries("1:*")?
-        };
         // autoinc asks the server at most this often (unless it has
         // already told of new mail).
         let poll_every = s
@@ -112,14 +107,14 @@ mod on {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .and_then(|v| Duration::try_from_secs_f64(v).ok())
             .unwrap_or(Duration::from_secs(5));
-        Ok(Box::new(ImapFolder::new(
+        Ok(Box::new(ImapFolder::open(
             url.display(),
             url.clone(),
             c,
-            sums,
+            sel.exists,
             sel.readonly,
             poll_every,
-        )))
+        )?))
     }
 
     /// The folders on the server of `url`.

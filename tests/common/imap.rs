@@ -58,6 +58,8 @@ pub enum Fault {
     /// Not a fault: a new message arrives while message text is fetched,
     /// and the server says so (`* N EXISTS`) before the fetch's OK.
     NewMailAtFetch,
+    /// Not a fault: the server does not offer UIDPLUS (no UID EXPUNGE).
+    NoUidplus,
 }
 
 /// The size of the message of [`Fault::GiantLiteral`]: 2 GiB.
@@ -362,10 +364,11 @@ impl<S: Read + Write> W<'_, S> {
 fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault) -> Ended {
     let mut r = BufReader::new(s);
     let mut lines = Vec::new();
-    let caps = if starttls {
-        "IMAP4rev1 STARTTLS AUTH=PLAIN UIDPLUS"
-    } else {
-        "IMAP4rev1 AUTH=PLAIN UIDPLUS"
+    let caps = match (starttls, fault == Fault::NoUidplus) {
+        (true, false) => "IMAP4rev1 STARTTLS AUTH=PLAIN UIDPLUS",
+        (false, false) => "IMAP4rev1 AUTH=PLAIN UIDPLUS",
+        (true, true) => "IMAP4rev1 STARTTLS AUTH=PLAIN",
+        (false, true) => "IMAP4rev1 AUTH=PLAIN",
     };
     if fault == Fault::BadGreeting {
         let _ = W(&mut r).write_all(b"220 smtp.example.test ESMTP\r\n");
@@ -627,6 +630,8 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
                 .map(|m| m.uid.to_string())
                 .collect();
             out.extend(format!("* SEARCH {}\r\n{tag} OK searched\r\n", found.join(" ")).bytes());
+        } else if up.starts_with("UID EXPUNGE") && fault == Fault::NoUidplus {
+            out.extend(format!("{tag} BAD no UIDPLUS here\r\n").bytes());
         } else if up.starts_with("UID EXPUNGE") || up.starts_with("EXPUNGE") {
             let set = rest.split(' ').nth(2).unwrap_or("1:*").to_string();
             let gone = |m: &Msg| {
