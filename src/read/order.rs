@@ -182,25 +182,22 @@ fn scan<K: Send>(
             })
             .collect()
     };
-    if n < 512 {
-        return one(0..n);
-    }
-    let mid = n / 2;
-    std::thread::scope(|sc| {
-        let back = std::thread::Builder::new().spawn_scoped(sc, || one(mid..n));
-        let mut front = one(0..mid);
-        match back.ok().and_then(|h| h.join().ok()) {
-            Some(b) => front.extend(b),
-            None => front.extend(one(mid..n)),
-        }
-        front
-    })
+    in_two(n, one, Vec::extend)
 }
 
 /// Every message's thread links, by two threads.
 fn ref_table(mb: &dyn Folder) -> RefTable {
-    let n = mb.len();
     let one = |r: std::ops::Range<usize>| -> RefTable { r.map(|i| thread_refs(mb, i)).collect() };
+    in_two(mb.len(), one, RefTable::append)
+}
+
+/// `one(0..n)`, worked out in two halves by two threads (one when `n` is
+/// small, or when a thread cannot be started) and joined in order.
+fn in_two<T: Send>(
+    n: usize,
+    one: impl Fn(std::ops::Range<usize>) -> T + Sync,
+    join: impl Fn(&mut T, T),
+) -> T {
     if n < 512 {
         return one(0..n);
     }
@@ -208,10 +205,11 @@ fn ref_table(mb: &dyn Folder) -> RefTable {
     std::thread::scope(|sc| {
         let back = std::thread::Builder::new().spawn_scoped(sc, || one(mid..n));
         let mut front = one(0..mid);
-        match back.ok().and_then(|h| h.join().ok()) {
-            Some(b) => front.append(b),
-            None => front.append(one(mid..n)),
-        }
+        let back = back
+            .ok()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_else(|| one(mid..n));
+        join(&mut front, back);
         front
     })
 }
