@@ -164,6 +164,41 @@ fn spawn(t: &TempDir, args: &[&str]) -> Child {
         .unwrap()
 }
 
+/// A session on `args` that is sent `first`, waits until its output shows
+/// `ready`, lets `meanwhile` change the server, is then sent `rest` and
+/// must succeed: what it printed after `ready`.
+fn while_open(
+    t: &TempDir,
+    args: &[&str],
+    first: &str,
+    ready: &str,
+    meanwhile: impl FnOnce(),
+    rest: &str,
+) -> String {
+    let mut c = spawn(t, args);
+    let mut stdin = c.stdin.take().unwrap();
+    let mut stdout = c.stdout.take().unwrap();
+    stdin.write_all(first.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut b = [0u8; 256];
+    while !String::from_utf8_lossy(&got).contains(ready) {
+        let n = stdout.read(&mut b).unwrap();
+        assert!(n > 0, "mailx ended: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&b[..n]);
+    }
+    meanwhile();
+    stdin.write_all(rest.as_bytes()).unwrap();
+    drop(stdin);
+    let mut out = String::new();
+    stdout.read_to_string(&mut out).unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
 /// Runs mailx with `args` and `stdin`: (exit code, stdout, stderr).
 fn mailx(t: &TempDir, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut c = spawn(t, args);
@@ -297,28 +332,16 @@ fn inc_shows_a_message_another_client_added() {
     let f = Folder::new("inc", 2);
     let t = TempDir::new("dovecot-inc");
     home(&t, DOVECOT_PASS);
-    let mut c = spawn(&t, &["-N", "-f", &f.imap()]);
-    let mut stdin = c.stdin.take().unwrap();
-    let mut stdout = c.stdout.take().unwrap();
     // The folder is open once the first command's answer is there.
-    stdin.write_all(b"=\n").unwrap();
-    let mut got = Vec::new();
-    let mut b = [0u8; 256];
-    while !String::from_utf8_lossy(&got).contains('2') {
-        let n = stdout.read(&mut b).unwrap();
-        assert!(n > 0, "mailx ended: {}", String::from_utf8_lossy(&got));
-        got.extend_from_slice(&b[..n]);
-    }
-    checker(&["add", &f.0, "late arrival"]);
-    stdin.write_all(b"inc\np 3\nx\n").unwrap();
-    drop(stdin);
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let o = c.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{rest}{}",
-        String::from_utf8_lossy(&o.stderr)
+    let rest = while_open(
+        &t,
+        &["-N", "-f", &f.imap()],
+        "=\n",
+        "2",
+        || {
+            checker(&["add", &f.0, "late arrival"]);
+        },
+        "inc\np 3\nx\n",
     );
     assert!(rest.contains(": 3 messages"), "{rest}");
     assert!(rest.contains("body line of late arrival"), "{rest}");
@@ -373,18 +396,29 @@ fn inc_shows_mail_postfix_delivered_while_the_inbox_was_open() {
     home(&t, DOVECOT_PASS);
     let tag = format!("mxt-postfix-{}", std::process::id());
     let url = format!("imap://{DOVECOT_USER}@localhost:{DOVECOT_IMAP_PORT}/INBOX");
-    let mut c = spawn(&t, &["-N", "-f", &url]);
-    let mut stdin = c.stdin.take().unwrap();
-    let mut stdout = c.stdout.take().unwrap();
-    stdin.write_all(b"echo opened\n").unwrap();
-    let mut got = Vec::new();
-    let mut b = [0u8; 256];
-    while !String::from_utf8_lossy(&got).contains("opened") {
-        let n = stdout.read(&mut b).unwrap();
-        assert!(n > 0, "mailx ended: {}", String::from_utf8_lossy(&got));
-        got.extend_from_slice(&b[..n]);
-    }
-    // Postfix delivers into the rig user's Maildir (its ~/.forward).
+    let deliver = || {
+        // Postfix delivers into the rig user's Maildir (its ~/.forward).
+        deliver_through_postfix(&tag);
+    };
+    let rest = while_open(
+        &t,
+        &["-N", "-f", &url],
+        "echo opened\n",
+        "opened",
+        deliver,
+        &format!("inc\nf /{tag}\np /{tag}\nx\n"),
+    );
+    assert!(rest.contains(&format!("body of {tag}")), "{rest}");
+    assert_eq!(
+        rest.matches(&format!("Subject: {tag}")).count(),
+        1,
+        "{rest}"
+    );
+}
+
+/// Sends a message with subject `tag` to the rig user through Postfix and
+/// waits (up to 60 s) until an independent client sees it in INBOX.
+fn deliver_through_postfix(tag: &str) {
     let mut sm = Command::new("/usr/sbin/sendmail")
         .args(["-i", &format!("{DOVECOT_USER}@localhost")])
         .stdin(Stdio::piped())
@@ -398,31 +432,13 @@ fn inc_shows_mail_postfix_delivered_while_the_inbox_was_open() {
     assert!(sm.wait().unwrap().success());
     // Wait (up to 60 s) until the independent client sees it in INBOX.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !checker(&["state", "INBOX"]).contains(&tag) {
+    while !checker(&["state", "INBOX"]).contains(tag) {
         assert!(
             std::time::Instant::now() < deadline,
             "Postfix did not deliver {tag}"
         );
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
-    stdin
-        .write_all(format!("inc\nf /{tag}\np /{tag}\nx\n").as_bytes())
-        .unwrap();
-    drop(stdin);
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let o = c.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{rest}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(rest.contains(&format!("body of {tag}")), "{rest}");
-    assert_eq!(
-        rest.matches(&format!("Subject: {tag}")).count(),
-        1,
-        "{rest}"
-    );
 }
 
 #[test]
@@ -534,29 +550,17 @@ fn autoinc_tells_of_a_message_another_client_added() {
     let mut rc = std::fs::read_to_string(t.join("rc")).unwrap();
     rc.push_str("set autoinc imap-newmail-interval=0\n");
     std::fs::write(t.join("rc"), rc).unwrap();
-    let mut c = spawn(&t, &["-N", "-I", "-f", &f.imap()]);
-    let mut stdin = c.stdin.take().unwrap();
-    let mut stdout = c.stdout.take().unwrap();
-    stdin.write_all(b"echo opened\n").unwrap();
-    let mut got = Vec::new();
-    let mut b = [0u8; 256];
-    while !String::from_utf8_lossy(&got).contains("opened") {
-        let n = stdout.read(&mut b).unwrap();
-        assert!(n > 0, "mailx ended: {}", String::from_utf8_lossy(&got));
-        got.extend_from_slice(&b[..n]);
-    }
-    checker(&["add", &f.0, "late arrival"]);
     // A later prompt's NOOP finds it (the prompt after `echo opened` may
     // have asked before the message was there).
-    stdin.write_all(b"echo next\nh\np 3\nx\n").unwrap();
-    drop(stdin);
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let o = c.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{rest}{}",
-        String::from_utf8_lossy(&o.stderr)
+    let rest = while_open(
+        &t,
+        &["-N", "-I", "-f", &f.imap()],
+        "echo opened\n",
+        "opened",
+        || {
+            checker(&["add", &f.0, "late arrival"]);
+        },
+        "echo next\nh\np 3\nx\n",
     );
     assert_eq!(rest.matches("New mail has arrived.").count(), 1, "{rest}");
     let notice = rest.find("New mail has arrived.").unwrap();
