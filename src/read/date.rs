@@ -72,7 +72,8 @@ pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
     while flat.contains(" :") || flat.contains(": ") {
         flat = flat.replace(" :", ":").replace(": ", ":");
     }
-    let mut t = flat.split(' ').filter(|w| !w.is_empty()).peekable();
+    // Every blank became a space above: split at runs of them.
+    let mut t = flat.split_ascii_whitespace().peekable();
     if t.peek()
         .is_some_and(|w| w.bytes().all(|b| b.is_ascii_alphabetic()))
     {

@@ -204,7 +204,7 @@ impl CachedHeaders {
     /// path `a!b!c` is shortened to its last two parts.
     pub fn nameof(&self, reptype: u8) -> String {
         let cp = names::skin(&self.name1(reptype));
-        if reptype != 0 || cp.matches('!').count() < 2 {
+        if reptype != 0 || cp.bytes().filter(|&b| b == b'!').count() < 2 {
             return cp;
         }
         let b = cp.as_bytes();

@@ -20,18 +20,20 @@
 use super::order::{Order, marks_in, tree_marks};
 use super::{CachedHeaders, ReadState, headline};
 use crate::mailbox::{Folder, MsgFlags};
+use crate::mimeview::{Term, decode_words, term, to_terminal};
 use crate::session::Session;
 use crate::term::signals::take_interrupt;
 use crate::term::text::{char_width, safe_text};
 use crate::{locale, names, outln, output};
+use std::borrow::Cow;
 
 /// RFC 2047 decoding of a header value shown in the summary
 /// (`mimeview::decode_words`) when the terminal charset can show the
 /// result; in the C locale the value is unchanged (bsd-mailx shows encoded
 /// words raw). Returns the bytes to give to [`safe_text`].
-pub(crate) fn decode_header(raw: &[u8]) -> Vec<u8> {
-    use crate::mimeview::{Term, decode_words, term, to_terminal};
-    match term() {
+/// `t` is the terminal charset (`mimeview::term`, asked once per listing).
+fn decode_header(raw: &[u8], t: Term) -> Vec<u8> {
+    match t {
         Term::Raw => raw.to_vec(),
         Term::Utf8 => decode_words(raw).into_bytes(),
         // safe_text vis-encodes 8-bit bytes outside UTF-8 locales: show
@@ -40,6 +42,47 @@ pub(crate) fn decode_header(raw: &[u8]) -> Vec<u8> {
             .into_iter()
             .map(|c| if c.is_ascii() { c } else { b'?' })
             .collect(),
+    }
+}
+
+/// What the summary shows of a sender or subject: `safe_text` of
+/// [`decode_header`]. Printable ASCII without an encoded word (most
+/// headers) is shown as it is in the C and UTF-8 locales: borrowed then.
+fn shown(raw: &[u8], t: Term, utf8: bool) -> Cow<'_, str> {
+    if matches!(t, Term::Raw | Term::Utf8)
+        && raw.iter().all(|&c| (0x20..0x7f).contains(&c) || c == b'\t')
+        && !raw.windows(2).any(|w| w == b"=?")
+        && let Ok(text) = std::str::from_utf8(raw)
+    {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(safe_text(&decode_header(raw, t), utf8))
+}
+
+/// Appends `n` right-aligned in `w` columns (`{n:w}`), or left-aligned
+/// (`{n:<w}`), without the formatting machinery.
+fn push_num(out: &mut String, n: u64, w: usize, left: bool) {
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    let mut v = n;
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - k;
+    let pad = w.saturating_sub(len);
+    if !left {
+        out.extend(std::iter::repeat_n(' ', pad));
+    }
+    for &d in &digits[k..] {
+        out.push(char::from(d));
+    }
+    if left {
+        out.extend(std::iter::repeat_n(' ', pad));
     }
 }
 
@@ -100,6 +143,8 @@ fn from_me(s: &Session, from: &str) -> bool {
 /// session once (so lines can be made in another thread).
 pub(crate) struct LineCtx {
     utf8: bool,
+    /// What the terminal's charset can show (`mimeview::term`).
+    term: Term,
     showname: bool,
     showto: bool,
     show_rcpt: bool,
@@ -112,6 +157,7 @@ impl LineCtx {
     pub fn new(s: &Session, st: &ReadState) -> LineCtx {
         LineCtx {
             utf8: locale::is_utf8(),
+            term: term(),
             showname: s.is_set("showname"),
             showto: s.is_set("showto"),
             show_rcpt: s.is_set("show-rcpt"),
@@ -137,7 +183,9 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
         CachedHeaders::read_summary(&*st.mb, mesg - 1)
     };
     let marks = tree_marks(st, mesg);
-    format_line(
+    let mut line = String::new();
+    push_line(
+        &mut line,
         &ctx,
         &*st.mb,
         &st.order,
@@ -145,7 +193,8 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
         &marks,
         h.as_ref(),
         &|from| from_me(s, from),
-    )
+    );
+    line
 }
 
 /// The summary line of message `mesg` of `mb` from its header block `h`
@@ -154,7 +203,10 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
 /// only with `showto` or `show-rcpt`. Reads only the fields of
 /// `mailbox::kept::SUMMARY_FIELDS` and the envelope, plus `To` with
 /// `showto` or `show-rcpt` (then `h` is the whole header block).
-fn format_line(
+/// Appended to `line` (one buffer for many lines).
+#[allow(clippy::too_many_arguments)]
+fn push_line(
+    line: &mut String,
     ctx: &LineCtx,
     mb: &dyn Folder,
     order: &Order,
@@ -162,11 +214,12 @@ fn format_line(
     marks: &str,
     h: Option<&CachedHeaders>,
     from_me: &dyn Fn(&str) -> bool,
-) -> String {
+) {
     let i = mesg - 1;
     let f = mb.flags(i);
     let utf8 = ctx.utf8;
     let subj = h.and_then(|h| h.subject_raw()).unwrap_or_default();
+    let start = line.len();
     let curind = if ctx.dot == i { '>' } else { ' ' };
     let mut dispc = ' ';
     if f.contains(MsgFlags::SAVED) {
@@ -194,12 +247,10 @@ fn format_line(
     }
     // With `showname` the display name stands for the sender, also in the
     // "is it from me" test (Debian patch 11).
-    let mut from = h.map(|h| h.nameof(0)).unwrap_or_default();
-    let mut from_bytes = from.clone().into_bytes();
+    let mut from_bytes = h.map(|h| h.nameof(0)).unwrap_or_default().into_bytes();
     if ctx.showname
         && let Some(n) = h.and_then(display_name)
     {
-        from = String::from_utf8_lossy(&n).into_owned();
         from_bytes = n;
     }
     // The To: field and the "from me" test matter only with `showto` or
@@ -212,7 +263,7 @@ fn format_line(
         None
     };
     let show_to = to.is_some()
-        && if from_me(&from) {
+        && if from_me(&String::from_utf8_lossy(&from_bytes)) {
             ctx.showto
         } else {
             ctx.show_rcpt
@@ -221,29 +272,31 @@ fn format_line(
         (Some(t), true) => (t.into_bytes(), true),
         _ => (from_bytes, false),
     };
-    let visname = safe_text(&decode_header(&name), utf8);
-    let vissub = safe_text(&decode_header(&subj), utf8);
+    let visname = shown(&name, ctx.term, utf8);
+    let vissub = shown(&subj, ctx.term, utf8);
     let date = safe_text(h.map(|h| h.envelope_date()).unwrap_or_default(), utf8);
-    let mut line = String::with_capacity(64 + vissub.len());
+    line.reserve(64 + vissub.len());
     line.push(curind);
     line.push(dispc);
-    use std::fmt::Write as _;
-    let _ = write!(line, "{mesg:3}");
+    push_num(line, mesg as u64, 3, false);
     if is_to {
         line.push_str(" TO ");
-        push_field(&mut line, &visname, 14, true, utf8);
+        push_field(line, &visname, 14, true, utf8);
     } else {
         line.push(' ');
-        push_field(&mut line, &visname, 17, true, utf8);
+        push_field(line, &visname, 17, true, utf8);
     }
     line.push_str("  ");
-    push_field(&mut line, &date, 16, false, utf8);
-    let _ = write!(line, " {:4}/{:<5} ", mb.lines(i), mb.size(i));
+    push_field(line, &date, 16, false, utf8);
+    line.push(' ');
+    push_num(line, mb.lines(i), 4, false);
+    line.push('/');
+    push_num(line, mb.size(i), 5, true);
+    line.push(' ');
     line.push_str(marks);
     line.push_str(&vissub);
-    let n = cut_to(&line, ctx.width, utf8).0.len();
-    line.truncate(n);
-    line
+    let n = cut_to(&line[start..], ctx.width, utf8).0.len();
+    line.truncate(start + n);
 }
 
 /// `showname`: the display-name part of the From: field (Debian patch 11):
@@ -307,15 +360,9 @@ pub(crate) fn print_lines(
             // `showto` or `show-rcpt`, see above).
             let h = CachedHeaders::read_summary(mb, m - 1);
             let marks = marks_in(order, mb, m, ctx.utf8);
-            text.push_str(&format_line(
-                &ctx,
-                mb,
-                order,
-                m,
-                &marks,
-                h.as_ref(),
-                &|_| false,
-            ));
+            push_line(&mut text, &ctx, mb, order, m, &marks, h.as_ref(), &|_| {
+                false
+            });
             text.push('\n');
         }
         text
