@@ -69,7 +69,7 @@ pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
     if depth > 0 {
         return None;
     }
-    while flat.contains(" :") || flat.contains(": ") {
+    while flat.as_bytes().windows(2).any(|w| w == b" :" || w == b": ") {
         flat = flat.replace(" :", ":").replace(": ", ":");
     }
     // Every blank became a space above: split at runs of them.
@@ -155,11 +155,11 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 /// A time of day `hh:mm[:ss]` (a leap second allowed) as hour, minute,
 /// second.
 fn clock(w: &str) -> Option<(u32, u32, u32)> {
-    let mut hms = w.split(':');
-    let hour: u32 = digits(hms.next()?, 1, 2)?;
-    let min: u32 = digits(hms.next()?, 1, 2)?;
+    let mut hms = w.as_bytes().split(|&b| b == b':');
+    let hour: u32 = digit_bytes(hms.next()?, 1, 2)?;
+    let min: u32 = digit_bytes(hms.next()?, 1, 2)?;
     let sec: u32 = match hms.next() {
-        Some(x) => digits(x, 1, 2)?,
+        Some(x) => digit_bytes(x, 1, 2)?,
         None => 0,
     };
     if hms.next().is_some() || hour > 23 || min > 59 || sec > 60 {
@@ -170,10 +170,15 @@ fn clock(w: &str) -> Option<(u32, u32, u32)> {
 
 /// A number of `min..=max` ASCII digits.
 fn digits(w: &str, min: usize, max: usize) -> Option<u32> {
-    if w.len() < min || w.len() > max || !w.bytes().all(|b| b.is_ascii_digit()) {
+    digit_bytes(w.as_bytes(), min, max)
+}
+
+/// [`digits`] of bytes (`max` is at most 9: no overflow).
+fn digit_bytes(w: &[u8], min: usize, max: usize) -> Option<u32> {
+    if w.len() < min || w.len() > max || !w.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    w.parse().ok()
+    Some(w.iter().fold(0, |n, &b| n * 10 + u32::from(b - b'0')))
 }
 
 /// `Jan`..`Dec` (any case; a longer name is accepted by its first three
@@ -185,8 +190,14 @@ fn month(w: &str) -> Option<u32> {
     if w.len() < 3 || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
+    let b = w.as_bytes();
+    let k = [
+        b[0].to_ascii_lowercase(),
+        b[1].to_ascii_lowercase(),
+        b[2].to_ascii_lowercase(),
+    ];
     M.iter()
-        .position(|m| m.eq_ignore_ascii_case(&w[..3]))
+        .position(|m| m.as_bytes() == k)
         .map(|i| i as u32 + 1)
 }
 

@@ -296,7 +296,7 @@ pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
         ),
         SortKey::Subject => (
             stable_by(&scan(mb, Need::Summary, &|_, h| {
-                h.and_then(|h| h.subject_raw())
+                h.and_then(|h| h.subject_cow())
                     .map(|s| subject_key(&s))
                     .unwrap_or_default()
             })),

@@ -51,12 +51,22 @@ fn decode_header(raw: &[u8], t: Term) -> Vec<u8> {
 fn shown(raw: &[u8], t: Term, utf8: bool) -> Cow<'_, str> {
     if matches!(t, Term::Raw | Term::Utf8)
         && raw.iter().all(|&c| (0x20..0x7f).contains(&c) || c == b'\t')
-        && !raw.windows(2).any(|w| w == b"=?")
+        && memchr::memmem::find(raw, b"=?").is_none()
         && let Ok(text) = std::str::from_utf8(raw)
     {
         return Cow::Borrowed(text);
     }
     Cow::Owned(safe_text(&decode_header(raw, t), utf8))
+}
+
+/// `safe_text` of `raw`, borrowed when it is printable ASCII.
+fn shown_plain(raw: &[u8], utf8: bool) -> Cow<'_, str> {
+    if raw.iter().all(|&c| (0x20..0x7f).contains(&c) || c == b'\t')
+        && let Ok(text) = std::str::from_utf8(raw)
+    {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(safe_text(raw, utf8))
 }
 
 /// Appends `n` right-aligned in `w` columns (`{n:w}`), or left-aligned
@@ -78,9 +88,7 @@ fn push_num(out: &mut String, n: u64, w: usize, left: bool) {
     if !left {
         out.extend(std::iter::repeat_n(' ', pad));
     }
-    for &d in &digits[k..] {
-        out.push(char::from(d));
-    }
+    out.push_str(std::str::from_utf8(&digits[k..]).unwrap_or_default());
     if left {
         out.extend(std::iter::repeat_n(' ', pad));
     }
@@ -110,7 +118,7 @@ fn push_field(out: &mut String, s: &str, w: usize, left: bool, utf8: bool) {
 
 /// The longest prefix of `s` that fits in `w` columns (or bytes), and its size.
 fn cut_to(s: &str, w: usize, utf8: bool) -> (&str, usize) {
-    if !utf8 || s.bytes().all(|b| b != 0 && b < 0x80) {
+    if !utf8 || (s.is_ascii() && memchr::memchr(0, s.as_bytes()).is_none()) {
         // ASCII without NUL: one column per byte.
         // The non-UTF-8 text is ASCII (vis output), so bytes are chars.
         let n = s.len().min(w);
@@ -218,7 +226,7 @@ fn push_line(
     let i = mesg - 1;
     let f = mb.flags(i);
     let utf8 = ctx.utf8;
-    let subj = h.and_then(|h| h.subject_raw()).unwrap_or_default();
+    let subj = h.and_then(|h| h.subject_cow()).unwrap_or_default();
     let start = line.len();
     let curind = if ctx.dot == i { '>' } else { ' ' };
     let mut dispc = ' ';
@@ -274,7 +282,7 @@ fn push_line(
     };
     let visname = shown(&name, ctx.term, utf8);
     let vissub = shown(&subj, ctx.term, utf8);
-    let date = safe_text(h.map(|h| h.envelope_date()).unwrap_or_default(), utf8);
+    let date = shown_plain(h.map(|h| h.envelope_date()).unwrap_or_default(), utf8);
     line.reserve(64 + vissub.len());
     line.push(curind);
     line.push(dispc);
@@ -295,8 +303,12 @@ fn push_line(
     line.push(' ');
     line.push_str(marks);
     line.push_str(&vissub);
-    let n = cut_to(&line[start..], ctx.width, utf8).0.len();
-    line.truncate(start + n);
+    // A character takes no more columns than it has bytes: a line of at
+    // most `width` bytes fits.
+    if line.len() - start > ctx.width {
+        let n = cut_to(&line[start..], ctx.width, utf8).0.len();
+        line.truncate(start + n);
+    }
 }
 
 /// `showname`: the display-name part of the From: field (Debian patch 11):
@@ -525,5 +537,49 @@ mod tests {
     fn widths() {
         assert_eq!(field("中文字", 5, true, true), "中文 ");
         assert_eq!(field("ab", 4, false, true), "  ab");
+    }
+
+    /// `push_line` leaves a line of at most `width` bytes uncut: no
+    /// character is wider than its UTF-8 bytes.
+    #[test]
+    fn columns_at_most_bytes() {
+        for ch in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert!(char_width(ch) <= ch.len_utf8(), "{:04x}", ch as u32);
+        }
+    }
+
+    #[test]
+    fn numbers_as_fmt() {
+        for n in [0u64, 7, 42, 999, 1000, 12345, 123456, u64::MAX] {
+            let mut s = String::new();
+            push_num(&mut s, n, 4, false);
+            push_num(&mut s, n, 5, true);
+            assert_eq!(s, format!("{n:4}{n:<5}"));
+        }
+    }
+
+    /// The shortcut for plain headers gives what decoding and `safe_text`
+    /// give.
+    #[test]
+    fn shown_as_decoded() {
+        let cases: [&[u8]; 6] = [
+            b"plain subject",
+            b"tab\there",
+            b"=?utf-8?q?J=C3=B6rg?= x",
+            b"a =? b",
+            b"ctl\x07",
+            b"J\xc3\xb6rg",
+        ];
+        for t in [Term::Raw, Term::Utf8] {
+            for utf8 in [false, true] {
+                for raw in cases {
+                    assert_eq!(
+                        shown(raw, t, utf8),
+                        safe_text(&decode_header(raw, t), utf8),
+                        "{raw:?}"
+                    );
+                }
+            }
+        }
     }
 }
