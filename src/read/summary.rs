@@ -50,13 +50,34 @@ fn decode_header(raw: &[u8], t: Term) -> Vec<u8> {
 /// headers) is shown as it is in the C and UTF-8 locales: borrowed then.
 fn shown(raw: &[u8], t: Term, utf8: bool) -> Cow<'_, str> {
     if matches!(t, Term::Raw | Term::Utf8)
-        && raw.iter().all(|&c| (0x20..0x7f).contains(&c) || c == b'\t')
-        && memchr::memmem::find(raw, b"=?").is_none()
+        && plain_ascii(raw)
         && let Ok(text) = std::str::from_utf8(raw)
     {
         return Cow::Borrowed(text);
     }
     Cow::Owned(safe_text(&decode_header(raw, t), utf8))
+}
+
+/// Printable ASCII (or tab) without `=?` (no encoded word can start).
+fn plain_ascii(raw: &[u8]) -> bool {
+    let mut prev = 0;
+    for &c in raw {
+        if !((0x20..0x7f).contains(&c) || c == b'\t') || (prev == b'=' && c == b'?') {
+            return false;
+        }
+        prev = c;
+    }
+    true
+}
+
+/// Appends `n` spaces.
+fn push_spaces(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 /// `safe_text` of `raw`, borrowed when it is printable ASCII.
@@ -86,11 +107,11 @@ fn push_num(out: &mut String, n: u64, w: usize, left: bool) {
     let len = digits.len() - k;
     let pad = w.saturating_sub(len);
     if !left {
-        out.extend(std::iter::repeat_n(' ', pad));
+        push_spaces(out, pad);
     }
     out.push_str(std::str::from_utf8(&digits[k..]).unwrap_or_default());
     if left {
-        out.extend(std::iter::repeat_n(' ', pad));
+        push_spaces(out, pad);
     }
 }
 
@@ -108,11 +129,11 @@ fn push_field(out: &mut String, s: &str, w: usize, left: bool, utf8: bool) {
     let (cut, used) = cut_to(s, w, utf8);
     let pad = w - used;
     if !left {
-        out.extend(std::iter::repeat_n(' ', pad));
+        push_spaces(out, pad);
     }
     out.push_str(cut);
     if left {
-        out.extend(std::iter::repeat_n(' ', pad));
+        push_spaces(out, pad);
     }
 }
 
