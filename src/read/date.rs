@@ -55,7 +55,19 @@ pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
         c => c.is_ascii(),
     });
     if simple {
-        return date_words(&mut s.split([' ', ',']).filter(|w| !w.is_empty()));
+        // ASCII: every byte is a character boundary.
+        let sep = |c: u8| c == b' ' || c == b',';
+        let mut pos = 0;
+        return date_words(std::iter::from_fn(|| {
+            while pos < b.len() && sep(b[pos]) {
+                pos += 1;
+            }
+            let start = pos;
+            while pos < b.len() && !sep(b[pos]) {
+                pos += 1;
+            }
+            (pos > start).then(|| &s[start..pos])
+        }));
     }
     parse_flat(s)
 }
@@ -94,12 +106,12 @@ fn parse_flat(s: &str) -> Option<(i64, i32)> {
         flat = flat.replace(" :", ":").replace(": ", ":");
     }
     // Every blank became a space above: split at runs of them.
-    date_words(&mut flat.split_ascii_whitespace())
+    date_words(flat.split_ascii_whitespace())
 }
 
 /// [`parse_rfc5322`] of the date's words (comments and commas gone, no
 /// blanks around colons).
-fn date_words(words: &mut dyn Iterator<Item = &str>) -> Option<(i64, i32)> {
+fn date_words<'a>(words: impl Iterator<Item = &'a str>) -> Option<(i64, i32)> {
     let mut t = words.peekable();
     if t.peek()
         .is_some_and(|w| w.bytes().all(|b| b.is_ascii_alphabetic()))
