@@ -253,6 +253,11 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 /// encoding_rs knows, adjacent words joined, common malformations
 /// tolerated) and raw 8-bit text (UTF-8, else Latin-1).
 pub fn decode_words(raw: &[u8]) -> String {
+    // No encoded word (most headers): the text as it is, without the
+    // byte-by-byte copy below (the same result: all of it is one plain run).
+    if find(raw, b"=?").is_none() {
+        return guess_text(raw);
+    }
     let mut out = String::new();
     let mut plain: Vec<u8> = Vec::new();
     // Bytes of consecutive encoded words in one charset, decoded together

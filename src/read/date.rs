@@ -41,7 +41,40 @@ pub fn rfc5322_to_rfc3339(s: &str) -> Option<String> {
 /// seconds since the epoch (UTC) and the zone's offset in seconds east of
 /// UTC. `None` when it is not a date or its UTC year is outside 0..=9999.
 pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
-    // Comments become blanks; blanks around colons go.
+    // Most dates are ASCII without comments, other blanks than spaces, or
+    // blanks around colons: their words are those between spaces and
+    // commas, without the copy below (the same words).
+    let b = s.as_bytes();
+    let simple = b.iter().enumerate().all(|(k, &c)| match c {
+        b'(' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => false,
+        b':' => {
+            let before = k > 0 && matches!(b[k - 1], b' ' | b',');
+            let after = matches!(b.get(k + 1), Some(b' ' | b','));
+            !(before || after)
+        }
+        c => c.is_ascii(),
+    });
+    if simple {
+        // ASCII: every byte is a character boundary.
+        let sep = |c: u8| c == b' ' || c == b',';
+        let mut pos = 0;
+        return date_words(std::iter::from_fn(|| {
+            while pos < b.len() && sep(b[pos]) {
+                pos += 1;
+            }
+            let start = pos;
+            while pos < b.len() && !sep(b[pos]) {
+                pos += 1;
+            }
+            (pos > start).then(|| &s[start..pos])
+        }));
+    }
+    parse_flat(s)
+}
+
+/// [`parse_rfc5322`] of any date: comments become blanks; blanks around
+/// colons go.
+fn parse_flat(s: &str) -> Option<(i64, i32)> {
     let mut flat = String::with_capacity(s.len());
     let mut depth = 0u32;
     let mut esc = false;
@@ -69,10 +102,17 @@ pub(crate) fn parse_rfc5322(s: &str) -> Option<(i64, i32)> {
     if depth > 0 {
         return None;
     }
-    while flat.contains(" :") || flat.contains(": ") {
+    while flat.as_bytes().windows(2).any(|w| w == b" :" || w == b": ") {
         flat = flat.replace(" :", ":").replace(": ", ":");
     }
-    let mut t = flat.split(' ').filter(|w| !w.is_empty()).peekable();
+    // Every blank became a space above: split at runs of them.
+    date_words(flat.split_ascii_whitespace())
+}
+
+/// [`parse_rfc5322`] of the date's words (comments and commas gone, no
+/// blanks around colons).
+fn date_words<'a>(words: impl Iterator<Item = &'a str>) -> Option<(i64, i32)> {
+    let mut t = words.peekable();
     if t.peek()
         .is_some_and(|w| w.bytes().all(|b| b.is_ascii_alphabetic()))
     {
@@ -154,11 +194,11 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 /// A time of day `hh:mm[:ss]` (a leap second allowed) as hour, minute,
 /// second.
 fn clock(w: &str) -> Option<(u32, u32, u32)> {
-    let mut hms = w.split(':');
-    let hour: u32 = digits(hms.next()?, 1, 2)?;
-    let min: u32 = digits(hms.next()?, 1, 2)?;
+    let mut hms = w.as_bytes().split(|&b| b == b':');
+    let hour: u32 = digit_bytes(hms.next()?, 1, 2)?;
+    let min: u32 = digit_bytes(hms.next()?, 1, 2)?;
     let sec: u32 = match hms.next() {
-        Some(x) => digits(x, 1, 2)?,
+        Some(x) => digit_bytes(x, 1, 2)?,
         None => 0,
     };
     if hms.next().is_some() || hour > 23 || min > 59 || sec > 60 {
@@ -169,10 +209,15 @@ fn clock(w: &str) -> Option<(u32, u32, u32)> {
 
 /// A number of `min..=max` ASCII digits.
 fn digits(w: &str, min: usize, max: usize) -> Option<u32> {
-    if w.len() < min || w.len() > max || !w.bytes().all(|b| b.is_ascii_digit()) {
+    digit_bytes(w.as_bytes(), min, max)
+}
+
+/// [`digits`] of bytes (`max` is at most 9: no overflow).
+fn digit_bytes(w: &[u8], min: usize, max: usize) -> Option<u32> {
+    if w.len() < min || w.len() > max || !w.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    w.parse().ok()
+    Some(w.iter().fold(0, |n, &b| n * 10 + u32::from(b - b'0')))
 }
 
 /// `Jan`..`Dec` (any case; a longer name is accepted by its first three
@@ -184,8 +229,14 @@ fn month(w: &str) -> Option<u32> {
     if w.len() < 3 || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
+    let b = w.as_bytes();
+    let k = [
+        b[0].to_ascii_lowercase(),
+        b[1].to_ascii_lowercase(),
+        b[2].to_ascii_lowercase(),
+    ];
     M.iter()
-        .position(|m| m.eq_ignore_ascii_case(&w[..3]))
+        .position(|m| m.as_bytes() == k)
         .map(|i| i as u32 + 1)
 }
 
@@ -260,7 +311,66 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::rfc5322_to_rfc3339 as p;
-    use super::{envelope_time, parse_rfc5322};
+    use super::{envelope_time, parse_flat, parse_rfc5322};
+
+    /// The shortcut for plain dates gives what the general parser gives,
+    /// for dates built from random pieces (commas, colons with and
+    /// without blanks, odd words, comments, tabs, non-ASCII).
+    #[test]
+    fn shortcut_as_general() {
+        // One slot after the other, each from its own pieces (some of
+        // them wrong), joined by random blanks and commas.
+        let slots: [&[&str]; 6] = [
+            &["", "Tue", "Tue,", "tue", "Xyz", "(c)", "é"],
+            &["14", "1", "0", "31", "29", "x"],
+            &["Nov", "nov", "December", "Feb", "Nov,", "N"],
+            &["2023", "99", "2024", "1", "20233"],
+            &[
+                "22:17:10", "22:17", "22 :17", "22: 17", "22,:17", "23:59:60", ":", "2:3:4:5",
+            ],
+            &[
+                "+0000",
+                "-0330",
+                "EST",
+                "GMT",
+                "gmt",
+                "+000",
+                "",
+                "+0000 (UTC)",
+                "\t+0100",
+            ],
+        ];
+        let joins = [" ", "  ", ", ", ",", "\t", ""];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut r = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        let mut valid = 0;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for slot in slots {
+                s.push_str(slot[r(slot.len())]);
+                s.push_str(joins[if r(3) == 0 { r(joins.len()) } else { 0 }]);
+            }
+            let got = parse_rfc5322(&s);
+            valid += usize::from(got.is_some());
+            assert_eq!(got, parse_flat(&s), "{s:?}");
+        }
+        assert!(valid > 1000, "{valid}");
+        for s in [
+            "Tue, 14 Nov 2023 22:17:10 +0000",
+            "14 Nov 2023 22:17 GMT",
+            "Tue,14 Nov 2023 22:17:10 +0000",
+            "Tue, 14 Nov 2023 22 : 17:10 +0000",
+            "Tue, 14 Nov 2023 22:17:10 +0000 (UTC)",
+        ] {
+            assert!(parse_rfc5322(s).is_some(), "{s}");
+            assert_eq!(parse_rfc5322(s), parse_flat(s), "{s}");
+        }
+    }
 
     #[test]
     fn instants_and_offsets() {

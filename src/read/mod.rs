@@ -173,8 +173,13 @@ impl CachedHeaders {
     }
     /// The Subject (or `Subj`) field, raw.
     pub fn subject_raw(&self) -> Option<Vec<u8>> {
-        self.hfield_raw("subject")
-            .or_else(|| self.hfield_raw("subj"))
+        self.subject_cow().map(Cow::into_owned)
+    }
+    /// [`CachedHeaders::subject_raw`], borrowed when the field is one line
+    /// and occurs once.
+    pub fn subject_cow(&self) -> Option<Cow<'_, [u8]>> {
+        let [subject, subj] = self.hfields_raw(["subject", "subj"]);
+        subject.or(subj)
     }
     /// The sender word of the From_ line, up to the first blank as
     /// bsd-mailx's `name1` takes it (a quoted `"a b"@x` gives `"a`).
@@ -190,21 +195,27 @@ impl CachedHeaders {
     /// bsd-mailx's `name1()`: From:, else (for `reptype` 0) Sender:, else the
     /// From_ line's sender word.
     pub fn name1(&self, reptype: u8) -> String {
-        if let Some(f) = self.hfield_raw("from") {
-            return lossy(f);
+        self.name1_cow(reptype).into_owned()
+    }
+    /// [`CachedHeaders::name1`], borrowed when it can be.
+    fn name1_cow(&self, reptype: u8) -> Cow<'_, str> {
+        let [from, sender] = self.hfields_raw(["from", "sender"]);
+        let field = match (from, sender) {
+            (Some(f), _) => Some(f),
+            (None, Some(s)) if reptype == 0 => Some(s),
+            _ => None,
+        };
+        match field {
+            Some(Cow::Borrowed(b)) => String::from_utf8_lossy(b),
+            Some(Cow::Owned(v)) => Cow::Owned(lossy(v)),
+            None => Cow::Owned(self.envelope_sender()),
         }
-        if reptype == 0
-            && let Some(f) = self.hfield_raw("sender")
-        {
-            return lossy(f);
-        }
-        self.envelope_sender()
     }
     /// bsd-mailx's `nameof()`: the skinned sender; for `reptype` 0 a UUCP
     /// path `a!b!c` is shortened to its last two parts.
     pub fn nameof(&self, reptype: u8) -> String {
-        let cp = names::skin(&self.name1(reptype));
-        if reptype != 0 || cp.matches('!').count() < 2 {
+        let cp = names::skin(&self.name1_cow(reptype));
+        if reptype != 0 || cp.bytes().filter(|&b| b == b'!').count() < 2 {
             return cp;
         }
         let b = cp.as_bytes();
@@ -227,13 +238,13 @@ impl CachedHeaders {
     /// Finds the fields of a header block.
     fn index(block: Vec<u8>, from: FromLine) -> CachedHeaders {
         let base = block.as_ptr() as usize;
-        let fields = header_fields(&block)
-            .map(|f| {
-                let ns = f.name.as_ptr() as usize - base;
-                let rs = f.raw.as_ptr() as usize - base;
-                (ns, ns + f.name.len(), rs, rs + f.raw.len())
-            })
-            .collect();
+        // A summary's block has about 5 fields: room for them at once.
+        let mut fields = Vec::with_capacity(8);
+        fields.extend(header_fields(&block).map(|f| {
+            let ns = f.name.as_ptr() as usize - base;
+            let rs = f.raw.as_ptr() as usize - base;
+            (ns, ns + f.name.len(), rs, rs + f.raw.len())
+        }));
         CachedHeaders {
             block,
             from,

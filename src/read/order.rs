@@ -271,6 +271,29 @@ fn stable_by<K: Ord>(keys: &[K]) -> Vec<u32> {
     seq
 }
 
+/// [`stable_by`] for text keys, the same order: sorted by each key's
+/// first 8 bytes as a number (big-endian, zero-padded: the same order as
+/// those bytes compare), then the whole key, then the index, so the pairs
+/// sort without following a pointer for most comparisons and need no
+/// stable sort.
+fn stable_by_text(keys: &[String]) -> Vec<u32> {
+    let prefix = |k: &str| -> u64 {
+        let mut b = [0u8; 8];
+        let n = k.len().min(8);
+        b[..n].copy_from_slice(&k.as_bytes()[..n]);
+        u64::from_be_bytes(b)
+    };
+    let mut seq: Vec<(u64, u32)> = (0..keys.len())
+        .map(|i| (prefix(&keys[i]), i as u32))
+        .collect();
+    seq.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
+            .then(a.1.cmp(&b.1))
+    });
+    seq.into_iter().map(|(_, i)| i).collect()
+}
+
 /// Sorts the open folder by `key`.
 pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
     let mb = &*st.mb;
@@ -280,14 +303,14 @@ pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
             None,
         ),
         SortKey::From => (
-            stable_by(&scan(mb, Need::Summary, &|_, h| {
+            stable_by_text(&scan(mb, Need::Summary, &|_, h| {
                 h.map(|h| h.nameof(0).to_ascii_lowercase())
                     .unwrap_or_default()
             })),
             None,
         ),
         SortKey::To => (
-            stable_by(&scan(mb, Need::All, &|_, h| {
+            stable_by_text(&scan(mb, Need::All, &|_, h| {
                 h.and_then(|h| h.hfield_raw("to"))
                     .map(|t| address_key(&String::from_utf8_lossy(&t)))
                     .unwrap_or_default()
@@ -295,8 +318,8 @@ pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
             None,
         ),
         SortKey::Subject => (
-            stable_by(&scan(mb, Need::Summary, &|_, h| {
-                h.and_then(|h| h.subject_raw())
+            stable_by_text(&scan(mb, Need::Summary, &|_, h| {
+                h.and_then(|h| h.subject_cow())
                     .map(|s| subject_key(&s))
                     .unwrap_or_default()
             })),
@@ -370,6 +393,20 @@ mod tests {
         assert_eq!(status_rank(MsgFlags::empty()), 1);
         assert_eq!(status_rank(MsgFlags::FLAGGED | MsgFlags::READ), 2);
         assert_eq!(status_rank(MsgFlags::NEW | MsgFlags::FLAGGED), 3);
+    }
+
+    /// The text sort gives the stable sort's order: short keys, NULs,
+    /// shared 8-byte prefixes, equal keys, non-ASCII.
+    #[test]
+    fn text_sort_as_stable_sort() {
+        let parts = ["", "a", "\0", "abcdefgh", "é", "z", "abcdefg", " "];
+        for seed in 1..60u64 {
+            let mut r = rng(seed);
+            let keys: Vec<String> = (0..1 + r(50))
+                .map(|_| (0..r(4)).map(|_| parts[r(8) as usize]).collect())
+                .collect();
+            assert_eq!(stable_by_text(&keys), stable_by(&keys), "{keys:?}");
+        }
     }
 
     /// Sorting is a permutation, ordered by the key, equal keys in file

@@ -20,18 +20,20 @@
 use super::order::{Order, marks_in, tree_marks};
 use super::{CachedHeaders, ReadState, headline};
 use crate::mailbox::{Folder, MsgFlags};
+use crate::mimeview::{Term, decode_words, term, to_terminal};
 use crate::session::Session;
 use crate::term::signals::take_interrupt;
 use crate::term::text::{char_width, safe_text};
 use crate::{locale, names, outln, output};
+use std::borrow::Cow;
 
 /// RFC 2047 decoding of a header value shown in the summary
 /// (`mimeview::decode_words`) when the terminal charset can show the
 /// result; in the C locale the value is unchanged (bsd-mailx shows encoded
 /// words raw). Returns the bytes to give to [`safe_text`].
-pub(crate) fn decode_header(raw: &[u8]) -> Vec<u8> {
-    use crate::mimeview::{Term, decode_words, term, to_terminal};
-    match term() {
+/// `t` is the terminal charset (`mimeview::term`, asked once per listing).
+fn decode_header(raw: &[u8], t: Term) -> Vec<u8> {
+    match t {
         Term::Raw => raw.to_vec(),
         Term::Utf8 => decode_words(raw).into_bytes(),
         // safe_text vis-encodes 8-bit bytes outside UTF-8 locales: show
@@ -40,6 +42,76 @@ pub(crate) fn decode_header(raw: &[u8]) -> Vec<u8> {
             .into_iter()
             .map(|c| if c.is_ascii() { c } else { b'?' })
             .collect(),
+    }
+}
+
+/// What the summary shows of a sender or subject: `safe_text` of
+/// [`decode_header`]. Printable ASCII without an encoded word (most
+/// headers) is shown as it is in the C and UTF-8 locales: borrowed then.
+fn shown(raw: &[u8], t: Term, utf8: bool) -> Cow<'_, str> {
+    if matches!(t, Term::Raw | Term::Utf8)
+        && plain_ascii(raw)
+        && let Ok(text) = std::str::from_utf8(raw)
+    {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(safe_text(&decode_header(raw, t), utf8))
+}
+
+/// Printable ASCII (or tab) without `=?` (no encoded word can start).
+fn plain_ascii(raw: &[u8]) -> bool {
+    let mut prev = 0;
+    for &c in raw {
+        if !((0x20..0x7f).contains(&c) || c == b'\t') || (prev == b'=' && c == b'?') {
+            return false;
+        }
+        prev = c;
+    }
+    true
+}
+
+/// Appends `n` spaces.
+fn push_spaces(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+/// `safe_text` of `raw`, borrowed when it is printable ASCII.
+fn shown_plain(raw: &[u8], utf8: bool) -> Cow<'_, str> {
+    if raw.iter().all(|&c| (0x20..0x7f).contains(&c) || c == b'\t')
+        && let Ok(text) = std::str::from_utf8(raw)
+    {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(safe_text(raw, utf8))
+}
+
+/// Appends `n` right-aligned in `w` columns (`{n:w}`), or left-aligned
+/// (`{n:<w}`), without the formatting machinery.
+fn push_num(out: &mut String, n: u64, w: usize, left: bool) {
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    let mut v = n;
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - k;
+    let pad = w.saturating_sub(len);
+    if !left {
+        push_spaces(out, pad);
+    }
+    out.push_str(std::str::from_utf8(&digits[k..]).unwrap_or_default());
+    if left {
+        push_spaces(out, pad);
     }
 }
 
@@ -57,17 +129,17 @@ fn push_field(out: &mut String, s: &str, w: usize, left: bool, utf8: bool) {
     let (cut, used) = cut_to(s, w, utf8);
     let pad = w - used;
     if !left {
-        out.extend(std::iter::repeat_n(' ', pad));
+        push_spaces(out, pad);
     }
     out.push_str(cut);
     if left {
-        out.extend(std::iter::repeat_n(' ', pad));
+        push_spaces(out, pad);
     }
 }
 
 /// The longest prefix of `s` that fits in `w` columns (or bytes), and its size.
 fn cut_to(s: &str, w: usize, utf8: bool) -> (&str, usize) {
-    if !utf8 || s.bytes().all(|b| b != 0 && b < 0x80) {
+    if !utf8 || (s.is_ascii() && memchr::memchr(0, s.as_bytes()).is_none()) {
         // ASCII without NUL: one column per byte.
         // The non-UTF-8 text is ASCII (vis output), so bytes are chars.
         let n = s.len().min(w);
@@ -100,6 +172,8 @@ fn from_me(s: &Session, from: &str) -> bool {
 /// session once (so lines can be made in another thread).
 pub(crate) struct LineCtx {
     utf8: bool,
+    /// What the terminal's charset can show (`mimeview::term`).
+    term: Term,
     showname: bool,
     showto: bool,
     show_rcpt: bool,
@@ -112,6 +186,7 @@ impl LineCtx {
     pub fn new(s: &Session, st: &ReadState) -> LineCtx {
         LineCtx {
             utf8: locale::is_utf8(),
+            term: term(),
             showname: s.is_set("showname"),
             showto: s.is_set("showto"),
             show_rcpt: s.is_set("show-rcpt"),
@@ -137,7 +212,9 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
         CachedHeaders::read_summary(&*st.mb, mesg - 1)
     };
     let marks = tree_marks(st, mesg);
-    format_line(
+    let mut line = String::new();
+    push_line(
+        &mut line,
         &ctx,
         &*st.mb,
         &st.order,
@@ -145,7 +222,8 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
         &marks,
         h.as_ref(),
         &|from| from_me(s, from),
-    )
+    );
+    line
 }
 
 /// The summary line of message `mesg` of `mb` from its header block `h`
@@ -154,7 +232,10 @@ pub(crate) fn headline(s: &Session, st: &ReadState, mesg: usize) -> String {
 /// only with `showto` or `show-rcpt`. Reads only the fields of
 /// `mailbox::kept::SUMMARY_FIELDS` and the envelope, plus `To` with
 /// `showto` or `show-rcpt` (then `h` is the whole header block).
-fn format_line(
+/// Appended to `line` (one buffer for many lines).
+#[allow(clippy::too_many_arguments)]
+fn push_line(
+    line: &mut String,
     ctx: &LineCtx,
     mb: &dyn Folder,
     order: &Order,
@@ -162,11 +243,12 @@ fn format_line(
     marks: &str,
     h: Option<&CachedHeaders>,
     from_me: &dyn Fn(&str) -> bool,
-) -> String {
+) {
     let i = mesg - 1;
     let f = mb.flags(i);
     let utf8 = ctx.utf8;
-    let subj = h.and_then(|h| h.subject_raw()).unwrap_or_default();
+    let subj = h.and_then(|h| h.subject_cow()).unwrap_or_default();
+    let start = line.len();
     let curind = if ctx.dot == i { '>' } else { ' ' };
     let mut dispc = ' ';
     if f.contains(MsgFlags::SAVED) {
@@ -194,12 +276,10 @@ fn format_line(
     }
     // With `showname` the display name stands for the sender, also in the
     // "is it from me" test (Debian patch 11).
-    let mut from = h.map(|h| h.nameof(0)).unwrap_or_default();
-    let mut from_bytes = from.clone().into_bytes();
+    let mut from_bytes = h.map(|h| h.nameof(0)).unwrap_or_default().into_bytes();
     if ctx.showname
         && let Some(n) = h.and_then(display_name)
     {
-        from = String::from_utf8_lossy(&n).into_owned();
         from_bytes = n;
     }
     // The To: field and the "from me" test matter only with `showto` or
@@ -212,7 +292,7 @@ fn format_line(
         None
     };
     let show_to = to.is_some()
-        && if from_me(&from) {
+        && if from_me(&String::from_utf8_lossy(&from_bytes)) {
             ctx.showto
         } else {
             ctx.show_rcpt
@@ -221,29 +301,35 @@ fn format_line(
         (Some(t), true) => (t.into_bytes(), true),
         _ => (from_bytes, false),
     };
-    let visname = safe_text(&decode_header(&name), utf8);
-    let vissub = safe_text(&decode_header(&subj), utf8);
-    let date = safe_text(h.map(|h| h.envelope_date()).unwrap_or_default(), utf8);
-    let mut line = String::with_capacity(64 + vissub.len());
+    let visname = shown(&name, ctx.term, utf8);
+    let vissub = shown(&subj, ctx.term, utf8);
+    let date = shown_plain(h.map(|h| h.envelope_date()).unwrap_or_default(), utf8);
+    line.reserve(64 + vissub.len());
     line.push(curind);
     line.push(dispc);
-    use std::fmt::Write as _;
-    let _ = write!(line, "{mesg:3}");
+    push_num(line, mesg as u64, 3, false);
     if is_to {
         line.push_str(" TO ");
-        push_field(&mut line, &visname, 14, true, utf8);
+        push_field(line, &visname, 14, true, utf8);
     } else {
         line.push(' ');
-        push_field(&mut line, &visname, 17, true, utf8);
+        push_field(line, &visname, 17, true, utf8);
     }
     line.push_str("  ");
-    push_field(&mut line, &date, 16, false, utf8);
-    let _ = write!(line, " {:4}/{:<5} ", mb.lines(i), mb.size(i));
+    push_field(line, &date, 16, false, utf8);
+    line.push(' ');
+    push_num(line, mb.lines(i), 4, false);
+    line.push('/');
+    push_num(line, mb.size(i), 5, true);
+    line.push(' ');
     line.push_str(marks);
     line.push_str(&vissub);
-    let n = cut_to(&line, ctx.width, utf8).0.len();
-    line.truncate(n);
-    line
+    // A character takes no more columns than it has bytes: a line of at
+    // most `width` bytes fits.
+    if line.len() - start > ctx.width {
+        let n = cut_to(&line[start..], ctx.width, utf8).0.len();
+        line.truncate(start + n);
+    }
 }
 
 /// `showname`: the display-name part of the From: field (Debian patch 11):
@@ -307,15 +393,9 @@ pub(crate) fn print_lines(
             // `showto` or `show-rcpt`, see above).
             let h = CachedHeaders::read_summary(mb, m - 1);
             let marks = marks_in(order, mb, m, ctx.utf8);
-            text.push_str(&format_line(
-                &ctx,
-                mb,
-                order,
-                m,
-                &marks,
-                h.as_ref(),
-                &|_| false,
-            ));
+            push_line(&mut text, &ctx, mb, order, m, &marks, h.as_ref(), &|_| {
+                false
+            });
             text.push('\n');
         }
         text
@@ -478,5 +558,49 @@ mod tests {
     fn widths() {
         assert_eq!(field("中文字", 5, true, true), "中文 ");
         assert_eq!(field("ab", 4, false, true), "  ab");
+    }
+
+    /// `push_line` leaves a line of at most `width` bytes uncut: no
+    /// character is wider than its UTF-8 bytes.
+    #[test]
+    fn columns_at_most_bytes() {
+        for ch in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert!(char_width(ch) <= ch.len_utf8(), "{:04x}", ch as u32);
+        }
+    }
+
+    #[test]
+    fn numbers_as_fmt() {
+        for n in [0u64, 7, 42, 999, 1000, 12345, 123456, u64::MAX] {
+            let mut s = String::new();
+            push_num(&mut s, n, 4, false);
+            push_num(&mut s, n, 5, true);
+            assert_eq!(s, format!("{n:4}{n:<5}"));
+        }
+    }
+
+    /// The shortcut for plain headers gives what decoding and `safe_text`
+    /// give.
+    #[test]
+    fn shown_as_decoded() {
+        let cases: [&[u8]; 6] = [
+            b"plain subject",
+            b"tab\there",
+            b"=?utf-8?q?J=C3=B6rg?= x",
+            b"a =? b",
+            b"ctl\x07",
+            b"J\xc3\xb6rg",
+        ];
+        for t in [Term::Raw, Term::Utf8] {
+            for utf8 in [false, true] {
+                for raw in cases {
+                    assert_eq!(
+                        shown(raw, t, utf8),
+                        safe_text(&decode_header(raw, t), utf8),
+                        "{raw:?}"
+                    );
+                }
+            }
+        }
     }
 }
