@@ -11,8 +11,8 @@
 
 mod common;
 use common::imap::{
-    Ended, FakeImap, Fault, GIANT, GIANT_HEADER, GOOD_TOKEN, PASSWORD, giant_line, make_certs,
-    message,
+    Ended, FakeImap, Fault, GIANT, GIANT_HEADER, GOOD_TOKEN, PASSWORD, giant_line, imap_session,
+    make_certs, message,
 };
 use common::*;
 
@@ -31,29 +31,12 @@ struct Run {
 /// Runs `mailx -N -f URL` with `stdin`, HOME holding a ~/.netrc for
 /// `host`, and `rc` as the start-up file.
 fn run(t: &TempDir, host: &str, url: &str, rc: &str, stdin: &str) -> Run {
-    let home = t.join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let netrc = home.join(".netrc");
-    std::fs::write(
-        &netrc,
-        format!("machine {host} login tester password {PASSWORD}\n"),
-    )
-    .unwrap();
-    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
-    std::fs::write(t.join("rc"), rc).unwrap();
-    let mut c = Command::new(ours())
-        .args(["-N", "-f", url])
-        .env_clear()
-        .env("HOME", &home)
-        .env("USER", "tester")
-        .env("LOGNAME", "tester")
-        .env("PATH", "/usr/bin:/bin")
-        .env("LANG", "C.UTF-8")
-        .env("MAILRC", t.join("rc"))
-        .current_dir(t.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    run_args(t, host, &["-N", "-f", url], rc, stdin)
+}
+
+/// [`run`] with the arguments `args`.
+fn run_args(t: &TempDir, host: &str, args: &[&str], rc: &str, stdin: &str) -> Run {
+    let mut c = imap_session(t, host, "tester", PASSWORD, rc, args)
         .spawn()
         .unwrap();
     // mailx may exit before it reads everything (a refused connection).
@@ -301,27 +284,9 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
 /// Runs `mailx -N -f URL` as [`run`] does, with TMPDIR `tmp`, stdout to
 /// the file `out`; returns the exit status, stderr and our peak RSS (KiB).
 fn run_measured(t: &TempDir, url: &str, stdin: &str, tmp: &Path, out: &Path) -> (i32, String, u64) {
-    let home = t.join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let netrc = home.join(".netrc");
-    std::fs::write(
-        &netrc,
-        format!("machine 127.0.0.1 login tester password {PASSWORD}\n"),
-    )
-    .unwrap();
-    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let mut c = Command::new(ours())
-        .args(["-N", "-f", url])
-        .env_clear()
-        .env("HOME", &home)
-        .env("USER", "tester")
-        .env("PATH", "/usr/bin:/bin")
-        .env("LANG", "C.UTF-8")
-        .env("MAILRC", "/dev/null")
+    let mut c = imap_session(t, "127.0.0.1", "tester", PASSWORD, "", &["-N", "-f", url])
         .env("TMPDIR", tmp)
-        .stdin(Stdio::piped())
         .stdout(std::fs::File::create(out).unwrap())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let pid = c.id();
@@ -586,36 +551,13 @@ fn autoinc_case(fault: Fault, rc: &str, stdin: &str) -> (Run, Ended) {
     let t = TempDir::new("imap-autoinc");
     let s = FakeImap::start(three(), false, fault);
     let u = url(&s);
-    let home = t.join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let netrc = home.join(".netrc");
-    std::fs::write(
-        &netrc,
-        format!("machine 127.0.0.1 login tester password {PASSWORD}\n"),
-    )
-    .unwrap();
-    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
-    std::fs::write(t.join("rc"), format!("set autoinc\n{rc}")).unwrap();
-    let mut c = Command::new(ours())
-        .args(["-N", "-I", "-f", &u])
-        .env_clear()
-        .env("HOME", &home)
-        .env("USER", "tester")
-        .env("PATH", "/usr/bin:/bin")
-        .env("LANG", "C.UTF-8")
-        .env("MAILRC", t.join("rc"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let o = c.wait_with_output().unwrap();
-    let r = Run {
-        code: o.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
+    let r = run_args(
+        &t,
+        "127.0.0.1",
+        &["-N", "-I", "-f", &u],
+        &format!("set autoinc\n{rc}"),
+        stdin,
+    );
     (r, s.ended())
 }
 

@@ -730,3 +730,43 @@ fn serve<S: Read + Write>(s: S, mut msgs: Vec<Msg>, starttls: bool, fault: Fault
     }
     Ended { lines, msgs }
 }
+
+/// A session of ours against an IMAP server, in `t`: HOME `t/home` with a
+/// ~/.netrc (0600) giving `login`/`password` for `host`, the start-up
+/// file `t/rc` holding `rc`, a clean environment (user tester, C.UTF-8),
+/// `t` the working directory, stdin/stdout/stderr piped; `args` given.
+pub fn imap_session(
+    t: &super::TempDir,
+    host: &str,
+    login: &str,
+    password: &str,
+    rc: &str,
+    args: &[&str],
+) -> Command {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Stdio;
+    let home = t.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let netrc = home.join(".netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine {host} login {login} password {password}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(t.join("rc"), rc).unwrap();
+    let mut c = Command::new(super::ours());
+    c.args(args)
+        .env_clear()
+        .env("HOME", &home)
+        .env("USER", "tester")
+        .env("LOGNAME", "tester")
+        .env("PATH", "/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("MAILRC", t.join("rc"))
+        .current_dir(t.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
