@@ -18,6 +18,7 @@
 //! terminal's charset (`?` for what it cannot show).
 
 use crate::session::IgnoreTab;
+use crate::util::hex;
 use crate::{locale, mailbox};
 use encoding_rs::Encoding;
 use mailparse::ParsedMail;
@@ -138,10 +139,6 @@ pub(crate) fn decode_charset(b: &[u8], label: &str) -> (String, bool) {
         Some(e) => (e.decode_without_bom_handling(b).0.into_owned(), true),
         None => (guess_text(b), false),
     }
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
 }
 
 /// Q encoding (RFC 2047 §4.2): `_` is a space, `=XX` a byte; a stray `=`

@@ -133,3 +133,42 @@ pub(crate) fn sync_appended(f: &File) -> io::Result<()> {
         r => r,
     }
 }
+
+/// The value of one hexadecimal digit.
+pub(crate) fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// `%XX` escapes of a URL part (user, password, path) decoded; a `%` not
+/// followed by two hexadecimal digits stays as it is.
+pub(crate) fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn percent_escapes_decode_and_broken_ones_stay() {
+        assert_eq!(percent_decode("a%40b%2Fc%2f"), "a@b/c/");
+        assert_eq!(percent_decode("%zz%4%+1%"), "%zz%4%+1%");
+        assert_eq!(percent_decode("x%41"), "xA");
+        assert_eq!(percent_decode("%C3%BC"), "ü");
+    }
+}

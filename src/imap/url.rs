@@ -4,6 +4,7 @@
 //! decoded. A password in the URL (`user:pass@`) is accepted, as for
 //! `smtp://`, and never shown: [`ImapUrl::display`] leaves it out.
 
+use crate::util::percent_decode;
 use std::net::IpAddr;
 
 /// A parsed IMAP folder name.
@@ -24,29 +25,6 @@ pub(crate) fn is_imap(name: &str) -> bool {
     let l = name.len().min(8);
     let head = name[..l].to_ascii_lowercase();
     head.starts_with("imap://") || head.starts_with("imaps://")
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push(h << 4 | l);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
 }
 
 #[cfg_attr(not(feature = "imap"), allow(dead_code))]

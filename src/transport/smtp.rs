@@ -29,6 +29,7 @@ use crate::names::{self, Name};
 use crate::secrets::{self, Login, Query};
 use crate::session::Session;
 use crate::sys::localtime_now;
+use crate::util::percent_decode;
 use crate::vars;
 
 /// Where to submit.
@@ -127,27 +128,6 @@ impl Target {
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|a| a.is_loopback())
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Some(n) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(n);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The host name: the `hostname` variable, else the kernel's node name.
