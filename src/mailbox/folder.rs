@@ -218,6 +218,13 @@ pub trait Folder: Send + Sync {
     fn thread_refs(&self, _i: usize) -> Option<Refs> {
         None
     }
+    /// A sort or thread is about to read every message's
+    /// [`summary_headers`](Folder::summary_headers) and
+    /// [`thread_refs`](Folder::thread_refs): keep them now if that is
+    /// cheaper than reading them one by one (an mbox too big to keep them
+    /// at open reads every header block once, by two threads). Default:
+    /// nothing.
+    fn keep_summaries(&mut self) {}
     /// Keeps what was learnt about the folder for the next session
     /// (Maildir: the header cache) when the session ends without `quit`
     /// (`exit`). Default: nothing.

@@ -346,7 +346,7 @@ fn parse(bytes: &[u8], canon: &Path, meta: &Metadata) -> Option<Scan> {
             }
             spans.push((a, l));
         }
-        Some(Kept { data, spans })
+        Some(Kept::from_parts(data, spans))
     };
     if !c.0.is_empty() {
         return None;

@@ -2,10 +2,13 @@
 //! scan of a mailbox while it passes the header blocks anyway, so that
 //! `from *`, `sort` and `thread` need not read 100,000 header blocks again
 //! (one `pread` each). Kept with them, and stored in the index cache
-//! (`index_cache`), so a cached open has them too. At most
-//! [`KEEP_BUDGET`] bytes are kept (about 20 MB for the 1 GiB,
-//! 100,000-message benchmark mailbox); the messages after that are read
-//! from the file as before.
+//! (`index_cache`), so a cached open has them too. A mailbox over
+//! [`KEEP_AT_OPEN`] bytes keeps nothing at open (its index alone is what
+//! `p $` or a delete-and-quit needs); the first sort or thread reads its
+//! header blocks once, by two threads, and keeps them then
+//! ([`keep_from_blocks`]). At most [`KEEP_BUDGET`] bytes are kept (about
+//! 20 MB for the 1 GiB, 100,000-message benchmark mailbox); the messages
+//! after that are read from the file as before.
 //!
 //! A message's record is its envelope sender and date (the From_ line's
 //! bytes), its header lines that belong to [`SUMMARY_FIELDS`], verbatim
@@ -28,6 +31,7 @@
 //! check both).
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use super::fields::RawField;
 use super::from_line::FromLine;
@@ -51,6 +55,13 @@ pub(crate) const THREAD_FIELDS: [&str; 3] = ["message-id", "in-reply-to", "refer
 /// parallel scan.
 pub(crate) const KEEP_BUDGET: usize = 28 << 20;
 
+/// The biggest mailbox whose records its scan keeps when it opens it.
+/// A bigger one keeps them only when a sort or thread asks for them all
+/// ([`keep_from_blocks`]): opening a 1 GiB mailbox to print or delete a
+/// message, or to list its headers (one read of each header block, as
+/// before the fields were kept), then costs no more memory than its index.
+pub(crate) const KEEP_AT_OPEN: u64 = 256 << 20;
+
 /// A message whose fields were not kept.
 pub(crate) const NOT_KEPT: (u32, u32) = (0, u32::MAX);
 
@@ -66,6 +77,10 @@ pub(crate) struct Kept {
     /// `(start, length)` of message `i`'s record in `data`, or
     /// [`NOT_KEPT`].
     pub(crate) spans: Vec<(u32, u32)>,
+    /// The records of the messages after these, made by a second thread
+    /// ([`keep_from_blocks`]): kept apart, so that joining them does not
+    /// hold both halves and their copy at once.
+    tail: Option<Box<Kept>>,
 }
 
 /// A record's parts: envelope sender, envelope date, field lines, and
@@ -73,7 +88,20 @@ pub(crate) struct Kept {
 type Parts<'a> = (&'a [u8], &'a [u8], &'a [u8], &'a [u8], bool);
 
 impl Kept {
+    /// The records `data` with their `spans` (as the index cache stores
+    /// them).
+    pub(crate) fn from_parts(data: Vec<u8>, spans: Vec<(u32, u32)>) -> Kept {
+        Kept {
+            data,
+            spans,
+            tail: None,
+        }
+    }
+
     fn record(&self, i: usize) -> Option<Parts<'_>> {
+        if i >= self.spans.len() {
+            return self.tail.as_ref()?.record(i - self.spans.len());
+        }
         let &(s, l) = self.spans.get(i)?;
         if (s, l) == NOT_KEPT {
             return None;
@@ -118,6 +146,17 @@ impl Kept {
             id,
             parents: all.collect(),
         })
+    }
+
+    /// Forgets message `i`'s record (its header changed).
+    pub(crate) fn forget(&mut self, i: usize) {
+        if i >= self.spans.len() {
+            if let Some(t) = &mut self.tail {
+                t.forget(i - self.spans.len());
+            }
+        } else {
+            self.spans[i] = NOT_KEPT;
+        }
     }
 
     /// Appends `other` (the next part of a parallel scan) without its
@@ -351,6 +390,68 @@ impl Keeper {
     pub(crate) fn into_kept(self) -> Kept {
         self.kept
     }
+
+    /// Keeps one message from its envelope's sender and date and its
+    /// header block (envelope line first, LF line ends, as
+    /// `Folder::header_block_and_envelope` gives it): its records are then
+    /// what `header_fields` finds in that block, line by line as the scan
+    /// keeps them.
+    fn keep_block(&mut self, sender: &[u8], date: &[u8], block: &[u8]) {
+        self.begin(Some((sender, date)));
+        let mut at = memchr::memchr(b'\n', block).map_or(block.len(), |e| e + 1);
+        while at < block.len() {
+            let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |e| at + e);
+            if end == at {
+                break;
+            }
+            self.header_line(&block[at..end], false);
+            at = end + 1;
+        }
+        self.end();
+    }
+}
+
+/// Reads message `i`'s header block into a buffer: where the block, the
+/// envelope's sender and its date are in it (`Mailbox::header_block_into`).
+pub(crate) type ReadBlock<'a> =
+    dyn Fn(usize, &mut Vec<u8>) -> std::io::Result<[Range<usize>; 3]> + Sync + 'a;
+
+/// The records of messages `0..n` made from their header blocks
+/// (`read(i, buf)` puts message `i`'s header block, envelope line first,
+/// LF line ends, into `buf` and says where in it the block, the
+/// envelope's sender and its date are; a message that cannot be read is
+/// not kept), by two threads when there are many: for a mailbox whose
+/// scan kept nothing ([`KEEP_AT_OPEN`]), when a sort or thread needs every
+/// message's keys. At most [`KEEP_BUDGET`] bytes, as a scan.
+pub(crate) fn keep_from_blocks(n: usize, read: &ReadBlock<'_>) -> Kept {
+    let part = |range: Range<usize>, budget: usize| -> Kept {
+        let mut k = Keeper::new(budget);
+        let mut buf = Vec::new();
+        for i in range {
+            match read(i, &mut buf) {
+                Ok([b, s, d]) => k.keep_block(&buf[s], &buf[d], &buf[b]),
+                Err(_) => {
+                    k.begin(None);
+                    k.end();
+                }
+            }
+        }
+        k.into_kept()
+    };
+    if n < 512 {
+        return part(0..n, KEEP_BUDGET);
+    }
+    let mid = n / 2;
+    std::thread::scope(|sc| {
+        let back = std::thread::Builder::new().spawn_scoped(sc, || part(mid..n, KEEP_BUDGET / 2));
+        let mut front = part(0..mid, KEEP_BUDGET / 2);
+        let back = back
+            .ok()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_else(|| part(mid..n, KEEP_BUDGET / 2));
+        front.tail = Some(Box::new(back));
+        front
+    })
 }
 
 #[cfg(test)]
@@ -455,7 +556,7 @@ mod tests {
         ];
         let mut rnd = rng(7);
         let mut text = Vec::new();
-        for m in 0..600 {
+        for m in 0..1200 {
             let crlf = rnd(8) == 0;
             text.extend_from_slice(format!("From u{m}@h Mon Jan  1 10:00:00 2001").as_bytes());
             text.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
@@ -474,7 +575,7 @@ mod tests {
         }
         let mb = Mailbox::from_bytes(&text).unwrap();
         let count = mb.len();
-        assert!(count > 450);
+        assert!(count > 900);
         let (mut kept, mut with_refs) = (0, 0);
         for i in 0..mb.len() {
             let (block, env) = mb.header_block_and_from(i).unwrap();
@@ -501,6 +602,26 @@ mod tests {
         }
         // Most messages are kept (the others are read from the file).
         assert!(kept > count / 2, "{kept} of {count} kept");
+        // Made from the header blocks instead (a mailbox too big to keep
+        // them at open), by two threads: the same fields and links, for at
+        // least the messages the scan kept.
+        let lazy = keep_from_blocks(count, &|i, buf| mb.header_block_into(i, buf));
+        let mut lazy_kept = 0;
+        for i in 0..count {
+            let (block, env) = mb.header_block_and_from(i).unwrap();
+            let Some((sblock, senv)) = lazy.get(i) else {
+                continue;
+            };
+            lazy_kept += 1;
+            assert_eq!(summary_fields(&sblock), summary_fields(&block), "{i}");
+            assert_eq!((senv.sender, senv.date), (env.sender, env.date), "{i}");
+            assert_eq!(lazy.refs(i).unwrap(), refs_in_block(&block), "{i}");
+        }
+        assert!(
+            lazy_kept >= kept,
+            "{lazy_kept} made, {kept} kept by the scan"
+        );
+        assert!(lazy.get(count).is_none());
         assert!(
             with_refs > count / 4,
             "{with_refs} of {count} with references"

@@ -50,6 +50,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, BufRead, Read, Write};
+use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -60,7 +61,7 @@ use super::folder::{Folder, FolderKind};
 use super::from_line::FromLine;
 use super::hash::{fnv, rand_u64, sample_hash};
 use super::index_cache;
-use super::kept::{Kept, NOT_KEPT};
+use super::kept::{Kept, keep_from_blocks};
 use super::lock::{LockError, LockOptions, MailboxLock};
 use super::msgid::Refs;
 use super::reader::{MessageRead, RangeReader, SeqReader};
@@ -393,27 +394,50 @@ impl Mailbox {
     /// its From_ line (as [`Mailbox::from_line`]), with one read of the
     /// file: what a header summary line needs.
     pub(crate) fn header_block_and_from(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
-        let e = &self.msgs[i];
-        if self.edited.contains_key(&i) {
-            return Ok((self.header_block(i)?, self.from_line(i)?));
-        }
-        let mut v = vec![0u8; (e.header_end - e.offset) as usize];
-        self.file.read_exact_at(&mut v, e.offset)?;
-        let from_len = (e.from_len as usize).min(e.len as usize);
-        let Some(line) = v.get(..from_len) else {
-            return Ok((self.header_block(i)?, self.from_line(i)?));
-        };
-        // from_line reads the file's bytes as they are (no CRLF change).
-        let get = |(a, b): (u32, u32)| line.get(a as usize..b as usize).unwrap_or(&[]).to_vec();
+        let mut v = Vec::new();
+        let [block, sender, date] = self.header_block_into(i, &mut v)?;
         let fl = FromLine {
-            sender: get(e.sender),
-            date: get(e.date),
+            sender: v[sender].to_vec(),
+            date: v[date].to_vec(),
         };
-        if memchr::memchr(b'\r', &v).is_some() {
-            // CR bytes: convert with the reader's exact rules.
-            v = self.header_block(i)?;
-        }
+        v.truncate(block.end);
         Ok((v, fl))
+    }
+
+    /// [`Mailbox::header_block_and_from`] into `buf` (its old contents
+    /// replaced; no allocation once it is big enough): where in it the
+    /// header block, the From_ line's sender and its date are.
+    pub(crate) fn header_block_into(
+        &self,
+        i: usize,
+        buf: &mut Vec<u8>,
+    ) -> io::Result<[Range<usize>; 3]> {
+        let e = &self.msgs[i];
+        let from_len = (e.from_len as usize).min(e.len as usize);
+        let len = (e.header_end - e.offset) as usize;
+        if !self.edited.contains_key(&i) && from_len <= len {
+            buf.clear();
+            buf.resize(len, 0);
+            self.file.read_exact_at(buf, e.offset)?;
+            if memchr::memchr(b'\r', buf).is_none() {
+                // from_line reads the file's bytes as they are.
+                let r = |(a, b): (u32, u32)| {
+                    let (a, b) = (a as usize, b as usize);
+                    if a <= b && b <= from_len { a..b } else { 0..0 }
+                };
+                return Ok([0..len, r(e.sender), r(e.date)]);
+            }
+        }
+        // Edited, or CR bytes (converted with the reader's exact rules).
+        let block = self.header_block(i)?;
+        let fl = self.from_line(i)?;
+        buf.clear();
+        buf.extend_from_slice(&block);
+        let s = buf.len();
+        buf.extend_from_slice(&fl.sender);
+        let d = buf.len();
+        buf.extend_from_slice(&fl.date);
+        Ok([0..s, s..d, d..buf.len()])
     }
 
     /// The raw header block of message `i` (From_ line included, up to the
@@ -602,12 +626,8 @@ impl Mailbox {
             // The last message's header may have grown: its kept fields
             // are forgotten.
             let n = self.msgs.len();
-            if let Some(span) = self
-                .kept
-                .as_mut()
-                .and_then(|k| k.spans.get_mut(n.wrapping_sub(1)))
-            {
-                *span = NOT_KEPT;
+            if let Some(k) = self.kept.as_mut() {
+                k.forget(n.wrapping_sub(1));
             }
             if let Some(last) = self.msgs.last_mut() {
                 // Recount the last message with its new tail.
@@ -709,6 +729,12 @@ impl Folder for Mailbox {
             return None;
         }
         self.kept.as_ref()?.refs(i)
+    }
+    fn keep_summaries(&mut self) {
+        if self.kept.is_none() && !self.msgs.is_empty() {
+            let kept = keep_from_blocks(self.msgs.len(), &|i, buf| self.header_block_into(i, buf));
+            self.kept = Some(kept);
+        }
     }
     fn headers(&self, i: usize) -> io::Result<Headers> {
         Mailbox::headers(self, i)
@@ -863,6 +889,33 @@ mod tests {
         assert_eq!(mb.len(), 1);
         assert_eq!(mb.preamble_len(), 1);
         assert!(mb.check_format().is_ok());
+    }
+
+    #[test]
+    fn keep_summaries_fills_what_the_scan_did_not_keep() {
+        let mut text = Vec::new();
+        for m in 0..700 {
+            text.extend_from_slice(
+                format!(
+                    "From u{m}@h Mon Jan  1 10:00:00 2001\nFrom: F{m} <f{m}@x>\nSubject: s{m}\nMessage-ID: <{m}@x>\nReferences: <{}@x>\n\nbody\n\n",
+                    m / 2
+                )
+                .as_bytes(),
+            );
+        }
+        let mut mb = idx(&text);
+        let want: Vec<_> = (0..mb.len())
+            .map(|i| (mb.summary_headers(i).unwrap(), mb.thread_refs(i)))
+            .collect();
+        assert!(want.iter().all(|(_, r)| r.is_some()));
+        // As a mailbox over KEEP_AT_OPEN opens: nothing kept.
+        mb.kept = None;
+        assert!(mb.thread_refs(3).is_none());
+        mb.keep_summaries();
+        let got: Vec<_> = (0..mb.len())
+            .map(|i| (mb.summary_headers(i).unwrap(), mb.thread_refs(i)))
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io;
 
 use super::hash::sample_hash;
-use super::kept::{KEEP_BUDGET, Kept};
+use super::kept::{KEEP_AT_OPEN, KEEP_BUDGET, Kept};
 use super::mbox::MsgEntry;
 use super::pio::read_full_at;
 use super::scan::{Scanner, scan_file, scan_range};
@@ -89,15 +89,18 @@ pub(crate) struct Scan {
 /// Indexes a whole file whose size was `size` when opened: split at
 /// [`split_point`]s into parts scanned by parallel threads, then joined.
 /// The entries are the ones a single sequential scan gives (a unit test
-/// compares them); each part also takes its byte samples.
+/// compares them); each part also takes its byte samples. The summary
+/// fields are kept for a file of at most [`KEEP_AT_OPEN`] bytes.
 pub(crate) fn scan_parallel(f: &File, size: u64) -> io::Result<Scan> {
-    scan_in_parts(f, size, scan_threads(size))
+    scan_in_parts(f, size, scan_threads(size), size <= KEEP_AT_OPEN)
 }
 
 /// One sequential scan of the whole file.
-fn scan_whole(f: &File) -> io::Result<Scan> {
+fn scan_whole(f: &File, keep: bool) -> io::Result<Scan> {
     let mut sc = Scanner::new(0);
-    sc.keep_fields(KEEP_BUDGET);
+    if keep {
+        sc.keep_fields(KEEP_BUDGET);
+    }
     let end = scan_file(f, 0, &mut sc)?;
     let (msgs, pre, kept) = sc.finish_kept(end);
     Ok(Scan {
@@ -110,7 +113,7 @@ fn scan_whole(f: &File) -> io::Result<Scan> {
 }
 
 /// [`scan_parallel`] with a given number of parts.
-fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
+fn scan_in_parts(f: &File, size: u64, parts: usize, keep: bool) -> io::Result<Scan> {
     let mut starts = vec![0u64];
     for k in 1..parts {
         let from = size / parts as u64 * k as u64;
@@ -126,7 +129,7 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
         }
     }
     if starts.len() == 1 {
-        return scan_whole(f);
+        return scan_whole(f, keep);
     }
     type Part = (Vec<MsgEntry>, u64, u64, u64, Option<Kept>);
     let scan_part = |k: usize| -> io::Result<Part> {
@@ -137,7 +140,9 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
         } else {
             Scanner::continuing(start)
         };
-        sc.keep_fields(KEEP_BUDGET / starts.len());
+        if keep {
+            sc.keep_fields(KEEP_BUDGET / starts.len());
+        }
         let end = scan_range(f, start, limit, &mut sc)?;
         let (msgs, pre, kept) = sc.finish_kept(end);
         Ok((msgs, pre, end, sample_hash(f, start, end)?, kept))
@@ -170,7 +175,7 @@ fn scan_in_parts(f: &File, size: u64, parts: usize) -> io::Result<Scan> {
         let (part, part_pre, part_end, hash, part_kept) = r?;
         if starts.get(k + 1).is_some_and(|&next| part_end != next) {
             // The file shrank under us: the sequential scan sees it whole.
-            return scan_whole(f);
+            return scan_whole(f, keep);
         }
         samples.push((starts[k], part_end, hash));
         end = part_end;
@@ -283,7 +288,7 @@ mod tests {
                     end,
                     samples,
                     kept,
-                } = scan_in_parts(mb.file(), data.len() as u64, parts).unwrap();
+                } = scan_in_parts(mb.file(), data.len() as u64, parts, true).unwrap();
                 // The samples cover the file without gaps.
                 assert_eq!(samples.first().map(|s| s.0), Some(0));
                 assert_eq!(samples.last().map(|s| s.1), Some(end));

@@ -296,6 +296,12 @@ fn stable_by_text(keys: &[String]) -> Vec<u32> {
 
 /// Sorts the open folder by `key`.
 pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
+    if matches!(
+        key,
+        SortKey::Date | SortKey::From | SortKey::Subject | SortKey::Thread
+    ) {
+        st.mb.keep_summaries();
+    }
     let mb = &*st.mb;
     let (seq, threads) = match key {
         SortKey::Date => (
