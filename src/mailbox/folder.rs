@@ -211,6 +211,19 @@ pub trait Folder: Send + Sync {
     fn summary_headers(&self, i: usize) -> io::Result<(Vec<u8>, FromLine)> {
         self.header_block_and_envelope(i)
     }
+    /// [`summary_headers`](Folder::summary_headers) into `block` and
+    /// `from` (their old contents replaced): no allocation for a message
+    /// the folder keeps, once the buffers are big enough (a listing or a
+    /// sort reads every message this way). Default: `summary_headers`.
+    fn summary_headers_into(
+        &self,
+        i: usize,
+        block: &mut Vec<u8>,
+        from: &mut FromLine,
+    ) -> io::Result<()> {
+        (*block, *from) = self.summary_headers(i)?;
+        Ok(())
+    }
     /// Message `i`'s thread links (the [`Refs`] of its
     /// `kept::THREAD_FIELDS`) when the folder has them without reading
     /// the message (an mbox from its scan, a Maildir from its header

@@ -5,7 +5,7 @@
 /// The parts of a From_ line that the header summary needs: the envelope
 /// of a message (a format without From_ lines makes one up, see
 /// [`Folder::envelope`](super::Folder::envelope)).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FromLine {
     /// The sender word, raw (`bob@example.org`, or a quoted word).
     pub sender: Vec<u8>,

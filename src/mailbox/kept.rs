@@ -135,6 +135,22 @@ impl Kept {
         ))
     }
 
+    /// [`Kept::get`] into `block` and `from` (old contents replaced);
+    /// false (and nothing changed) when not kept.
+    pub(crate) fn get_into(&self, i: usize, block: &mut Vec<u8>, from: &mut FromLine) -> bool {
+        let Some((sender, date, lines, _, _)) = self.record(i) else {
+            return false;
+        };
+        block.clear();
+        block.push(b'\n');
+        block.extend_from_slice(lines);
+        from.sender.clear();
+        from.sender.extend_from_slice(sender);
+        from.date.clear();
+        from.date.extend_from_slice(date);
+        true
+    }
+
     /// Message `i`'s [`Refs`]; None when not kept.
     pub(crate) fn refs(&self, i: usize) -> Option<Refs> {
         let (_, _, _, hashes, has_id) = self.record(i)?;

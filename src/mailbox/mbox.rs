@@ -724,6 +724,23 @@ impl Folder for Mailbox {
         }
         self.header_block_and_from(i)
     }
+    fn summary_headers_into(
+        &self,
+        i: usize,
+        block: &mut Vec<u8>,
+        from: &mut FromLine,
+    ) -> io::Result<()> {
+        if !self.edited.contains_key(&i)
+            && self
+                .kept
+                .as_ref()
+                .is_some_and(|k| k.get_into(i, block, from))
+        {
+            return Ok(());
+        }
+        (*block, *from) = self.header_block_and_from(i)?;
+        Ok(())
+    }
     fn thread_refs(&self, i: usize) -> Option<Refs> {
         if self.edited.contains_key(&i) {
             return None;

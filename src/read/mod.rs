@@ -82,6 +82,9 @@ pub(crate) struct CachedHeaders {
     fields: Vec<(usize, usize, usize, usize)>,
     /// Only the fields of `SUMMARY_FIELDS` are sure to be there.
     partial: bool,
+    /// `fields` describes `block` (else every look-up parses `block`
+    /// again: cheaper for one look-up per message, as a sort makes).
+    indexed: bool,
 }
 
 impl CachedHeaders {
@@ -108,20 +111,73 @@ impl CachedHeaders {
         Some(h)
     }
 
+    /// Nothing yet: for [`CachedHeaders::refill_summary`].
+    pub(crate) fn empty() -> CachedHeaders {
+        CachedHeaders {
+            block: Vec::new(),
+            from: FromLine::default(),
+            fields: Vec::new(),
+            partial: true,
+            indexed: false,
+        }
+    }
+
+    /// [`CachedHeaders::read_summary`] into this one, its buffers reused
+    /// (a listing or sort reads every message so: no allocation per
+    /// message once they are big enough). False if message `i` cannot be
+    /// read (then what is here is not to be used).
+    pub(crate) fn refill_summary(&mut self, mb: &dyn Folder, i: usize) -> bool {
+        if i >= mb.len()
+            || mb
+                .summary_headers_into(i, &mut self.block, &mut self.from)
+                .is_err()
+        {
+            return false;
+        }
+        self.partial = true;
+        self.find_fields();
+        true
+    }
+
+    /// [`CachedHeaders::refill_summary`] without finding where the fields
+    /// are: for a caller that looks up one or two of them (a sort key).
+    pub(crate) fn refill_summary_unindexed(&mut self, mb: &dyn Folder, i: usize) -> bool {
+        if i >= mb.len()
+            || mb
+                .summary_headers_into(i, &mut self.block, &mut self.from)
+                .is_err()
+        {
+            return false;
+        }
+        self.partial = true;
+        self.indexed = false;
+        true
+    }
+
+    /// `f(field)` for every field in file order.
+    fn each_field<'a>(&'a self, mut f: impl FnMut(RawField<'a>)) {
+        if !self.indexed {
+            header_fields(&self.block).for_each(f);
+            return;
+        }
+        for &(ns, ne, rs, re) in &self.fields {
+            f(RawField {
+                name: &self.block[ns..ne],
+                raw: &self.block[rs..re],
+            });
+        }
+    }
+
     /// A header field's raw bytes, unfolded (all occurrences joined by a
     /// space, as bsd-mailx's `hfield()`).
     pub fn hfield_raw(&self, name: &str) -> Option<Vec<u8>> {
         debug_assert!(!self.partial || SUMMARY_FIELDS.contains(&name), "{name}");
         // Only the matching fields are unfolded and copied.
         let mut out: Option<Vec<u8>> = None;
-        for &(ns, ne, rs, re) in &self.fields {
-            if !self.block[ns..ne].eq_ignore_ascii_case(name.as_bytes()) {
-                continue;
+        self.each_field(|f| {
+            if !f.name.eq_ignore_ascii_case(name.as_bytes()) {
+                return;
             }
-            let f = RawField {
-                name: &self.block[ns..ne],
-                raw: &self.block[rs..re],
-            };
             match &mut out {
                 None => out = Some(f.value().into_owned()),
                 Some(o) => {
@@ -129,11 +185,12 @@ impl CachedHeaders {
                     o.extend_from_slice(&f.value());
                 }
             }
-        }
+        });
         out
     }
     /// Every field in file order: its name and its unfolded value.
     pub fn fields(&self) -> impl Iterator<Item = (&[u8], Cow<'_, [u8]>)> {
+        debug_assert!(self.indexed);
         self.fields.iter().map(|&(ns, ne, rs, re)| {
             let f = RawField {
                 name: &self.block[ns..ne],
@@ -148,17 +205,12 @@ impl CachedHeaders {
     pub fn hfields_raw<const N: usize>(&self, names: [&str; N]) -> [Option<Cow<'_, [u8]>>; N] {
         debug_assert!(!self.partial || names.iter().all(|n| SUMMARY_FIELDS.contains(n)));
         let mut out: [Option<Cow<'_, [u8]>>; N] = std::array::from_fn(|_| None);
-        for &(ns, ne, rs, re) in &self.fields {
-            let name = &self.block[ns..ne];
+        self.each_field(|f| {
             let Some(k) = names
                 .iter()
-                .position(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+                .position(|n| f.name.eq_ignore_ascii_case(n.as_bytes()))
             else {
-                continue;
-            };
-            let f = RawField {
-                name,
-                raw: &self.block[rs..re],
+                return;
             };
             match &mut out[k] {
                 None => out[k] = Some(f.value()),
@@ -168,7 +220,7 @@ impl CachedHeaders {
                     o.extend_from_slice(&f.value());
                 }
             }
-        }
+        });
         out
     }
     /// The Subject (or `Subj`) field, raw.
@@ -237,20 +289,28 @@ impl CachedHeaders {
 
     /// Finds the fields of a header block.
     fn index(block: Vec<u8>, from: FromLine) -> CachedHeaders {
-        let base = block.as_ptr() as usize;
-        // A summary's block has about 5 fields: room for them at once.
-        let mut fields = Vec::with_capacity(8);
-        fields.extend(header_fields(&block).map(|f| {
+        let mut h = CachedHeaders {
+            block,
+            from,
+            // A summary's block has about 5 fields: room for them at once.
+            fields: Vec::with_capacity(8),
+            partial: false,
+            indexed: false,
+        };
+        h.find_fields();
+        h
+    }
+
+    /// Finds where the fields of `block` are.
+    fn find_fields(&mut self) {
+        let base = self.block.as_ptr() as usize;
+        self.fields.clear();
+        self.fields.extend(header_fields(&self.block).map(|f| {
             let ns = f.name.as_ptr() as usize - base;
             let rs = f.raw.as_ptr() as usize - base;
             (ns, ns + f.name.len(), rs, rs + f.raw.len())
         }));
-        CachedHeaders {
-            block,
-            from,
-            fields,
-            partial: false,
-        }
+        self.indexed = true;
     }
 }
 

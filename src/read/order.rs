@@ -172,13 +172,14 @@ fn scan<K: Send>(
 ) -> Vec<K> {
     let n = mb.len();
     let one = |range: std::ops::Range<usize>| -> Vec<K> {
+        let mut h = CachedHeaders::empty();
         range
-            .map(|i| {
-                let h = match need {
-                    Need::Summary => CachedHeaders::read_summary(mb, i),
-                    Need::All => CachedHeaders::read(mb, i),
-                };
-                f(i, h.as_ref())
+            .map(|i| match need {
+                Need::Summary => {
+                    let ok = h.refill_summary_unindexed(mb, i);
+                    f(i, ok.then_some(&h))
+                }
+                Need::All => f(i, CachedHeaders::read(mb, i).as_ref()),
             })
             .collect()
     };
@@ -240,8 +241,30 @@ pub(crate) fn date_of(h: Option<&CachedHeaders>) -> i64 {
 
 /// A subject as `sort subject` compares it: decoded, reply and forward
 /// prefixes removed, lower case.
-pub(crate) fn subject_key(raw: &[u8]) -> String {
+#[cfg(test)]
+fn subject_key(raw: &[u8]) -> String {
+    let mut out = Vec::new();
+    subject_key_into(raw, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`subject_key`] appended to `out` (UTF-8).
+fn subject_key_into(raw: &[u8], out: &mut Vec<u8>) {
+    // Plain ASCII without an encoded word (most subjects): decoding gives
+    // the same text, and lower case is ASCII's (no copy to decode into).
+    if raw.is_ascii() && memchr::memmem::find(raw, b"=?").is_none() {
+        let text = std::str::from_utf8(raw).unwrap_or_default();
+        let s = strip_reply_prefixes(text).as_bytes();
+        out.extend(s.iter().map(u8::to_ascii_lowercase));
+        return;
+    }
     let text = mimeview::decode_words(raw);
+    out.extend_from_slice(strip_reply_prefixes(&text).to_lowercase().as_bytes());
+}
+
+/// `text` trimmed, without its leading `Re:`/`Fwd:`/`Fw:` prefixes (any
+/// case, blanks after them).
+fn strip_reply_prefixes(text: &str) -> &str {
     let mut s = text.trim();
     'strip: loop {
         for p in ["re:", "fwd:", "fw:"] {
@@ -255,7 +278,7 @@ pub(crate) fn subject_key(raw: &[u8]) -> String {
         }
         break;
     }
-    s.to_lowercase()
+    s
 }
 
 /// An address field as `sort from`/`sort to` compares it: the skinned
@@ -271,27 +294,75 @@ fn stable_by<K: Ord>(keys: &[K]) -> Vec<u32> {
     seq
 }
 
-/// [`stable_by`] for text keys, the same order: sorted by each key's
-/// first 8 bytes as a number (big-endian, zero-padded: the same order as
-/// those bytes compare), then the whole key, then the index, so the pairs
-/// sort without following a pointer for most comparisons and need no
-/// stable sort.
-fn stable_by_text(keys: &[String]) -> Vec<u32> {
-    let prefix = |k: &str| -> u64 {
+/// Text sort keys in one buffer (no allocation per key): message `i`'s
+/// key is `text[spans[i]]`.
+#[derive(Default)]
+struct TextKeys {
+    text: Vec<u8>,
+    spans: Vec<std::ops::Range<usize>>,
+}
+
+impl TextKeys {
+    fn key(&self, i: usize) -> &[u8] {
+        &self.text[self.spans[i].clone()]
+    }
+}
+
+/// Every message's text key, `f(headers, out)` appending it to `out`, by
+/// two threads.
+fn text_keys(
+    mb: &dyn Folder,
+    need: Need,
+    f: &(dyn Fn(Option<&CachedHeaders>, &mut Vec<u8>) + Sync),
+) -> TextKeys {
+    let one = |range: std::ops::Range<usize>| -> TextKeys {
+        let mut h = CachedHeaders::empty();
+        let mut k = TextKeys::default();
+        for i in range {
+            let start = k.text.len();
+            match need {
+                Need::Summary => {
+                    let ok = h.refill_summary_unindexed(mb, i);
+                    f(ok.then_some(&h), &mut k.text);
+                }
+                Need::All => f(CachedHeaders::read(mb, i).as_ref(), &mut k.text),
+            }
+            k.spans.push(start..k.text.len());
+        }
+        k
+    };
+    in_two(mb.len(), one, |a, b| {
+        let base = a.text.len();
+        a.text.extend_from_slice(&b.text);
+        a.spans
+            .extend(b.spans.into_iter().map(|r| r.start + base..r.end + base));
+    })
+}
+
+/// [`stable_by`] for text keys (`key(i)` for `i` in `0..n`), the same
+/// order: sorted by each key's first 8 bytes as a number (big-endian,
+/// zero-padded: the same order as those bytes compare), then the whole
+/// key, then the index, so the pairs sort without following a pointer
+/// for most comparisons and need no stable sort.
+fn stable_by_text<'a>(n: usize, key: &dyn Fn(usize) -> &'a [u8]) -> Vec<u32> {
+    let prefix = |k: &[u8]| -> u64 {
         let mut b = [0u8; 8];
-        let n = k.len().min(8);
-        b[..n].copy_from_slice(&k.as_bytes()[..n]);
+        let m = k.len().min(8);
+        b[..m].copy_from_slice(&k[..m]);
         u64::from_be_bytes(b)
     };
-    let mut seq: Vec<(u64, u32)> = (0..keys.len())
-        .map(|i| (prefix(&keys[i]), i as u32))
-        .collect();
+    let mut seq: Vec<(u64, u32)> = (0..n).map(|i| (prefix(key(i)), i as u32)).collect();
     seq.sort_unstable_by(|a, b| {
         a.0.cmp(&b.0)
-            .then_with(|| keys[a.1 as usize].cmp(&keys[b.1 as usize]))
+            .then_with(|| key(a.1 as usize).cmp(key(b.1 as usize)))
             .then(a.1.cmp(&b.1))
     });
     seq.into_iter().map(|(_, i)| i).collect()
+}
+
+/// [`stable_by_text`] of [`TextKeys`].
+fn stable_by_keys(k: &TextKeys) -> Vec<u32> {
+    stable_by_text(k.spans.len(), &|i| k.key(i))
 }
 
 /// Sorts the open folder by `key`.
@@ -309,25 +380,26 @@ pub(crate) fn sort(st: &mut ReadState, key: SortKey) {
             None,
         ),
         SortKey::From => (
-            stable_by_text(&scan(mb, Need::Summary, &|_, h| {
-                h.map(|h| h.nameof(0).to_ascii_lowercase())
-                    .unwrap_or_default()
+            stable_by_keys(&text_keys(mb, Need::Summary, &|h, out| {
+                if let Some(h) = h {
+                    out.extend_from_slice(h.nameof(0).to_ascii_lowercase().as_bytes());
+                }
             })),
             None,
         ),
         SortKey::To => (
-            stable_by_text(&scan(mb, Need::All, &|_, h| {
-                h.and_then(|h| h.hfield_raw("to"))
-                    .map(|t| address_key(&String::from_utf8_lossy(&t)))
-                    .unwrap_or_default()
+            stable_by_keys(&text_keys(mb, Need::All, &|h, out| {
+                if let Some(t) = h.and_then(|h| h.hfield_raw("to")) {
+                    out.extend_from_slice(address_key(&String::from_utf8_lossy(&t)).as_bytes());
+                }
             })),
             None,
         ),
         SortKey::Subject => (
-            stable_by_text(&scan(mb, Need::Summary, &|_, h| {
-                h.and_then(|h| h.subject_cow())
-                    .map(|s| subject_key(&s))
-                    .unwrap_or_default()
+            stable_by_keys(&text_keys(mb, Need::Summary, &|h, out| {
+                if let Some(s) = h.and_then(|h| h.subject_cow()) {
+                    subject_key_into(&s, out);
+                }
             })),
             None,
         ),
@@ -391,6 +463,18 @@ mod tests {
         assert_eq!(subject_key(b"Fwd: Re: Fw:  X"), "x");
         assert_eq!(subject_key(b"Reply"), "reply");
         assert_eq!(subject_key(b"=?UTF-8?Q?Re:_=C3=84pfel?="), "äpfel");
+        // The ASCII shortcut gives what decoding and Unicode lower case give
+        // (str::trim also takes a vertical tab, which trim_ascii would not).
+        for raw in [
+            &b" \x0bRE: Fw: MiXeD Case\t"[..],
+            b"fwd:re:",
+            b"Re:Re:  Tail  ",
+            b"\x0c\r\nx",
+            b"",
+        ] {
+            let slow = strip_reply_prefixes(&mimeview::decode_words(raw)).to_lowercase();
+            assert_eq!(subject_key(raw), slow, "{raw:?}");
+        }
     }
 
     #[test]
@@ -411,7 +495,8 @@ mod tests {
             let keys: Vec<String> = (0..1 + r(50))
                 .map(|_| (0..r(4)).map(|_| parts[r(8) as usize]).collect())
                 .collect();
-            assert_eq!(stable_by_text(&keys), stable_by(&keys), "{keys:?}");
+            let by_text = stable_by_text(keys.len(), &|i| keys[i].as_bytes());
+            assert_eq!(by_text, stable_by(&keys), "{keys:?}");
         }
     }
 

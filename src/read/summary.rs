@@ -388,14 +388,22 @@ pub(crate) fn print_lines(
     let order = &st.order;
     let make = |chunk: &[usize]| -> String {
         let mut text = String::with_capacity(chunk.len() * 96);
+        let mut h = CachedHeaders::empty();
         for &m in chunk {
             // Only the fields a summary line reads (no `to`: not with
             // `showto` or `show-rcpt`, see above).
-            let h = CachedHeaders::read_summary(mb, m - 1);
+            let ok = h.refill_summary(mb, m - 1);
             let marks = marks_in(order, mb, m, ctx.utf8);
-            push_line(&mut text, &ctx, mb, order, m, &marks, h.as_ref(), &|_| {
-                false
-            });
+            push_line(
+                &mut text,
+                &ctx,
+                mb,
+                order,
+                m,
+                &marks,
+                ok.then_some(&h),
+                &|_| false,
+            );
             text.push('\n');
         }
         text
