@@ -27,6 +27,9 @@ fi
 # An mbox changed in the last seconds is not put in our index cache: age it.
 touch -d '1 hour ago' "$W/ro.mbox"
 chmod 444 "$W/ro.mbox"
+# Its ctime is now, and a file changed less than 2 s before a scan is not
+# cached either (index_cache::SETTLE): wait, so the warm-up writes it.
+sleep 3
 ops=("open|x" "date+list|sort date\nfrom *\nx" "thread+list|sort thread\nfrom *\nx"
     "subject|sort subject\nx" "list|from *\nx")
 run() { # program, stdin text -> Ir
