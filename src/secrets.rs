@@ -30,6 +30,8 @@
 //! a token), `machine NAME`, `default`, `login`, `password`, `account`, and
 //! `macdef NAME` whose body runs to the next empty line and is never read as
 //! tokens.
+// Without SMTP and IMAP nothing logs in: the login parts are unused.
+#![cfg_attr(not(any(feature = "smtp", feature = "imap")), allow(dead_code))]
 
 use crate::child::{self, Exit};
 use crate::session::Session;

@@ -73,7 +73,7 @@ pub use flags::MsgFlags;
 pub use folder::{Folder, FolderKind, append_messages, open_folder};
 pub use from_line::FromLine;
 pub(crate) use kept::SUMMARY_FIELDS;
-#[cfg(test)]
+#[cfg(all(test, feature = "imap"))]
 pub(crate) use kept::THREAD_FIELDS;
 pub use lock::{LockError, LockOptions, MailboxLock};
 pub use maildir::Maildir;

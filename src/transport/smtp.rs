@@ -324,6 +324,7 @@ pub(crate) fn send(_s: &Session, t: &Target, _msg: &Message) -> Result<(), Vec<S
     )])
 }
 
+#[cfg(feature = "smtp")]
 use crate::outln;
 #[cfg(feature = "smtp")]
 pub(crate) use client::send;

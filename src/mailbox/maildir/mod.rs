@@ -63,6 +63,7 @@ use rustix::fs::{Access, AtFlags, Mode, OFlags};
 
 use self::hcache::Record;
 use self::name::Name;
+#[cfg(feature = "imap")]
 pub(crate) use self::scan::count_lines;
 use self::scan::{Entry, Info, Sub, info_of, read_info, scan};
 use super::fields::Headers;
