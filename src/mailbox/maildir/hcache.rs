@@ -441,10 +441,7 @@ impl Opened {
     /// Hands every item to `each(sub, name, delivery time, record)`, in
     /// the file's order. An error: the file is damaged or another
     /// folder's (whatever `each` was given must be dropped).
-    pub(crate) fn items(
-        &self,
-        each: &mut Each<'_>,
-    ) -> io::Result<()> {
+    pub(crate) fn items(&self, each: &mut Each<'_>) -> io::Result<()> {
         read_items(self, each)
     }
 
@@ -484,10 +481,7 @@ impl Opened {
     }
 }
 
-fn read_items(
-    o: &Opened,
-    each: &mut Each<'_>,
-) -> io::Result<()> {
+fn read_items(o: &Opened, each: &mut Each<'_>) -> io::Result<()> {
     let items_end = o
         .len
         .checked_sub((STAMP_LEN + 16) as u64)

@@ -8,8 +8,10 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use super::hcache::{self, SETTLE, Stamp, TEST_DIR};
 use super::{Maildir, Sub};
+use crate::mailbox::flags::MsgFlags;
 use crate::mailbox::folder::Folder;
 use crate::mailbox::testutil::tmpdir;
+use crate::mailbox::write::QuitOptions;
 
 /// Sets the mtime of the file or directory `p` to `secs`.
 fn set_mtime(p: &Path, secs: u64) {
@@ -293,5 +295,32 @@ fn a_file_gone_although_the_stamps_match_is_handled() {
     let m = open(&md);
     assert!(m.listed);
     assert_eq!(m.len(), want.len() - 1);
+    fs::remove_dir_all(t).unwrap();
+}
+
+#[test]
+fn quit_keeps_the_listing_only_when_it_changed_no_file() {
+    let (t, md) = setup();
+    let want = trusted(&md, 1);
+    let opts = QuitOptions::new(false, t.join("mbox"));
+    let (mut out, mut warn) = (Vec::new(), Vec::new());
+    // Nothing read, nothing deleted: no file renamed, the listing stays.
+    let mut m = open(&md);
+    assert!(!m.listed);
+    m.quit(&opts, &mut out, &mut warn).unwrap();
+    assert!(hcache::stored_listing(&md).unwrap().settled);
+    let m = open(&md);
+    assert!(!m.listed);
+    assert_eq!(shown(&m), want);
+    // A message deleted: its file removed, the cache written without a
+    // listing, and the next open lists the directories.
+    let mut m = open(&md);
+    m.flags_mut(0).insert(MsgFlags::DELETED);
+    m.quit(&opts, &mut out, &mut warn).unwrap();
+    assert!(!md.join("new/1700000000.M0P1.h").exists());
+    assert!(hcache::stored_listing(&md).is_none());
+    let m = open(&md);
+    assert!(m.listed);
+    assert_eq!(shown(&m), want[1..]);
     fs::remove_dir_all(t).unwrap();
 }

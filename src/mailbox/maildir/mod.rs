@@ -117,6 +117,8 @@ pub struct Maildir {
     /// listing): for tests.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) listed: bool,
+    /// Quit renamed, rewrote or removed a file (or tried to).
+    files_changed: bool,
 }
 
 /// Which messages stay (by their flags).
@@ -177,6 +179,7 @@ impl Maildir {
             listing,
             unlisted: AtomicBool::new(false),
             listed,
+            files_changed: false,
         })
     }
 
@@ -681,12 +684,12 @@ impl Folder for Maildir {
         warn: &mut dyn Write,
     ) -> Result<QuitOutcome, WriteError> {
         let r = quit::quit(self, opts, out, warn);
-        if !r.as_ref().is_ok_and(|o| !o.rewritten) {
+        if r.is_err() || self.files_changed {
             // Files may have been renamed or removed: the messages are no
             // longer the listing.
             self.listing = None;
         }
-        if r.as_ref().is_ok_and(|o| o.rewritten) {
+        if r.as_ref().is_ok_and(|o| o.rewritten) && self.files_changed {
             // Names changed, files went: the cache is written anew with
             // the messages that stayed.
             self.stale.store(true, Ordering::Relaxed);
