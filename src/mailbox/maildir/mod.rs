@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `name` | file names: base, `:2,` flags, delivery time, unique names |
 //! | `scan` | listing `new/` and `cur/` (getdents), the order, each file's counts and envelope sender (read by several threads) |
-//! | `hcache` | the header cache: what the summary needs of each file, kept between sessions outside the Maildir |
+//! | `hcache` | the header cache: what the summary needs of each file, and the listing while `new/` and `cur/` are unchanged, kept between sessions outside the Maildir |
 //! | `deliver` | writing a message the Maildir way (`tmp/` → `cur/`/`new/`), creating a Maildir |
 //! | `quit` | the session's end: flags into names, `new/` → `cur/`, removals, the mbox file |
 //!

@@ -3,7 +3,9 @@
 //! the unique name, else the file's mtime), then by name.
 //!
 //! The directories are listed with `getdents` (a large buffer, no
-//! allocation per name). What the summary needs of a file (its size, line
+//! allocation per name), unless the header cache's listing holds for
+//! them (their stamps unchanged: `hcache`), which then gives the names,
+//! the order and the directories. What the summary needs of a file (its size, line
 //! count and envelope sender) is its [`Info`]: taken from the header
 //! cache (`hcache`) when the cache has a record for that very name, and
 //! then checked against the file's size and mtime the first time it is
