@@ -440,10 +440,11 @@ impl Opened {
             .is_some_and(|l| l.settled && l.dirs == now.dirs)
     }
 
-    /// About how many items the cache holds (for reserving room; not
-    /// more than the file could hold).
+    /// About how many items the cache holds, for reserving room: the
+    /// count it says, not yet proved, so at most one item for every 16
+    /// bytes of the file (a name alone takes 3 bytes and the name).
     pub(crate) fn count_hint(&self) -> usize {
-        self.count.min(self.len / 4) as usize
+        self.count.min(self.len / 16) as usize
     }
 
     /// The cache's stamp, once its items were read whole.

@@ -188,7 +188,9 @@ pub(crate) fn scan(
     if let (Some(o), Some(now)) = (&opened, &stamp)
         && o.trusted_for(now)
     {
-        out.reserve_exact(o.count_hint());
+        // A hint only (the file is not yet proved whole): if that much
+        // cannot be had, the list grows as it goes.
+        let _ = out.try_reserve_exact(o.count_hint());
         let r = o.items(&mut |sub, name, time, rec| {
             let mut e = Entry::new(sub, name, time.unwrap_or(0));
             e.cached = rec;
