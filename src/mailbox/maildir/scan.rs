@@ -5,12 +5,12 @@
 //! The directories are listed with `getdents` (a large buffer, no
 //! allocation per name), unless the header cache's listing holds for
 //! them (their stamps unchanged: `hcache`), which then gives the names,
-//! the order and the directories. What the summary needs of a file (its size, line
-//! count and envelope sender) is its [`Info`]: taken from the header
-//! cache (`hcache`) when the cache has a record for that very name, and
-//! then checked against the file's size and mtime the first time it is
-//! used ([`Entry`] holds both); every other file is read when the folder
-//! is opened, by several threads at once.
+//! the order and the directories. What the summary needs of a file (its
+//! size, line count and envelope sender) is its [`Info`]: taken from the
+//! header cache (`hcache`) when the cache has a record for that very
+//! name, and then checked against the file's size and mtime the first
+//! time it is used ([`Entry`] holds both); every other file is read when
+//! the folder is opened, by several threads at once.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
