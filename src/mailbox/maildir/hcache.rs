@@ -32,9 +32,10 @@
 //! order and the directories from the cache and lists nothing: any file
 //! added, removed or renamed in a directory since changes its mtime and
 //! ctime. It is trusted only when *settled*: the listing started at
-//! least [`SETTLE`] after both directories' mtimes, so that a change
-//! made right after the stamps were taken, in the same coarse clock
-//! tick, cannot leave the mtime as recorded (as `index_cache`'s rule).
+//! least [`SETTLE`](super::stamp::SETTLE) after both directories'
+//! mtimes, so that a change made right after the stamps were taken, in
+//! the same coarse clock tick, cannot leave the mtime as recorded (as
+//! `index_cache`'s rule).
 //! A listing is recorded only when the session's messages are exactly
 //! what that listing found (no file that could not be read, no `inc`,
 //! no quit that renamed or removed files; those write the records
@@ -71,12 +72,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
-
-use rustix::fs::Stat;
 
 use super::name::Name;
 use super::scan::Sub;
+use super::stamp::{STAMP_LEN, Stamp};
 use crate::mailbox::fields::header_fields;
 use crate::mailbox::hash::{fnv, rand_u64};
 use crate::mailbox::kept::{SUMMARY_FIELDS, THREAD_FIELDS};
@@ -106,11 +105,6 @@ pub(crate) const MAX_FILE: u64 = 512 << 20;
 const REC_MIN: usize = 1 + 2 + 8 + 4 + 8 + 4 + 2 + 2;
 /// Largest sender kept.
 const MAX_SENDER: usize = 1024;
-/// A listing is trusted only if it started this long after the
-/// directories' mtimes (as `index_cache::SETTLE`).
-pub(crate) const SETTLE: Duration = Duration::from_secs(2);
-/// Bytes of the listing's stamp in the file.
-const STAMP_LEN: usize = 1 + 2 * (8 + 8 + 12 + 12);
 
 /// Where caches go; None: no cache.
 static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
@@ -139,108 +133,6 @@ thread_local! {
     /// parallel; [`DIR`] is the process's).
     pub(crate) static TEST_DIR: std::cell::RefCell<Option<PathBuf>> =
         const { std::cell::RefCell::new(None) };
-}
-
-/// What `stat` says of a directory: which one it is and when its
-/// entries (mtime) or anything of it (ctime) last changed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct DirStamp {
-    dev: u64,
-    ino: u64,
-    mtime: (i64, u32),
-    ctime: (i64, u32),
-}
-
-impl DirStamp {
-    fn of(st: &Stat) -> DirStamp {
-        DirStamp {
-            dev: st.st_dev,
-            ino: st.st_ino,
-            mtime: (st.st_mtime, st.st_mtime_nsec as u32),
-            ctime: (st.st_ctime, st.st_ctime_nsec as u32),
-        }
-    }
-}
-
-/// The stamps of `new/` and `cur/` before a listing, and whether the
-/// listing may be trusted while they stay the same.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    pub(crate) dirs: [DirStamp; 2],
-    /// The listing started at least [`SETTLE`] after both mtimes.
-    pub(crate) settled: bool,
-}
-
-impl Stamp {
-    /// The stamps of `folder`'s `new/` and `cur/` now, for a listing that
-    /// starts right after.
-    pub(crate) fn take(folder: &Path) -> io::Result<Stamp> {
-        let new = rustix::fs::stat(folder.join(Sub::New.dir()))?;
-        let cur = rustix::fs::stat(folder.join(Sub::Cur.dir()))?;
-        let dirs = [DirStamp::of(&new), DirStamp::of(&cur)];
-        let started = SystemTime::now();
-        let settled = dirs.iter().all(|d| {
-            let Ok(s) = u64::try_from(d.mtime.0) else {
-                return true;
-            };
-            (SystemTime::UNIX_EPOCH + Duration::new(s, d.mtime.1.min(999_999_999)))
-                .checked_add(SETTLE)
-                .is_some_and(|t| t <= started)
-        });
-        Ok(Stamp { dirs, settled })
-    }
-
-    fn encode(stamp: Option<&Stamp>) -> [u8; STAMP_LEN] {
-        let mut b = [0u8; STAMP_LEN];
-        let Some(s) = stamp else {
-            return b;
-        };
-        b[0] = if s.settled { 2 } else { 1 };
-        let mut at = 1;
-        let mut put = |v: &[u8]| {
-            b[at..at + v.len()].copy_from_slice(v);
-            at += v.len();
-        };
-        for d in &s.dirs {
-            put(&d.dev.to_le_bytes());
-            put(&d.ino.to_le_bytes());
-            put(&d.mtime.0.to_le_bytes());
-            put(&d.mtime.1.to_le_bytes());
-            put(&d.ctime.0.to_le_bytes());
-            put(&d.ctime.1.to_le_bytes());
-        }
-        b
-    }
-
-    fn decode(b: &[u8]) -> Option<Stamp> {
-        if b.len() != STAMP_LEN || b[0] == 0 || b[0] > 2 {
-            return None;
-        }
-        let mut at = 1;
-        let mut take = |n: usize| {
-            at += n;
-            &b[at - n..at]
-        };
-        let mut dirs = [DirStamp::default(); 2];
-        for d in &mut dirs {
-            let dev = u64::from_le_bytes(take(8).try_into().ok()?);
-            let ino = u64::from_le_bytes(take(8).try_into().ok()?);
-            let ms = i64::from_le_bytes(take(8).try_into().ok()?);
-            let mn = u32::from_le_bytes(take(4).try_into().ok()?);
-            let cs = i64::from_le_bytes(take(8).try_into().ok()?);
-            let cn = u32::from_le_bytes(take(4).try_into().ok()?);
-            *d = DirStamp {
-                dev,
-                ino,
-                mtime: (ms, mn),
-                ctime: (cs, cn),
-            };
-        }
-        Some(Stamp {
-            dirs,
-            settled: b[0] == 2,
-        })
-    }
 }
 
 /// A cache record: the numbers, and where its sender and fields are in

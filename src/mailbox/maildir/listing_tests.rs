@@ -6,7 +6,8 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::hcache::{self, SETTLE, Stamp, TEST_DIR};
+use super::hcache::{self, TEST_DIR};
+use super::stamp::{SETTLE, Stamp};
 use super::{Maildir, Sub};
 use crate::mailbox::flags::MsgFlags;
 use crate::mailbox::folder::Folder;

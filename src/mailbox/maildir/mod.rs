@@ -8,6 +8,7 @@
 //! | `name` | file names: base, `:2,` flags, delivery time, unique names |
 //! | `scan` | listing `new/` and `cur/` (getdents), the order, each file's counts and envelope sender (read by several threads) |
 //! | `hcache` | the header cache: what the summary needs of each file, and the listing while `new/` and `cur/` are unchanged, kept between sessions outside the Maildir |
+//! | `stamp` | the stamp of `new/` and `cur/` the cached listing is trusted by |
 //! | `deliver` | writing a message the Maildir way (`tmp/` → `cur/`/`new/`), creating a Maildir |
 //! | `quit` | the session's end: flags into names, `new/` → `cur/`, removals, the mbox file |
 //!
@@ -46,6 +47,7 @@ mod listing_tests;
 pub mod name;
 mod quit;
 mod scan;
+mod stamp;
 
 pub(crate) use deliver::{create, deliver, deliver_all};
 pub(crate) use hcache::set_dir as set_cache_dir;
@@ -63,10 +65,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::fs::{Access, AtFlags, Mode, OFlags};
 
-use self::hcache::{Data, Record, Stamp};
+use self::hcache::{Data, Record};
 use self::name::Name;
 pub(crate) use self::scan::count_lines;
 use self::scan::{Entry, Info, Scanned, Sub, info_of, read_info, scan};
+use self::stamp::Stamp;
 use super::fields::Headers;
 use super::flags::MsgFlags;
 use super::folder::{Folder, FolderKind};

@@ -24,8 +24,9 @@ use std::sync::OnceLock;
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
 
-use super::hcache::{self, Key, Loaded, Rec, Stamp, key_cmp};
+use super::hcache::{self, Key, Loaded, Rec, key_cmp};
 use super::name::Name;
+use super::stamp::Stamp;
 use crate::mailbox::flags::MsgFlags;
 use crate::mailbox::from_line::mbox_date;
 use crate::sys::localtime;
