@@ -325,3 +325,81 @@ fn a_cache_directory_that_cannot_be_written_changes_nothing() {
     run_with(&t2, &cache2, &md2, true, "from *\np 1\nq\n");
     assert!(cache_files(&cache2).is_empty());
 }
+
+/// Puts the mtimes of `md`'s `new/` and `cur/` back in time (`k` makes
+/// each call's different), so that the next session's listing is settled
+/// and kept in the cache.
+fn age_dirs(md: &Path, k: u64) {
+    for s in ["new", "cur"] {
+        File::open(md.join(s))
+            .unwrap()
+            .set_modified(UNIX_EPOCH + Duration::from_secs(1_600_000_000 + k))
+            .unwrap();
+    }
+}
+
+/// The cache also holds the listing of `new/` and `cur/`, used instead
+/// of listing them while they are unchanged (src/mailbox/maildir/
+/// listing_tests.rs proves it is used): every delivery, rename and
+/// removal since it was written is seen all the same, and a damaged one
+/// is ignored.
+#[test]
+fn the_cached_listing_never_hides_a_change() {
+    let t = TempDir::new("hc-listing");
+    let cache = t.join("cache");
+    let md = maildir(&t.join("md"), 12);
+    // A session on settled directories writes a listing the next uses.
+    let settle = |k: u64| {
+        age_dirs(&md, k);
+        let out = same_with_and_without(&t, &cache, &md);
+        let (again, st) = run_with(&t, &cache, &md, false, LOOK);
+        assert_eq!((again.as_str(), st), (out.as_str(), 0));
+        out
+    };
+    let first = settle(1);
+    assert!(first.contains("12 messages"), "{first}");
+
+    // Delivered into new/ after the cache was written.
+    put(
+        &md.join("new/1700009999.M99P1.host"),
+        &msg("new@example.org", "just delivered", 3),
+        1_700_009_999,
+    );
+    let out = same_with_and_without(&t, &cache, &md);
+    assert!(
+        out.contains("just delivered") && out.contains("13 messages"),
+        "{out}"
+    );
+
+    // A flag changed by another program (a rename in cur/: marked
+    // unread): seen.
+    let before = settle(2);
+    assert!(before.contains("\n    2 u1@example.org"), "{before}");
+    fs::rename(
+        md.join("cur/1700000100.M1P1.host:2,S"),
+        md.join("cur/1700000100.M1P1.host:2,"),
+    )
+    .unwrap();
+    let out = same_with_and_without(&t, &cache, &md);
+    assert!(out.contains("\n U  2 u1@example.org"), "{out}");
+
+    // Removed.
+    settle(3);
+    fs::remove_file(md.join("cur/1700000500.M5P1.host:2,S")).unwrap();
+    let out = same_with_and_without(&t, &cache, &md);
+    assert!(
+        !out.contains("subject 5\n") && out.contains("12 messages"),
+        "{out}"
+    );
+
+    // Damaged (one byte of a name in the middle): ignored, rebuilt.
+    let want = settle(4);
+    let file = cache_files(&cache).pop().unwrap();
+    let good = fs::read(&file).unwrap();
+    let mut bad = good.clone();
+    bad[good.len() / 2] ^= 0x01;
+    fs::write(&file, &bad).unwrap();
+    let (out, st) = run_with(&t, &cache, &md, false, LOOK);
+    assert_eq!((out.as_str(), st), (want.as_str(), 0));
+    assert_eq!(fs::read(&file).unwrap(), good);
+}

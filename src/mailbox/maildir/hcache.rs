@@ -22,21 +22,48 @@
 //!   message with more is not recorded) and a file at most
 //!   [`MAX_FILE`] bytes.
 //!
+//! # The cached listing
+//!
+//! The cache also holds the folder's listing: every message file (with
+//! or without a record) in the folder's order, with the directory it is
+//! in, and the [`Stamp`] of `new/` and `cur/` (device, inode, mtime and
+//! ctime to the nanosecond) taken *before* that listing was made. An open
+//! that finds both directories' stamps as recorded takes the names, the
+//! order and the directories from the cache and lists nothing: any file
+//! added, removed or renamed in a directory since changes its mtime and
+//! ctime. It is trusted only when *settled*: the listing started at
+//! least [`SETTLE`](super::stamp::SETTLE) after both directories'
+//! mtimes, so that a change made right after the stamps were taken, in
+//! the same coarse clock tick, cannot leave the mtime as recorded (as
+//! `index_cache`'s rule).
+//! A listing is recorded only when the session's messages are exactly
+//! what that listing found (no file that could not be read, no `inc`,
+//! no quit that renamed or removed files; those write the records
+//! without a listing, and the next open lists the directories).
+//!
 //! Read mode sets the directory with [`set_dir`] before it opens a folder
-//! (None: `noheadercache`, or no home). Loading is a merge of the sorted
-//! records with the sorted listing (no table of names in memory). The
+//! (None: `noheadercache`, or no home). Without a trusted listing, loading
+//! is a merge of the sorted records with the sorted listing (no table of
+//! names in memory). The
 //! record's sender and fields stay in the cache file, which is kept
 //! open: the summary reads them with `pread` when it needs them, so
 //! memory holds only the numbers.
 //!
 //! File format (integers little-endian): the magic line, the version
-//! (u32), the folder's canonical path (u32 length, bytes), the records,
-//! the number of records (u64), then a 64-bit checksum of everything
-//! before it. A record:
-//! sub (u8: 0 `new`, 1 `cur`), name length (u16), size (u64), lines
-//! (u32), mtime seconds (i64) and nanoseconds (u32), sender length (u16),
-//! fields length (u16), then the name, the sender and the fields
-//! (`name:value` lines as in the file, folded values kept folded).
+//! (u32), the folder's canonical path (u32 length, bytes), the items,
+//! the listing (u8: 0 none, 1 not settled, 2 settled; then for `new/` and
+//! `cur/` each device (u64), inode (u64), mtime seconds (i64) and
+//! nanoseconds (u32), ctime seconds (i64) and nanoseconds (u32)), the
+//! number of items (u64), then a 64-bit checksum of everything before
+//! it. Items are in the folder's order (delivery time, name, `new/`
+//! first; a name without a delivery time where its file's mtime put it).
+//! An item starts with a byte: bit 0 set for `cur` (else `new`), bit 1
+//! set when it holds a record. Then the name length (u16); with a
+//! record, size (u64), lines (u32), mtime seconds (i64) and nanoseconds
+//! (u32), sender length (u16), fields length (u16); then the name, and
+//! with a record the sender and the fields (`name:value` lines as in the
+//! file, folded values kept folded). Only names with a delivery time have
+//! records.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -48,6 +75,7 @@ use std::sync::Mutex;
 
 use super::name::Name;
 use super::scan::Sub;
+use super::stamp::{STAMP_LEN, Stamp};
 use crate::mailbox::fields::header_fields;
 use crate::mailbox::hash::{fnv, rand_u64};
 use crate::mailbox::kept::{SUMMARY_FIELDS, THREAD_FIELDS};
@@ -68,7 +96,7 @@ pub(crate) fn is_cached_field(name: &[u8]) -> bool {
 
 const MAGIC: &[u8] = b"mailx maildir header cache\n";
 /// Bumped whenever the format or the fields of [`is_cached_field`] change.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// Largest fields of one record.
 pub(crate) const MAX_FIELDS: usize = 4096;
 /// Largest cache file.
@@ -87,7 +115,24 @@ pub(crate) fn set_dir(dir: Option<PathBuf>) {
 }
 
 fn dir() -> Option<PathBuf> {
+    #[cfg(test)]
+    if let Some(d) = TEST_DIR.with(|d| d.borrow().clone()) {
+        return Some(d);
+    }
     DIR.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Is there a directory for caches (else nothing is cached)?
+pub(crate) fn enabled() -> bool {
+    dir().is_some()
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The cache directory of this test's thread (unit tests run in
+    /// parallel; [`DIR`] is the process's).
+    pub(crate) static TEST_DIR: std::cell::RefCell<Option<PathBuf>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// A cache record: the numbers, and where its sender and fields are in
@@ -120,19 +165,29 @@ fn cache_path(dir: &Path, canon: &Path) -> PathBuf {
     ))
 }
 
-/// A running checksum of 64 KiB blocks (damage, not attack).
+/// A running checksum of 64 KiB blocks (damage, not attack): four
+/// independent lanes of 8-byte words (32 bytes a step, so the multiplies
+/// overlap), folded into one at the end of the block.
 fn sum_block(h: u64, b: &[u8]) -> u64 {
-    let mut h = h ^ b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mix = |h: u64, w: u64| (h ^ w).wrapping_mul(K).rotate_left(29);
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+    let h = h ^ b.len() as u64;
+    let mut lanes = [h, h ^ 1, h ^ 2, h ^ 3];
+    let mut chunks = b.chunks_exact(32);
     for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-        h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+        for (l, w) in lanes.iter_mut().zip(c.chunks_exact(8)) {
+            *l = mix(*l, word(w));
+        }
+    }
+    let mut h = lanes.iter().fold(h, |h, &l| mix(h, l));
+    let mut words = chunks.remainder().chunks_exact(8);
+    for w in &mut words {
+        h = mix(h, word(w));
     }
     let mut last = [0u8; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    (h ^ u64::from_le_bytes(last))
-        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-        .rotate_left(29)
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    mix(h, u64::from_le_bytes(last))
 }
 
 /// Block size of the checksum.
@@ -221,48 +276,134 @@ pub(crate) struct Loaded {
 /// subdirectory.
 pub(crate) type Key<'a> = (u64, &'a [u8], Sub);
 
-/// Gives each of `keys`, sorted by [`key_cmp`] and without duplicates, the
-/// record the cache of `folder` has for it (`set(k, rec)`; `clear()`
-/// takes them all back when the file proves damaged). None: no cache
-/// directory, no cache file, or one that is damaged or another folder's.
-pub(crate) fn attach(
-    folder: &Path,
-    keys: &[Key<'_>],
-    set: &mut dyn FnMut(usize, Rec),
-    clear: &mut dyn FnMut(),
-) -> Option<Loaded> {
-    let dir = dir()?;
-    let canon = fs::canonicalize(folder).ok()?;
-    let file = File::open(cache_path(&dir, &canon)).ok()?;
-    let len = file.metadata().ok()?.len();
-    match read_records(&file, &canon, len, keys, set) {
-        Ok(left_over) => Some(Loaded { file, left_over }),
-        Err(_) => {
-            clear();
-            None
-        }
-    }
-}
-
 /// The order of cache records and of the keys they are matched with: the
 /// order of the messages (delivery time, name), then `new/` first.
 pub(crate) fn key_cmp(a: Key<'_>, b: Key<'_>) -> std::cmp::Ordering {
     (a.0, a.1, a.2 == Sub::Cur).cmp(&(b.0, b.1, b.2 == Sub::Cur))
 }
 
-fn read_records(
-    file: &File,
-    canon: &Path,
+/// What is handed each item of the cache: its directory, name, delivery
+/// time (None: the name has none) and record.
+pub(crate) type Each<'a> = dyn FnMut(Sub, &[u8], Option<u64>, Option<Rec>) + 'a;
+
+/// A cache file opened, with the listing stamp it says it holds (not yet
+/// proved: the checksum is checked when its items are read).
+pub(crate) struct Opened {
+    file: File,
+    canon: PathBuf,
     len: u64,
-    keys: &[Key<'_>],
-    set: &mut dyn FnMut(usize, Rec),
-) -> io::Result<bool> {
-    if len < (MAGIC.len() + 8 + 16) as u64 {
-        return Err(bad());
+    stamp: [u8; STAMP_LEN],
+    /// The listing's stamp (None: the cache holds no listing).
+    listing: Option<Stamp>,
+    /// The number of items it says it holds.
+    count: u64,
+}
+
+/// Opens the cache of `folder`. None: no cache directory, no cache file,
+/// or one too short to be one.
+pub(crate) fn open(folder: &Path) -> Option<Opened> {
+    let dir = dir()?;
+    let canon = fs::canonicalize(folder).ok()?;
+    let file = File::open(cache_path(&dir, &canon)).ok()?;
+    let len = file.metadata().ok()?.len();
+    let mut tail = [0u8; STAMP_LEN + 8];
+    let at = len.checked_sub((STAMP_LEN + 16) as u64)?;
+    if read_full_at(&file, &mut tail, at).ok()? != tail.len() {
+        return None;
     }
-    let end = len - 8;
+    let (stamp, count) = tail.split_at(STAMP_LEN);
+    let stamp: [u8; STAMP_LEN] = stamp.try_into().ok()?;
+    Some(Opened {
+        listing: Stamp::decode(&stamp),
+        count: u64::from_le_bytes(count.try_into().ok()?),
+        file,
+        canon,
+        len,
+        stamp,
+    })
+}
+
+impl Opened {
+    /// May the cache's listing be used instead of listing directories
+    /// whose stamp is `now`: it is settled and both directories are the
+    /// same, unchanged?
+    pub(crate) fn trusted_for(&self, now: &Stamp) -> bool {
+        self.listing
+            .is_some_and(|l| l.settled && l.dirs == now.dirs)
+    }
+
+    /// About how many items the cache holds, for reserving room: the
+    /// count it says, not yet proved, so at most one item for every 16
+    /// bytes of the file (a name alone takes 3 bytes and the name).
+    pub(crate) fn count_hint(&self) -> usize {
+        self.count.min(self.len / 16) as usize
+    }
+
+    /// The cache's stamp, once its items were read whole.
+    pub(crate) fn listing(&self) -> Option<Stamp> {
+        self.listing
+    }
+
+    /// The file, for the records handed out.
+    pub(crate) fn loaded(self, left_over: bool) -> Loaded {
+        Loaded {
+            file: self.file,
+            left_over,
+        }
+    }
+
+    /// Hands every item to `each(sub, name, delivery time, record)`, in
+    /// the file's order. An error: the file is damaged or another
+    /// folder's (whatever `each` was given must be dropped).
+    pub(crate) fn items(&self, each: &mut Each<'_>) -> io::Result<()> {
+        read_items(self, each)
+    }
+
+    /// Gives each of `keys`, sorted by [`key_cmp`] and without
+    /// duplicates, the record the cache has for it (`set(k, rec)`;
+    /// `clear()` takes them all back when the file proves damaged).
+    pub(crate) fn attach(
+        self,
+        keys: &[Key<'_>],
+        set: &mut dyn FnMut(usize, Rec),
+        clear: &mut dyn FnMut(),
+    ) -> Option<Loaded> {
+        let mut k = 0;
+        let mut left_over = false;
+        let r = self.items(&mut |sub, name, time, rec| {
+            let (Some(time), Some(rec)) = (time, rec) else {
+                return;
+            };
+            let key = (time, name, sub);
+            while k < keys.len() && key_cmp(keys[k], key).is_lt() {
+                k += 1;
+            }
+            if k < keys.len() && keys[k] == key {
+                set(k, rec);
+                k += 1;
+            } else {
+                left_over = true;
+            }
+        });
+        match r {
+            Ok(()) => Some(self.loaded(left_over)),
+            Err(_) => {
+                clear();
+                None
+            }
+        }
+    }
+}
+
+fn read_items(o: &Opened, each: &mut Each<'_>) -> io::Result<()> {
+    let items_end = o
+        .len
+        .checked_sub((STAMP_LEN + 16) as u64)
+        .filter(|&e| e >= (MAGIC.len() + 8) as u64)
+        .ok_or_else(bad)?;
+    let end = o.len - 8;
     let mut r = Reader {
-        f: file,
+        f: &o.file,
         buf: Vec::new(),
         at: 0,
         base: 0,
@@ -273,81 +414,87 @@ fn read_records(
         return Err(bad());
     }
     let plen = r.u32()? as usize;
-    if plen > 1 << 16 || !r.take(plen, |p| p == canon.as_os_str().as_bytes())? {
+    if plen > 1 << 16 || !r.take(plen, |p| p == o.canon.as_os_str().as_bytes())? {
         return Err(bad());
     }
-    let recs_end = end - 8;
     let mut n: u64 = 0;
-    let mut k = 0;
-    let mut left_over = false;
     let mut prev: (u64, Vec<u8>, Sub) = (0, Vec::new(), Sub::New);
     let mut first = true;
-    while r.pos() < recs_end {
+    while r.pos() < items_end {
         n += 1;
-        let sub = r.take(1, |b| b[0])?;
+        let head = r.take(1, |b| b[0])?;
         let nlen = r.u16()? as usize;
-        let size = r.u64()?;
-        let lines = r.u32()?;
-        let mtime_s = r.u64()? as i64;
-        let mtime_ns = r.u32()?;
-        let sender_len = r.u16()?;
-        let fields_len = r.u16()?;
-        if sub > 1 || nlen == 0 || usize::from(fields_len) > MAX_FIELDS {
+        if head > 3 || nlen == 0 {
             return Err(bad());
         }
-        let sub = if sub == 0 { Sub::New } else { Sub::Cur };
-        let off = r.pos() + nlen as u64;
-        // Records are in key order, each key once.
-        let (ord, found) = r.take(nlen, |name| {
-            let Some(time) = Name::parse(name).time() else {
-                return (false, false);
-            };
-            let key = (time, name, sub);
-            let ord = first || key_cmp((prev.0, &prev.1, prev.2), key).is_lt();
-            first = false;
-            prev.0 = time;
-            prev.1.clear();
-            prev.1.extend_from_slice(name);
-            prev.2 = sub;
-            while k < keys.len() && key_cmp(keys[k], key).is_lt() {
-                k += 1;
+        let sub = if head & 1 == 0 { Sub::New } else { Sub::Cur };
+        let rec = if head & 2 != 0 {
+            let size = r.u64()?;
+            let lines = r.u32()?;
+            let mtime_s = r.u64()? as i64;
+            let mtime_ns = r.u32()?;
+            let sender_len = r.u16()?;
+            let fields_len = r.u16()?;
+            if usize::from(fields_len) > MAX_FIELDS {
+                return Err(bad());
             }
-            (ord, k < keys.len() && keys[k] == key)
+            let off = u32::try_from(r.pos() + nlen as u64)
+                .ok()
+                .and_then(NonZeroU32::new)
+                .ok_or_else(bad)?;
+            Some(Rec {
+                size,
+                mtime_s,
+                off,
+                lines,
+                mtime_ns,
+                sender_len,
+                fields_len,
+            })
+        } else {
+            None
+        };
+        let data = rec
+            .as_ref()
+            .map_or(0, |r| u64::from(r.sender_len) + u64::from(r.fields_len));
+        // Names with a delivery time are in key order, each once; only
+        // they have records.
+        let ok = r.take(nlen, |name| {
+            let time = Name::parse(name).time();
+            if let Some(time) = time {
+                let key = (time, name, sub);
+                if !first && !key_cmp((prev.0, &prev.1, prev.2), key).is_lt() {
+                    return false;
+                }
+                first = false;
+                prev.0 = time;
+                prev.1.clear();
+                prev.1.extend_from_slice(name);
+                prev.2 = sub;
+            } else if rec.is_some() {
+                return false;
+            }
+            each(sub, name, time, rec);
+            true
         })?;
-        if !ord {
+        if !ok {
             return Err(bad());
         }
-        if found {
-            set(
-                k,
-                Rec {
-                    size,
-                    mtime_s,
-                    off: u32::try_from(off)
-                        .ok()
-                        .and_then(NonZeroU32::new)
-                        .ok_or_else(bad)?,
-                    lines,
-                    mtime_ns,
-                    sender_len,
-                    fields_len,
-                },
-            );
-            k += 1;
-        } else {
-            left_over = true;
-        }
-        r.skip(u64::from(sender_len) + u64::from(fields_len))?;
+        r.skip(data)?;
     }
-    if r.pos() != recs_end || r.u64()? != n || r.pos() != end {
+    if r.pos() != items_end
+        || !r.take(STAMP_LEN, |s| s == o.stamp)?
+        || r.u64()? != n
+        || r.pos() != end
+    {
         return Err(bad());
     }
     let sum = r.sum;
     let mut tail = [0u8; 8];
-    if read_full_at(file, &mut tail, end)? != 8 || u64::from_le_bytes(tail) != sum {
+    if read_full_at(&o.file, &mut tail, end)? != 8 || u64::from_le_bytes(tail) != sum {
         return Err(bad());
     }
-    Ok(left_over)
+    Ok(())
 }
 
 /// A record's sender and fields, read from the cache file.
@@ -429,10 +576,16 @@ fn remove_old_temporaries(dir: &Path, prefix: &str) {
     }
 }
 
-/// One record to write.
+/// One item to write: a message file of the listing, with its record
+/// (None: its name only, for the listing).
 pub(crate) struct Record {
     pub(crate) sub: Sub,
     pub(crate) name: Vec<u8>,
+    pub(crate) data: Option<Data>,
+}
+
+/// What a record holds of its file.
+pub(crate) struct Data {
     pub(crate) size: u64,
     pub(crate) lines: u64,
     pub(crate) mtime: (i64, u32),
@@ -469,13 +622,17 @@ impl Writer {
     }
 }
 
-/// Writes the cache of `folder`: `next` gives each record in the order
-/// of [`key_cmp`] (None at the end; `Some(None)`: an entry with nothing
-/// to record). Records of files changed in the last second, or too big,
-/// are left out. Written to a temporary file and renamed; any error
-/// leaves the old cache (or none).
+/// Writes the cache of `folder`: `next` gives each item in the folder's
+/// order (None at the end; `Some(None)`: an entry with nothing to
+/// write). `listing`: the items are every message file the directories
+/// held when they had this stamp (None: they are not; then only items
+/// with a record are written). Records of files changed in the last
+/// second, or too big, are left out (their names stay in the listing).
+/// Written to a temporary file and renamed; any error leaves the old
+/// cache (or none).
 pub(crate) fn write(
     folder: &Path,
+    mut listing: Option<Stamp>,
     next: &mut dyn FnMut() -> Option<Option<Record>>,
 ) -> io::Result<()> {
     let Some(dir) = dir() else {
@@ -510,40 +667,56 @@ pub(crate) fn write(
         w.put(&(p.len() as u32).to_le_bytes())?;
         w.put(p)?;
         let mut count: u64 = 0;
-        let mut total = (MAGIC.len() + 8 + p.len() + 16) as u64;
+        let mut total = (MAGIC.len() + 8 + p.len() + STAMP_LEN + 16) as u64;
         while let Some(o) = next() {
             let Some(o) = o else { continue };
+            if o.name.is_empty() || o.name.len() > u16::MAX as usize {
+                // Cannot be a file name; not listed, so no listing.
+                listing = None;
+                continue;
+            }
             // Records of files changed in the last second could not tell
             // a change in the same tick; names without a delivery time
             // are never looked up.
-            if o.mtime.0 >= now - 1
-                || Name::parse(&o.name).time().is_none()
-                || o.fields.len() > MAX_FIELDS
-                || o.sender.len() > MAX_SENDER
-                || o.name.is_empty()
-                || o.name.len() > u16::MAX as usize
-                || o.lines > u64::from(u32::MAX)
-            {
+            let data = o.data.filter(|d| {
+                d.mtime.0 < now - 1
+                    && Name::parse(&o.name).time().is_some()
+                    && d.fields.len() <= MAX_FIELDS
+                    && d.sender.len() <= MAX_SENDER
+                    && d.lines <= u64::from(u32::MAX)
+            });
+            if data.is_none() && listing.is_none() {
                 continue;
             }
-            let n = (REC_MIN + o.name.len() + o.sender.len() + o.fields.len()) as u64;
+            let n = 3
+                + o.name.len() as u64
+                + data.as_ref().map_or(0, |d| {
+                    (REC_MIN - 3 + d.sender.len() + d.fields.len()) as u64
+                });
             if total + n > MAX_FILE {
+                listing = None;
                 break;
             }
             total += n;
             count += 1;
-            w.put(&[u8::from(o.sub == Sub::Cur)])?;
+            let head = u8::from(o.sub == Sub::Cur) | if data.is_some() { 2 } else { 0 };
+            w.put(&[head])?;
             w.put(&(o.name.len() as u16).to_le_bytes())?;
-            w.put(&o.size.to_le_bytes())?;
-            w.put(&(o.lines as u32).to_le_bytes())?;
-            w.put(&o.mtime.0.to_le_bytes())?;
-            w.put(&o.mtime.1.to_le_bytes())?;
-            w.put(&(o.sender.len() as u16).to_le_bytes())?;
-            w.put(&(o.fields.len() as u16).to_le_bytes())?;
+            if let Some(d) = &data {
+                w.put(&d.size.to_le_bytes())?;
+                w.put(&(d.lines as u32).to_le_bytes())?;
+                w.put(&d.mtime.0.to_le_bytes())?;
+                w.put(&d.mtime.1.to_le_bytes())?;
+                w.put(&(d.sender.len() as u16).to_le_bytes())?;
+                w.put(&(d.fields.len() as u16).to_le_bytes())?;
+            }
             w.put(&o.name)?;
-            w.put(&o.sender)?;
-            w.put(&o.fields)?;
+            if let Some(d) = &data {
+                w.put(&d.sender)?;
+                w.put(&d.fields)?;
+            }
         }
+        w.put(&Stamp::encode(listing.as_ref()))?;
         w.put(&count.to_le_bytes())?;
         w.flush()?;
         w.f.write_all(&w.sum.to_le_bytes())?;
@@ -553,4 +726,33 @@ pub(crate) fn write(
         let _ = fs::remove_file(&tmp);
     }
     r
+}
+
+/// Rewrites the stamp of `folder`'s cache file as the directories' stamp
+/// now, settled (what a forged directory mtime would look like).
+#[cfg(test)]
+pub(crate) fn restamp(folder: &Path) {
+    let canon = fs::canonicalize(folder).unwrap();
+    let path = cache_path(&dir().unwrap(), &canon);
+    let mut b = fs::read(&path).unwrap();
+    let mut now = Stamp::take(folder).unwrap();
+    now.settled = true;
+    let at = b.len() - 16 - STAMP_LEN;
+    b[at..at + STAMP_LEN].copy_from_slice(&Stamp::encode(Some(&now)));
+    let end = b.len() - 8;
+    let sum = b[..end].chunks(BLOCK).fold(0, sum_block);
+    b[end..].copy_from_slice(&sum.to_le_bytes());
+    fs::write(&path, b).unwrap();
+}
+
+/// The listing stamp `folder`'s cache file says it holds.
+#[cfg(test)]
+pub(crate) fn stored_listing(folder: &Path) -> Option<Stamp> {
+    open(folder)?.listing
+}
+
+/// The path of `folder`'s cache file.
+#[cfg(test)]
+pub(crate) fn file_of(folder: &Path) -> PathBuf {
+    cache_path(&dir().unwrap(), &fs::canonicalize(folder).unwrap())
 }

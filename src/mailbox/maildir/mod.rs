@@ -7,7 +7,8 @@
 //! |---|---|
 //! | `name` | file names: base, `:2,` flags, delivery time, unique names |
 //! | `scan` | listing `new/` and `cur/` (getdents), the order, each file's counts and envelope sender (read by several threads) |
-//! | `hcache` | the header cache: what the summary needs of each file, kept between sessions outside the Maildir |
+//! | `hcache` | the header cache: what the summary needs of each file, and the listing while `new/` and `cur/` are unchanged, kept between sessions outside the Maildir |
+//! | `stamp` | the stamp of `new/` and `cur/` the cached listing is trusted by |
 //! | `deliver` | writing a message the Maildir way (`tmp/` → `cur/`/`new/`), creating a Maildir |
 //! | `quit` | the session's end: flags into names, `new/` → `cur/`, removals, the mbox file |
 //!
@@ -41,9 +42,12 @@
 
 mod deliver;
 mod hcache;
+#[cfg(test)]
+mod listing_tests;
 pub mod name;
 mod quit;
 mod scan;
+mod stamp;
 
 pub(crate) use deliver::{create, deliver, deliver_all};
 pub(crate) use hcache::set_dir as set_cache_dir;
@@ -61,11 +65,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::fs::{Access, AtFlags, Mode, OFlags};
 
-use self::hcache::Record;
+use self::hcache::{Data, Record};
 use self::name::Name;
 #[cfg(feature = "imap")]
 pub(crate) use self::scan::count_lines;
-use self::scan::{Entry, Info, Sub, info_of, read_info, scan};
+use self::scan::{Entry, Info, Scanned, Sub, info_of, read_info, scan};
+use self::stamp::Stamp;
 use super::fields::Headers;
 use super::flags::MsgFlags;
 use super::folder::{Folder, FolderKind};
@@ -104,6 +109,20 @@ pub struct Maildir {
     stale: AtomicBool,
     /// `new/` and `cur/` (`O_PATH`), for checking files against the cache.
     dirs: [Option<OwnedFd>; 2],
+    /// The stamp of `new/` and `cur/` before the listing `msgs` are,
+    /// exactly, with the names they had (None once they are not: `inc`
+    /// took files in, quit renamed or removed files).
+    listing: Option<Stamp>,
+    /// A file of the listing could not be read (gone although the
+    /// directories' stamps said nothing changed): the listing is not
+    /// written again.
+    unlisted: AtomicBool,
+    /// The open listed the directories (did not take the header cache's
+    /// listing): for tests.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) listed: bool,
+    /// Quit renamed, rewrote or removed a file (or tried to).
+    files_changed: bool,
 }
 
 /// Which messages stay (by their flags).
@@ -127,11 +146,21 @@ impl Maildir {
         if !is_maildir(path) {
             return Err(not_maildir());
         }
-        let (msgs, cache) = scan(path, None, true, warn)?;
-        // Stale: no cache, a file read afresh, or a record left over.
+        let Scanned {
+            entries: msgs,
+            cache,
+            listing,
+            listed,
+        } = scan(path, None, true, warn)?;
+        // Stale: no cache, a file read afresh, a record left over, or
+        // a settled listing made that the cache does not have.
         let stale = match &cache {
             None => true,
-            Some(c) => c.left_over || msgs.iter().any(|e| e.cached.is_none()),
+            Some(c) => {
+                c.left_over
+                    || msgs.iter().any(|e| e.cached.is_none())
+                    || (listed && listing.is_some_and(|l| l.settled))
+            }
         };
         let readonly = ["cur", "new"]
             .iter()
@@ -151,6 +180,10 @@ impl Maildir {
                 .ok()
             }),
             stale: AtomicBool::new(stale),
+            listing,
+            unlisted: AtomicBool::new(false),
+            listed,
+            files_changed: false,
         })
     }
 
@@ -201,7 +234,10 @@ impl Maildir {
                 .and_then(|f| read_info(f, &mut buf))
                 // Gone or unreadable since it was listed: shown empty,
                 // reading it reports why.
-                .unwrap_or_else(|_| info_of(b"", (0, 0)));
+                .unwrap_or_else(|_| {
+                    self.unlisted.store(true, Ordering::Relaxed);
+                    info_of(b"", (0, 0))
+                });
             Some(Box::new(info))
         });
         match (checked, &e.cached) {
@@ -233,7 +269,9 @@ impl Maildir {
     }
 
     /// Writes the header cache when it no longer matches the folder: a
-    /// record for every message `keep` accepts (by its flags).
+    /// record for every message `keep` accepts (by its flags), and the
+    /// listing when the messages still are one (then `keep` must accept
+    /// every message).
     fn write_cache(&self, keep: &Keep) {
         if !self.stale.load(Ordering::Relaxed) {
             return;
@@ -265,7 +303,10 @@ impl Maildir {
                 done = self.records(batch, keep, &mut window).into_iter();
             }
         };
-        if hcache::write(&self.path, &mut next).is_ok() {
+        let listing = self
+            .listing
+            .filter(|_| !self.unlisted.load(Ordering::Relaxed));
+        if hcache::write(&self.path, listing, &mut next).is_ok() {
             self.stale.store(false, Ordering::Relaxed);
         }
     }
@@ -280,7 +321,7 @@ impl Maildir {
         let fresh = |&i: &u32| matches!(self.msgs[i as usize].info.get(), Some(Some(_)));
         let read: Vec<u32> = batch.iter().copied().filter(fresh).collect();
         let half = read.len() / 2;
-        let mut got: Vec<Option<Record>> = if read.len() < 64 {
+        let mut got: Vec<Option<Data>> = if read.len() < 64 {
             read.iter()
                 .map(|&i| self.fresh_record(i as usize, keep))
                 .collect()
@@ -307,37 +348,45 @@ impl Maildir {
         batch
             .iter()
             .map(|&i| {
-                if fresh(&i) {
+                let e = &self.msgs[i as usize];
+                if !keep(e.flags) {
+                    return None;
+                }
+                let data = if fresh(&i) {
                     got.pop().flatten()
                 } else {
-                    self.cached_record(i as usize, keep, window)
-                }
+                    self.cached_record(i as usize, window)
+                };
+                Some(Record {
+                    sub: e.sub,
+                    name: e.name.to_vec(),
+                    data,
+                })
             })
             .collect()
     }
 
     /// The record of message `i` from the old cache file.
-    fn cached_record(&self, i: usize, keep: &Keep, window: &mut hcache::Window) -> Option<Record> {
+    fn cached_record(&self, i: usize, window: &mut hcache::Window) -> Option<Data> {
         let e = &self.msgs[i];
         let rec = e.cached.as_ref()?;
-        if e.replaced.is_some() || !keep(e.flags) {
+        if e.replaced.is_some() {
             return None;
         }
         let mut sender = window.read(self.cache.as_ref()?, rec).ok()?;
         let fields = sender.split_off(usize::from(rec.sender_len));
-        self.record_of(
-            i,
-            rec.size,
-            u64::from(rec.lines),
-            rec.mtime(),
+        Some(Data {
+            size: rec.size,
+            lines: u64::from(rec.lines),
+            mtime: rec.mtime(),
             sender,
             fields,
-        )
+        })
     }
 
     /// The record of message `i`, read from its file again for the
     /// header fields (None if the file changed since it was read).
-    fn fresh_record(&self, i: usize, keep: &Keep) -> Option<Record> {
+    fn fresh_record(&self, i: usize, keep: &Keep) -> Option<Data> {
         let e = &self.msgs[i];
         let Some(Some(info)) = e.info.get() else {
             return None;
@@ -353,7 +402,13 @@ impl Maildir {
         block.extend_from_slice(&header);
         let fields = hcache::summary_fields(&block);
         let sender = info.sender.as_deref().unwrap_or_default().to_vec();
-        self.record_of(i, info.size, info.lines, info.mtime, sender, fields)
+        Some(Data {
+            size: info.size,
+            lines: info.lines,
+            mtime: info.mtime,
+            sender,
+            fields,
+        })
     }
 
     /// Message `i`'s header block as its file has it (up to the empty
@@ -380,28 +435,6 @@ impl Maildir {
             st.st_size as u64,
             (st.st_mtime, st.st_mtime_nsec as u32),
         ))
-    }
-
-    /// A record for message `i` as it is named now.
-    fn record_of(
-        &self,
-        i: usize,
-        size: u64,
-        lines: u64,
-        mtime: (i64, u32),
-        sender: Vec<u8>,
-        fields: Vec<u8>,
-    ) -> Option<Record> {
-        let e = &self.msgs[i];
-        Some(Record {
-            sub: e.sub,
-            name: e.name.to_vec(),
-            size,
-            lines,
-            mtime,
-            sender,
-            fields,
-        })
     }
 
     /// The path of message `i` where it was last seen.
@@ -632,10 +665,12 @@ impl Folder for Maildir {
         warn: &mut dyn Write,
     ) -> Result<usize, LockedOpenError> {
         self.known_bases();
-        let (new, _) =
-            scan(&self.path, self.known.get(), false, warn).map_err(LockedOpenError::Io)?;
+        let new = scan(&self.path, self.known.get(), false, warn)
+            .map_err(LockedOpenError::Io)?
+            .entries;
         if !new.is_empty() {
             self.stale.store(true, Ordering::Relaxed);
+            self.listing = None;
         }
         if let Some(known) = self.known.get_mut() {
             for e in &new {
@@ -653,7 +688,12 @@ impl Folder for Maildir {
         warn: &mut dyn Write,
     ) -> Result<QuitOutcome, WriteError> {
         let r = quit::quit(self, opts, out, warn);
-        if r.as_ref().is_ok_and(|o| o.rewritten) {
+        if r.is_err() || self.files_changed {
+            // Files may have been renamed or removed: the messages are no
+            // longer the listing.
+            self.listing = None;
+        }
+        if r.as_ref().is_ok_and(|o| o.rewritten) && self.files_changed {
             // Names changed, files went: the cache is written anew with
             // the messages that stayed.
             self.stale.store(true, Ordering::Relaxed);

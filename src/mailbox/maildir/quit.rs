@@ -237,6 +237,7 @@ fn apply_one(
     let e = &md.msgs[i];
     let f = e.flags;
     if !keep(f) {
+        md.files_changed = true;
         fs::remove_file(&cur_path)?;
         touched[(sub == Sub::Cur) as usize] = true;
         return Ok(());
@@ -286,9 +287,11 @@ fn apply_one(
         (Sub::Cur, n)
     };
     let tpath = md.path.join(tsub.dir()).join(OsStr::from_bytes(&tname));
-    match &e.replaced {
+    let same = tpath == cur_path && e.replaced.is_none();
+    md.files_changed |= !same;
+    match &md.msgs[i].replaced {
         Some(content) => rewrite(&md.path, content, &cur_path, &tpath)?,
-        None if tpath == cur_path => {}
+        None if same => {}
         None => fs::rename(&cur_path, &tpath)?,
     }
     touched[(sub == Sub::Cur) as usize] = true;

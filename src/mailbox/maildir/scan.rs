@@ -3,12 +3,14 @@
 //! the unique name, else the file's mtime), then by name.
 //!
 //! The directories are listed with `getdents` (a large buffer, no
-//! allocation per name). What the summary needs of a file (its size, line
-//! count and envelope sender) is its [`Info`]: taken from the header
-//! cache (`hcache`) when the cache has a record for that very name, and
-//! then checked against the file's size and mtime the first time it is
-//! used ([`Entry`] holds both); every other file is read when the folder
-//! is opened, by several threads at once.
+//! allocation per name), unless the header cache's listing holds for
+//! them (their stamps unchanged: `hcache`), which then gives the names,
+//! the order and the directories. What the summary needs of a file (its
+//! size, line count and envelope sender) is its [`Info`]: taken from the
+//! header cache (`hcache`) when the cache has a record for that very
+//! name, and then checked against the file's size and mtime the first
+//! time it is used ([`Entry`] holds both); every other file is read when
+//! the folder is opened, by several threads at once.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
@@ -22,8 +24,9 @@ use std::sync::OnceLock;
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
 
-use super::hcache::{Key, Loaded, Rec, attach, key_cmp};
+use super::hcache::{self, Key, Loaded, Rec, key_cmp};
 use super::name::Name;
+use super::stamp::Stamp;
 use crate::mailbox::flags::MsgFlags;
 use crate::mailbox::from_line::mbox_date;
 use crate::sys::localtime;
@@ -144,24 +147,164 @@ fn list(dir: &Path, sub: Sub, out: &mut Vec<Entry>) -> io::Result<()> {
     Ok(())
 }
 
+/// What a scan found.
+pub(crate) struct Scanned {
+    /// The messages, in order.
+    pub(crate) entries: Vec<Entry>,
+    /// The header cache the entries' records point into.
+    pub(crate) cache: Option<Loaded>,
+    /// The stamp of the directories before the listing the entries are,
+    /// exactly (None: not a whole listing: files not taken in because of
+    /// `known`, files left out because they could not be read, or no
+    /// header cache to keep it in).
+    pub(crate) listing: Option<Stamp>,
+    /// The directories were listed (the cache's listing was not used).
+    pub(crate) listed: bool,
+}
+
 /// Scans `dir`'s `new/` and `cur/` for files whose base name is not in
 /// `known`. With `use_cache`, names the header cache has a record for
-/// are taken from it (checked when first used; the cache file is
-/// returned); the other files are read now. Files that cannot be read are
-/// reported on `warn` and left out. A subdirectory that cannot be listed
-/// is an error.
+/// are taken from it (checked when first used); and when the cache's
+/// listing is trusted for the directories as they are now (see
+/// `hcache`), the names, their order and their directories too, and the
+/// directories are not listed. The other files are read now. Files that
+/// cannot be read are reported on `warn` and left out. A subdirectory
+/// that cannot be listed is an error.
 pub(crate) fn scan(
     dir: &Path,
     known: Option<&HashSet<Vec<u8>>>,
     use_cache: bool,
     warn: &mut dyn Write,
-) -> io::Result<(Vec<Entry>, Option<Loaded>)> {
+) -> io::Result<Scanned> {
     let mut out = Vec::new();
+    let mut opened = if use_cache { hcache::open(dir) } else { None };
+    // The directories' stamp, taken before they are listed.
+    let stamp = if use_cache && known.is_none() && hcache::enabled() {
+        Stamp::take(dir).ok()
+    } else {
+        None
+    };
+    let mut loaded = None;
+    let mut listing = None;
+    if let (Some(o), Some(now)) = (&opened, &stamp)
+        && o.trusted_for(now)
+    {
+        // A hint only (the file is not yet proved whole): if that much
+        // cannot be had, the list grows as it goes.
+        let _ = out.try_reserve_exact(o.count_hint());
+        let r = o.items(&mut |sub, name, time, rec| {
+            let mut e = Entry::new(sub, name, time.unwrap_or(0));
+            e.cached = rec;
+            out.push(e);
+        });
+        match r {
+            Ok(()) => {
+                listing = o.listing();
+                loaded = opened.take().map(|o| o.loaded(false));
+            }
+            Err(_) => {
+                // Damaged: listed, without the cache.
+                out = Vec::new();
+                opened = None;
+            }
+        }
+    }
+    let listed = loaded.is_none();
+    if listed {
+        list_sorted(dir, known, &mut out)?;
+        if use_cache && known.is_none() {
+            listing = stamp;
+        }
+    }
+    if let Some(o) = opened {
+        // A name without a time is ordered by its file's mtime: it is
+        // read now, so the order never rests on the cache.
+        let idx: Vec<usize> = (0..out.len())
+            .filter(|&k| out[k].time != 0 || Name::parse(&out[k].name).time().is_some())
+            .collect();
+        // The names lent to the keys while the records go to `out`.
+        let names: Vec<Box<[u8]>> = idx
+            .iter()
+            .map(|&k| std::mem::take(&mut out[k].name))
+            .collect();
+        let keys: Vec<Key<'_>> = idx
+            .iter()
+            .zip(&names)
+            .map(|(&k, n)| (out[k].time, &n[..], out[k].sub))
+            .collect();
+        let mut set = |k: usize, r: Rec| out[idx[k]].cached = Some(r);
+        let mut cleared = false;
+        loaded = o.attach(&keys, &mut set, &mut || cleared = true);
+        drop(keys);
+        for (&k, n) in idx.iter().zip(names) {
+            out[k].name = n;
+            if cleared {
+                out[k].cached = None;
+            }
+        }
+    }
+    // Names without a time are ordered by their files' mtimes, read now
+    // (listed, they come first, for now; from the cache, where their
+    // mtimes were).
+    let untimed = |e: &Entry| e.time == 0 && Name::parse(&e.name).time().is_none();
+    let n_untimed = out.iter().filter(|e| untimed(e)).count();
+    let to_read: Vec<usize> = (0..out.len())
+        .filter(|&k| out[k].cached.is_none())
+        .collect();
+    // The files' infos go straight into the entries (no second list of
+    // 100,000 of them); the errors come back in `to_read` order.
+    let errors = read_all(dir, &out, &to_read);
+    if n_untimed > 0 {
+        // A name without a time takes its file's mtime.
+        for e in out.iter_mut().filter(|e| untimed(e)) {
+            if let Some(Some(info)) = e.info.get() {
+                e.time = info.mtime.0.max(0) as u64;
+            }
+        }
+    }
+    let mut gone = vec![false; if errors.is_empty() { 0 } else { out.len() }];
+    for (k, err) in errors {
+        // Gone between listing and reading: moved (found in `cur/`) or
+        // removed (not a message any more); left out silently.
+        if err.kind() != io::ErrorKind::NotFound {
+            let e = &out[k];
+            let path = dir.join(e.sub.dir()).join(OsStr::from_bytes(&e.name));
+            let _ = writeln!(warn, "{}: {}", path.display(), strerror(&err));
+        }
+        gone[k] = true;
+    }
+    if gone.iter().any(|&g| g) {
+        // The entries are no longer the listing.
+        listing = None;
+        let mut k = 0;
+        out.retain(|_| {
+            k += 1;
+            !gone[k - 1]
+        });
+    }
+    if n_untimed > 0 {
+        sort_entries(&mut out);
+    }
+    Ok(Scanned {
+        entries: out,
+        cache: loaded,
+        listing,
+        listed,
+    })
+}
+
+/// Lists `dir`'s `new/` and `cur/` into `out` (a file found in both
+/// once, as in `cur/`; none whose base name is in `known`), sorted.
+fn list_sorted(
+    dir: &Path,
+    known: Option<&HashSet<Vec<u8>>>,
+    out: &mut Vec<Entry>,
+) -> io::Result<()> {
     // `new/` before `cur/`, the direction other programs move files in, so
     // a file moved meanwhile is seen at least once.
-    list(dir, Sub::New, &mut out)?;
+    list(dir, Sub::New, out)?;
     let in_new = out.len();
-    list(dir, Sub::Cur, &mut out)?;
+    list(dir, Sub::Cur, out)?;
     if in_new > 0 && out.len() > in_new {
         // A file seen in both (moved between the two listings) is one
         // message, taken as found in `cur/`. The set is made of the
@@ -189,78 +332,10 @@ pub(crate) fn scan(
     if let Some(known) = known {
         out.retain(|e| !known.contains(e.base()));
     }
-    let mut loaded = None;
     // The order of the messages (files are read, and problems reported,
     // in this order); names without a time come first, for now.
-    sort_entries(&mut out);
-    let untimed = out
-        .iter()
-        .take_while(|e| e.time == 0)
-        .filter(|e| Name::parse(&e.name).time().is_none())
-        .count();
-    if use_cache {
-        // A name without a time is ordered by its file's mtime: it is
-        // read now, so the order never rests on the cache.
-        let idx: Vec<usize> = (0..out.len())
-            .filter(|&k| out[k].time != 0 || Name::parse(&out[k].name).time().is_some())
-            .collect();
-        // The names lent to the keys while the records go to `out`.
-        let names: Vec<Box<[u8]>> = idx
-            .iter()
-            .map(|&k| std::mem::take(&mut out[k].name))
-            .collect();
-        let keys: Vec<Key<'_>> = idx
-            .iter()
-            .zip(&names)
-            .map(|(&k, n)| (out[k].time, &n[..], out[k].sub))
-            .collect();
-        let mut set = |k: usize, r: Rec| out[idx[k]].cached = Some(r);
-        let mut cleared = false;
-        loaded = attach(dir, &keys, &mut set, &mut || cleared = true);
-        drop(keys);
-        for (&k, n) in idx.iter().zip(names) {
-            out[k].name = n;
-            if cleared {
-                out[k].cached = None;
-            }
-        }
-    }
-    let to_read: Vec<usize> = (0..out.len())
-        .filter(|&k| out[k].cached.is_none())
-        .collect();
-    // The files' infos go straight into the entries (no second list of
-    // 100,000 of them); the errors come back in `to_read` order.
-    let errors = read_all(dir, &out, &to_read);
-    // A name without a time takes its file's mtime (those sort first).
-    for e in out.iter_mut().take_while(|e| e.time == 0) {
-        if let Some(Some(info)) = e.info.get()
-            && Name::parse(&e.name).time().is_none()
-        {
-            e.time = info.mtime.0.max(0) as u64;
-        }
-    }
-    let mut gone = vec![false; if errors.is_empty() { 0 } else { out.len() }];
-    for (k, err) in errors {
-        // Gone between listing and reading: moved (found in `cur/`) or
-        // removed (not a message any more); left out silently.
-        if err.kind() != io::ErrorKind::NotFound {
-            let e = &out[k];
-            let path = dir.join(e.sub.dir()).join(OsStr::from_bytes(&e.name));
-            let _ = writeln!(warn, "{}: {}", path.display(), strerror(&err));
-        }
-        gone[k] = true;
-    }
-    if gone.iter().any(|&g| g) {
-        let mut k = 0;
-        out.retain(|_| {
-            k += 1;
-            !gone[k - 1]
-        });
-    }
-    if untimed > 0 {
-        sort_entries(&mut out);
-    }
-    Ok((out, loaded))
+    sort_entries(out);
+    Ok(())
 }
 
 /// Sorts `v` by [`key_cmp`] of (time, name, directory). The keys are
