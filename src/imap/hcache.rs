@@ -80,10 +80,7 @@ pub(crate) struct Key {
 
 impl Key {
     pub(crate) fn new(host: &str, port: u16, user: &str, mailbox: &str, uidvalidity: u32) -> Key {
-        let ident = format!(
-            "{}:{port}\0{user}\0{mailbox}",
-            host.to_ascii_lowercase()
-        );
+        let ident = format!("{}:{port}\0{user}\0{mailbox}", host.to_ascii_lowercase());
         Key {
             ident: ident.into_bytes(),
             fields: fnv(super::client::SUMMARY_FIELDS.as_bytes()),
@@ -471,7 +468,10 @@ mod tests {
             assert!(n < 3000 || b.len() > 2 * BLOCK);
             assert_eq!(read(&b, &key(7)).unwrap(), e, "{n}");
             // The host's case does not matter; the port, user and mailbox do.
-            assert_eq!(read(&b, &Key::new("localhost", 143, "me", "INBOX", 7)), Ok(e));
+            assert_eq!(
+                read(&b, &Key::new("localhost", 143, "me", "INBOX", 7)),
+                Ok(e)
+            );
             assert_eq!(read(&b, &key(8)), Err(Miss::UidValidity));
             for other in [
                 Key::new("localhost", 993, "me", "INBOX", 7),
