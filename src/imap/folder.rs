@@ -114,6 +114,10 @@ const SYNCED: [(MsgFlags, &str); 3] = [
     (MsgFlags::FLAGGED, "\\Flagged"),
 ];
 
+/// What the server has told of the selected mailbox
+/// ([`Client::mailbox_news`]): the last EXISTS, the number of EXPUNGEs.
+type News = (Option<u32>, u64);
+
 /// An open IMAP mailbox.
 pub(crate) struct ImapFolder {
     name: PathBuf,
@@ -127,8 +131,8 @@ pub(crate) struct ImapFolder {
     poll_every: Duration,
     /// When the server was last asked for new mail (or the folder opened).
     polled: Instant,
-    /// What the server had told of the mailbox then ([`Client::mailbox_news`]).
-    news: (Option<u32>, u64),
+    /// What the server had told of the mailbox then.
+    news: News,
     /// What the header cache did at the open.
     cache_note: String,
 }
@@ -278,7 +282,7 @@ fn open_msgs(
     c: &mut Client,
     exists: u32,
     key: Option<&Key>,
-) -> io::Result<(Vec<Msg>, (Option<u32>, u64), String)> {
+) -> io::Result<(Vec<Msg>, News, String)> {
     let cold = |c: &mut Client, why: &str| -> io::Result<_> {
         let msgs = if exists == 0 {
             Vec::new()
