@@ -1,6 +1,8 @@
 //! An IMAP mailbox as a [`Folder`]. Opening it fetches the summary of
 //! every message with one UID FETCH (flags, size, arrival time and the
-//! header fields the summary and searches read); a message's text is
+//! header fields the summary and searches read), or, with a header cache
+//! of the same UIDVALIDITY (`hcache`), every UID and its flags and the
+//! summaries of the UIDs the cache lacks; a message's text is
 //! fetched with BODY.PEEK when it is first asked for and kept for the
 //! session, so nothing is marked \Seen by reading it. As for a local
 //! folder, changes are made at `quit` only: read, answered and flagged
@@ -294,8 +296,8 @@ fn open_msgs(
     let Some(key) = key else {
         return cold(c, Miss::Off.describe());
     };
-    let cached = match hcache::load(key) {
-        Ok(e) => e,
+    let opened = match hcache::open(key) {
+        Ok(o) => o,
         Err(miss) => {
             let r = cold(c, miss.describe())?;
             save(key, &r.0);
@@ -303,11 +305,27 @@ fn open_msgs(
         }
     };
     // Every message the server has: UID and flags (the latest answer for
-    // a UID that comes twice).
-    let mut listed: Vec<(u32, MsgFlags)> = Vec::with_capacity((exists as usize).min(1 << 20));
+    // a UID that comes twice), asked for before the cache is read, so that
+    // the server works meanwhile.
     let before = c.mailbox_news();
-    if exists > 0 {
-        let tag = c.ask_flags()?;
+    let tag = if exists > 0 {
+        Some(c.ask_flags()?)
+    } else {
+        None
+    };
+    let cached = match opened.records() {
+        Ok(e) => e,
+        Err(miss) => {
+            if let Some(tag) = &tag {
+                c.flags_answer(tag, &mut |_, _| {})?;
+            }
+            let r = cold(c, miss.describe())?;
+            save(key, &r.0);
+            return Ok(r);
+        }
+    };
+    let mut listed: Vec<(u32, MsgFlags)> = Vec::with_capacity((exists as usize).min(1 << 20));
+    if let Some(tag) = tag {
         c.flags_answer(&tag, &mut |uid, f| listed.push((uid, flags_of(f))))?;
     }
     listed.sort_by_key(|m| m.0);

@@ -190,41 +190,63 @@ impl<R: Read> Reader<R> {
     }
 }
 
-/// The records of the cache of `key`'s mailbox, in UID order, if it has
-/// one whose UIDVALIDITY is `key`'s and which is whole.
-pub(crate) fn load(key: &Key) -> Result<Vec<Entry>, Miss> {
+/// A cache file whose head (format, mailbox and UIDVALIDITY) is `key`'s;
+/// its records are read, and its checksum checked, by [`Opened::records`]
+/// (so that the server can be asked for its UIDs in the meantime).
+pub(crate) struct Opened {
+    r: Reader<File>,
+}
+
+/// The cache file of `key`'s mailbox, if it has one whose head is `key`'s.
+pub(crate) fn open(key: &Key) -> Result<Opened, Miss> {
     let dir = dir().ok_or(Miss::Off)?;
     let file = File::open(dir.join(key.file_name())).map_err(|_| Miss::Absent)?;
     let len = file.metadata().map_err(|_| Miss::Damaged)?.len();
-    read_file(file, len, key)
+    open_file(file, len, key)
 }
 
-fn read_file(mut file: File, len: u64, key: &Key) -> Result<Vec<Entry>, Miss> {
+/// The records of the cache of `key`'s mailbox, in UID order, if it has
+/// one whose UIDVALIDITY is `key`'s and which is whole.
+#[cfg(test)]
+pub(crate) fn load(key: &Key) -> Result<Vec<Entry>, Miss> {
+    open(key)?.records()
+}
+
+fn open_file(file: File, len: u64, key: &Key) -> Result<Opened, Miss> {
     if len > MAX_FILE || len < (MAGIC.len() + 4 + 8 + 4 + 4 + 8 + 8) as u64 {
         return Err(Miss::Damaged);
     }
     let mut r = Reader {
-        f: &mut file,
+        f: file,
         buf: Vec::new(),
         at: 0,
         left: len - 8,
         sum: 0,
     };
-    let mut entries = Vec::new();
-    let uidvalidity = read_records(&mut r, key, &mut entries).map_err(|_| Miss::Damaged)?;
-    let sum = r.sum;
-    let mut tail = [0u8; 8];
-    if file.read_exact(&mut tail).is_err() || u64::from_le_bytes(tail) != sum {
-        return Err(Miss::Damaged);
-    }
+    let uidvalidity = read_head(&mut r, key).map_err(|_| Miss::Damaged)?;
     if uidvalidity != key.uidvalidity {
         return Err(Miss::UidValidity);
     }
-    Ok(entries)
+    Ok(Opened { r })
 }
 
-/// Reads the header and records into `out`; the cache's UIDVALIDITY.
-fn read_records<R: Read>(r: &mut Reader<R>, key: &Key, out: &mut Vec<Entry>) -> io::Result<u32> {
+impl Opened {
+    /// The records, in UID order, if the file is whole.
+    pub(crate) fn records(mut self) -> Result<Vec<Entry>, Miss> {
+        let mut entries = Vec::new();
+        read_records(&mut self.r, &mut entries).map_err(|_| Miss::Damaged)?;
+        let sum = self.r.sum;
+        let mut tail = [0u8; 8];
+        if self.r.f.read_exact(&mut tail).is_err() || u64::from_le_bytes(tail) != sum {
+            return Err(Miss::Damaged);
+        }
+        Ok(entries)
+    }
+}
+
+/// Reads the head: the cache's UIDVALIDITY if it is of `key`'s format and
+/// mailbox.
+fn read_head<R: Read>(r: &mut Reader<R>, key: &Key) -> io::Result<u32> {
     let mut head = Vec::new();
     r.take_into(MAGIC.len(), &mut head)?;
     if head != MAGIC || r.u32()? != VERSION || r.u64()? != key.fields {
@@ -239,7 +261,11 @@ fn read_records<R: Read>(r: &mut Reader<R>, key: &Key, out: &mut Vec<Entry>) -> 
     if head != key.ident {
         return Err(bad());
     }
-    let uidvalidity = r.u32()?;
+    r.u32()
+}
+
+/// Reads the records into `out`, and the count after them.
+fn read_records<R: Read>(r: &mut Reader<R>, out: &mut Vec<Entry>) -> io::Result<()> {
     let mut n: u64 = 0;
     let mut buf = Vec::new();
     loop {
@@ -269,7 +295,7 @@ fn read_records<R: Read>(r: &mut Reader<R>, key: &Key, out: &mut Vec<Entry>) -> 
     if r.u64()? != n || r.remaining() != 0 {
         return Err(bad());
     }
-    Ok(uidvalidity)
+    Ok(())
 }
 
 /// Writes in [`BLOCK`]s, summing each.
@@ -437,7 +463,7 @@ mod tests {
         let mut f = tempfile();
         f.write_all(b).unwrap();
         f.rewind().unwrap();
-        read_file(f, b.len() as u64, key)
+        open_file(f, b.len() as u64, key)?.records()
     }
 
     fn tempfile() -> File {
