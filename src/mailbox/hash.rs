@@ -64,6 +64,7 @@ pub(crate) fn rand_u64() -> u64 {
 /// A running checksum of a cache file, fed in blocks whose boundaries are
 /// the same when it is written and read (damage, not attack): eight bytes
 /// at a time.
+#[cfg(feature = "imap")]
 pub(crate) fn sum64(h: u64, b: &[u8]) -> u64 {
     let mut h = h ^ b.len() as u64;
     let mut chunks = b.chunks_exact(8);
