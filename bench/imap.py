@@ -13,7 +13,9 @@ Usage (as root, after scripts/dovecot-test-setup.sh and a release build):
    summary line per message); open and print the last message (`-N`,
    `p $`, `x`); and, on a pty, the time from the end of the open (an
    `echo` answered) to the end of `p $` (the next `echo` answered).
-   Wall time of the whole process, peak RSS from GNU time.
+   Wall time of the whole process, peak RSS from GNU time. mailx-rs runs
+   twice: "(cold)" with its IMAP header cache removed before each run, and
+   plain, a reopen with the cache the cold run wrote.
 3. mailx-rs only (it changes the folder): delete every other message and
    quit, RUNS times, each on a fresh copy of the folder (opened twice
    before, so that Dovecot's index is in step; the second open-and-exit is
@@ -111,7 +113,11 @@ H, RC = home()
 URL = "imap://%s@localhost:2143/%s" % (USER, FOLDER)
 ENV = {"HOME": H, "NETRC": os.path.join(H, ".netrc"), "USER": "bench",
        "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+# mailx-rs twice: "(cold)" without its IMAP header cache (the cache
+# directory removed before each run, so it fetches every summary and writes
+# the cache), then with the cache the cold run left ("mailx-rs": a reopen).
 PROGS = {
+    "mailx-rs (cold)": ([MAILX, "-n"], dict(ENV, MAILRC=RC)),
     "mailx-rs": ([MAILX, "-n"], dict(ENV, MAILRC=RC)),
     "s-nail": (["s-nail", "-n", "-S", "v15-compat", "-S", "netrc-lookup",
                 "-S", "tls-ca-file=" + CA, "-S", "imap-use-starttls"], dict(ENV, MAILRC="/dev/null")),
@@ -119,8 +125,15 @@ PROGS = {
 }
 
 
+def cold(prog):
+    """Before a cold run: no header cache."""
+    if prog.endswith("(cold)"):
+        shutil.rmtree(os.path.join(H, ".cache", "mailx"), ignore_errors=True)
+
+
 def timed(prog, args, stdin=b""):
     cmd, env = PROGS[prog]
+    cold(prog)
     # Peak RSS from GNU time (a child of Python would report Python's own
     # RSS at fork time as its peak).
     rssf = os.path.join(tmp, "rss")
@@ -147,6 +160,7 @@ def print_after_list(prog):
     given after -N) to the end of `p $` (it has answered the next `echo`).
     Output goes to a pty, so that every program writes it as it comes."""
     cmd, env = PROGS[prog]
+    cold(prog)
     master, slave = pty.openpty()
     p = subprocess.Popen(cmd + ["-N", "-f", URL], env=dict(env, PAGER="cat"), cwd=tmp,
                          stdin=subprocess.PIPE, stdout=slave, stderr=slave)
@@ -203,13 +217,14 @@ for r in range(RUNS):
                   % (prog, nb, st, nb2, st2))
 print("load average after: %s" % (os.getloadavg(),))
 print()
-print("| program | open + list all headers (median s) | ratio | open + print last (median s) | print last after the open (median s) | peak RSS of the list (MiB) |")
-print("|---|---|---|---|---|---|")
-base = median(res["mailx-rs"]["list"])
+print("| program | open + list all headers (median s) | ratio to mailx-rs cold | ratio to mailx-rs with its cache | open + print last (median s) | print last after the open (median s) | peak RSS of the list (MiB) |")
+print("|---|---|---|---|---|---|---|")
+base = median(res["mailx-rs (cold)"]["list"])
+warm = median(res["mailx-rs"]["list"])
 for prog in PROGS:
     l = median(res[prog]["list"])
-    print("| %s | %.2f | %.1f× | %.2f | %.3f | %.1f |" % (
-        prog, l, l / base, median(res[prog]["print"]), median(res[prog]["after"]),
+    print("| %s | %.2f | %.1f× | %.1f× | %.2f | %.3f | %.1f |" % (
+        prog, l, l / base, l / warm, median(res[prog]["print"]), median(res[prog]["after"]),
         max(res[prog]["rss"]) / 1024))
 print("runs: " + "; ".join("%s list %s" % (p, " ".join("%.2f" % x for x in res[p]["list"]))
                           for p in PROGS))

@@ -324,7 +324,7 @@ pub const KNOWN: &[VarDoc] = &[
     v(
         "noheadercache",
         Bool,
-        "do not use or write the Maildir header cache or the mbox index cache ($XDG_CACHE_HOME/mailx, else ~/.cache/mailx)",
+        "do not use or write the Maildir header cache, the mbox index cache or the IMAP header cache ($XDG_CACHE_HOME/mailx, else ~/.cache/mailx)",
     ),
     v(
         "nosave",
@@ -459,7 +459,11 @@ pub const KNOWN: &[VarDoc] = &[
         Number,
         "lines the top command prints (default 5)",
     ),
-    v("verbose", Bool, "pass -v to sendmail"),
+    v(
+        "verbose",
+        Bool,
+        "pass -v to sendmail; on opening an IMAP folder, tell on standard error how many summaries came from the header cache and how many were fetched",
+    ),
     v(
         "VISUAL",
         Text,

@@ -21,7 +21,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::{Child, Command, Stdio};
 
 /// The checker: `setup FOLDER N`, `state FOLDER`, `add FOLDER SUBJECT`,
-/// `drop FOLDER`; the password on stdin. `state` prints one line per
+/// `addseen FOLDER SUBJECT`, `expunge FOLDER SUBJECT`, `seen FOLDER
+/// SUBJECT`, `recreate FOLDER N PREFIX` (deleted and created again with N
+/// messages `PREFIX 1`…, seen), `drop FOLDER`; the password on stdin. `state` prints one line per
 /// message: `uid|flags|subject` (without `\Recent`).
 const CHECKER: &str = r#"
 import imaplib, ssl, sys
@@ -57,6 +59,23 @@ elif op == "state":
             print("%s|%s|%s" % (uid, flags, subj))
 elif op == "drop":
     m.delete(folder)
+elif op == "addseen":
+    m.append(folder, "(\\Seen)", None, msg(98, sys.argv[3]))
+elif op in ("expunge", "seen"):
+    typ, _ = m.select(folder)
+    assert typ == "OK"
+    typ, data = m.search(None, "SUBJECT", '"%s"' % sys.argv[3])
+    nums = data[0].split()
+    assert len(nums) == 1, data
+    m.store(nums[0], "+FLAGS", "(\\Deleted)" if op == "expunge" else "(\\Seen)")
+    if op == "expunge":
+        m.expunge()
+elif op == "recreate":
+    m.delete(folder)
+    typ, _ = m.create(folder)
+    assert typ == "OK"
+    for i in range(1, int(sys.argv[3]) + 1):
+        m.append(folder, "(\\Seen)", None, msg(i, "%s %d" % (sys.argv[4], i)))
 m.logout()
 "#;
 
@@ -567,4 +586,114 @@ fn autoinc_tells_of_a_message_another_client_added() {
     assert!(notice < rest.find("late arrival").unwrap(), "{rest}");
     assert!(rest.contains("body line of late arrival"), "{rest}");
     assert!(!seen(&f.state()[2].0));
+}
+
+/// `-v -H -f URL` with `set noheadercache` or without: (listing, stderr).
+fn listing(t: &TempDir, url: &str, nocache: bool) -> (String, String) {
+    let mut rc = format!("set tls-ca-file={DOVECOT_CA}\n");
+    if nocache {
+        rc.push_str("set noheadercache\n");
+    }
+    std::fs::write(t.join("rc"), rc).unwrap();
+    let (code, out, err) = mailx(t, &["-v", "-H", "-f", url], "");
+    assert_eq!(code, 0, "{out}{err}");
+    (out, err)
+}
+
+/// The one IMAP header cache file in the test's HOME.
+fn imap_cache_file(t: &TempDir) -> std::path::PathBuf {
+    let dir = t.join("home/.cache/mailx");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("imap-")
+        })
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files.into_iter().next().unwrap()
+}
+
+#[test]
+fn the_header_cache_never_shows_a_gone_message_nor_hides_one() {
+    require!(Req::DovecotRig);
+    require!(Req::Python3);
+    let f = Folder::new("hcache", 5);
+    let t = TempDir::new("dovecot-hcache");
+    home(&t, DOVECOT_PASS);
+    let url = f.imap();
+    // The first session takes \Recent of the new messages: not compared.
+    let (_, err) = listing(&t, &url, true);
+    assert!(err.contains("5 messages; header cache: off"), "{err}");
+    assert!(!t.join("home/.cache/mailx").exists());
+    // Cold: everything fetched, the cache written (private).
+    let (cold, err) = listing(&t, &url, false);
+    assert!(err.contains("5 messages; header cache: none yet"), "{err}");
+    assert!(cold.contains("msg 5"), "{cold}");
+    let file = imap_cache_file(&t);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(&t.join("home/.cache/mailx")), 0o700);
+    let raw = std::fs::read(&file).unwrap();
+    assert!(!String::from_utf8_lossy(&raw).contains(DOVECOT_PASS));
+    // Warm: nothing fetched but the UIDs and flags, the same listing.
+    let (warm, err) = listing(&t, &url, false);
+    assert!(
+        err.contains("header cache: 5 from the cache, 0 fetched, 0 gone"),
+        "{err}"
+    );
+    assert_eq!(warm, cold);
+    // Each check: what the cache shows is what a session without it shows.
+    let same = |what: &str, note: &str| -> String {
+        let (with, err) = listing(&t, &url, false);
+        assert!(err.contains(note), "{what}: {err}");
+        let (without, _) = listing(&t, &url, true);
+        assert_eq!(with, without, "{what}");
+        with
+    };
+    checker(&["addseen", &f.0, "came later"]);
+    let l = same(
+        "added",
+        "6 messages; header cache: 5 from the cache, 1 fetched, 0 gone",
+    );
+    assert!(l.contains("came later"), "{l}");
+    checker(&["expunge", &f.0, "msg 2"]);
+    let l = same(
+        "expunged",
+        "5 messages; header cache: 5 from the cache, 0 fetched, 1 gone",
+    );
+    assert!(!l.contains("msg 2") && l.contains("msg 3"), "{l}");
+    let line3 = |l: &str| l.lines().find(|x| x.contains("msg 3")).unwrap().to_string();
+    let before = line3(&l);
+    checker(&["seen", &f.0, "msg 3"]);
+    let l = same(
+        "flag",
+        "5 messages; header cache: 5 from the cache, 0 fetched, 0 gone",
+    );
+    assert_ne!(line3(&l), before, "{l}");
+    // A new UIDVALIDITY (the folder made again, its UIDs from 1 again):
+    // not a record of the old folder is used.
+    checker(&["recreate", &f.0, "3", "other"]);
+    let l = same(
+        "uidvalidity",
+        "3 messages; header cache: not used: UIDVALIDITY changed",
+    );
+    assert!(l.contains("other 1") && !l.contains("msg"), "{l}");
+    let (l, err) = listing(&t, &url, false);
+    assert!(err.contains("3 from the cache, 0 fetched"), "{err}");
+    assert!(l.contains("other 2"), "{l}");
+    // A damaged cache (a subject changed in it) is not trusted.
+    let mut raw = std::fs::read(&file).unwrap();
+    let at = raw.windows(7).position(|w| w == b"other 2").unwrap();
+    raw[at..at + 5].copy_from_slice(b"OTHER");
+    std::fs::write(&file, &raw).unwrap();
+    let l = same("damaged", "3 messages; header cache: not used: damaged");
+    assert!(l.contains("other 2") && !l.contains("OTHER"), "{l}");
+    // ... and is replaced by a good one.
+    let (_, err) = listing(&t, &url, false);
+    assert!(err.contains("3 from the cache, 0 fetched, 0 gone"), "{err}");
 }

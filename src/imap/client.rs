@@ -2,7 +2,8 @@
 //! CAPABILITY, STARTTLS (required on `imap://` unless the server is on
 //! loopback or `imap-allow-plaintext` is set), log-in (AUTHENTICATE PLAIN,
 //! LOGIN, or AUTHENTICATE XOAUTH2/OAUTHBEARER with a token), SELECT/EXAMINE
-//! (mailbox names in modified UTF-7, `utf7`), the one UID FETCH of the summary, the
+//! (mailbox names in modified UTF-7, `utf7`), the one UID FETCH of the summary
+//! (and the UIDs and flags of all messages, for the header cache), the
 //! message text with BODY.PEEK, UID STORE, (UID) EXPUNGE, NOOP, UID COPY,
 //! APPEND and LOGOUT. Errors are `io::Error`s whose text is
 //! fit for the user: the command's name and the server's words, never an
@@ -446,6 +447,47 @@ impl Client {
         self.conn.run(cmd.as_bytes(), &mut |r| {
             if let Some(s) = summary_of(r) {
                 each(s);
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Sends `UID FETCH 1:* (UID FLAGS)` (every message's UID and
+    /// flags: the header cache's exact list of what is there); its answer
+    /// is read with [`Client::flags_answer`], so that the cache can be read
+    /// while the server works.
+    pub(crate) fn ask_flags(&mut self) -> io::Result<String> {
+        self.conn.send(b"UID FETCH 1:* (UID FLAGS)")
+    }
+
+    /// The answer to [`Client::ask_flags`] sent with `tag`: each message's
+    /// UID and flags to `each` (in the server's order, which may repeat a
+    /// message).
+    pub(crate) fn flags_answer(
+        &mut self,
+        tag: &str,
+        each: &mut dyn FnMut(u32, &[String]),
+    ) -> io::Result<()> {
+        let mut flags = Vec::new();
+        self.conn.finish(tag, "UID FETCH", &mut |r| {
+            if let Response::Fetch(_, attrs) = r {
+                let mut uid = 0;
+                let mut got = false;
+                flags.clear();
+                for a in attrs {
+                    match a {
+                        AttributeValue::Uid(u) => uid = u,
+                        AttributeValue::Flags(f) => {
+                            got = true;
+                            flags.extend(f.iter().map(|x| x.to_string()));
+                        }
+                        _ => {}
+                    }
+                }
+                if uid != 0 && got {
+                    each(uid, &flags);
+                }
             }
             Ok(())
         })?;

@@ -1,6 +1,8 @@
 //! An IMAP mailbox as a [`Folder`]. Opening it fetches the summary of
 //! every message with one UID FETCH (flags, size, arrival time and the
-//! header fields the summary and searches read); a message's text is
+//! header fields the summary and searches read), or, with a header cache
+//! of the same UIDVALIDITY (`hcache`), every UID and its flags and the
+//! summaries of the UIDs the cache lacks; a message's text is
 //! fetched with BODY.PEEK when it is first asked for and kept for the
 //! session, so nothing is marked \Seen by reading it. As for a local
 //! folder, changes are made at `quit` only: read, answered and flagged
@@ -23,7 +25,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::client::{Client, Summary, Text};
+use super::client::{Client, Summary, Text, uid_sets};
+use super::hcache::{self, Key, Miss};
 use super::spool::{Region, Spool};
 use super::url::ImapUrl;
 use crate::mailbox::from_line::parse_from_line;
@@ -113,6 +116,10 @@ const SYNCED: [(MsgFlags, &str); 3] = [
     (MsgFlags::FLAGGED, "\\Flagged"),
 ];
 
+/// What the server has told of the selected mailbox
+/// ([`Client::mailbox_news`]): the last EXISTS, the number of EXPUNGEs.
+type News = (Option<u32>, u64);
+
 /// An open IMAP mailbox.
 pub(crate) struct ImapFolder {
     name: PathBuf,
@@ -126,8 +133,10 @@ pub(crate) struct ImapFolder {
     poll_every: Duration,
     /// When the server was last asked for new mail (or the folder opened).
     polled: Instant,
-    /// What the server had told of the mailbox then ([`Client::mailbox_news`]).
-    news: (Option<u32>, u64),
+    /// What the server had told of the mailbox then.
+    news: News,
+    /// What the header cache did at the open.
+    cache_note: String,
 }
 
 /// LF → CRLF (a lone CR or an existing CRLF stays as it is).
@@ -203,16 +212,10 @@ pub(crate) fn summary_entry(s: Summary) -> (Vec<u8>, Vec<u8>) {
     (m.envelope(), m.header.to_vec())
 }
 
-fn msg_from(s: Summary) -> Msg {
-    let mut header = to_lf(s.header);
-    while header.ends_with(b"\n\n") {
-        header.pop();
-    }
-    if header == b"\n" {
-        header.clear();
-    }
+/// The session flags of a message with the IMAP flags `list`.
+fn flags_of(list: &[String]) -> MsgFlags {
     let mut flags = MsgFlags::USED;
-    let has = |f: &str| s.flags.iter().any(|x| x.eq_ignore_ascii_case(f));
+    let has = |f: &str| list.iter().any(|x| x.eq_ignore_ascii_case(f));
     if has("\\Seen") {
         flags.insert(MsgFlags::READ);
     } else if has("\\Recent") {
@@ -224,9 +227,26 @@ fn msg_from(s: Summary) -> Msg {
     if has("\\Flagged") {
         flags.insert(MsgFlags::FLAGGED);
     }
+    flags
+}
+
+/// The flags of `flags` the server keeps (READ, ANSWERED, FLAGGED).
+fn server_part(flags: MsgFlags) -> MsgFlags {
+    flags & (MsgFlags::READ | MsgFlags::ANSWERED | MsgFlags::FLAGGED)
+}
+
+fn msg_from(s: Summary) -> Msg {
+    let mut header = to_lf(s.header);
+    while header.ends_with(b"\n\n") {
+        header.pop();
+    }
+    if header == b"\n" {
+        header.clear();
+    }
+    let flags = flags_of(&s.flags);
     Msg {
         uid: s.uid,
-        server: flags & (MsgFlags::READ | MsgFlags::ANSWERED | MsgFlags::FLAGGED),
+        server: server_part(flags),
         flags,
         size: s.size,
         date: internal_date(&s.internal_date),
@@ -253,9 +273,136 @@ fn fetch_msgs(c: &mut Client, range: &str, expect: usize, after: u32) -> io::Res
     Ok(msgs)
 }
 
+/// The messages of the mailbox, which SELECT said holds `exists`: from
+/// the header cache of `key` where it has them (the server lists every
+/// UID with its flags; see `hcache`), the summaries of the others fetched;
+/// without a usable cache all fetched, and the cache written again when
+/// it changed. Also what the server has told of the mailbox when the
+/// list was taken ([`Client::mailbox_news`]) and what the cache did (for
+/// `verbose`).
+fn open_msgs(
+    c: &mut Client,
+    exists: u32,
+    key: Option<&Key>,
+) -> io::Result<(Vec<Msg>, News, String)> {
+    let cold = |c: &mut Client, why: &str| -> io::Result<_> {
+        let msgs = if exists == 0 {
+            Vec::new()
+        } else {
+            fetch_msgs(c, "1:*", exists as usize, 0)?
+        };
+        Ok((msgs, c.mailbox_news(), why.to_string()))
+    };
+    let Some(key) = key else {
+        return cold(c, Miss::Off.describe());
+    };
+    let opened = match hcache::open(key) {
+        Ok(o) => o,
+        Err(miss) => {
+            let r = cold(c, miss.describe())?;
+            save(key, &r.0);
+            return Ok(r);
+        }
+    };
+    // Every message the server has: UID and flags (the latest answer for
+    // a UID that comes twice), asked for before the cache is read, so that
+    // the server works meanwhile.
+    let before = c.mailbox_news();
+    let tag = if exists > 0 {
+        Some(c.ask_flags()?)
+    } else {
+        None
+    };
+    let cached = match opened.records() {
+        Ok(e) => e,
+        Err(miss) => {
+            if let Some(tag) = &tag {
+                c.flags_answer(tag, &mut |_, _| {})?;
+            }
+            let r = cold(c, miss.describe())?;
+            save(key, &r.0);
+            return Ok(r);
+        }
+    };
+    let mut listed: Vec<(u32, MsgFlags)> = Vec::with_capacity((exists as usize).min(1 << 20));
+    if let Some(tag) = tag {
+        c.flags_answer(&tag, &mut |uid, f| listed.push((uid, flags_of(f))))?;
+    }
+    listed.sort_by_key(|m| m.0);
+    listed.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            *kept = *later;
+        }
+        same
+    });
+    let news = c.mailbox_news();
+    // The list is the whole mailbox only if nothing came or went while it
+    // was made (else all is fetched as without a cache).
+    if news.1 != before.1 || news.0.unwrap_or(0) as usize != listed.len() {
+        let r = cold(c, "not used: the mailbox changed while it was opened")?;
+        save(key, &r.0);
+        return Ok(r);
+    }
+    let mut missing = Vec::new();
+    let mut e = cached.iter().map(|e| e.uid).peekable();
+    for &(uid, _) in &listed {
+        while e.next_if(|&u| u < uid).is_some() {}
+        if e.next_if_eq(&uid).is_none() {
+            missing.push(uid);
+        }
+    }
+    let mut fetched = Vec::new();
+    for set in uid_sets(&missing) {
+        fetched.extend(fetch_msgs(c, &set, 0, 0)?);
+    }
+    fetched.sort_by_key(|m| m.uid);
+    let (n_cached, n_fetched) = (cached.len(), fetched.len());
+    let changed = fetched.iter().any(|m| hcache::recordable(&m.header));
+    let mut cached = cached.into_iter().peekable();
+    let mut fetched = fetched.into_iter().peekable();
+    let mut msgs = Vec::with_capacity(listed.len());
+    let mut used = 0;
+    for (uid, flags) in listed {
+        while cached.next_if(|e| e.uid < uid).is_some() {}
+        while fetched.next_if(|m| m.uid < uid).is_some() {}
+        if let Some(e) = cached.next_if(|e| e.uid == uid) {
+            used += 1;
+            msgs.push(Msg {
+                uid,
+                flags,
+                server: server_part(flags),
+                size: e.size,
+                date: e.date,
+                header: e.header,
+                replaced: None,
+            });
+        } else if let Some(m) = fetched.next_if(|m| m.uid == uid) {
+            msgs.push(m);
+        }
+        // Else it went while its summary was fetched.
+    }
+    let gone = n_cached - used;
+    if changed || gone > 0 {
+        save(key, &msgs);
+    }
+    let note = format!("{used} from the cache, {n_fetched} fetched, {gone} gone");
+    Ok((msgs, news, note))
+}
+
+/// Writes the header cache of `key` with `msgs` (in UID order); a cache
+/// that cannot be written is not.
+fn save(key: &Key, msgs: &[Msg]) {
+    let mut it = msgs.iter();
+    let _ = hcache::write(key, &mut || {
+        it.next().map(|m| (m.uid, m.size, m.date, &m.header[..]))
+    });
+}
+
 impl ImapFolder {
     /// A folder over a logged-in client with `mailbox` selected, which
-    /// SELECT said holds `exists` messages: fetches their summaries.
+    /// SELECT said holds `exists` messages: their summaries, from the
+    /// header cache of `cache` (None: no cache) and the server.
     pub(crate) fn open(
         name: String,
         account: ImapUrl,
@@ -263,13 +410,9 @@ impl ImapFolder {
         exists: u32,
         readonly: bool,
         poll_every: Duration,
+        cache: Option<&Key>,
     ) -> io::Result<Self> {
-        let msgs = if exists == 0 {
-            Vec::new()
-        } else {
-            fetch_msgs(&mut client, "1:*", exists as usize, 0)?
-        };
-        let news = client.mailbox_news();
+        let (msgs, news, cache_note) = open_msgs(&mut client, exists, cache)?;
         Ok(ImapFolder {
             name: PathBuf::from(name),
             account,
@@ -281,7 +424,13 @@ impl ImapFolder {
             poll_every,
             polled: Instant::now(),
             news,
+            cache_note,
         })
+    }
+
+    /// What the header cache did at the open (for `verbose`).
+    pub(crate) fn cache_note(&self) -> &str {
+        &self.cache_note
     }
 
     fn client(&self) -> MutexGuard<'_, Client> {

@@ -12,6 +12,7 @@
 //! | `client` | the commands: STARTTLS, log-in, SELECT, FETCH, STORE, EXPUNGE, COPY/MOVE, APPEND |
 //! | `spool` | message texts too large for memory, in one private temporary file |
 //! | `folder` | [`Folder`] over a selected mailbox: summary, lazy text, changes at quit |
+//! | `hcache` | the header cache: the summaries of a mailbox kept between sessions, by UIDVALIDITY |
 //! | `ops` | what read mode asks besides the folder: open, save/copy to IMAP, `folders` (LIST) |
 //!
 //! The variables (`vars::KNOWN`): `imap-auth`, `imap-auth-password`,
@@ -26,6 +27,8 @@ mod client;
 mod conn;
 #[cfg(feature = "imap")]
 mod folder;
+#[cfg(feature = "imap")]
+mod hcache;
 mod ops;
 #[cfg(feature = "imap")]
 mod spool;
@@ -35,7 +38,13 @@ mod url;
 #[cfg(feature = "imap")]
 mod utf7;
 
+#[cfg(feature = "imap")]
+pub(crate) use hcache::set_dir as set_cache_dir;
 pub(crate) use ops::{list_folders, open, save_on_server};
+
+/// Without IMAP there is no IMAP header cache.
+#[cfg(not(feature = "imap"))]
+pub(crate) fn set_cache_dir(_: Option<std::path::PathBuf>) {}
 
 /// For the fuzz target `imap_responses`: frames `data` into responses as
 /// the connection does (also where a literal is spooled), parses each, and

@@ -20,11 +20,13 @@ mod on {
 
     use super::super::client::{Client, ConnectOptions, is_token_auth};
     use super::super::folder::{ImapFolder, to_crlf};
+    use super::super::hcache::Key;
     use super::super::url::ImapUrl;
     use crate::expand;
     use crate::mailbox::{Folder, MsgFlags};
     use crate::secrets::{self, Query, Source};
     use crate::session::Session;
+    use crate::util;
 
     fn options(s: &Session) -> ConnectOptions {
         let timeout = s
@@ -47,12 +49,13 @@ mod on {
         }
     }
 
-    /// Connects to the server of `url` and logs in.
-    pub(super) fn connect(s: &Session, url: &ImapUrl) -> io::Result<Client> {
+    /// Connects to the server of `url` and logs in: the client and the
+    /// user name it logged in as (the URL's for a pre-authenticated one).
+    pub(super) fn connect(s: &Session, url: &ImapUrl) -> io::Result<(Client, String)> {
         let o = options(s);
         let (mut c, preauth) = Client::connect(url, &o)?;
         if preauth {
-            return Ok(c);
+            return Ok((c, url.user.clone().unwrap_or_default()));
         }
         let q = Query {
             service: "imap",
@@ -83,7 +86,7 @@ mod on {
             }
             r => r?,
         }
-        Ok(c)
+        Ok((c, login.user))
     }
 
     /// `e` with the folder's name (no password) in front.
@@ -97,8 +100,12 @@ mod on {
     }
 
     fn open_inner(s: &Session, url: &ImapUrl) -> io::Result<Box<dyn Folder>> {
-        let mut c = connect(s, url)?;
+        let (mut c, user) = connect(s, url)?;
         let sel = c.select(&url.mailbox, false)?;
+        // The header cache (`hcache`), of this server, user and mailbox;
+        // none where the server tells no UIDVALIDITY.
+        let key = (sel.uidvalidity != 0)
+            .then(|| Key::new(&url.host, url.port, &user, &url.mailbox, sel.uidvalidity));
         // autoinc asks the server at most this often (unless it has
         // already told of new mail).
         let poll_every = s
@@ -107,19 +114,29 @@ mod on {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .and_then(|v| Duration::try_from_secs_f64(v).ok())
             .unwrap_or(Duration::from_secs(5));
-        Ok(Box::new(ImapFolder::open(
+        let f = ImapFolder::open(
             url.display(),
             url.clone(),
             c,
             sel.exists,
             sel.readonly,
             poll_every,
-        )?))
+            key.as_ref(),
+        )?;
+        if s.is_set("verbose") {
+            util::warnx(&format!(
+                "{}: {} messages; header cache: {}",
+                url.display(),
+                f.len(),
+                f.cache_note()
+            ));
+        }
+        Ok(Box::new(f))
     }
 
     /// The folders on the server of `url`.
     pub(super) fn list(s: &Session, url: &ImapUrl) -> io::Result<Vec<String>> {
-        let mut c = connect(s, url).map_err(|e| named(url, e))?;
+        let (mut c, _) = connect(s, url).map_err(|e| named(url, e))?;
         let names = c.list().map_err(|e| named(url, e))?;
         c.logout();
         Ok(names)
@@ -170,7 +187,7 @@ mod on {
         which: &[usize],
         url: &ImapUrl,
     ) -> io::Result<()> {
-        let mut c = connect(s, url)?;
+        let (mut c, _) = connect(s, url)?;
         for &i in which {
             let raw = src.raw_message(i)?;
             let mut body = match memchr::memchr(b'\n', &raw) {

@@ -1,7 +1,8 @@
 //! Hashing without a dependency: 64-bit FNV-1a (From_ line fingerprints,
 //! recovery file names), the sampled-byte hash that notices a mailbox
 //! changed in place behind our back, and a random-ish number for the names
-//! of temporary and lock files. Used by the mbox index, `lock` and `write`.
+//! of temporary and lock files; the block checksum of the IMAP header
+//! cache. Used by the mbox index, `lock`, `write` and `imap::hcache`.
 
 use std::fs::File;
 use std::io;
@@ -58,4 +59,22 @@ pub(crate) fn rand_u64() -> u64 {
     );
     h.write_u32(std::process::id());
     h.finish()
+}
+
+/// A running checksum of a cache file, fed in blocks whose boundaries are
+/// the same when it is written and read (damage, not attack): eight bytes
+/// at a time.
+#[cfg(feature = "imap")]
+pub(crate) fn sum64(h: u64, b: &[u8]) -> u64 {
+    let mut h = h ^ b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    (h ^ u64::from_le_bytes(last))
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        .rotate_left(29)
 }

@@ -55,7 +55,7 @@ pub(crate) mod write;
 
 mod fields;
 pub(crate) mod from_line;
-mod hash;
+pub(crate) mod hash;
 pub(crate) mod index_cache;
 mod kept;
 pub mod maildir;

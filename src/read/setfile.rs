@@ -10,7 +10,8 @@ use crate::mailbox::{LockOptions, MsgFlags, index_cache, open_folder, set_cache_
 use crate::session::Session;
 use crate::{expand, imap, outln, output, user, util};
 
-/// Where caches go (a Maildir's header cache, a big mbox's index): `$XDG_CACHE_HOME/mailx` (an absolute
+/// Where caches go (a Maildir's header cache, a big mbox's index, an IMAP
+/// mailbox's header cache): `$XDG_CACHE_HOME/mailx` (an absolute
 /// path), else `~/.cache/mailx`; None with `noheadercache` or no home.
 fn header_cache_dir(s: &Session) -> Option<PathBuf> {
     if s.is_set("noheadercache") {
@@ -58,6 +59,7 @@ pub(crate) fn setfile(
     };
     let cache = header_cache_dir(s);
     index_cache::set_dir(cache.clone());
+    imap::set_cache_dir(cache.clone());
     set_cache_dir(cache);
     let remote = imap::is_imap(&path);
     let opened = if remote {
