@@ -77,7 +77,7 @@ use super::name::Name;
 use super::scan::Sub;
 use super::stamp::{STAMP_LEN, Stamp};
 use crate::mailbox::fields::header_fields;
-use crate::mailbox::hash::{fnv, rand_u64};
+use crate::mailbox::hash::{fnv, rand_u64, sum64};
 use crate::mailbox::kept::{SUMMARY_FIELDS, THREAD_FIELDS};
 use crate::mailbox::pio::read_full_at;
 
@@ -165,31 +165,6 @@ fn cache_path(dir: &Path, canon: &Path) -> PathBuf {
     ))
 }
 
-/// A running checksum of 64 KiB blocks (damage, not attack): four
-/// independent lanes of 8-byte words (32 bytes a step, so the multiplies
-/// overlap), folded into one at the end of the block.
-fn sum_block(h: u64, b: &[u8]) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mix = |h: u64, w: u64| (h ^ w).wrapping_mul(K).rotate_left(29);
-    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-    let h = h ^ b.len() as u64;
-    let mut lanes = [h, h ^ 1, h ^ 2, h ^ 3];
-    let mut chunks = b.chunks_exact(32);
-    for c in &mut chunks {
-        for (l, w) in lanes.iter_mut().zip(c.chunks_exact(8)) {
-            *l = mix(*l, word(w));
-        }
-    }
-    let mut h = lanes.iter().fold(h, |h, &l| mix(h, l));
-    let mut words = chunks.remainder().chunks_exact(8);
-    for w in &mut words {
-        h = mix(h, word(w));
-    }
-    let mut last = [0u8; 8];
-    last[..words.remainder().len()].copy_from_slice(words.remainder());
-    mix(h, u64::from_le_bytes(last))
-}
-
 /// Block size of the checksum.
 const BLOCK: usize = 1 << 16;
 
@@ -217,7 +192,7 @@ impl Reader<'_> {
         if n == 0 || read_full_at(self.f, &mut self.buf, self.base)? != n {
             return Err(bad());
         }
-        self.sum = sum_block(self.sum, &self.buf);
+        self.sum = sum64(self.sum, &self.buf);
         self.at = 0;
         Ok(())
     }
@@ -614,7 +589,7 @@ impl Writer {
     }
     fn flush(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
-            self.sum = sum_block(self.sum, &self.buf);
+            self.sum = sum64(self.sum, &self.buf);
             self.f.write_all(&self.buf)?;
             self.buf.clear();
         }
@@ -740,7 +715,7 @@ pub(crate) fn restamp(folder: &Path) {
     let at = b.len() - 16 - STAMP_LEN;
     b[at..at + STAMP_LEN].copy_from_slice(&Stamp::encode(Some(&now)));
     let end = b.len() - 8;
-    let sum = b[..end].chunks(BLOCK).fold(0, sum_block);
+    let sum = b[..end].chunks(BLOCK).fold(0, sum64);
     b[end..].copy_from_slice(&sum.to_le_bytes());
     fs::write(&path, b).unwrap();
 }
