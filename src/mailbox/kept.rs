@@ -442,6 +442,11 @@ pub(crate) type ReadBlock<'a> =
 pub(crate) fn keep_from_blocks(n: usize, read: &ReadBlock<'_>) -> Kept {
     let part = |range: Range<usize>, budget: usize| -> Kept {
         let mut k = Keeper::new(budget);
+        // Room for the whole budget at once (and the record that crosses
+        // it): growing by doubling would copy the records, holding old and
+        // new at once, and a reserved page costs no memory until written.
+        k.kept.data.reserve_exact(budget + (1 << 20));
+        k.kept.spans.reserve_exact(range.len());
         let mut buf = Vec::new();
         for i in range {
             match read(i, &mut buf) {
