@@ -65,12 +65,12 @@ pub(crate) fn set_dir(dir: Option<PathBuf>) {
     *DIR.lock().unwrap_or_else(|e| e.into_inner()) = dir;
 }
 
-fn dir() -> Option<PathBuf> {
+pub(super) fn dir() -> Option<PathBuf> {
     DIR.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// What identifies the file's state: device, inode, size, mtime, ctime.
-fn key(m: &Metadata) -> [u64; 7] {
+pub(super) fn key(m: &Metadata) -> [u64; 7] {
     [
         m.dev(),
         m.ino(),

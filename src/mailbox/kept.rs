@@ -83,6 +83,9 @@ pub(crate) struct Kept {
     tail: Option<Box<Kept>>,
 }
 
+/// One part's records and spans ([`Kept::parts`]).
+pub(crate) type Part<'a> = (&'a [u8], &'a [(u32, u32)]);
+
 /// A record's parts: envelope sender, envelope date, field lines, and
 /// the hashes (own ID first if `has_id`) with `has_id`.
 type Parts<'a> = (&'a [u8], &'a [u8], &'a [u8], &'a [u8], bool);
@@ -162,6 +165,16 @@ impl Kept {
             id,
             parents: all.collect(),
         })
+    }
+
+    /// The records and spans of each part, in message order (this part,
+    /// then the one a second thread made, whose spans start again at 0).
+    pub(crate) fn parts(&self) -> Vec<Part<'_>> {
+        let mut v = vec![(&self.data[..], &self.spans[..])];
+        if let Some(t) = &self.tail {
+            v.extend(t.parts());
+        }
+        v
     }
 
     /// Forgets message `i`'s record (its header changed).

@@ -62,6 +62,7 @@ use super::from_line::FromLine;
 use super::hash::{fnv, rand_u64, sample_hash};
 use super::index_cache;
 use super::kept::{Kept, keep_from_blocks};
+use super::kept_cache::{Opened, Slot};
 use super::lock::{LockError, LockOptions, MailboxLock};
 use super::msgid::Refs;
 use super::reader::{MessageRead, RangeReader, SeqReader};
@@ -154,6 +155,8 @@ pub struct Mailbox {
     /// The summary fields kept by the scan (see `kept`), for the messages
     /// it indexed.
     kept: Option<Kept>,
+    /// The file's state when the scan of `open` started (`kept_cache`).
+    opened: Option<Opened>,
 }
 
 /// Error of the locked variants: the lock, or reading.
@@ -224,6 +227,7 @@ impl Mailbox {
             edited: HashMap::new(),
             samples: Vec::new(),
             kept: None,
+            opened: None,
         };
         // A cached index is used only once the file proved to be the one
         // it describes (see `index_cache`).
@@ -238,6 +242,7 @@ impl Mailbox {
         if let Ok(after) = mb.file.metadata() {
             index_cache::store(&mb.path, &meta, &after, started, &scan);
         }
+        mb.opened = Some(Opened::new(&meta, started, scan.msgs.len()));
         mb.install(scan);
         Ok(mb)
     }
@@ -323,6 +328,11 @@ impl Mailbox {
     /// Mutable access to the flags of message `i` (0-based).
     pub fn flags_mut(&mut self, i: usize) -> &mut MsgFlags {
         &mut self.msgs[i].flags
+    }
+    /// The sampled-byte hashes of the scanned ranges.
+    #[cfg(test)]
+    pub(super) fn samples(&self) -> &[(u64, u64, u64)] {
+        &self.samples
     }
     /// Bytes of the file covered by the index (bsd-mailx's `mailsize`).
     pub(crate) fn scanned_len(&self) -> u64 {
@@ -749,7 +759,16 @@ impl Folder for Mailbox {
     }
     fn keep_summaries(&mut self) {
         if self.kept.is_none() && !self.msgs.is_empty() {
-            let kept = keep_from_blocks(self.msgs.len(), &|i, buf| self.header_block_into(i, buf));
+            // Made by an earlier session for this very file, or read now.
+            let (o, s) = (self.opened.as_ref(), &self.samples);
+            let slot = Slot::new(index_cache::dir(), &self.path, &self.file, o, &self.msgs, s);
+            let kept = slot.as_ref().and_then(Slot::load).unwrap_or_else(|| {
+                let k = keep_from_blocks(self.msgs.len(), &|i, buf| self.header_block_into(i, buf));
+                if let Some(slot) = &slot {
+                    slot.store(&self.file, &k);
+                }
+                k
+            });
             self.kept = Some(kept);
         }
     }

@@ -23,6 +23,7 @@
 //! | `kept` | the summary and sort fields kept by the scan (up to a memory budget); the one list of them |
 //! | `msgid` | message IDs and their hashes ([`Refs`]), kept by the scan for threads |
 //! | `index_cache` | a verified cache of a big mbox's index (`~/.cache/mailx`) |
+//! | `kept_cache` | a verified cache of the sort records of an mbox too big to keep them at open |
 //! | `flags` | [`MsgFlags`] |
 //! | `lock` | dotlock + fcntl lock ([`MailboxLock`]) |
 //! | `render` | [`render_message`]: a message as bsd-mailx's `sendmessage` writes it |
@@ -58,6 +59,7 @@ pub(crate) mod from_line;
 pub(crate) mod hash;
 pub(crate) mod index_cache;
 mod kept;
+mod kept_cache;
 pub mod maildir;
 mod mbox;
 pub(crate) mod msgid;
