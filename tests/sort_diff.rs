@@ -463,3 +463,120 @@ fn maildir_header_cache_keeps_sort_fields_and_sees_changes() {
         assert_eq!(fresh[0], (4, String::new()), "{setup}");
     }
 }
+
+/// A mailbox over 256 MiB keeps no sort fields at open; its first sort
+/// reads every header block and leaves the records in
+/// `~/.cache/mailx/kept-*` (`kept_cache`). The next session's sorts come
+/// from that file and show exactly what they show without it, and a file
+/// changed since (in place, same size) is read afresh.
+#[test]
+fn big_mailbox_sorts_the_same_from_the_records_cache() {
+    let t = TempDir::new("sort-kept-cache");
+    let home = t.join("home");
+    let box_ = t.join("big.mbox");
+    let mut data = Vec::with_capacity(270 << 20);
+    let mut seed = 7u64;
+    let mut rnd = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let words = [
+        "alpha",
+        "Re: beta",
+        "gamma",
+        "RE: Fwd: delta",
+        "=?UTF-8?Q?=C3=A9t=C3=A9?=",
+    ];
+    for m in 0..3000u64 {
+        let parent = if m > 0 && rnd(3) > 0 {
+            format!("References: <{}@x>\n", rnd(m))
+        } else {
+            String::new()
+        };
+        data.extend_from_slice(
+            format!(
+                "From u{m}@h Mon Jan  1 10:00:00 2001\nFrom: User {} <u{m}@h>\nSubject: {} {}\nDate: Mon, {} Feb 2001 {:02}:00:00 +0000\nMessage-ID: <{m}@x>\n{parent}\nbody {m}\n\n",
+                rnd(50),
+                words[rnd(5) as usize],
+                rnd(400),
+                1 + rnd(28),
+                rnd(24),
+            )
+            .as_bytes(),
+        );
+        if m == 1500 {
+            // One message with a big body puts the file over 256 MiB.
+            data.extend_from_slice(b"From big@h Mon Jan  1 10:00:00 2001\nSubject: big\n\n");
+            let line = [b'x'; 1023];
+            while data.len() < 260 << 20 {
+                data.extend_from_slice(&line);
+                data.push(b'\n');
+            }
+            data.push(b'\n');
+        }
+    }
+    std::fs::write(&box_, &data).unwrap();
+    drop(data);
+    // Recorded only for a file unchanged for two seconds before its scan.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let script = "sort subject\nf *\nsort thread\nf *\nsort date\nf *\nsort from\nf *\nx\n";
+    let cache = t.join("cache");
+    let env = [
+        ("XDG_CACHE_HOME", cache.to_str().unwrap()),
+        ("LC_ALL", "C.UTF-8"),
+        ("TZ", "UTC"),
+    ];
+    let run = |env: &[(&str, &str)]| -> String {
+        let o = ours_on(&home, &box_, env, script);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let kept = || -> Vec<(std::path::PathBuf, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(d) = std::fs::read_dir(cache.join("mailx")) else {
+            return Vec::new();
+        };
+        d.flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("kept-"))
+            .map(|e| (e.path(), e.metadata().unwrap().ino()))
+            .collect()
+    };
+    let first = run(&env);
+    assert_eq!(first.lines().count(), 2 + 4 * 3001);
+    let made = kept();
+    assert_eq!(made.len(), 1, "the first sort leaves its records");
+    // The second session reads them (the file is not written again).
+    assert_eq!(run(&env), first);
+    assert_eq!(kept(), made, "the records were used as they were");
+    // Without any cache: the same.
+    let none = t.join("none");
+    let env_none = [
+        ("XDG_CACHE_HOME", none.to_str().unwrap()),
+        ("LC_ALL", "C.UTF-8"),
+        ("TZ", "UTC"),
+    ];
+    std::fs::create_dir_all(&none).unwrap();
+    std::fs::write(none.join("rc"), "set noheadercache\n").unwrap();
+    let rc = none.join("rc");
+    let env_nc = [
+        ("XDG_CACHE_HOME", none.to_str().unwrap()),
+        ("LC_ALL", "C.UTF-8"),
+        ("TZ", "UTC"),
+        ("MAILRC", rc.to_str().unwrap()),
+    ];
+    assert_eq!(run(&env_nc), first, "with noheadercache");
+    assert!(!none.join("mailx").exists());
+    // Changed in place, same size: another subject. The records
+    // are not used; the output shows the change, as a fresh read does.
+    let f = std::fs::OpenOptions::new().write(true).open(&box_).unwrap();
+    let text = std::fs::read(&box_).unwrap();
+    let at = memchr::memmem::find(&text, b"Subject: alpha").unwrap();
+    std::os::unix::fs::FileExt::write_at(&f, b"Subject: zzzzz", at as u64).unwrap();
+    drop((f, text));
+    let changed = run(&env);
+    assert_ne!(changed, first);
+    assert!(changed.contains("zzzzz"), "the new subject is shown");
+    assert_eq!(run(&env_none), changed, "as without the cache");
+}
