@@ -362,14 +362,20 @@ mod tests {
             .collect()
     }
 
+    /// A directory with a mailbox `box` of `n` messages, open, and the
+    /// cache directory's path in it.
+    fn setup(n: usize) -> (PathBuf, PathBuf, PathBuf, Mailbox) {
+        let d = tmpdir();
+        let p = d.join("box");
+        fs::write(&p, text(n, "s")).unwrap();
+        let mb = Mailbox::open(&p).unwrap();
+        (d.join("cache"), p, d, mb)
+    }
+
     #[test]
     fn records_come_back_as_made_for_the_same_file_only() {
-        let d = tmpdir();
-        let cache = d.join("cache");
-        let p = d.join("box");
         // Over 512 messages: two threads make the records, in two parts.
-        fs::write(&p, text(1500, "s")).unwrap();
-        let mb = Mailbox::open(&p).unwrap();
+        let (cache, p, d, mb) = setup(1500);
         let o = settled(&mb);
         let s = slot(&cache, &mb, &o).expect("a slot");
         assert!(s.load().is_none());
@@ -436,13 +442,16 @@ mod tests {
         let _ = fs::remove_dir_all(&d);
     }
 
+    /// Delivers one more message to `p`.
+    fn append(p: &Path) {
+        let mut f = fs::OpenOptions::new().append(true).open(p).unwrap();
+        f.write_all(b"From x@y Mon Jan  1 10:00:00 2001\n\nz\n")
+            .unwrap();
+    }
+
     #[test]
     fn nothing_is_stored_for_a_file_that_had_not_settled_or_changed() {
-        let d = tmpdir();
-        let cache = d.join("cache");
-        let p = d.join("box");
-        fs::write(&p, text(40, "s")).unwrap();
-        let mb = Mailbox::open(&p).unwrap();
+        let (cache, p, d, mb) = setup(40);
         let k = made(&mb);
         // Scanned right after it changed (as `open` just did).
         let meta = mb.file().metadata().unwrap();
@@ -453,12 +462,7 @@ mod tests {
         let o = settled(&mb);
         let s = slot(&cache, &mb, &o).unwrap();
         std::thread::sleep(Duration::from_millis(20));
-        fs::OpenOptions::new()
-            .append(true)
-            .open(&p)
-            .unwrap()
-            .write_all(b"From x@y Mon Jan  1 10:00:00 2001\n\nz\n")
-            .unwrap();
+        append(&p);
         s.store(mb.file(), &k);
         assert!(!cache.exists());
         // No slot after an `inc` or without a directory.
@@ -475,12 +479,7 @@ mod tests {
             )
             .is_none()
         );
-        fs::OpenOptions::new()
-            .append(true)
-            .open(&p)
-            .unwrap()
-            .write_all(b"From x@y Mon Jan  1 10:00:00 2001\n\nz\n")
-            .unwrap();
+        append(&p);
         mb.incorporate_new().unwrap();
         assert!(slot(&cache, &mb, &o).is_none());
         let _ = fs::remove_dir_all(&d);
