@@ -117,12 +117,12 @@ pub(crate) fn store(
     {
         return;
     }
-    let changed = SystemTime::UNIX_EPOCH
-        + Duration::new(before.ctime().max(0) as u64, before.ctime_nsec() as u32);
-    if changed
-        .checked_add(SETTLE)
-        .is_none_or(|settled| settled > started)
-    {
+    // Nothing may overflow (a ctime out of range is never settled).
+    let ns = (before.ctime_nsec() as u32).min(999_999_999);
+    let settled = SystemTime::UNIX_EPOCH
+        .checked_add(Duration::new(before.ctime().max(0) as u64, ns))
+        .and_then(|changed| changed.checked_add(SETTLE));
+    if settled.is_none_or(|settled| settled > started) {
         return;
     }
     let Some(dir) = dir() else {

@@ -80,9 +80,13 @@ impl Opened {
 
     /// Had the file been unchanged for [`SETTLE`] when the scan started?
     fn settled(&self) -> bool {
-        let changed = SystemTime::UNIX_EPOCH + Duration::new(self.key[5], self.key[6] as u32);
-        changed
-            .checked_add(SETTLE)
+        // A ctime before 1970 (negative, stored as a huge number) never
+        // counts as settled; nothing here may overflow.
+        let ns = Duration::from_nanos(self.key[6].min(999_999_999));
+        Duration::from_secs(self.key[5])
+            .checked_add(ns)
+            .and_then(|d| SystemTime::UNIX_EPOCH.checked_add(d))
+            .and_then(|changed| changed.checked_add(SETTLE))
             .is_some_and(|settled| settled <= self.started)
     }
 }
@@ -483,6 +487,24 @@ mod tests {
         mb.incorporate_new().unwrap();
         assert!(slot(&cache, &mb, &o).is_none());
         let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn odd_change_times_are_never_settled_and_never_panic() {
+        let at = |ctime: u64, ns: u64| Opened {
+            key: [0, 0, 0, 0, 0, ctime, ns],
+            started: SystemTime::now(),
+            count: 0,
+        };
+        assert!(at(1, 0).settled());
+        assert!(!at(u64::MAX, 0).settled());
+        assert!(!at(u64::MAX, u64::MAX).settled());
+        assert!(!at((-5i64) as u64, 0).settled());
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(!at(now, 0).settled());
     }
 
     #[test]

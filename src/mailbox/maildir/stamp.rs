@@ -64,8 +64,9 @@ impl Stamp {
             let Ok(s) = u64::try_from(d.mtime.0) else {
                 return true;
             };
-            (SystemTime::UNIX_EPOCH + Duration::new(s, d.mtime.1.min(999_999_999)))
-                .checked_add(SETTLE)
+            SystemTime::UNIX_EPOCH
+                .checked_add(Duration::new(s, d.mtime.1.min(999_999_999)))
+                .and_then(|changed| changed.checked_add(SETTLE))
                 .is_some_and(|t| t <= started)
         });
         Ok(Stamp { dirs, settled })
