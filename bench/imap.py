@@ -5,9 +5,10 @@ mailutils on the same folder of the loopback Dovecot rig.
 Usage (as root, after scripts/dovecot-test-setup.sh and a release build):
     python3 bench/imap.py MAILX N RUNS
 
-1. Imports once: bench/gen-mbox.py's N messages (seed 1) become files of
-   the Maildir++ folder `mxbench` of the rig's user, and `doveadm index`
-   builds Dovecot's index, so every program finds the same indexed folder.
+1. Imports once: bench/gen-mbox.py's N messages (seed 1) become the
+   Maildir++ folder `mxbench` of the rig's user, copied in by Dovecot
+   (`doveadm copy`, then one SELECT, then `doveadm index`: see
+   import_folder), so every program finds the same indexed folder.
 2. For each program, RUNS times (alternating programs, so load from other
    jobs spreads evenly): open the folder and list all headers (`-H`, one
    summary line per message); open and print the last message (`-N`,
@@ -28,9 +29,9 @@ Usage (as root, after scripts/dovecot-test-setup.sh and a release build):
 Passwords come from files (~/.netrc, ~/.mu-tickets), never the command line.
 """
 
+import imaplib
 import os
 import pty
-import random
 import shutil
 import subprocess
 import sys
@@ -52,14 +53,27 @@ def sh(*args, **kw):
 
 
 def import_folder(name):
-    """The generated mbox as the Maildir++ folder `name` (flags from Status:)."""
+    """The generated mbox as the folder `name` of the rig's user, delivered
+    by Dovecot itself: every message APPENDed over IMAP (MULTIAPPEND of 500
+    at a time, LITERAL+), with \\Seen for those whose Status: says RO, as
+    LMTP or the LDA would deliver them; then one SELECT (Dovecot moves the
+    unread from new/ to cur/, as any reader's first open does) and
+    `doveadm index`.
+
+    Until 2026-12-06 the files were written straight into the folder's
+    cur/ (names made up in Dovecot's form) and indexed with `doveadm
+    index`; the times are the same either way. In both, Dovecot 2.3.19
+    keeps base names in its uid list, so once the folder has settled the
+    first message text of a session misses (it tries `cur/BASE` for
+    `BASE:2,FLAGS`) and rescans cur/: 0.2-0.3 s for 100,000 files for
+    any client (docs/BENCHMARKS.md).
+    """
     box = os.path.join(tmp, "box.mbox")
     if not os.path.exists(box):
         sh("python3", os.path.join(here, "gen-mbox.py"), box, str(N), "1")
-    d = os.path.join(HOME, "Maildir", "." + name)
-    shutil.rmtree(d, ignore_errors=True)
-    for sub in ("cur", "new", "tmp"):
-        os.makedirs(os.path.join(d, sub))
+    shutil.rmtree(os.path.join(HOME, "Maildir", "." + name), ignore_errors=True)
+    subprocess.run(["doveadm", "-c", CONF, "mailbox", "delete", "-u", USER, name],
+                   stderr=subprocess.DEVNULL)
     data = open(box, "rb").read()
     starts = [0]
     pos = 0
@@ -70,28 +84,33 @@ def import_folder(name):
         starts.append(pos + 2)
         pos += 2
     starts.append(len(data))
-    # File names in the form Dovecot itself gives them (time.MusecPpid.host
-    # with the size S= and the CRLF size W=), from a seeded generator. The
-    # first version named them "%d.M%dP1.bench" % (1700000000 + i, i):
-    # those hash so badly in Dovecot's Maildir uid list (its
-    # maildir_filename_base_hash; one hash value shared by 5,400 names)
-    # that its syncs spent most of their time comparing names.
-    rng = random.Random(1)
-    when = 1700000000
-    for i in range(len(starts) - 1):
-        msg = data[starts[i]:starts[i + 1]]
-        msg = msg[msg.index(b"\n") + 1:]  # no From_ line
-        head = msg[: msg.find(b"\n\n")]
-        seen = b"\nStatus: RO" in b"\n" + head
-        when += rng.randint(1, 60)
-        name = "%d.M%dP%d.mxbench,S=%d,W=%d:2,%s" % (
-            when, rng.randint(0, 999999), rng.randint(1000, 4000000), len(msg),
-            len(msg) + msg.count(b"\n"), "S" if seen else "")
-        with open(os.path.join(d, "cur", name), "wb") as f:
-            f.write(msg)
-    sh("chown", "-R", USER + ":", d)
+    n = len(starts) - 1
+    imap = imaplib.IMAP4("127.0.0.1", 2143)
+    imap.login(USER, PASS)
+    imap.create(name)
+    sock = imap.socket()
+    for b0 in range(0, n, 500):
+        tag = b"M%d" % b0
+        parts = [tag + b" APPEND " + name.encode()]
+        for i in range(b0, min(n, b0 + 500)):
+            msg = data[starts[i]:starts[i + 1]]
+            msg = msg[msg.index(b"\n") + 1:]  # no From_ line
+            seen = b"\nStatus: RO" in b"\n" + msg[: msg.find(b"\n\n")]
+            msg = msg.replace(b"\n", b"\r\n")
+            parts.append(b" (%s) {%d+}\r\n" % (b"\\Seen" if seen else b"", len(msg)) + msg)
+        sock.sendall(b"".join(parts) + b"\r\n")
+        while True:
+            line = imap.readline()
+            if not line:
+                raise SystemExit("the server closed the connection during APPEND")
+            if line.startswith(tag + b" "):
+                if not line.startswith(tag + b" OK"):
+                    raise SystemExit("APPEND: %r" % line)
+                break
+    imap.select(name)
+    imap.logout()
     sh("doveadm", "-c", CONF, "index", "-u", USER, name)
-    return len(starts) - 1
+    return n
 
 
 def home():
@@ -123,6 +142,12 @@ PROGS = {
                 "-S", "tls-ca-file=" + CA, "-S", "imap-use-starttls"], dict(ENV, MAILRC="/dev/null")),
     "mailutils": (["mail.mailutils", "-n"], dict(ENV, MAILRC="/dev/null")),
 }
+
+
+# A peer that is not installed is left out (said once).
+for _p in [p for p, (c, _) in PROGS.items() if not shutil.which(c[0])]:
+    print("%s: not installed, left out" % _p)
+    del PROGS[_p]
 
 
 def cold(prog):
