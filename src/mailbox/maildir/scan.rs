@@ -475,12 +475,21 @@ pub(crate) fn envelope_line(sender: Option<&[u8]>, time: u64) -> Vec<u8> {
 /// The address of the first `Return-Path:` field of the header block,
 /// without its angle brackets (None if missing or empty).
 pub(crate) fn return_path(data: &[u8]) -> Option<Vec<u8>> {
-    for line in data.split(|&b| b == b'\n') {
+    // Line by line with memchr (a read of every header of a big folder
+    // passes here): the same lines as splitting at every LF.
+    let mut start = 0;
+    while start <= data.len() {
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |k| start + k);
+        let line = &data[start..end];
+        start = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             break;
         }
-        if line.len() > 12 && line[..12].eq_ignore_ascii_case(b"return-path:") {
+        if line.len() > 12
+            && matches!(line[0], b'r' | b'R')
+            && line[..12].eq_ignore_ascii_case(b"return-path:")
+        {
             let v: Vec<u8> = line[12..]
                 .iter()
                 .copied()
@@ -495,6 +504,60 @@ pub(crate) fn return_path(data: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`return_path`] gives what splitting at every LF gives (its first
+    /// form), on random headers.
+    #[test]
+    fn return_path_reads_the_lines_a_split_reads() {
+        fn by_split(data: &[u8]) -> Option<Vec<u8>> {
+            for line in data.split(|&b| b == b'\n') {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.is_empty() {
+                    break;
+                }
+                if line.len() > 12 && line[..12].eq_ignore_ascii_case(b"return-path:") {
+                    let v: Vec<u8> = line[12..]
+                        .iter()
+                        .copied()
+                        .filter(|&b| b != b'<' && b != b'>' && !b.is_ascii_whitespace())
+                        .collect();
+                    return if v.is_empty() { None } else { Some(v) };
+                }
+            }
+            None
+        }
+        let pieces: [&[u8]; 10] = [
+            b"Return-Path: <a@b>",
+            b"return-path:x@y",
+            b"RETURN-PATH:  <>",
+            b"Return-Path:",
+            b"Received: r",
+            b"\n",
+            b"\r\n",
+            b"\r",
+            b" <c@d>",
+            b"Subject: s",
+        ];
+        let mut seed = 99u64;
+        for _ in 0..20_000 {
+            let mut h = Vec::new();
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let mut k = seed;
+            for _ in 0..(seed >> 60) {
+                h.extend_from_slice(pieces[(k % 10) as usize]);
+                k /= 10;
+                if k.is_multiple_of(3) {
+                    h.push(b'\n');
+                }
+            }
+            assert_eq!(
+                return_path(&h),
+                by_split(&h),
+                "{:?}",
+                String::from_utf8_lossy(&h)
+            );
+        }
+    }
 
     /// One entry per message is held for the whole session (100,000 for
     /// the benchmark's Maildir, whose peak RSS must stay under 32 MiB):
