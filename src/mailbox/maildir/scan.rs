@@ -490,15 +490,21 @@ pub(crate) fn return_path(data: &[u8]) -> Option<Vec<u8>> {
             && matches!(line[0], b'r' | b'R')
             && line[..12].eq_ignore_ascii_case(b"return-path:")
         {
-            let v: Vec<u8> = line[12..]
-                .iter()
-                .copied()
-                .filter(|&b| b != b'<' && b != b'>' && !b.is_ascii_whitespace())
-                .collect();
-            return if v.is_empty() { None } else { Some(v) };
+            return path_address(&line[12..]);
         }
     }
     None
+}
+
+/// A `Return-Path:` value without angle brackets and blanks (None if
+/// nothing is left).
+fn path_address(value: &[u8]) -> Option<Vec<u8>> {
+    let v: Vec<u8> = value
+        .iter()
+        .copied()
+        .filter(|&b| b != b'<' && b != b'>' && !b.is_ascii_whitespace())
+        .collect();
+    if v.is_empty() { None } else { Some(v) }
 }
 
 #[cfg(test)]
@@ -516,12 +522,7 @@ mod tests {
                     break;
                 }
                 if line.len() > 12 && line[..12].eq_ignore_ascii_case(b"return-path:") {
-                    let v: Vec<u8> = line[12..]
-                        .iter()
-                        .copied()
-                        .filter(|&b| b != b'<' && b != b'>' && !b.is_ascii_whitespace())
-                        .collect();
-                    return if v.is_empty() { None } else { Some(v) };
+                    return path_address(&line[12..]);
                 }
             }
             None
