@@ -42,7 +42,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::mailbox::hash::{fnv, rand_u64, sum64};
+use crate::mailbox::hash::{SUM_BLOCK as BLOCK, SumWriter, fnv, rand_u64, sum64};
 
 const MAGIC: &[u8] = b"mailx imap header cache\n";
 /// Bumped whenever the format changes.
@@ -53,9 +53,6 @@ pub(crate) const MAX_HEADER: usize = 64 << 10;
 pub(crate) const MAX_FILE: u64 = 512 << 20;
 /// Bytes of a record besides its header.
 const REC_MIN: u64 = 4 + 8 + 8 + 4;
-/// Block size of the checksum, and of reads and writes.
-const BLOCK: usize = 1 << 16;
-
 /// Where caches go; None: no cache.
 static DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
 
@@ -298,35 +295,6 @@ fn read_records<R: Read>(r: &mut Reader<R>, out: &mut Vec<Entry>) -> io::Result<
     Ok(())
 }
 
-/// Writes in [`BLOCK`]s, summing each.
-struct Writer<W> {
-    f: W,
-    buf: Vec<u8>,
-    sum: u64,
-}
-
-impl<W: Write> Writer<W> {
-    fn put(&mut self, mut b: &[u8]) -> io::Result<()> {
-        while !b.is_empty() {
-            let k = (BLOCK - self.buf.len()).min(b.len());
-            self.buf.extend_from_slice(&b[..k]);
-            b = &b[k..];
-            if self.buf.len() == BLOCK {
-                self.flush()?;
-            }
-        }
-        Ok(())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.sum = sum64(self.sum, &self.buf);
-            self.f.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
-    }
-}
-
 /// The records worth writing of `entries`: those whose header fits.
 pub(crate) fn recordable(header: &[u8]) -> bool {
     header.len() <= MAX_HEADER
@@ -339,11 +307,7 @@ fn write_to<'a, W: Write>(
     key: &Key,
     next: &mut dyn FnMut() -> Option<(u32, u64, u64, &'a [u8])>,
 ) -> io::Result<()> {
-    let mut w = Writer {
-        f,
-        buf: Vec::with_capacity(BLOCK),
-        sum: 0,
-    };
+    let mut w = SumWriter::new(f);
     w.put(MAGIC)?;
     w.put(&VERSION.to_le_bytes())?;
     w.put(&key.fields.to_le_bytes())?;
@@ -371,10 +335,7 @@ fn write_to<'a, W: Write>(
         w.put(header)?;
     }
     w.put(&count.to_le_bytes())?;
-    w.flush()?;
-    let sum = w.sum;
-    w.f.write_all(&sum.to_le_bytes())?;
-    w.f.flush()
+    w.finish().map(drop)
 }
 
 /// Removes temporary files of this cache (`prefix`) that a session

@@ -1,11 +1,11 @@
 //! Hashing without a dependency: 64-bit FNV-1a (From_ line fingerprints,
 //! recovery file names), the sampled-byte hash that notices a mailbox
 //! changed in place behind our back, and a random-ish number for the names
-//! of temporary and lock files; the block checksum of the IMAP header
-//! cache. Used by the mbox index, `lock`, `write` and `imap::hcache`.
+//! of temporary and lock files; the block checksum of the Maildir and IMAP header
+//! caches ([`SumWriter`]). Used by the mbox index, `lock`, `write` and both header caches.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 
 /// Distance between sampled windows, and their size.
@@ -84,4 +84,56 @@ pub(crate) fn sum64(h: u64, b: &[u8]) -> u64 {
     let mut last = [0u8; 8];
     last[..words.remainder().len()].copy_from_slice(words.remainder());
     mix(h, u64::from_le_bytes(last))
+}
+
+/// The block [`SumWriter`] sums by (the Maildir and IMAP header caches;
+/// their readers sum the same blocks).
+pub(crate) const SUM_BLOCK: usize = 1 << 16;
+
+/// Writes a cache file in [`SUM_BLOCK`]s, summing each with [`sum64`];
+/// [`SumWriter::finish`] appends the sum.
+pub(crate) struct SumWriter<W: Write> {
+    f: W,
+    buf: Vec<u8>,
+    sum: u64,
+}
+
+impl<W: Write> SumWriter<W> {
+    pub(crate) fn new(f: W) -> SumWriter<W> {
+        SumWriter {
+            f,
+            buf: Vec::with_capacity(SUM_BLOCK),
+            sum: 0,
+        }
+    }
+
+    pub(crate) fn put(&mut self, mut b: &[u8]) -> io::Result<()> {
+        while !b.is_empty() {
+            let k = (SUM_BLOCK - self.buf.len()).min(b.len());
+            self.buf.extend_from_slice(&b[..k]);
+            b = &b[k..];
+            if self.buf.len() == SUM_BLOCK {
+                self.flush_block()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush_block(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.sum = sum64(self.sum, &self.buf);
+            self.f.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and the sum (8 bytes, little-endian); returns
+    /// the writer, flushed.
+    pub(crate) fn finish(mut self) -> io::Result<W> {
+        self.flush_block()?;
+        self.f.write_all(&self.sum.to_le_bytes())?;
+        self.f.flush()?;
+        Ok(self.f)
+    }
 }

@@ -127,14 +127,9 @@ impl CachedHeaders {
     /// message once they are big enough). False if message `i` cannot be
     /// read (then what is here is not to be used).
     pub(crate) fn refill_summary(&mut self, mb: &dyn Folder, i: usize) -> bool {
-        if i >= mb.len()
-            || mb
-                .summary_headers_into(i, &mut self.block, &mut self.from)
-                .is_err()
-        {
+        if !self.refill_summary_unindexed(mb, i) {
             return false;
         }
-        self.partial = true;
         self.find_fields();
         true
     }

@@ -66,7 +66,7 @@
 //! records.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io;
 use std::num::NonZeroU32;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -77,7 +77,7 @@ use super::name::Name;
 use super::scan::Sub;
 use super::stamp::{STAMP_LEN, Stamp};
 use crate::mailbox::fields::header_fields;
-use crate::mailbox::hash::{fnv, rand_u64, sum64};
+use crate::mailbox::hash::{SUM_BLOCK as BLOCK, SumWriter, fnv, rand_u64, sum64};
 use crate::mailbox::kept::{SUMMARY_FIELDS, THREAD_FIELDS};
 use crate::mailbox::pio::read_full_at;
 
@@ -164,9 +164,6 @@ fn cache_path(dir: &Path, canon: &Path) -> PathBuf {
         fnv(canon.as_os_str().as_bytes())
     ))
 }
-
-/// Block size of the checksum.
-const BLOCK: usize = 1 << 16;
 
 /// A reader of the cache file: its bytes up to the checksum, summed in
 /// [`BLOCK`]s as they go by.
@@ -568,35 +565,6 @@ pub(crate) struct Data {
     pub(crate) fields: Vec<u8>,
 }
 
-/// A writer that sums what it writes in [`BLOCK`]s.
-struct Writer {
-    f: File,
-    buf: Vec<u8>,
-    sum: u64,
-}
-
-impl Writer {
-    fn put(&mut self, mut b: &[u8]) -> io::Result<()> {
-        while !b.is_empty() {
-            let k = (BLOCK - self.buf.len()).min(b.len());
-            self.buf.extend_from_slice(&b[..k]);
-            b = &b[k..];
-            if self.buf.len() == BLOCK {
-                self.flush()?;
-            }
-        }
-        Ok(())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.sum = sum64(self.sum, &self.buf);
-            self.f.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
-    }
-}
-
 /// Writes the cache of `folder`: `next` gives each item in the folder's
 /// order (None at the end; `Some(None)`: an entry with nothing to
 /// write). `listing`: the items are every message file the directories
@@ -627,15 +595,13 @@ pub(crate) fn write(
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let mut w = Writer {
-            f: fs::OpenOptions::new()
+        let mut w = SumWriter::new(
+            fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
                 .open(&tmp)?,
-            buf: Vec::with_capacity(BLOCK),
-            sum: 0,
-        };
+        );
         w.put(MAGIC)?;
         w.put(&VERSION.to_le_bytes())?;
         let p = canon.as_os_str().as_bytes();
@@ -693,8 +659,7 @@ pub(crate) fn write(
         }
         w.put(&Stamp::encode(listing.as_ref()))?;
         w.put(&count.to_le_bytes())?;
-        w.flush()?;
-        w.f.write_all(&w.sum.to_le_bytes())?;
+        w.finish()?;
         fs::rename(&tmp, &path)
     })();
     if r.is_err() {
